@@ -1,0 +1,1 @@
+"""Peer implementations of the reference topology, used as speed baselines for the engine."""

@@ -1,0 +1,11 @@
+"""Archlab's simulation engine: a request-level discrete-event simulator of distributed
+architectures. A plain Python package: it imports no web framework and runs from a script.
+
+    from lab.sim import load, simulate
+    results = simulate(load(open("topology.json").read()), seed=7)
+"""
+from .components import REGISTRY
+from .engine import Simulation, simulate
+from .topology import FORMAT, LIMITS, VERSION, InvalidTopology, check, load
+
+__all__ = ["REGISTRY", "FORMAT", "LIMITS", "VERSION", "InvalidTopology", "Simulation", "check", "load", "simulate"]

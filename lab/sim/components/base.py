@@ -1,0 +1,241 @@
+"""What every component kind shares: its declaration, its edges, and the moves a request can make.
+
+A kind is one subclass in one file. It declares what it is (`kind`, `title`, `group`, `params`,
+how many callees it needs) and implements `receive`; if it calls a dependency and has work left
+afterwards it implements `resume`, and if it holds something while waiting it implements `abort`
+to give it back when the request fails downstream.
+"""
+from __future__ import annotations
+
+from heapq import heappush
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..params import Param
+from ..request import Request
+
+if TYPE_CHECKING:
+    from ..engine import Simulation
+
+GROUPS = ("edge", "compute", "data", "messaging", "external")
+
+
+class Edge:
+    """A call path from one node to another, with its one-way network latency.
+
+    `deliver(req, t)` hands a request to the target: the target's own `receive` when the edge has
+    no latency (no extra call on the hot path), otherwise a method that schedules the arrival.
+    `bind` sets it; the simulation re-binds after anything that changes a node's `receive`.
+    """
+
+    __slots__ = ("id", "source", "target", "latency", "classes", "heap", "seq", "deliver", "sent")
+
+    def __init__(self, sim: "Simulation", eid: str, source: "Component", target: "Component",
+                 latency_s: float, classes: frozenset[str] | None) -> None:
+        self.id = eid
+        self.source = source
+        self.target = target
+        self.latency = latency_s
+        self.classes = classes
+        self.heap = sim.heap
+        self.seq = sim.seq
+        self.sent = 0
+        self.bind()
+
+    def bind(self) -> None:
+        self.deliver = self._delayed if self.latency else self.target.receive
+
+    def _delayed(self, req: Request, t: float) -> None:
+        latency = self.latency
+        # The response pays the same latency on its way back; it is settled when the request
+        # returns to its nearest waiting caller (see Simulation.reply).
+        req.back += latency
+        heappush(self.heap, (t + latency, self.seq(), self._arrive, req))
+
+    def _arrive(self, req: Request, t: float) -> None:
+        self.target.receive(req, t)
+
+    def accepts(self, cls: str) -> bool:
+        return self.classes is None or cls in self.classes
+
+
+class Component:
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    group: ClassVar[str] = ""
+    icon: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    params: ClassVar[tuple[Param, ...]] = ()
+    # How many outgoing edges (callees) the kind needs and allows; None means no upper limit.
+    min_callees: ClassVar[int] = 0
+    max_callees: ClassVar[int | None] = None
+    # Sources start requests and cannot be called.
+    is_source: ClassVar[bool] = False
+    # What the kind reads from a request, so the source only draws keys or clients when needed.
+    uses_keys: ClassVar[bool] = False
+    uses_clients: ClassVar[bool] = False
+    # A node whose `receive` can skip a step (a pool's goes straight to its queue) sets
+    # `fast_receive` in setup; `Simulation.rewire` installs it, or `refuse` while the node is down.
+    fast_receive: Any = None
+    down = False
+
+    def __init__(self, sim: "Simulation", node_id: str, values: dict[str, Any]) -> None:
+        self.sim = sim
+        self.id = node_id
+        self.p = dict(values)
+        self.out: list[Edge] = []
+        self.heap = sim.heap
+        self.seq = sim.seq
+        # Window counters. Areas are integrals over time (for time averages and Little's law).
+        self.arrivals = 0
+        self.completions = 0
+        self.failures: dict[str, int] = {}
+        self.lat: list[float] = []
+        self.n = 0
+        self.area_n = 0.0
+        self.t_mark = 0.0
+        self.dropped_time = 0.0
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Read `self.p` into fast attributes. Called once all edges exist, and again after a
+        live parameter change."""
+
+    def wire(self) -> None:
+        """Take shortcuts through the outgoing edges (e.g. a pool whose every request goes to
+        one dependency hands it straight to that edge). Called after every `setup` and whenever
+        edges are re-bound, so shortcuts never go stale."""
+
+    def stations(self) -> list[Any]:
+        """The queues this node serves from, whose counters its windows add up."""
+        return []
+
+    def start(self, t: float) -> None:
+        """Called when the run starts (sources schedule their first arrival here)."""
+
+    def set_param(self, name: str, value: Any, t: float) -> None:
+        self.mark(t)
+        self.p[name] = value
+        self.setup()
+
+    @classmethod
+    def uses_keys_with(cls, values: dict[str, Any]) -> bool:
+        return cls.uses_keys
+
+    @classmethod
+    def uses_clients_with(cls, values: dict[str, Any]) -> bool:
+        return cls.uses_clients
+
+    @classmethod
+    def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
+        """Problems that involve several parameters at once, as (param name or "", sentence)."""
+        return []
+
+    # -- request moves --------------------------------------------------------------------------
+
+    def receive(self, req: Request, t: float) -> None:
+        raise NotImplementedError
+
+    def refuse(self, req: Request, t: float) -> None:
+        """`receive` while the node is down (crashed)."""
+        self.arrivals += 1
+        self.fail(req, t, "fault")
+
+    def resume(self, req: Request, state: Any, t: float) -> None:
+        """A call this node made has returned."""
+        raise NotImplementedError(f"{self.kind} made a call it cannot resume")
+
+    def abort(self, req: Request, state: Any, t: float, cause: str) -> bool:
+        """The request failed while this node waited on it. Release what is held; return True to
+        take the failure over (a queue absorbs its job's failure), False to let it propagate."""
+        return False
+
+    def call(self, req: Request, edge: Edge, t: float, state: Any = None) -> None:
+        """Send the request along `edge` and come back to `resume` when it returns."""
+        stack = req.stack
+        if stack is None:
+            stack = req.stack = []
+        stack.append((self, state, req.back))
+        req.back = 0.0
+        edge.deliver(req, t)
+
+    def reply(self, req: Request, t: float) -> None:
+        self.sim.reply(req, t)
+
+    def fail(self, req: Request, t: float, cause: str) -> None:
+        failures = self.failures
+        failures[cause] = failures.get(cause, 0) + 1
+        hop = (self.id, t, t - req.t_node if cause == "timeout" else 0.0, 0.0, cause)
+        if req.trace is not None:
+            req.trace.append(hop)
+        else:
+            req.trace = [hop]  # a failed request keeps at least the hop where it failed
+        self.sim.fail(req, t, cause, self.id)
+
+    def edges_for(self, cls: str) -> list[Edge]:
+        return [e for e in self.out if e.classes is None or cls in e.classes]
+
+    # -- metrics --------------------------------------------------------------------------------
+
+    def mark(self, t: float) -> None:
+        """Bring the time integrals up to `t`. Called before any change of state they track."""
+        dt = t - self.t_mark
+        if dt > 0:
+            self.area_n += self.n * dt
+            self.t_mark = t
+
+    def harvest(self, t: float) -> dict[str, Any]:
+        """This window's raw counters; resets them for the next window."""
+        self.mark(t)
+        raw = {
+            "arrivals": self.arrivals,
+            "completions": self.completions,
+            "failures": self.failures,
+            "lat": self.lat,
+            "area_n": self.area_n,
+            "dropped_time": self.dropped_time,
+            "in_node_now": self.n,
+        }
+        for station in self.stations():
+            for key, value in station.harvest(t).items():
+                if key == "lat":
+                    raw["lat"] = raw["lat"] + value if raw["lat"] else value
+                else:
+                    raw[key] = raw.get(key, 0) + value
+        raw.update(self.harvest_extra(t))
+        self.arrivals = self.completions = 0
+        self.failures = {}
+        self.lat = []
+        self.area_n = 0.0
+        self.dropped_time = 0.0
+        return raw
+
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        """Kind-specific raw counters. Names ending in `_max` combine by maximum, in `_now` are
+        gauges (the last value wins), and everything else adds up across windows."""
+        return {}
+
+    @staticmethod
+    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
+        """Turn kind-specific raw counters into the metrics a user reads."""
+        return {}
+
+    # -- description ----------------------------------------------------------------------------
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {
+            "kind": cls.kind,
+            "title": cls.title,
+            "group": cls.group,
+            "icon": cls.icon,
+            "summary": cls.summary,
+            "min_callees": cls.min_callees,
+            "max_callees": cls.max_callees,
+            "is_source": cls.is_source,
+            "params": [p.describe() for p in cls.params],
+        }
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {p.name: p.default for p in cls.params}

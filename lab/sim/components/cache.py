@@ -1,0 +1,172 @@
+"""Cache (memcached or Redis style, cache-aside): a read is looked up by its key; a hit answers
+from the cache, a miss goes to the backend (the cache's outgoing edge) and the answer is stored
+on the way back. A write goes to the backend and deletes the cached key.
+
+The hit ratio emerges from the keys, the capacity, the eviction policy and the TTL. For teaching
+what-ifs (and the benchmark) a fixed hit probability can replace the keys."""
+from __future__ import annotations
+
+from heapq import heappush
+from typing import Any
+
+from ..cache_policies import POLICIES, make_store
+from ..params import Param
+from ..randomness import Draws
+from ..request import Request
+from .base import Component
+
+
+class Cache(Component):
+    kind = "cache"
+    title = "Cache"
+    group = "data"
+    icon = "bolt"
+    summary = "An in-memory cache in front of a slower backend: hits are fast, misses go on to the backend."
+    min_callees = 1
+    params = (
+        Param("mode", "choice", "keyed",
+              "Keyed: the hit ratio emerges from the request keys, capacity, eviction and TTL. "
+              "Fixed probability: every read hits with the probability you set.",
+              choices=("keyed", "fixed_probability")),
+        Param("hit_probability", "number", 0.8, "Chance that a read is a hit.", minimum=0.0, maximum=1.0,
+              when={"mode": ("fixed_probability",)}),
+        Param("capacity_items", "integer", 10_000, "How many items fit in the cache.", minimum=1, maximum=10_000_000,
+              when={"mode": ("keyed",)}),
+        Param("eviction", "choice", "lru", "Which item goes when the cache is full: least recently used, least frequently used, or first in first out.",
+              choices=tuple(POLICIES), when={"mode": ("keyed",)}),
+        Param("ttl_s", "number", 0.0, "Time to live of an item; an older item counts as a miss. 0: items never expire.",
+              unit="s", minimum=0.0, maximum=1e7, when={"mode": ("keyed",)}),
+        Param("hit_latency_ms", "number", 0.5, "Time to answer a hit.", unit="ms", minimum=0.0, maximum=60_000.0),
+        Param("miss_latency_ms", "number", 0.5, "Time to find out it is a miss, before the backend is asked.",
+              unit="ms", minimum=0.0, maximum=60_000.0),
+    )
+
+    @classmethod
+    def uses_keys_with(cls, values: dict[str, Any]) -> bool:
+        return values["mode"] == "keyed"
+
+    def setup(self) -> None:
+        p = self.p
+        if not hasattr(self, "hits"):
+            self.hits = self.misses = self.writes = 0
+            self._flushed_hits = self._flushed_misses = 0
+            draws = Draws(self.sim.streams.generator(f"node:{self.id}:hits"), "uniform")
+            self._u_pop = draws.buf.pop
+            self._u_refill = draws.refill
+            self._miss_cb = self._to_backend_cb
+            self.store = None
+        self._keyed = p["mode"] == "keyed"
+        self._p_hit = p["hit_probability"]
+        self._hit_s = p["hit_latency_ms"] / 1000.0
+        self._miss_s = p["miss_latency_ms"] / 1000.0
+        if self._keyed:
+            store = self.store
+            if store is None or type(store) is not POLICIES[p["eviction"]]:
+                self.store = make_store(p["eviction"], p["capacity_items"], p["ttl_s"])
+            else:
+                store.ttl = p["ttl_s"]
+                store.resize(p["capacity_items"])
+        self._writes = {c for c, op in self.sim.operations.items() if op == "write"}
+        self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
+
+    def receive(self, req: Request, t: float) -> None:
+        if req.cls in self._writes:
+            # Cache-aside write: the backend is the truth; drop the stale copy.
+            self.writes += 1
+            if self._keyed:
+                self.store.delete(req.key)
+            self._to_backend(req, t, fill=False)
+            return
+        if self._keyed:
+            hit = self.store.get(req.key, t)
+        else:
+            try:
+                u = self._u_pop()
+            except IndexError:
+                u = self._u_refill()
+            hit = u < self._p_hit
+        if hit:
+            self.hits += 1
+            if req.trace is not None:
+                req.trace.append((self.id, t, 0.0, self._hit_s, None))
+            # A hit interacts with nothing else, so its time is paid like network latency on
+            # the way back (Simulation.reply) rather than by an event of its own.
+            req.back += self._hit_s
+            self.sim.reply(req, t)
+            return
+        self.misses += 1
+        delay = self._miss_s
+        if req.trace is not None:
+            req.trace.append((self.id, t, 0.0, delay, None))
+        if delay:
+            heappush(self.heap, (t + delay, self.seq(), self._miss_cb, req))
+        else:
+            self._to_backend(req, t, fill=self._keyed)
+
+    def set_param(self, name: str, value: Any, t: float) -> None:
+        self._flush_lookups()  # lookups so far took the old latencies
+        super().set_param(name, value, t)
+
+    def _flush_lookups(self) -> None:
+        """Turn the hit and miss counts into time-in-node samples. A lookup never waits, so
+        each one's time is the latency in force, and the time integral is their sum."""
+        hits, misses = self.hits - self._flushed_hits, self.misses - self._flushed_misses
+        self._flushed_hits, self._flushed_misses = self.hits, self.misses
+        if hits:
+            self.lat.extend([self._hit_s] * hits)
+            self.area_n += hits * self._hit_s
+        if misses:
+            self.lat.extend([self._miss_s] * misses)
+            self.area_n += misses * self._miss_s
+
+    def harvest(self, t: float) -> dict[str, Any]:
+        self._flush_lookups()
+        lookups = self.hits + self.misses + self.writes
+        self.arrivals += lookups
+        self.completions += lookups
+        return super().harvest(t)
+
+    def _to_backend_cb(self, req: Request, t: float) -> None:
+        self._to_backend(req, t, fill=self._keyed)
+
+    def _to_backend(self, req: Request, t: float, fill: bool) -> None:
+        routes = self._routes[req.cls]
+        if not routes:
+            self.fail(req, t, "dependency")
+        elif fill:
+            self.call(req, routes[0], t, None)
+        else:
+            routes[0].deliver(req, t)
+
+    def resume(self, req: Request, state: Any, t: float) -> None:
+        # The backend answered a miss: store the item for the next reader.
+        if self._keyed:
+            self.store.put(req.key, t)
+        self.sim.reply(req, t)
+
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        store = self.store if self._keyed else None
+        out = {
+            "hits": self.hits,
+            "misses": self.misses,
+            "evictions": store.evictions if store else 0,
+            "expired": store.expired if store else 0,
+            "items_now": len(store) if store else 0,
+        }
+        self.hits = self.misses = self.writes = 0
+        self._flushed_hits = self._flushed_misses = 0
+        if store:
+            store.evictions = store.expired = 0
+        return out
+
+    @staticmethod
+    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
+        lookups = raw.get("hits", 0) + raw.get("misses", 0)
+        return {
+            "hits": raw.get("hits", 0),
+            "misses": raw.get("misses", 0),
+            "hit_ratio": round(raw.get("hits", 0) / lookups, 6) if lookups else 0.0,
+            "evictions": raw.get("evictions", 0),
+            "expired": raw.get("expired", 0),
+            "items": raw.get("items_now", 0),
+        }

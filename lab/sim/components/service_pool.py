@@ -1,0 +1,138 @@
+"""Service pool: VMs or containers running an application. Instances times workers serve one FIFO
+queue; after its own work a request calls the pool's dependencies (outgoing edges) in turn."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..params import Param
+from ..randomness import DISTRIBUTIONS, make_distribution
+from ..request import Request
+from ..station import Station
+from .base import Component
+
+MAX_DURATION_MS = 3_600_000.0
+
+
+def service_params(noun: str, default_ms: float) -> tuple[Param, ...]:
+    """The service-time parameters shared by every kind that computes."""
+    return (
+        Param("service_distribution", "choice", "exponential",
+              "Shape of the service time: exponential (memoryless), deterministic (always the same), "
+              "lognormal (a long tail, set by its variability), empirical (resampled from measured times).",
+              choices=DISTRIBUTIONS),
+        Param(f"{noun}_ms", "number", default_ms, "Mean service time of one request.", unit="ms",
+              minimum=0.0, maximum=MAX_DURATION_MS),
+        Param("service_cv", "number", 1.0, "Variability of a lognormal service time: standard deviation / mean.",
+              minimum=0.01, maximum=20.0, when={"service_distribution": ("lognormal",)}),
+        Param("service_samples_ms", "numbers", [], "Measured service times to resample from.", unit="ms",
+              minimum=0.0, maximum=MAX_DURATION_MS, when={"service_distribution": ("empirical",)}),
+        Param(f"{noun}_ms_by_class", "weights", {},
+              "Mean service time per request class where it differs, e.g. {\"write\": 40}.", unit="ms",
+              minimum=0.0, maximum=MAX_DURATION_MS),
+    )
+
+
+def build_samplers(node: Component, noun: str, stream: str) -> tuple[Any, dict[str, Any]]:
+    """The pool's default sampler and one per request class that has its own mean."""
+    p = node.p
+    gen = node.sim.streams.generator(f"node:{node.id}:{stream}")
+    samples = [x / 1000.0 for x in p["service_samples_ms"]]
+
+    def make(mean_ms: float) -> Any:
+        return make_distribution(p["service_distribution"], mean_ms / 1000.0, p["service_cv"], samples, gen)
+
+    default = make(p[f"{noun}_ms"])
+    by_class = {cls: make(ms) for cls, ms in sorted(p[f"{noun}_ms_by_class"].items())}
+    return default, by_class
+
+
+class ServicePool(Component):
+    kind = "service_pool"
+    title = "Service pool"
+    group = "compute"
+    icon = "server"
+    summary = "Instances of an application (VMs or containers) with workers, a queue, and service times."
+    params = (
+        Param("instances", "integer", 2, "Number of instances (VMs or containers).", minimum=1, maximum=1000),
+        Param("workers_per_instance", "integer", 4, "Requests one instance serves at the same time (threads, processes).",
+              minimum=1, maximum=10_000),
+        Param("queue_capacity", "integer", 1000, "Requests that may wait for a worker; more are refused with 503.",
+              minimum=0, maximum=1_000_000),
+        *service_params("service_time", 20.0),
+        Param("timeout_ms", "number", 0.0, "A request that waited longer than this fails with 504 instead of being served. 0: no timeout.",
+              unit="ms", minimum=0.0, maximum=MAX_DURATION_MS),
+        Param("blocking_calls", "boolean", False,
+              "Workers stay busy while the request waits on the pool's dependencies (thread per request, "
+              "like PHP-FPM). Off: a worker is free as soon as its own work is done (event loop, like Node).",
+              live=False),
+    )
+
+    def setup(self) -> None:
+        p = self.p
+        dist, by_class = build_samplers(self, "service_time", "service")
+        self.distribution = dist
+        workers = p["instances"] * p["workers_per_instance"]
+        if not hasattr(self, "station"):
+            self.station = Station(self, workers, p["queue_capacity"], dist, self._served,
+                                   by_class=by_class, timeout_s=p["timeout_ms"] / 1000.0,
+                                   hold=p["blocking_calls"])
+            self._blocking = p["blocking_calls"]
+            self.fast_receive = self.station.arrive  # the hot path goes straight to the queue
+        else:
+            st = self.station
+            st.set_distribution(dist, by_class)
+            st.queue_limit = p["queue_capacity"]
+            st.timeout = p["timeout_ms"] / 1000.0
+            if workers != st.workers:
+                st.resize(workers, self.sim.now)
+        self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
+
+    def wire(self) -> None:
+        # When every request goes on to the same single dependency and nothing waits for it,
+        # the queue hands served requests straight to that edge.
+        routes = list(self._routes.values())
+        first = routes[0] if routes else []
+        if (not self._blocking and len(first) == 1
+                and all(len(r) == 1 and r[0] is first[0] for r in routes)):
+            self.station.done = first[0].deliver
+        else:
+            self.station.done = self._served
+
+    def stations(self) -> list[Station]:
+        return [self.station]
+
+    def _served(self, req: Request, t: float) -> None:
+        routes = self._routes[req.cls]
+        if self._blocking:
+            if routes:
+                self.call(req, routes[0], t, 1)
+            else:
+                self.station.release(req, t)
+                self.sim.reply(req, t)
+        elif not routes:
+            self.sim.reply(req, t)
+        elif len(routes) == 1:
+            routes[0].deliver(req, t)  # nothing left to do afterwards: no frame needed
+        else:
+            self.call(req, routes[0], t, 1)
+
+    def resume(self, req: Request, state: Any, t: float) -> None:
+        routes = self._routes[req.cls]
+        if state < len(routes):
+            self.call(req, routes[state], t, state + 1)
+            return
+        if self._blocking:
+            self.station.release(req, t)
+        self.sim.reply(req, t)
+
+    def abort(self, req: Request, state: Any, t: float, cause: str) -> bool:
+        if self._blocking:
+            self.station.release(req, t)
+        return False
+
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        return {"instances_now": self.p["instances"]}
+
+    @staticmethod
+    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
+        return {"instances": raw.get("instances_now", 0), "queue_now": raw.get("queue_now", 0)}

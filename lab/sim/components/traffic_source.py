@@ -1,0 +1,229 @@
+"""Traffic source: the users. Starts requests with an arrival process and a rate curve, gives
+each one a request class from a mix, and a key and a client id when something downstream needs
+them (a keyed cache, a hashing load balancer)."""
+from __future__ import annotations
+
+import math
+from heapq import heappush
+from typing import Any
+
+from ..params import Param
+from ..randomness import Choice, Draws, IntDraws, zipf_weights
+from ..request import Request
+from .base import Component
+
+MAX_RATE_PER_S = 200_000.0
+
+PATTERNS = ("steady", "ramp", "spike", "diurnal", "schedule")
+
+
+class TrafficSource(Component):
+    kind = "traffic_source"
+    title = "Traffic source"
+    group = "edge"
+    icon = "users"
+    summary = "Users sending requests: an arrival process, a rate that can change over time, a mix of request classes."
+    is_source = True
+    min_callees = 1
+    params = (
+        Param("arrival", "choice", "poisson", "Poisson: independent users, random gaps. Constant: a fixed gap, like a load generator.",
+              choices=("poisson", "constant")),
+        Param("rate_per_s", "number", 100.0, "Requests per second (the base rate of the pattern).",
+              unit="requests/s", minimum=0.0, maximum=MAX_RATE_PER_S),
+        Param("pattern", "choice", "steady", "How the rate changes over time.", choices=PATTERNS),
+        Param("ramp_to_per_s", "number", 200.0, "Rate at the end of the ramp.", unit="requests/s",
+              minimum=0.0, maximum=MAX_RATE_PER_S, when={"pattern": ("ramp",)}),
+        Param("ramp_start_s", "number", 0.0, "When the ramp starts.", unit="s", minimum=0.0, maximum=1e6,
+              when={"pattern": ("ramp",)}),
+        Param("ramp_duration_s", "number", 60.0, "How long the ramp takes.", unit="s", minimum=0.0, maximum=1e6,
+              when={"pattern": ("ramp",)}),
+        Param("spike_rate_per_s", "number", 1000.0, "Rate during the spike.", unit="requests/s",
+              minimum=0.0, maximum=MAX_RATE_PER_S, when={"pattern": ("spike",)}),
+        Param("spike_start_s", "number", 30.0, "When the spike starts.", unit="s", minimum=0.0, maximum=1e6,
+              when={"pattern": ("spike",)}),
+        Param("spike_duration_s", "number", 10.0, "How long the spike lasts.", unit="s", minimum=0.0, maximum=1e6,
+              when={"pattern": ("spike",)}),
+        Param("diurnal_period_s", "number", 300.0, "Length of one day-night cycle (shortened so a run shows several).",
+              unit="s", minimum=1.0, maximum=1e6, when={"pattern": ("diurnal",)}),
+        Param("diurnal_amplitude", "number", 0.5, "Swing around the base rate: 0.5 means from half to one and a half times it.",
+              minimum=0.0, maximum=1.0, when={"pattern": ("diurnal",)}),
+        Param("schedule", "points", [[0.0, 100.0]], "Piecewise-constant rate: [time_s, requests/s] points; each holds until the next.",
+              unit="requests/s", minimum=0.0, maximum=MAX_RATE_PER_S, when={"pattern": ("schedule",)}),
+        Param("mix", "weights", {}, "Share of each request class, e.g. {\"read\": 9, \"write\": 1}. Empty: the workload's own shares.",
+              minimum=0.0, maximum=1e6),
+        Param("clients", "integer", 1000, "Number of distinct clients (sessions), for sticky load balancing.",
+              minimum=1, maximum=10_000_000),
+    )
+
+    def setup(self) -> None:
+        p = self.p
+        sim = self.sim
+        if not hasattr(self, "_gen"):
+            self._gen = sim.streams.generator(f"source:{self.id}:arrivals")
+            self._exp = Draws(self._gen, "exponential")
+            self._e_pop = self._exp.buf.pop
+            self._e_refill = self._exp.refill
+            self._uniform = Draws(sim.streams.generator(f"source:{self.id}:thinning"), "uniform")
+            self._generation = 0
+            self.active = False
+            self._arrive_cb = self._arrive
+        shares = p["mix"] or {c["name"]: c["share"] for c in sim.topology["workload"]["classes"]}
+        names = [n for n in sim.class_names if shares.get(n, 0) > 0]
+        self._classes = names
+        self._class_choice = (
+            Choice([shares[n] for n in names], sim.streams.generator(f"source:{self.id}:classes"))
+            if len(names) > 1 else None
+        )
+        self._only_class = names[0] if names else sim.class_names[0]
+        self._routes = {c: self.edges_for(c) for c in sim.class_names}
+        keys = sim.keys
+        self._keys = None
+        if sim.needs_keys:
+            gen = sim.streams.generator(f"source:{self.id}:keys")
+            if keys["distribution"] == "zipf" and keys["exponent"] > 0:
+                self._keys = Choice(zipf_weights(keys["count"], keys["exponent"]).tolist(), gen)
+            else:
+                self._keys = IntDraws(keys["count"], gen)
+        self._clients = IntDraws(p["clients"], sim.streams.generator(f"source:{self.id}:clients")) if sim.needs_clients else None
+        self._constant = p["arrival"] == "constant"
+        self._steady = p["pattern"] == "steady"
+        self._rate_max = self._max_rate()
+        # Steady Poisson arrivals, the common case, take a short path in `_arrive`.
+        self._fast = self._steady and not self._constant and self._rate_max > 0
+        self._inv_rate = 1.0 / self._rate_max if self._rate_max > 0 else 0.0
+
+    def start(self, t: float) -> None:
+        self.active = True
+        self._schedule_next(t)
+
+    def set_param(self, name: str, value: Any, t: float) -> None:
+        super().set_param(name, value, t)
+        # Poisson arrivals are memoryless, so drawing the next gap afresh at the new rate is
+        # exact; the old pending arrival is dropped by bumping the generation.
+        if self.active:
+            self._generation += 1
+            self._schedule_next(t)
+
+    # -- the rate curve -------------------------------------------------------------------------
+
+    def rate_at(self, t: float) -> float:
+        p = self.p
+        base = p["rate_per_s"]
+        pattern = p["pattern"]
+        if pattern == "steady":
+            return base
+        if pattern == "ramp":
+            start, span = p["ramp_start_s"], p["ramp_duration_s"]
+            if t <= start:
+                return base
+            if span <= 0 or t >= start + span:
+                return p["ramp_to_per_s"]
+            return base + (p["ramp_to_per_s"] - base) * (t - start) / span
+        if pattern == "spike":
+            start = p["spike_start_s"]
+            return p["spike_rate_per_s"] if start <= t < start + p["spike_duration_s"] else base
+        if pattern == "diurnal":
+            # Lowest at t = 0 (night), highest half a period later.
+            phase = 2.0 * math.pi * t / p["diurnal_period_s"]
+            return base * (1.0 - p["diurnal_amplitude"] * math.cos(phase))
+        rate = base
+        for at, value in p["schedule"]:
+            if at > t:
+                break
+            rate = value
+        return rate
+
+    def _max_rate(self) -> float:
+        p = self.p
+        base = p["rate_per_s"]
+        pattern = p["pattern"]
+        if pattern == "ramp":
+            return max(base, p["ramp_to_per_s"])
+        if pattern == "spike":
+            return max(base, p["spike_rate_per_s"])
+        if pattern == "diurnal":
+            return base * (1.0 + p["diurnal_amplitude"])
+        if pattern == "schedule":
+            return max([base] + [v for _, v in p["schedule"]])
+        return base
+
+    def preview(self, until_s: float, points: int = 200) -> list[tuple[float, float]]:
+        """The rate curve sampled at `points` times, for the editor's preview."""
+        step = until_s / max(1, points - 1)
+        return [(round(i * step, 6), self.rate_at(i * step)) for i in range(points)]
+
+    # -- arrivals -------------------------------------------------------------------------------
+
+    def _next_time(self, t: float) -> float | None:
+        if self._constant:
+            rate = self.rate_at(t)
+            if rate <= 0:
+                return self._next_positive_rate(t)
+            return t + 1.0 / rate
+        rate_max = self._rate_max
+        if rate_max <= 0:
+            return None
+        if self._steady:
+            return t + self._exp.next() / rate_max
+        # A time-varying Poisson process by thinning: candidates at the peak rate, each kept with
+        # probability rate(t) / peak (Lewis and Shedler).
+        for _ in range(1_000_000):
+            t += self._exp.next() / rate_max
+            if self._uniform.next() * rate_max < self.rate_at(t):
+                return t
+        return t
+
+    def _next_positive_rate(self, t: float) -> float | None:
+        """For constant arrivals at a zero rate: the next time the curve becomes positive."""
+        p = self.p
+        pattern = p["pattern"]
+        candidates = []
+        if pattern == "ramp" and p["ramp_to_per_s"] > 0:
+            candidates.append(p["ramp_start_s"] + (0 if p["rate_per_s"] > 0 else 1e-3))
+        elif pattern == "spike" and p["spike_rate_per_s"] > 0:
+            candidates.append(p["spike_start_s"])
+        elif pattern == "schedule":
+            candidates.extend(at for at, v in p["schedule"] if v > 0)
+        future = [c for c in candidates if c > t]
+        return min(future) if future else None
+
+    def _schedule_next(self, t: float) -> None:
+        at = self._next_time(t)
+        if at is not None:
+            heappush(self.heap, (at, self.seq(), self._arrive_cb, self._generation))
+
+    def _arrive(self, generation: int, t: float) -> None:
+        sim = self.sim
+        if generation != self._generation or sim.draining:
+            return
+        # Schedule the next arrival first so it is on the heap in a stable order.
+        if self._fast:
+            try:
+                gap = self._e_pop()
+            except IndexError:
+                gap = self._e_refill()
+            heappush(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
+        else:
+            self._schedule_next(t)
+        choice = self._class_choice
+        cls = self._classes[choice.next()] if choice is not None else self._only_class
+        keys = self._keys
+        clients = self._clients
+        # Simulation.new_request, inlined: one of these per request.
+        rid = sim.created
+        sim.created = rid + 1
+        req = Request(rid, cls, keys.next() if keys is not None else 0,
+                      clients.next() if clients is not None else 0, t, self.id)
+        if rid % sim.trace_every == 0:
+            req.trace = []
+        self.arrivals += 1
+        routes = self._routes[cls]
+        if routes:
+            routes[0].deliver(req, t)
+        else:
+            self.fail(req, t, "dependency")
+
+    def harvest(self, t: float) -> dict[str, Any]:
+        raw = super().harvest(t)
+        raw["completions"] = raw["arrivals"]  # a source "completes" a request by sending it
+        return raw

@@ -1,0 +1,119 @@
+"""Queue and worker pool: the producer gets a quick acknowledgement, the message waits in the
+backlog, and a pool of workers consumes it. A worker stays busy until its job, including any
+calls the job makes to the queue's dependencies, is finished, so a slow database shows up as a
+growing backlog rather than as slow responses to the producer."""
+from __future__ import annotations
+
+from heapq import heappush
+from typing import Any
+
+from ..params import Param
+from ..request import Request
+from ..station import Station
+from .base import Component
+from .service_pool import build_samplers, service_params
+
+
+class WorkQueue(Component):
+    kind = "work_queue"
+    title = "Queue + workers"
+    group = "messaging"
+    icon = "inbox"
+    summary = "A message queue with a pool of workers: producers get a fast acknowledgement, workers drain the backlog."
+    params = (
+        Param("ack_latency_ms", "number", 2.0, "Time to accept a message and acknowledge it to the producer.",
+              unit="ms", minimum=0.0, maximum=60_000.0),
+        Param("capacity", "integer", 100_000, "Messages the backlog holds; beyond it producers get 503.",
+              minimum=1, maximum=10_000_000),
+        Param("workers", "integer", 4, "Workers consuming the backlog.", minimum=1, maximum=10_000),
+        *service_params("job_time", 50.0),
+    )
+
+    def setup(self) -> None:
+        p = self.p
+        dist, by_class = build_samplers(self, "job_time", "jobs")
+        if not hasattr(self, "station"):
+            # Jobs never wait for a worker past the backlog limit, which is checked on arrival.
+            self.station = Station(self, p["workers"], None, dist, self._job_served,
+                                   by_class=by_class, hold=True)
+            self.jobs_done = self.jobs_failed = 0
+            self._next_job = 0
+            self._ack_cb = self._ack
+        else:
+            st = self.station
+            st.set_distribution(dist, by_class)
+            if p["workers"] != st.workers:
+                st.resize(p["workers"], self.sim.now)
+        self._capacity = p["capacity"]
+        self._ack_s = p["ack_latency_ms"] / 1000.0
+        self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
+
+    def receive(self, req: Request, t: float) -> None:
+        station = self.station
+        if len(station.queue) >= self._capacity:
+            self.arrivals += 1
+            self.fail(req, t, "overloaded")
+            return
+        # The job is a request of its own, owned by this queue: its end is counted here, not in
+        # the producer's ledger, which ends with the acknowledgement.
+        self._next_job += 1
+        job = Request(-self._next_job, req.cls, req.key, req.client, t, self.id)
+        station.arrive(job, t)
+        if self._ack_s:
+            heappush(self.heap, (t + self._ack_s, self.seq(), self._ack_cb, req))
+        else:
+            self.sim.reply(req, t)
+
+    def _ack(self, req: Request, t: float) -> None:
+        self.sim.reply(req, t)
+
+    def _job_served(self, job: Request, t: float) -> None:
+        routes = self._routes[job.cls]
+        if routes:
+            self.call(job, routes[0], t, 1)
+        else:
+            self._job_end(job, t, ok=True)
+
+    def resume(self, job: Request, state: Any, t: float) -> None:
+        routes = self._routes[job.cls]
+        if state < len(routes):
+            self.call(job, routes[state], t, state + 1)
+        else:
+            self._job_end(job, t, ok=True)
+
+    def abort(self, job: Request, state: Any, t: float, cause: str) -> bool:
+        self._job_end(job, t, ok=False)
+        return True  # the job was ours; the producer already has its acknowledgement
+
+    def _job_end(self, job: Request, t: float, ok: bool) -> None:
+        if ok:
+            self.jobs_done += 1
+        else:
+            self.jobs_failed += 1
+        self.station.release(job, t)
+
+    def stations(self) -> list[Station]:
+        return [self.station]
+
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        st = self.station
+        oldest = t - st.queue[0].t_node if st.queue else 0.0
+        out = {
+            "jobs_done": self.jobs_done, "jobs_failed": self.jobs_failed,
+            "backlog_now": len(st.queue), "backlog_age_now": oldest, "backlog_age_max": oldest,
+            "workers_now": st.workers,
+        }
+        self.jobs_done = self.jobs_failed = 0
+        return out
+
+    @staticmethod
+    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
+        return {
+            "jobs_done": raw.get("jobs_done", 0),
+            "jobs_failed": raw.get("jobs_failed", 0),
+            "backlog": raw.get("backlog_now", 0),
+            "backlog_mean": round((raw.get("area_n", 0.0) - raw.get("area_busy", 0.0)) / span, 6) if span > 0 else 0.0,
+            "backlog_age_ms": round(raw.get("backlog_age_now", 0.0) * 1000.0, 3),
+            "backlog_age_max_ms": round(raw.get("backlog_age_max", 0.0) * 1000.0, 3),
+            "workers": raw.get("workers_now", 0),
+        }

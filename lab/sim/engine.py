@@ -1,0 +1,243 @@
+"""The discrete-event core: one heap of events, the request ledger, and control between events.
+
+Events are `(time, seq, fn, arg)` tuples on a binary heap; `seq` breaks ties in scheduling order,
+which makes runs deterministic. `fn(arg, t)` is a bound method of a component, stored once so the
+hot loop creates nothing but the tuple. Nothing ever scans all nodes to find the next event.
+
+Usage from a plain script::
+
+    from lab.sim import load, Simulation
+    topology = load(open("lab/sim/examples/reference.json").read())   # raises InvalidTopology
+    sim = Simulation(topology, seed=1)
+    sim.run(60.0)
+    print(sim.results()["measured"]["overall"]["latency_ms"])
+"""
+from __future__ import annotations
+
+import itertools
+from heapq import heappop, heappush
+from typing import Any, Callable
+
+from . import faults
+from .components import REGISTRY
+from .components.base import Component, Edge
+from .metrics import Metrics
+from .randomness import Streams
+from .request import Request
+
+WindowCallback = Callable[[dict[str, Any]], None]
+
+
+class Simulation:
+    def __init__(
+        self,
+        topology: dict[str, Any],
+        *,
+        seed: int | None = None,
+        window_s: float | None = None,
+        warmup_s: float | None = None,
+        on_window: WindowCallback | None = None,
+        trace_every: int = 100,
+        trace_cap: int = 50,
+    ) -> None:
+        """`topology` must be a normalized, valid document (what `lab.sim.load` returns)."""
+        settings = topology["settings"]
+        self.topology = topology
+        self.seed = int(settings["seed"] if seed is None else seed)
+        self.window_s = float(settings["window_s"] if window_s is None else window_s)
+        self.warmup_s = float(settings["warmup_s"] if warmup_s is None else warmup_s)
+        self.heap: list[tuple[float, int, Callable[[Any, float], None], Any]] = []
+        self.seq = itertools.count().__next__
+        self.t_start = 0.0
+        self.now = 0.0
+        self.streams = Streams(self.seed)
+        workload = topology["workload"]
+        self.operations: dict[str, str] = {c["name"]: c["operation"] for c in workload["classes"]}
+        self.class_names = list(self.operations)
+        self.keys = workload["keys"]
+
+        # The request ledger: every request created ends exactly once, completed or failed.
+        self.created = 0
+        self.completed = 0
+        self.failed = 0
+        # End-to-end latencies of this window, by class (the overall figure is their union).
+        self.e2e_by_class: dict[str, list[float]] = {c: [] for c in self.class_names}
+        self.failures_by_class: dict[str, dict[str, int]] = {c: {} for c in self.class_names}
+        self.trace_every = max(1, int(trace_every))
+        self.timeline: list[dict[str, Any]] = []
+        self.active_faults: dict[str, faults.ActiveFault] = {}
+        self.draining = False
+
+        self.nodes: dict[str, Component] = {}
+        for spec in topology["nodes"]:
+            cls = REGISTRY[spec["kind"]]
+            self.nodes[spec["id"]] = cls(self, spec["id"], spec["params"])
+        self.edges: list[Edge] = []
+        for spec in topology["edges"]:
+            source, target = self.nodes[spec["from"]], self.nodes[spec["to"]]
+            classes = frozenset(spec["classes"]) if spec.get("classes") else None
+            edge = Edge(self, spec["id"], source, target, spec["latency_ms"] / 1000.0, classes)
+            source.out.append(edge)
+            self.edges.append(edge)
+        self.needs_keys = any(
+            REGISTRY[s["kind"]].uses_keys_with(s["params"]) for s in topology["nodes"]
+        )
+        self.needs_clients = any(
+            REGISTRY[s["kind"]].uses_clients_with(s["params"]) for s in topology["nodes"]
+        )
+        for node in self.nodes.values():
+            node.setup()
+        self.rewire()
+
+        self.metrics = Metrics(self, on_window=on_window, trace_cap=trace_cap)
+        self._complete_cb = self._complete
+        self._resume_cb = self._resume
+        self._started = False
+
+    def rewire(self) -> None:
+        """Install each node's receive (its fast path, or `refuse` while it is down), re-bind
+        the edges to them, and let nodes refresh shortcuts they took through their edges."""
+        for node in self.nodes.values():
+            node.__dict__.pop("receive", None)
+            if node.down:
+                node.receive = node.refuse
+            elif node.fast_receive is not None:
+                node.receive = node.fast_receive
+        for edge in self.edges:
+            edge.bind()
+        for node in self.nodes.values():
+            node.wire()
+
+    # -- running --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        for node in self.nodes.values():
+            node.start(self.t_start)
+        for spec in self.topology.get("faults", []):
+            faults.schedule(self, spec)
+        heappush(self.heap, (self.t_start + self.window_s, self.seq(), self._close_window, None))
+
+    def run(self, until: float) -> None:
+        """Process every event up to and including simulated time `until` (seconds)."""
+        self.start()
+        heap = self.heap
+        pop = heappop
+        while heap and heap[0][0] <= until:
+            t, _, fn, arg = pop(heap)
+            fn(arg, t)
+        if until > self.now:
+            self.now = until
+
+    def finish(self) -> None:
+        """Close the last, partial window so its requests are counted."""
+        if self.now > self.metrics.window_start:
+            self.metrics.close(self.now)
+
+    def drain(self, limit_s: float = 3600.0) -> None:
+        """Stop the sources and run until every request still in flight has ended (or `limit_s`
+        more seconds pass). The contract tests use it to prove no request is lost."""
+        self.start()
+        self.draining = True
+        self.run(self.now + limit_s)
+        self.finish()
+
+    def _close_window(self, _: Any, t: float) -> None:
+        self.now = t
+        self.metrics.close(t)
+        if not self.draining:
+            heappush(self.heap, (t + self.window_s, self.seq(), self._close_window, None))
+
+    # -- the request ledger ---------------------------------------------------------------------
+
+    def new_request(self, cls: str, key: int, client: int, t: float, source: str) -> Request:
+        rid = self.created
+        self.created = rid + 1
+        req = Request(rid, cls, key, client, t, source)
+        if rid % self.trace_every == 0:
+            req.trace = []
+        return req
+
+    def reply(self, req: Request, t: float) -> None:
+        """The request is done at the current node: return it to its nearest waiting caller, or
+        complete it if nobody waits (its response reaches the client)."""
+        back = req.back
+        stack = req.stack
+        if stack:
+            owner, state, saved_back = stack.pop()
+            req.back = saved_back
+            if back:
+                heappush(self.heap, (t + back, self.seq(), self._resume_cb, (owner, req, state)))
+            else:
+                owner.resume(req, state, t)
+        else:
+            # The response is on its way to the client and meets nothing on the way, so its
+            # arrival time is computed, not simulated: the request is counted now, with its full
+            # latency. (This is _complete, inlined: it ends nearly every request.)
+            self.completed += 1
+            self.e2e_by_class[req.cls].append(t + back - req.t0)
+            if req.trace is not None:
+                self.metrics.keep_trace(req, t + back, None, None)
+
+    def _resume(self, arg: tuple[Component, Request, Any], t: float) -> None:
+        owner, req, state = arg
+        owner.resume(req, state, t)
+
+    def _complete(self, req: Request, t: float) -> None:
+        self.completed += 1
+        self.e2e_by_class[req.cls].append(t - req.t0)
+        if req.trace is not None:
+            self.metrics.keep_trace(req, t, None, None)
+
+    def fail(self, req: Request, t: float, cause: str, node_id: str) -> None:
+        """The request failed at `node_id`. Callers waiting on it release what they hold; one of
+        them may take the failure over (a queue owns its jobs)."""
+        stack = req.stack
+        while stack:
+            owner, state, _ = stack.pop()
+            if owner.abort(req, state, t, cause):
+                return
+        self.failed += 1
+        by_cause = self.failures_by_class[req.cls]
+        by_cause[cause] = by_cause.get(cause, 0) + 1
+        self.metrics.keep_trace(req, t, cause, node_id)
+
+    def in_flight(self) -> int:
+        return self.created - self.completed - self.failed
+
+    # -- control between events -----------------------------------------------------------------
+
+    def record(self, entry: dict[str, Any], t: float | None = None) -> None:
+        """Add an entry to the run's timeline (and to the window it happened in)."""
+        entry = {"t": round(self.now if t is None else t, 6), **entry}
+        self.timeline.append(entry)
+        self.metrics.events.append(entry)
+
+    def apply(self, command: dict[str, Any]) -> list[dict[str, str]]:
+        """Apply a control command at the current simulated time; return its problems (empty
+        when it was applied). See docs/results.md for the commands."""
+        from .control import apply_command  # the control module imports the validator
+
+        return apply_command(self, command)
+
+    def results(self) -> dict[str, Any]:
+        return self.metrics.results()
+
+
+def simulate(
+    topology: dict[str, Any],
+    *,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    warmup_s: float | None = None,
+    window_s: float | None = None,
+    on_window: WindowCallback | None = None,
+) -> dict[str, Any]:
+    """Run a normalized topology for its duration and return the results document."""
+    sim = Simulation(topology, seed=seed, window_s=window_s, warmup_s=warmup_s, on_window=on_window)
+    duration = float(topology["settings"]["duration_s"] if duration_s is None else duration_s)
+    sim.run(duration)
+    sim.finish()
+    return sim.results()

@@ -1,0 +1,292 @@
+"""Windows of metrics, the run's measured totals, and sampled request traces.
+
+When a window of simulated time closes, every node hands over its raw counters (`harvest`), this
+module turns them into the window document (docs/results.md) and passes it to the callback, and
+adds them into the totals if the window lies past the warm-up. Latency percentiles come from
+`Histogram`, so memory stays flat however long the run.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable
+
+from .components import REGISTRY
+from .histogram import Histogram
+from .request import CAUSES
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+
+RESULTS_FORMAT = "archlab.results"
+RESULTS_VERSION = 1
+
+# Keys of a node's raw window that are not simple sums.
+_RAW_SPECIAL = {"failures", "lat", "in_node_now"}
+
+
+def _rate(count: float, span: float) -> float:
+    return round(count / span, 6) if span > 0 else 0.0
+
+
+def _add_failures(into: dict[str, int], more: dict[str, int]) -> None:
+    for cause, n in more.items():
+        into[cause] = into.get(cause, 0) + n
+
+
+def _sorted(d: dict[str, int]) -> dict[str, int]:
+    return {k: d[k] for k in sorted(d)}
+
+
+class _NodeTotals:
+    """A node's raw counters summed over the measured windows."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, Any] = {}
+        self.failures: dict[str, int] = {}
+        self.hist = Histogram()
+
+    def add(self, raw: dict[str, Any], hist: Histogram) -> None:
+        _add_failures(self.failures, raw["failures"])
+        self.hist.merge(hist)
+        for key, value in raw.items():
+            if key in _RAW_SPECIAL:
+                continue
+            if key.endswith("_max"):
+                self.raw[key] = max(self.raw.get(key, value), value)
+            elif key.endswith("_now"):
+                self.raw[key] = value
+            else:
+                self.raw[key] = self.raw.get(key, 0) + value
+        self.raw["in_node_now"] = raw["in_node_now"]
+
+
+class Metrics:
+    def __init__(self, sim: "Simulation", *, on_window: Callable[[dict[str, Any]], None] | None,
+                 trace_cap: int) -> None:
+        self.sim = sim
+        self.on_window = on_window
+        self.window_start = sim.t_start
+        self.index = 0
+        self.events: list[dict[str, Any]] = []
+        self._last = (0, 0, 0)  # created, completed, failed at the previous close
+        self._last_failures: dict[str, dict[str, int]] = {c: {} for c in sim.class_names}
+        # Measured totals: windows that start at or after the warm-up.
+        self.measured_from: float | None = None
+        self.measured_to = 0.0
+        self.totals_created = 0
+        self.totals_class: dict[str, Histogram] = {c: Histogram() for c in sim.class_names}
+        self.totals_class_failures: dict[str, dict[str, int]] = {c: {} for c in sim.class_names}
+        self.totals_nodes: dict[str, _NodeTotals] = {n: _NodeTotals() for n in sim.nodes}
+        self.sampled: deque[tuple] = deque(maxlen=trace_cap)
+        self.failed: dict[str, deque[tuple]] = {}
+        self.trace_cap = trace_cap
+
+    # -- traces ---------------------------------------------------------------------------------
+
+    def keep_trace(self, req: Any, t: float, cause: str | None, node_id: str | None) -> None:
+        record = (req.id, req.cls, req.source, req.t0, t, cause, node_id, req.trace,
+                  req.id % self.sim.trace_every != 0)
+        if cause is None:
+            self.sampled.append(record)
+        else:
+            bucket = self.failed.get(cause)
+            if bucket is None:
+                bucket = self.failed[cause] = deque(maxlen=self.trace_cap)
+            bucket.append(record)
+
+    @staticmethod
+    def _trace_json(record: tuple) -> dict[str, Any]:
+        rid, cls, source, t0, t, cause, node_id, hops, partial = record
+        out: dict[str, Any] = {
+            "request": rid,
+            "class": cls,
+            "source": source,
+            "start_s": round(t0, 6),
+            "latency_ms": round((t - t0) * 1000.0, 3),
+            "outcome": "completed" if cause is None else "failed",
+        }
+        if cause is not None:
+            out["cause"] = cause
+            out["status"] = CAUSES[cause].status
+            out["failed_at"] = node_id
+            # Only every Nth request records its whole path; others record the hop that failed.
+            out["partial"] = partial
+        out["hops"] = [
+            {
+                "node": node,
+                "arrived_s": round(at, 6),
+                "queue_ms": round(wait * 1000.0, 3),
+                "service_ms": round(svc * 1000.0, 3),
+                **({"failed": hop_cause} if hop_cause else {}),
+            }
+            for node, at, wait, svc, hop_cause in (hops or ())
+        ]
+        return out
+
+    # -- windows --------------------------------------------------------------------------------
+
+    def close(self, t: float) -> dict[str, Any]:
+        sim = self.sim
+        start = self.window_start
+        span = t - start
+        measured = start >= sim.warmup_s - 1e-9
+
+        created, completed, failed = sim.created, sim.completed, sim.failed
+        last_created, _, _ = self._last
+        self._last = (created, completed, failed)
+
+        overall_hist = Histogram()
+        overall_failures: dict[str, int] = {}
+        classes_out: dict[str, Any] = {}
+        for cls in sim.class_names:
+            lats = sim.e2e_by_class[cls]
+            sim.e2e_by_class[cls] = []
+            hist = Histogram()
+            hist.add_many(lats)
+            overall_hist.merge(hist)
+            now_failures = sim.failures_by_class[cls]
+            window_failures = _diff(now_failures, self._last_failures[cls])
+            self._last_failures[cls] = dict(now_failures)
+            _add_failures(overall_failures, window_failures)
+            classes_out[cls] = _flow(hist, window_failures, span)
+            if measured:
+                self.totals_class[cls].merge(hist)
+                _add_failures(self.totals_class_failures[cls], window_failures)
+
+        nodes_out: dict[str, Any] = {}
+        for node_id, node in sim.nodes.items():
+            raw = node.harvest(t)
+            hist = Histogram()
+            hist.add_many(raw["lat"])
+            nodes_out[node_id] = _node_view(node.kind, raw, hist, span)
+            if measured:
+                self.totals_nodes[node_id].add(raw, hist)
+
+        if measured:
+            if self.measured_from is None:
+                self.measured_from = start
+            self.measured_to = t
+            self.totals_created += created - last_created
+
+        overall = _flow(overall_hist, overall_failures, span)
+        overall["arrivals"] = created - last_created
+        overall["in_flight"] = sim.in_flight()
+        window = {
+            "index": self.index,
+            "t_start": round(start, 6),
+            "t_end": round(t, 6),
+            "measured": measured,
+            "overall": overall,
+            "classes": classes_out,
+            "nodes": nodes_out,
+            "events": self.events,
+        }
+        self.events = []
+        self.index += 1
+        self.window_start = t
+        if self.on_window is not None:
+            self.on_window(window)
+        return window
+
+    # -- the run's results ----------------------------------------------------------------------
+
+    def results(self) -> dict[str, Any]:
+        sim = self.sim
+        start = self.measured_from if self.measured_from is not None else self.measured_to
+        span = self.measured_to - start
+        overall_hist = Histogram()
+        overall_failures: dict[str, int] = {}
+        classes: dict[str, Any] = {}
+        for cls in sim.class_names:
+            hist = self.totals_class[cls]
+            overall_hist.merge(hist)
+            _add_failures(overall_failures, self.totals_class_failures[cls])
+            classes[cls] = _flow(hist, self.totals_class_failures[cls], span)
+        overall = _flow(overall_hist, overall_failures, span)
+        overall["arrivals"] = self.totals_created
+        nodes = {}
+        for node_id, node in sim.nodes.items():
+            totals = self.totals_nodes[node_id]
+            raw = dict(totals.raw)
+            raw.setdefault("arrivals", 0)
+            raw.setdefault("completions", 0)
+            raw.setdefault("area_n", 0.0)
+            raw.setdefault("dropped_time", 0.0)
+            raw.setdefault("in_node_now", 0)
+            raw["failures"] = totals.failures
+            view = _node_view(node.kind, raw, totals.hist, span)
+            # Little's law, L = lambda * W: W is the mean time in the node over every arrival
+            # (one turned away at the door counts as zero, one that gave up waiting counts its
+            # wait), so `in_node` can be compared with `arrival_rate_per_s` * W.
+            view["residence_ms_mean"] = round(
+                (totals.hist.total + raw["dropped_time"]) / max(1, raw["arrivals"]) * 1000.0, 6)
+            nodes[node_id] = view
+        topology = sim.topology
+        return {
+            "format": RESULTS_FORMAT,
+            "version": RESULTS_VERSION,
+            "topology": {"name": topology.get("name", ""), "nodes": len(sim.nodes), "edges": len(sim.edges)},
+            "seed": sim.seed,
+            "duration_s": round(sim.now, 6),
+            "warmup_s": sim.warmup_s,
+            "window_s": sim.window_s,
+            "windows": self.index,
+            "requests": {
+                "created": sim.created,
+                "completed": sim.completed,
+                "failed": sim.failed,
+                "in_flight": sim.in_flight(),
+            },
+            "measured": {
+                "from_s": round(start, 6),
+                "to_s": round(self.measured_to, 6),
+                "span_s": round(span, 6),
+                "overall": overall,
+                "classes": classes,
+                "nodes": nodes,
+            },
+            "timeline": list(sim.timeline),
+            "traces": {
+                "sampled": [self._trace_json(r) for r in self.sampled],
+                "failed": {c: [self._trace_json(r) for r in self.failed[c]] for c in sorted(self.failed)},
+            },
+        }
+
+
+def _diff(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in now.items() if v - before.get(k, 0)}
+
+
+def _flow(hist: Histogram, failures: dict[str, int], span: float) -> dict[str, Any]:
+    """Throughput, errors and latency of a stream of requests over `span` seconds."""
+    errors = sum(failures.values())
+    done = hist.n + errors
+    return {
+        "completions": hist.n,
+        "throughput_per_s": _rate(hist.n, span),
+        "errors": errors,
+        "failures": _sorted(failures),
+        "error_rate": round(errors / done, 6) if done else 0.0,
+        "latency_ms": hist.summary_ms(),
+    }
+
+
+def _node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float) -> dict[str, Any]:
+    failures = raw["failures"]
+    view: dict[str, Any] = {
+        "kind": kind,
+        "arrivals": raw["arrivals"],
+        "arrival_rate_per_s": _rate(raw["arrivals"], span),
+        "completions": raw["completions"],
+        "throughput_per_s": _rate(raw["completions"], span),
+        "errors": sum(failures.values()),
+        "failures": _sorted(failures),
+        "latency_ms": hist.summary_ms(),
+        "in_node": round(raw["area_n"] / span, 6) if span > 0 else 0.0,
+        "in_node_now": raw["in_node_now"],
+    }
+    if "area_cap" in raw:
+        view["utilization"] = round(raw["area_busy"] / raw["area_cap"], 6) if raw["area_cap"] > 0 else 0.0
+        view["queue_length"] = round((raw["area_n"] - raw["area_busy"]) / span, 6) if span > 0 else 0.0
+    view.update(REGISTRY[kind].present_extra(raw, span))
+    return view

@@ -1,0 +1,50 @@
+"""A request moving through the topology, and the ways it can end."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a request failed: a stable code for machines, an HTTP status and words for people."""
+
+    code: str
+    status: int
+    text: str
+
+
+CAUSES: dict[str, Cause] = {
+    c.code: c
+    for c in (
+        Cause("rate_limited", 429, "rejected by a rate limit"),
+        Cause("overloaded", 503, "rejected because a queue or connection limit was full"),
+        Cause("timeout", 504, "gave up after waiting longer than the timeout"),
+        Cause("dependency", 502, "a dependency it called failed"),
+        Cause("fault", 503, "dropped by an injected fault"),
+    )
+}
+
+
+class Request:
+    """One request. Kept small and slot-based: a run creates millions of them.
+
+    `stack` holds the frames of callers waiting for this request to come back to them (a service
+    that calls two dependencies in turn, a cache that must fill itself on a miss). A node that
+    has nothing left to do after a call passes the request on without a frame (a tail call), so
+    the common path allocates nothing. `back` is the network latency still to be paid on the way
+    back to the nearest waiting caller.
+    """
+
+    __slots__ = ("id", "cls", "key", "client", "t0", "stack", "back", "trace", "source", "t_node")
+
+    def __init__(self, rid: int, cls: str, key: int, client: int, t0: float, source: str) -> None:
+        self.id = rid
+        self.cls = cls
+        self.key = key
+        self.client = client
+        self.t0 = t0
+        self.stack: list | None = None
+        self.back = 0.0
+        self.trace: list | None = None
+        self.source = source
+        self.t_node = t0

@@ -1,0 +1,642 @@
+"""Closed-form queueing theory that the lab shows beside measured values.
+
+Every function here is an exact textbook formula (or, for Che's LRU
+approximation, an exact solution of an approximate model), so the simulator's
+statistical tests can compare what the engine measures against a number that
+does not depend on the engine.
+
+Units: time in seconds, rates in events per second.  "Utilization" is the
+fraction of time one server is busy.  All functions describe the long-run
+(steady-state) behaviour of a *stable* system; anything that would make the
+steady state not exist (utilization >= 1, non-positive rates, ...) raises
+``ValueError`` with a sentence that explains what is wrong.
+
+Only the standard library is used, on purpose: these numbers are the reference
+the rest of the code is judged against, so they must not move when a numeric
+library changes.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+
+__all__ = [
+    "QueueMetrics",
+    "mm1",
+    "erlang_c",
+    "mmc",
+    "mg1",
+    "md1",
+    "lognormal_scv",
+    "lognormal_params",
+    "gim1_sigma",
+    "ekm1",
+    "round_robin_split",
+    "random_split",
+    "little_l",
+    "zipf_popularities",
+    "che_characteristic_time",
+    "che_lru_hit_ratio",
+    "cold_start_fraction",
+    "reference_topology_mean_latency_s",
+    "jackson_reference_mean_latency_s",
+]
+
+
+@dataclass(frozen=True)
+class QueueMetrics:
+    """Steady-state means of one queue.
+
+    utilization:     fraction of time each server is busy (rho).
+    mean_wait_s:     mean time a request waits in the queue before service (Wq).
+    mean_sojourn_s:  mean time from arrival to departure, wait + service (W).
+    mean_in_queue:   time-average number of requests waiting (Lq = lambda * Wq).
+    mean_in_system:  time-average number waiting or in service (L = lambda * W).
+    """
+
+    utilization: float
+    mean_wait_s: float
+    mean_sojourn_s: float
+    mean_in_queue: float
+    mean_in_system: float
+
+
+# --------------------------------------------------------------------------
+# Input checks.  They live in one place so every function words its errors
+# the same way, and so NaN and infinity are rejected too (``not value > 0``
+# is True for NaN, which a plain ``value <= 0`` would let through).
+# --------------------------------------------------------------------------
+
+
+def _is_real(value: object) -> bool:
+    # numbers.Real also admits numpy scalars (the engine's numbers), while
+    # bool is excluded: True as a rate is a bug, not 1.0.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _positive(name: str, value: float, what: str) -> float:
+    if not _is_real(value):
+        raise ValueError(f"{name} must be a number ({what}), got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive, finite number ({what}), got {value!r}")
+    return float(value)
+
+
+def _non_negative(name: str, value: float, what: str) -> float:
+    if not _is_real(value):
+        raise ValueError(f"{name} must be a number ({what}), got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be zero or a positive, finite number ({what}), got {value!r}")
+    return float(value)
+
+
+def _count(name: str, value: int, minimum: int, what: str) -> int:
+    # operator.index accepts int-like values (e.g. numpy integers) but not
+    # 2.0 or True-as-a-number surprises: a server count must be whole.
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number ({what}), got {value!r}")
+    try:
+        count = operator.index(value)
+    except TypeError:
+        raise ValueError(f"{name} must be a whole number ({what}), got {value!r}") from None
+    if count < minimum:
+        raise ValueError(f"{name} must be at least {minimum} ({what}), got {count}")
+    return count
+
+
+def _require_stable(utilization: float) -> None:
+    if utilization >= 1:
+        raise ValueError(
+            f"the queue is unstable: utilization {utilization:.2f} >= 1, so it grows without bound"
+        )
+
+
+def _metrics(arrival_rate: float, utilization: float, wait_s: float, service_s: float) -> QueueMetrics:
+    # Little's law (L = lambda * W) holds for any stationary queue, so the
+    # time-average counts follow from the mean times whatever the model is.
+    sojourn_s = wait_s + service_s
+    return QueueMetrics(
+        utilization=utilization,
+        mean_wait_s=wait_s,
+        mean_sojourn_s=sojourn_s,
+        mean_in_queue=arrival_rate * wait_s,
+        mean_in_system=arrival_rate * sojourn_s,
+    )
+
+
+# --------------------------------------------------------------------------
+# Poisson arrivals
+# --------------------------------------------------------------------------
+
+
+def mm1(arrival_rate: float, service_rate: float) -> QueueMetrics:
+    """M/M/1: Poisson arrivals, one server, exponential service, FIFO.
+
+    With rho = lambda / mu < 1:
+        W  = 1 / (mu - lambda)            Wq = rho / (mu - lambda)
+        L  = rho / (1 - rho)              Lq = rho**2 / (1 - rho)
+    """
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    mu = _positive("service_rate", service_rate, "requests per second one server completes")
+    rho = lam / mu
+    _require_stable(rho)
+    # Wq = rho / (mu - lambda) directly, rather than W - 1/mu, to avoid the
+    # cancellation of two nearly equal numbers at low load.
+    return _metrics(lam, rho, rho / (mu - lam), 1.0 / mu)
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """Erlang C: probability that an arrival to an M/M/c queue has to wait.
+
+    offered_load A = lambda / mu (in Erlangs), c = servers, needs A < c:
+        C(c, A) = [A**c / c! * c / (c - A)] / [sum_{k<c} A**k / k! + A**c / c! * c / (c - A)]
+
+    Evaluated through the Erlang B recursion
+        B(0) = 1,  B(k) = A * B(k-1) / (k + A * B(k-1)),
+        C = c * B(c) / (c - A * (1 - B(c))),
+    because the textbook sum overflows (A**c, c!) long before c = 1000, while
+    every step of the recursion stays in [0, 1].
+    """
+    c = _count("servers", servers, 1, "the number of servers")
+    load = _non_negative("offered_load", offered_load, "arrival rate / service rate, in Erlangs")
+    _require_stable(load / c)
+    blocking = 1.0
+    for k in range(1, c + 1):
+        blocking = load * blocking / (k + load * blocking)
+    return c * blocking / (c - load * (1.0 - blocking))
+
+
+def mmc(arrival_rate: float, service_rate: float, servers: int) -> QueueMetrics:
+    """M/M/c: Poisson arrivals, c identical exponential servers, one FIFO queue.
+
+    With A = lambda / mu, rho = A / c < 1:
+        Wq = C(c, A) / (c * mu - lambda)     W = Wq + 1 / mu
+    where C is Erlang C (see ``erlang_c``).  c = 1 reduces to M/M/1.
+    """
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    mu = _positive("service_rate", service_rate, "requests per second one server completes")
+    c = _count("servers", servers, 1, "the number of servers")
+    rho = lam / (c * mu)
+    _require_stable(rho)
+    wait_s = erlang_c(c, lam / mu) / (c * mu - lam)
+    return _metrics(lam, rho, wait_s, 1.0 / mu)
+
+
+def mg1(arrival_rate: float, mean_service_s: float, service_scv: float) -> QueueMetrics:
+    """M/G/1 by the Pollaczek-Khinchine formula (FIFO, one server).
+
+    service_scv is the squared coefficient of variation of the service time,
+    Var[S] / E[S]**2 (0 for constant service, 1 for exponential).  With
+    rho = lambda * E[S] < 1:
+        Wq = rho * E[S] * (1 + scv) / (2 * (1 - rho))   (= lambda E[S^2] / (2(1 - rho)))
+        W  = Wq + E[S]
+    Only the first two moments of service matter for these means.
+    """
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    es = _positive("mean_service_s", mean_service_s, "mean service time in seconds")
+    scv = _non_negative("service_scv", service_scv, "variance / mean**2 of the service time")
+    rho = lam * es
+    _require_stable(rho)
+    wait_s = rho * es * (1.0 + scv) / (2.0 * (1.0 - rho))
+    return _metrics(lam, rho, wait_s, es)
+
+
+def md1(arrival_rate: float, service_s: float) -> QueueMetrics:
+    """M/D/1: Pollaczek-Khinchine with constant service (scv = 0).
+
+    Wq = rho * D / (2 * (1 - rho)), exactly half the M/M/1 wait at the same load.
+    """
+    return mg1(arrival_rate, service_s, 0.0)
+
+
+def lognormal_scv(cv: float) -> float:
+    """Squared coefficient of variation of a distribution with coefficient of variation cv.
+
+    For a lognormal, scv = cv**2 = exp(sigma**2) - 1; pass it to ``mg1``.
+    """
+    return _non_negative("cv", cv, "standard deviation / mean") ** 2
+
+
+def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
+    """(mu, sigma) of the underlying normal for a lognormal with given mean and cv.
+
+    If X = exp(N(mu, sigma**2)) then E[X] = exp(mu + sigma**2 / 2) and
+    cv**2 = exp(sigma**2) - 1, so
+        sigma**2 = ln(1 + cv**2),    mu = ln(mean) - sigma**2 / 2.
+    (mu here is the log-scale location, not a service rate.)
+    """
+    m = _positive("mean", mean, "mean of the lognormal, e.g. seconds")
+    v = _non_negative("cv", cv, "standard deviation / mean")
+    # log1p keeps sigma accurate for small cv, where 1 + cv**2 rounds to ~1.
+    sigma2 = math.log1p(v * v)
+    return math.log(m) - sigma2 / 2.0, math.sqrt(sigma2)
+
+
+# --------------------------------------------------------------------------
+# General (renewal) arrivals, exponential service
+# --------------------------------------------------------------------------
+
+
+def gim1_sigma(interarrival_lst: Callable[[float], float], service_rate: float) -> float:
+    """The GI/M/1 root sigma in (0, 1) of  sigma = A*(mu * (1 - sigma)).
+
+    A*(s) = E[exp(-s T)] is the Laplace-Stieltjes transform of the interarrival
+    time T, mu the exponential service rate.  sigma is the probability that an
+    arrival finds the server busy; the number an arrival sees is geometric,
+    P(n) = (1 - sigma) * sigma**n, and
+        Wq = sigma / (mu * (1 - sigma)),   W = 1 / (mu * (1 - sigma)).
+    Assumes renewal (i.i.d.) interarrival times, FIFO, one server.
+
+    f(sigma) = A*(mu(1 - sigma)) - sigma is convex with f(0) = A*(mu) > 0 and
+    f(1) = 0; its slope at 1 is 1/rho - 1, so a root inside (0, 1) exists iff
+    rho < 1, and then f < 0 between that root and 1.  We find a point where
+    f < 0 by stepping towards 1 (1 - 2**-k), then bisect: bisection cannot
+    diverge or jump to the trivial root sigma = 1 the way Newton or plain
+    fixed-point iteration can near rho = 1.  Utilizations within about 1e-7
+    of 1 cannot be told apart from 1 in floating point and raise ValueError.
+    """
+    mu = _positive("service_rate", service_rate, "requests per second the server completes")
+    if not callable(interarrival_lst):
+        raise ValueError("interarrival_lst must be a function s -> E[exp(-s * T)] of the interarrival time T")
+
+    def f(sigma: float) -> float:
+        s = mu * (1.0 - sigma)
+        value = interarrival_lst(s)
+        if not (_is_real(value) and math.isfinite(value) and 0.0 <= value <= 1.0):
+            raise ValueError(
+                f"interarrival_lst({s!r}) returned {value!r}, but a Laplace-Stieltjes transform "
+                "E[exp(-s * T)] of a positive time must lie between 0 and 1"
+            )
+        return value - sigma
+
+    lo = 0.0
+    if f(lo) <= 0.0:
+        # A*(mu) underflowed to 0: arrivals are so sparse that nobody waits.
+        return 0.0
+    hi = None
+    for k in range(1, 53):
+        candidate = 1.0 - 2.0**-k
+        # Demand a clearly negative value: at utilization >= 1, f is a tiny
+        # positive number near sigma = 1 that rounding could flip to
+        # -1e-16, which would fake a root.  The price is that utilizations
+        # within about 1e-7 of 1 are reported as unstable.
+        if f(candidate) < -1e-14:
+            hi = candidate
+            break
+        lo = candidate  # f > -1e-14 here; the root lies above (or is lost in rounding)
+    if hi is None:
+        raise ValueError(_gim1_unstable_message(interarrival_lst, mu))
+    # Bisect until the bracket is two adjacent floats (about 55 steps for a
+    # root near 0.5; more only for roots extremely close to 0).
+    for _ in range(2000):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if f(mid) > 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _gim1_unstable_message(interarrival_lst: Callable[[float], float], mu: float) -> str:
+    # The mean interarrival time is E[T] = -A*'(0).  Estimate it by a
+    # difference quotient D(s) = (1 - A*(s)) / s = E[T] - s E[T^2] / 2 + ...,
+    # with one Richardson step (2 D(s/2) - D(s)) to cancel the first-order
+    # error, so the student sees the utilization that made it unstable.
+    s = mu * 2.0**-17
+    coarse = (1.0 - interarrival_lst(s)) / s
+    fine = (1.0 - interarrival_lst(s / 2.0)) / (s / 2.0)
+    mean_interarrival = 2.0 * fine - coarse
+    if mean_interarrival > 0.0:
+        rho = 1.0 / (mu * mean_interarrival)
+        if rho < 1.0:
+            return (
+                f"the queue is too close to unstable to solve: utilization {rho:.9f} is within "
+                "about 1e-7 of 1, where the waiting time is astronomically large anyway"
+            )
+        return (
+            f"the queue is unstable: utilization {rho:.2f} >= 1, so it grows without bound "
+            "(sigma = A*(mu(1 - sigma)) has no root in (0, 1))"
+        )
+    return (
+        "the queue is unstable: arrivals come at least as fast as the server works, so it grows "
+        "without bound (sigma = A*(mu(1 - sigma)) has no root in (0, 1))"
+    )
+
+
+def ekm1(k: int, arrival_rate: float, service_rate: float) -> QueueMetrics:
+    """E_k/M/1: Erlang-k interarrival times with mean 1/lambda, one exponential server.
+
+    Each interarrival time is k exponential phases of rate k * lambda, so
+    A*(s) = (k * lambda / (k * lambda + s))**k, and with sigma from
+    ``gim1_sigma``:
+        Wq = sigma / (mu * (1 - sigma)),   W = 1 / (mu * (1 - sigma)),
+    Lq = lambda * Wq and L = lambda * W by Little's law.  (L is the
+    time average; the mean number an *arrival* sees, sigma / (1 - sigma), is
+    smaller because arrivals are more regular than Poisson.)  k = 1 is M/M/1,
+    where sigma = rho; k = 2 has sigma = (1 + 4 rho - sqrt(1 + 8 rho)) / 2.
+    """
+    phases = _count("k", k, 1, "the number of Erlang phases per interarrival time")
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    mu = _positive("service_rate", service_rate, "requests per second the server completes")
+    rho = lam / mu
+    _require_stable(rho)
+    phase_rate = phases * lam
+
+    def lst(s: float) -> float:
+        # exp(-k * log1p(s / (k lambda))) instead of the k-th power of a
+        # ratio: same value, but accurate for large k and small s.
+        return math.exp(-phases * math.log1p(s / phase_rate))
+
+    sigma = gim1_sigma(lst, mu)
+    sojourn_s = 1.0 / (mu * (1.0 - sigma))
+    return _metrics(lam, rho, sigma * sojourn_s, 1.0 / mu)
+
+
+def round_robin_split(servers: int, arrival_rate: float, service_rate: float) -> QueueMetrics:
+    """Poisson stream dealt round robin over k single exponential servers (per-server metrics).
+
+    Server j receives arrivals j, j + k, j + 2k, ...; the gap between them is
+    the sum of k exponential gaps of rate lambda, i.e. Erlang-k with mean
+    k / lambda.  So each server is E_k/M/1 with arrival rate lambda / k
+    (``ekm1(k, lambda / k, mu)``).
+
+    Jackson's theorem does not apply: it needs each server's input to be
+    Poisson, which holds for *Bernoulli* splitting (each request picks a
+    server at random, see ``random_split``) but not for round robin, which
+    is deterministic and makes each server's arrivals more regular than
+    Poisson (scv 1/k).  That regularity is why round robin waits less.
+
+    Counts are per server (multiply by k for the whole tier); all servers are
+    alike, so mean_wait_s / mean_sojourn_s are also the tier's means.
+    """
+    k = _count("servers", servers, 1, "the number of servers")
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    return ekm1(k, lam / k, service_rate)
+
+
+def random_split(servers: int, arrival_rate: float, service_rate: float) -> QueueMetrics:
+    """Poisson stream split at random (Bernoulli, 1/k each) over k exponential servers.
+
+    Independent random thinning of a Poisson process gives independent Poisson
+    processes (the basis of Jackson networks), so each server is M/M/1 with
+    arrival rate lambda / k: W = 1 / (mu - lambda / k).  Per-server metrics,
+    as in ``round_robin_split``.
+    """
+    k = _count("servers", servers, 1, "the number of servers")
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    return mm1(lam / k, service_rate)
+
+
+def little_l(arrival_rate: float, mean_time_s: float) -> float:
+    """Little's law: L = lambda * W, for any stable system in steady state.
+
+    arrival_rate is the rate of requests entering (and, in steady state,
+    leaving) the system, mean_time_s the mean time each spends inside it.
+    """
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    w = _non_negative("mean_time_s", mean_time_s, "mean time in the system, in seconds")
+    return lam * w
+
+
+# --------------------------------------------------------------------------
+# Caches
+# --------------------------------------------------------------------------
+
+
+def zipf_popularities(n_keys: int, exponent: float) -> list[float]:
+    """Zipf request probabilities: p_i = i**-s / sum_j j**-s, for i = 1..n_keys.
+
+    Key 1 is the most popular.  exponent s = 0 gives the uniform distribution;
+    web and cache workloads typically have s between 0.6 and 1.2.
+    """
+    n = _count("n_keys", n_keys, 1, "the number of distinct keys")
+    s = _non_negative("exponent", exponent, "the Zipf exponent s; 0 means uniform")
+    weights = [i**-s for i in range(1, n + 1)]
+    # fsum: the normalizing constant is a long sum of shrinking terms.
+    total = math.fsum(weights)
+    return [w / total for w in weights]
+
+
+def _popularities(popularities: Sequence[float]) -> list[float]:
+    values = list(popularities)
+    if not values:
+        raise ValueError("popularities is empty: give one request probability per key")
+    # Fast path in C (fsum, min) for the common valid case; only when that
+    # fails do we walk the list in Python to name the offending entry.
+    try:
+        total = math.fsum(values)
+        smallest = min(values)
+    except TypeError:
+        total, smallest = math.nan, math.nan
+    if not (math.isfinite(total) and smallest >= 0):
+        for i, p in enumerate(values):
+            if not (_is_real(p) and math.isfinite(p) and p >= 0):
+                raise ValueError(
+                    f"popularities[{i}] is {p!r}, but a request probability must be a finite number >= 0"
+                )
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(
+            f"popularities must sum to 1 (they are request probabilities), but they sum to "
+            f"{total:.6g}; divide each by their total first"
+        )
+    # Renormalize away the last rounding error so the probabilities sum to 1
+    # as exactly as floats allow.
+    return [p / total for p in values]
+
+
+def che_characteristic_time(popularities: Sequence[float], capacity: int) -> float:
+    """Che's characteristic time T of an LRU cache, in *requests*.
+
+    Independent reference model: each request is for key i with probability
+    p_i, independently.  Che's approximation says key i is in the cache iff it
+    was requested within the last T requests, where T solves
+        sum_i (1 - exp(-p_i * T)) = capacity.
+    (Divide by the request rate to get T in seconds.)  Capacity 0 gives T = 0.
+
+    The left side rises from 0 to the number of keys with p_i > 0, so a unique
+    root exists when 0 < capacity < that number; a capacity that holds every
+    requested key raises ValueError (the hit ratio is then simply 1 after
+    warm-up, and there is no T).
+    """
+    probs, c = _che_inputs(popularities, capacity)
+    return _che_time(probs, c)
+
+
+def _che_inputs(popularities: Sequence[float], capacity: int) -> tuple[list[float], int]:
+    probs = _popularities(popularities)
+    c = _count("capacity", capacity, 0, "how many keys the cache holds")
+    n = len(probs)
+    if c >= n:
+        raise ValueError(
+            f"the cache holds {c} keys but there are only {n}, so after warm-up every request "
+            "hits; use a capacity below the number of keys"
+        )
+    positive = [p for p in probs if p > 0.0]
+    if c >= len(positive):
+        raise ValueError(
+            f"only {len(positive)} of the {n} keys are ever requested (the rest have popularity 0), "
+            f"so a cache of {c} holds all of them and every request hits after warm-up; "
+            f"use a capacity below {len(positive)}"
+        )
+    # Keys that are never requested are never cached and never hit: drop them.
+    return positive, c
+
+
+def _che_time(probs: list[float], c: int) -> float:
+    """Solve sum_i (1 - exp(-p_i T)) = c for T, with every p_i > 0 and 0 <= c < len(probs).
+
+    g(T) = sum_i (1 - exp(-p_i T)) - c is increasing and *concave* in T.
+    Newton's method on a concave increasing function started left of the
+    root never overshoots: the tangent lies above g, so each step lands
+    between the current point and the root, and the iterates rise
+    monotonically to it (quadratically at the end).  No bracketing or
+    damping is needed, and there is no way to diverge.
+
+    Start: since 1 - exp(-p T) is concave in p, Jensen gives
+    g(T) <= n (1 - exp(-T / n)) - c, so T0 = -n ln(1 - c / n) is a valid
+    starting point left of the root (and the exact root for uniform
+    popularity).  Typically 3-10 steps; about 20 for a cache one key short of
+    holding everything.  Each step is a pass over the keys with map() so the
+    loop runs in C (about 15 ms for 1e5 keys).
+    """
+    if c == 0:
+        return 0.0
+    n = len(probs)
+    neg = [-p for p in probs]
+    t = -n * math.log1p(-c / n)
+    for _ in range(1000):
+        neg_x = list(map(operator.mul, neg, repeat(t)))
+        # expm1 keeps 1 - exp(-x) accurate when x is tiny (unpopular keys);
+        # fsum because c can be a small difference of large sums.
+        excess = -math.fsum(map(math.expm1, neg_x)) - c
+        if excess >= 0.0:
+            break  # at the root (rounding can put us a hair past it)
+        slope = -sum(map(operator.mul, neg, map(math.exp, neg_x)))  # sum p_i exp(-p_i T) > 0
+        step = -excess / slope
+        if step <= 4.0 * math.ulp(t):
+            break
+        t += step
+    return t
+
+
+def che_lru_hit_ratio(popularities: Sequence[float], capacity: int) -> float:
+    """LRU hit ratio by Che's approximation under the independent reference model.
+
+    With T from ``che_characteristic_time``:
+        hit ratio = sum_i p_i * (1 - exp(-p_i * T)).
+    For uniform popularity this is exactly capacity / n_keys.  Che's
+    approximation is known to be very accurate for LRU (errors typically
+    well under 1%), but it is an approximation, not the exact LRU value.
+    Capacity 0 gives 0 (an empty cache never hits); a capacity that holds
+    every key raises ValueError (see ``che_characteristic_time``).
+    """
+    probs, c = _che_inputs(popularities, capacity)
+    t = _che_time(probs, c)
+    if t == 0.0:
+        return 0.0
+    neg_x = map(operator.mul, probs, repeat(-t))
+    return -math.fsum(map(operator.mul, probs, map(math.expm1, neg_x)))
+
+
+def cold_start_fraction(arrival_rate: float, idle_timeout_s: float) -> float:
+    """Fraction of Poisson arrivals that find a single function instance reclaimed.
+
+    The instance is reclaimed after idle_timeout_s without a request, so an
+    arrival is cold iff the gap since the previous arrival exceeds the
+    timeout: P(gap > tau) = exp(-lambda * tau) for exponential gaps.
+    Assumes one instance and execution time negligible next to the gaps
+    (the idle timer effectively starts at the previous arrival).
+    """
+    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    tau = _non_negative("idle_timeout_s", idle_timeout_s, "seconds an idle instance is kept")
+    return math.exp(-lam * tau)
+
+
+# --------------------------------------------------------------------------
+# The benchmark's reference topology
+# --------------------------------------------------------------------------
+
+
+def _reference_mean_latency_s(
+    split: Callable[[int, float, float], QueueMetrics],
+    servers: int,
+    rate_per_s: float,
+    app_service_s: float,
+    hit_ratio: float,
+    cache_s: float,
+    db_service_s: float,
+    db_workers: int | None,
+) -> float:
+    k = _count("servers", servers, 1, "the number of app servers")
+    rate = _positive("rate_per_s", rate_per_s, "requests per second entering the system")
+    app_s = _positive("app_service_s", app_service_s, "mean app service time in seconds")
+    h = _non_negative("hit_ratio", hit_ratio, "fraction of requests the cache answers")
+    if h > 1.0:
+        raise ValueError(f"hit_ratio must be between 0 and 1 (a fraction of requests), got {hit_ratio!r}")
+    cache = _non_negative("cache_s", cache_s, "seconds a cache hit takes")
+    db_s = _positive("db_service_s", db_service_s, "mean database service time in seconds")
+    workers = max(1, k // 2) if db_workers is None else db_workers
+    workers = _count("db_workers", workers, 1, "the number of database workers")
+
+    app = split(k, rate, 1.0 / app_s)
+    latency = app.mean_sojourn_s + h * cache
+    miss_rate = (1.0 - h) * rate
+    if miss_rate > 0.0:
+        # The misses are a thinned merge of the app servers' departures; we
+        # treat them as Poisson, which is an approximation (exact only for
+        # the Jackson variant).
+        latency += (1.0 - h) * mmc(miss_rate, 1.0 / db_s, workers).mean_sojourn_s
+    return latency
+
+
+def reference_topology_mean_latency_s(
+    servers: int = 4,
+    rate_per_s: float = 1000.0,
+    app_service_s: float = 0.003,
+    hit_ratio: float = 0.8,
+    cache_s: float = 0.0002,
+    db_service_s: float = 0.008,
+    db_workers: int | None = None,
+) -> float:
+    """Mean end-to-end latency of the benchmark's reference topology.
+
+    Poisson arrivals (rate_per_s) -> round robin over `servers` single
+    exponential app servers (each E_k/M/1, see ``round_robin_split``) ->
+    with probability hit_ratio a cache hit taking a fixed cache_s, otherwise
+    the database: M/M/c with c = db_workers (default servers // 2, at least 1),
+    exponential service of mean db_service_s, fed by (1 - hit_ratio) *
+    rate_per_s treated as Poisson.  A miss does not also pay cache_s.
+        latency = W_app + hit_ratio * cache_s + (1 - hit_ratio) * W_db
+    No network delay is modelled.  Defaults give 12.55 ms.
+    """
+    return _reference_mean_latency_s(
+        round_robin_split, servers, rate_per_s, app_service_s, hit_ratio, cache_s, db_service_s, db_workers
+    )
+
+
+def jackson_reference_mean_latency_s(
+    servers: int = 4,
+    rate_per_s: float = 1000.0,
+    app_service_s: float = 0.003,
+    hit_ratio: float = 0.8,
+    cache_s: float = 0.0002,
+    db_service_s: float = 0.008,
+    db_workers: int | None = None,
+) -> float:
+    """The reference topology as a Jackson network: app servers M/M/1 with rate/servers each.
+
+    Same as ``reference_topology_mean_latency_s`` except the app tier uses
+    random (Bernoulli) splitting, ``random_split``, which is what a Jackson
+    model implicitly assumes.  It overestimates round robin's latency;
+    defaults give 16.60 ms.
+    """
+    return _reference_mean_latency_s(
+        random_split, servers, rate_per_s, app_service_s, hit_ratio, cache_s, db_service_s, db_workers
+    )

@@ -1,0 +1,155 @@
+"""The topology document, version 1: parsing, limits, defaults and loading.
+
+One JSON format for the editor, saving, sharing, lessons, the API and the command line; its
+fields are explained in docs/topology.md. `load` is the one entry point: it returns a normalized
+document (every default filled in) or raises `InvalidTopology` carrying every problem found.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+FORMAT = "archlab.topology"
+VERSION = 1
+
+# Documented limits (docs/topology.md). They keep one run within what a shared server can do.
+LIMITS = {
+    "document_bytes": 2_000_000,
+    "nodes": 200,
+    "edges": 1000,
+    "classes": 20,
+    "regions": 30,
+    "faults": 200,
+    "keys": 1_000_000,
+    "duration_s": 86_400.0,
+    "window_s_min": 0.01,
+    "window_s_max": 3600.0,
+    "expected_requests": 100_000_000,
+    "path_hops": 64,
+    "edge_latency_ms": 60_000.0,
+    "text": 200,
+    "description": 5000,
+}
+
+ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
+
+DEFAULT_SETTINGS = {"duration_s": 60.0, "warmup_s": 0.0, "window_s": 1.0, "seed": 1}
+DEFAULT_CLASSES = [{"name": "read", "operation": "read", "share": 1.0}]
+DEFAULT_KEYS = {"distribution": "zipf", "count": 10_000, "exponent": 1.0}
+
+
+class InvalidTopology(ValueError):
+    """A document that cannot be run. `problems` lists every reason, each with its JSON path."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        self.problems = problems
+        first = problems[0]["message"] if problems else "invalid topology"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(first + more)
+
+
+def problem(path: str, message: str, severity: str = "error") -> dict[str, str]:
+    return {"path": path, "message": message, "severity": severity}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse(text: str | bytes) -> tuple[Any, list[dict[str, str]]]:
+    """Parse JSON text strictly: no NaN or Infinity, no oversize documents."""
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > LIMITS["document_bytes"]:
+        return None, [problem("$", f"the document is {size:,} bytes; the limit is {LIMITS['document_bytes']:,} bytes")]
+    try:
+        return json.loads(text, parse_constant=_reject_constant), []
+    except ValueError as exc:  # JSONDecodeError and NaN/Infinity, and bad UTF-8 in bytes
+        message = getattr(exc, "msg", None) or str(exc)
+        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
+        return None, [problem("$", f"this is not valid JSON: {message}{where}")]
+    except RecursionError:
+        return None, [problem("$", "the document is nested too deeply to be a topology")]
+
+
+def normalize(doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a *valid* document with every default filled in, in a stable key order."""
+    from .components import REGISTRY
+    from .faults import FAULT_KINDS
+
+    settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
+    workload = doc.get("workload", {})
+    classes = [
+        {"name": c["name"], "operation": c.get("operation", "read"), "share": float(c.get("share", 1.0))}
+        for c in workload.get("classes", DEFAULT_CLASSES)
+    ]
+    keys = {**DEFAULT_KEYS, **workload.get("keys", {})}
+    nodes = []
+    for spec in doc["nodes"]:
+        kind = REGISTRY[spec["kind"]]
+        params = kind.defaults()
+        params.update(copy.deepcopy(spec.get("params", {})))
+        nodes.append({
+            "id": spec["id"],
+            "kind": spec["kind"],
+            "label": spec.get("label", spec["id"]),
+            "region": spec.get("region"),
+            "zone": spec.get("zone"),
+            "position": {"x": 0.0, "y": 0.0, **spec.get("position", {})},
+            "params": params,
+        })
+    edges = []
+    for i, spec in enumerate(doc["edges"]):
+        edges.append({
+            "id": spec.get("id", f"e{i + 1}"),
+            "from": spec["from"],
+            "to": spec["to"],
+            "latency_ms": float(spec.get("latency_ms", 0.0)),
+            "classes": list(spec["classes"]) if spec.get("classes") else None,
+        })
+    faults = []
+    for i, spec in enumerate(doc.get("faults", [])):
+        defaults = {p.name: p.default for p in FAULT_KINDS[spec["kind"]]["params"]}
+        faults.append({"id": spec.get("id", f"f{i + 1}"), "kind": spec["kind"], "node": spec["node"],
+                       **defaults, **{k: v for k, v in spec.items() if k not in ("id", "kind", "node")}})
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": doc.get("name", ""),
+        "description": doc.get("description", ""),
+        "settings": settings,
+        "workload": {"classes": classes, "keys": keys},
+        "regions": copy.deepcopy(doc.get("regions", [])),
+        "nodes": nodes,
+        "edges": edges,
+        "faults": faults,
+    }
+
+
+def load(source: str | bytes | dict[str, Any]) -> dict[str, Any]:
+    """Parse (if text), validate and normalize a topology. Raises `InvalidTopology`."""
+    from .validation import validate
+
+    if isinstance(source, (str, bytes)):
+        doc, problems = parse(source)
+        if problems:
+            raise InvalidTopology(problems)
+    else:
+        doc = source
+    problems = [p for p in validate(doc) if p["severity"] == "error"]
+    if problems:
+        raise InvalidTopology(problems)
+    return normalize(doc)
+
+
+def check(source: str | bytes | dict[str, Any]) -> list[dict[str, str]]:
+    """Every problem of a document (errors and warnings), never raising."""
+    from .validation import validate
+
+    if isinstance(source, (str, bytes)):
+        doc, problems = parse(source)
+        if problems:
+            return problems
+    else:
+        doc = source
+    return validate(doc)

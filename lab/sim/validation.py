@@ -1,0 +1,469 @@
+"""Validation of a topology document: every problem at once, each with its JSON path and a
+sentence a student understands. It never raises, whatever it is given."""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from typing import Any
+
+from .components import REGISTRY
+from .faults import FAULT_KINDS
+from .params import Param
+from .topology import DEFAULT_CLASSES, FORMAT, ID_PATTERN, LIMITS, VERSION, problem
+
+_ID = re.compile(ID_PATTERN)
+TOP_LEVEL = ("format", "version", "name", "description", "settings", "workload", "regions", "nodes", "edges", "faults")
+NODE_FIELDS = ("id", "kind", "label", "region", "zone", "position", "params")
+EDGE_FIELDS = ("id", "from", "to", "latency_ms", "classes")
+
+SETTINGS = (
+    Param("duration_s", "number", 60.0, "Simulated time to run.", unit="s", minimum=0.001, maximum=LIMITS["duration_s"]),
+    Param("warmup_s", "number", 0.0, "Simulated time left out of the measured results.", unit="s", minimum=0.0,
+          maximum=LIMITS["duration_s"]),
+    Param("window_s", "number", 1.0, "Length of one metrics window.", unit="s", minimum=LIMITS["window_s_min"],
+          maximum=LIMITS["window_s_max"]),
+    Param("seed", "integer", 1, "Seed of the run's random numbers: same seed, same results.", minimum=0, maximum=2**63 - 1),
+)
+KEYS = (
+    Param("distribution", "choice", "zipf", "How popular each key is: zipf (a few keys are hot) or uniform.", choices=("zipf", "uniform")),
+    Param("count", "integer", 10_000, "Number of distinct keys.", minimum=1, maximum=LIMITS["keys"]),
+    Param("exponent", "number", 1.0, "Zipf exponent: 0 is uniform, 1 is typical web traffic, higher is more skewed.",
+          minimum=0.0, maximum=5.0),
+)
+CLASS_FIELDS = (
+    Param("name", "text", "read", "Name of the request class."),
+    Param("operation", "choice", "read", "Whether the class reads or writes data (caches and databases treat them differently).",
+          choices=("read", "write")),
+    Param("share", "number", 1.0, "Default share of traffic for sources without their own mix.", minimum=0.0, maximum=1e6),
+)
+EDGE_LATENCY = Param("latency_ms", "number", 0.0, "One-way network latency of the call, paid again by the response.",
+                     unit="ms", minimum=0.0, maximum=LIMITS["edge_latency_ms"])
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def _suggest(word: Any, options: list[str]) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, options, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[dict[str, str]] = []
+
+    def add(self, path: str, message: str, severity: str = "error") -> None:
+        self.problems.append(problem(path, message, severity))
+
+    def unknown_fields(self, obj: dict[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:
+        for key in obj:
+            if key not in allowed:
+                self.add(f"{path}.{key}" if isinstance(key, str) else path,
+                         f"{what} has no field {_show(key)}{_suggest(key, list(allowed))}")
+
+    def params(self, obj: Any, declared: tuple[Param, ...], path: str, what: str) -> dict[str, Any]:
+        """Check an object of parameters; return the valid ones merged over the defaults."""
+        values = {p.name: p.default for p in declared}
+        if not isinstance(obj, dict):
+            self.add(path, f"{what} must be an object of named values")
+            return values
+        names = [p.name for p in declared]
+        by_name = {p.name: p for p in declared}
+        for key, value in obj.items():
+            param = by_name.get(key)
+            if param is None:
+                accepted = ", ".join(names) if len(names) <= 12 else ", ".join(names[:12]) + ", ..."
+                self.add(f"{path}.{key}", f"{what} has no parameter {_show(key)}{_suggest(key, names) or f'; it accepts: {accepted}'}")
+                continue
+            reason = param.check(value)
+            if reason:
+                self.add(f"{path}.{key}", f"{what}: {key} {reason}")
+            else:
+                values[key] = value
+        return values
+
+
+def validate(doc: Any) -> list[dict[str, str]]:
+    """Every problem in `doc` (a parsed JSON value). Errors make it unrunnable; warnings do not."""
+    c = _Checker()
+    try:
+        _validate(doc, c)
+    except RecursionError:
+        c.add("$", "the document is nested too deeply to be a topology")
+    return c.problems
+
+
+def _validate(doc: Any, c: _Checker) -> None:
+    if not isinstance(doc, dict):
+        c.add("$", "a topology must be a JSON object with nodes and edges")
+        return
+    c.unknown_fields(doc, TOP_LEVEL, "$", "the topology")
+    if "format" in doc and doc["format"] != FORMAT:
+        c.add("$.format", f"format must be {FORMAT!r}, not {_show(doc['format'])}")
+    version = doc.get("version")
+    if version is None:
+        c.add("$.version", f"the topology must say which version of the format it uses: \"version\": {VERSION}")
+    elif version != VERSION or isinstance(version, bool):
+        c.add("$.version", f"this lab reads version {VERSION} of the format, not version {_show(version)}")
+    for field, limit in (("name", LIMITS["text"]), ("description", LIMITS["description"])):
+        if field in doc and not (isinstance(doc[field], str) and len(doc[field]) <= limit):
+            c.add(f"$.{field}", f"the {field} must be text of at most {limit} characters")
+
+    settings = c.params(doc.get("settings", {}), SETTINGS, "$.settings", "settings")
+    if settings["warmup_s"] >= settings["duration_s"]:
+        c.add("$.settings.warmup_s", f"the warm-up ({settings['warmup_s']:g} s) must be shorter than the run ({settings['duration_s']:g} s)")
+
+    classes = _workload(doc.get("workload", {}), c)
+    regions = _regions(doc.get("regions", []), c)
+    nodes = _nodes(doc.get("nodes"), classes, regions, c)
+    edges = _edges(doc.get("edges"), nodes, classes, c)
+    _graph(nodes, edges, classes, settings, c)
+    _faults(doc.get("faults", []), nodes, c)
+
+
+def _workload(workload: Any, c: _Checker) -> dict[str, str]:
+    """Check the workload; return the request classes as name -> operation."""
+    if not isinstance(workload, dict):
+        c.add("$.workload", "the workload must be an object with classes and keys")
+        return {d["name"]: d["operation"] for d in DEFAULT_CLASSES}
+    c.unknown_fields(workload, ("classes", "keys"), "$.workload", "the workload")
+    c.params(workload.get("keys", {}), KEYS, "$.workload.keys", "the key space")
+    raw = workload.get("classes", DEFAULT_CLASSES)
+    if not isinstance(raw, list) or not raw:
+        c.add("$.workload.classes", "the workload must list at least one request class")
+        return {d["name"]: d["operation"] for d in DEFAULT_CLASSES}
+    if len(raw) > LIMITS["classes"]:
+        c.add("$.workload.classes", f"at most {LIMITS['classes']} request classes are allowed, not {len(raw)}")
+    classes: dict[str, str] = {}
+    for i, item in enumerate(raw[: LIMITS["classes"]]):
+        path = f"$.workload.classes[{i}]"
+        if not isinstance(item, dict) or "name" not in item:
+            c.add(path, "a request class must be an object with a name, e.g. {\"name\": \"read\"}")
+            continue
+        values = c.params(item, CLASS_FIELDS, path, f"request class {i}")
+        name = item.get("name")
+        if not isinstance(name, str) or not _ID.match(name):
+            c.add(f"{path}.name", f"request class name {_show(name)} must be 1 to 64 letters, digits, '_', '.' or '-'")
+            continue
+        if name in classes:
+            c.add(f"{path}.name", f"request class {name!r} is listed twice")
+            continue
+        classes[name] = values["operation"]
+    return classes
+
+
+def _regions(raw: Any, c: _Checker) -> dict[str, set[str]]:
+    if not isinstance(raw, list):
+        c.add("$.regions", "regions must be a list")
+        return {}
+    if len(raw) > LIMITS["regions"]:
+        c.add("$.regions", f"at most {LIMITS['regions']} regions are allowed, not {len(raw)}")
+    regions: dict[str, set[str]] = {}
+    for i, item in enumerate(raw[: LIMITS["regions"]]):
+        path = f"$.regions[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not _ID.match(item["id"]):
+            c.add(path, "a region must be an object with an id of letters, digits, '_', '.' or '-'")
+            continue
+        c.unknown_fields(item, ("id", "label", "zones"), path, f"region {item['id']!r}")
+        zones = item.get("zones", [])
+        if not isinstance(zones, list) or not all(isinstance(z, str) and _ID.match(z) for z in zones):
+            c.add(f"{path}.zones", f"the zones of region {item['id']!r} must be a list of ids")
+            zones = []
+        if item["id"] in regions:
+            c.add(f"{path}.id", f"region {item['id']!r} is listed twice")
+        regions[item["id"]] = set(zones)
+    return regions
+
+
+def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]], c: _Checker) -> dict[str, dict[str, Any]]:
+    """Check the nodes; return the usable ones by id as {"kind", "params", "index"}."""
+    if raw is None:
+        c.add("$.nodes", "the topology has no nodes list")
+        return {}
+    if not isinstance(raw, list):
+        c.add("$.nodes", "nodes must be a list")
+        return {}
+    if len(raw) > LIMITS["nodes"]:
+        c.add("$.nodes", f"a topology may have at most {LIMITS['nodes']} nodes, not {len(raw)}")
+        raw = raw[: LIMITS["nodes"]]
+    nodes: dict[str, dict[str, Any]] = {}
+    kinds = sorted(REGISTRY)
+    for i, spec in enumerate(raw):
+        path = f"$.nodes[{i}]"
+        if not isinstance(spec, dict):
+            c.add(path, f"node {i} must be an object with an id and a kind")
+            continue
+        node_id = spec.get("id")
+        if not isinstance(node_id, str) or not _ID.match(node_id):
+            c.add(f"{path}.id", f"node {i} needs an id of 1 to 64 letters, digits, '_', '.' or '-', not {_show(node_id)}")
+            continue
+        name = f"node {node_id!r}"
+        c.unknown_fields(spec, NODE_FIELDS, path, name)
+        if node_id in nodes:
+            c.add(f"{path}.id", f"two nodes have the id {node_id!r}; ids must be unique")
+            continue
+        kind = spec.get("kind")
+        if kind not in REGISTRY:
+            hint = _suggest(kind, kinds) or f"; known kinds: {', '.join(kinds)}"
+            c.add(f"{path}.kind", f"{name} has an unknown kind {_show(kind)}{hint}")
+            continue
+        cls = REGISTRY[kind]
+        label = spec.get("label", node_id)
+        if not isinstance(label, str) or len(label) > 100:
+            c.add(f"{path}.label", f"the label of {name} must be text of at most 100 characters")
+        position = spec.get("position", {})
+        if not (isinstance(position, dict) and set(position) <= {"x", "y"} and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 1e6
+                for v in position.values())):
+            c.add(f"{path}.position", f"the position of {name} must be {{\"x\": number, \"y\": number}}")
+        region, zone = spec.get("region"), spec.get("zone")
+        if region is not None:
+            if not isinstance(region, str) or (regions and region not in regions):
+                c.add(f"{path}.region", f"{name} is placed in region {_show(region)}, which the topology does not list")
+            elif zone is not None and regions and zone not in regions[region]:
+                c.add(f"{path}.zone", f"{name} is placed in zone {_show(zone)}, which region {region!r} does not have")
+        elif zone is not None:
+            c.add(f"{path}.zone", f"{name} has a zone but no region")
+        before = len(c.problems)
+        values = c.params(spec.get("params", {}), cls.params, f"{path}.params", name)
+        for key in ("mix",) + tuple(p.name for p in cls.params if p.name.endswith("_by_class")):
+            if key in values:
+                for cls_name in values[key]:
+                    if cls_name not in classes:
+                        c.add(f"{path}.params.{key}", f"{name} names request class {cls_name!r}, which the workload does not define"
+                              f"{_suggest(cls_name, list(classes))}")
+        if "mix" in values and values["mix"] and not any(v > 0 for v in values["mix"].values()):
+            c.add(f"{path}.params.mix", f"{name} has a mix in which every share is 0, so it would send nothing")
+        nodes[node_id] = {"kind": kind, "params": values, "index": i, "params_ok": len(c.problems) == before}
+    return nodes
+
+
+def _edges(raw: Any, nodes: dict[str, dict[str, Any]], classes: dict[str, str], c: _Checker) -> list[dict[str, Any]]:
+    if raw is None:
+        c.add("$.edges", "the topology has no edges list (use [] for none)")
+        return []
+    if not isinstance(raw, list):
+        c.add("$.edges", "edges must be a list")
+        return []
+    if len(raw) > LIMITS["edges"]:
+        c.add("$.edges", f"a topology may have at most {LIMITS['edges']} edges, not {len(raw)}")
+        raw = raw[: LIMITS["edges"]]
+    edges: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    seen_pairs: set[tuple[str, str]] = set()
+    for i, spec in enumerate(raw):
+        path = f"$.edges[{i}]"
+        if not isinstance(spec, dict):
+            c.add(path, f"edge {i} must be an object with \"from\" and \"to\"")
+            continue
+        c.unknown_fields(spec, EDGE_FIELDS, path, f"edge {i}")
+        edge_id = spec.get("id", f"e{i + 1}")
+        if not isinstance(edge_id, str) or not _ID.match(edge_id):
+            c.add(f"{path}.id", f"edge {i} needs an id of letters, digits, '_', '.' or '-', not {_show(edge_id)}")
+        elif edge_id in seen_ids:
+            c.add(f"{path}.id", f"two edges have the id {edge_id!r}; ids must be unique")
+        else:
+            seen_ids.add(edge_id)
+        ok = True
+        for end in ("from", "to"):
+            target = spec.get(end)
+            if target is None:
+                c.add(f"{path}.{end}", f"edge {i} has no \"{end}\" node")
+                ok = False
+            elif not isinstance(target, str) or target not in nodes:
+                c.add(f"{path}.{end}", f"edge {i} points {'from' if end == 'from' else 'to'} node {_show(target)}, which does not exist"
+                      f"{_suggest(target, list(nodes))}")
+                ok = False
+        reason = EDGE_LATENCY.check(spec.get("latency_ms", 0.0))
+        if reason:
+            c.add(f"{path}.latency_ms", f"edge {i}: latency_ms {reason}")
+        edge_classes = spec.get("classes")
+        if edge_classes is not None:
+            if not isinstance(edge_classes, list) or not all(isinstance(x, str) for x in edge_classes):
+                c.add(f"{path}.classes", f"edge {i}: classes must be a list of request class names, or null for all")
+            else:
+                for name in edge_classes:
+                    if name not in classes:
+                        c.add(f"{path}.classes", f"edge {i} names request class {name!r}, which the workload does not define"
+                              f"{_suggest(name, list(classes))}")
+        if not ok:
+            continue
+        source, target = spec["from"], spec["to"]
+        if source == target:
+            c.add(path, f"edge {i} connects node {source!r} to itself; a request would loop forever")
+            continue
+        if (source, target) in seen_pairs:
+            c.add(path, f"edge {i} repeats the connection from {source!r} to {target!r}")
+            continue
+        seen_pairs.add((source, target))
+        target_kind = REGISTRY[nodes[target]["kind"]]
+        if target_kind.is_source:
+            c.add(f"{path}.to", f"edge {i} points to {target!r}, {_a(target_kind.title.lower())}: nothing can call it")
+            continue
+        edges.append({"index": i, "from": source, "to": target,
+                      "classes": set(edge_classes) if isinstance(edge_classes, list) else None})
+    return edges
+
+
+def _graph(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], classes: dict[str, str],
+           settings: dict[str, Any], c: _Checker) -> None:
+    out: dict[str, list[dict[str, Any]]] = {n: [] for n in nodes}
+    for edge in edges:
+        out[edge["from"]].append(edge)
+    for node_id, info in nodes.items():
+        kind = REGISTRY[info["kind"]]
+        count = len(out[node_id])
+        path = f"$.nodes[{info['index']}]"
+        title = kind.title.lower()
+        if kind.max_callees == 0 and count:
+            c.add(path, f"{node_id!r} is {_a(title)}, which does not call other nodes, but {count} edge(s) start at it")
+        elif kind.max_callees is not None and count > kind.max_callees:
+            c.add(path, f"{node_id!r} is {_a(title)}, which calls at most {kind.max_callees} node(s), but {count} edges start at it")
+        if count < kind.min_callees:
+            c.add(path, f"{node_id!r} is {_a(title)} with nowhere to send requests: connect it to "
+                        f"{'at least one node' if kind.min_callees == 1 else f'{kind.min_callees} nodes'}")
+        if info["params_ok"]:
+            for name, message in kind.check(info["params"], count):
+                c.add(f"{path}.params.{name}" if name else path, f"{node_id!r}: {message}")
+
+    sources = [n for n, info in nodes.items() if REGISTRY[info["kind"]].is_source]
+    if nodes and not sources:
+        c.add("$.nodes", "the topology has no traffic source, so no request would ever start")
+
+    cycle = _find_cycle(nodes, out)
+    if cycle:
+        c.add("$.edges", "these nodes form a loop that a request could go around forever: " + " -> ".join(cycle))
+    else:
+        depth = _longest_path(nodes, out)
+        if depth > LIMITS["path_hops"]:
+            c.add("$.edges", f"the longest chain of calls has {depth} hops; the limit is {LIMITS['path_hops']}")
+
+    # Every class a source sends needs an edge that accepts it.
+    for node_id in sources:
+        info = nodes[node_id]
+        mix = info["params"].get("mix") or {}
+        sent = [n for n, w in mix.items() if w > 0 and n in classes] if mix else list(classes)
+        for name in sent:
+            if out[node_id] and not any(e["classes"] is None or name in e["classes"] for e in out[node_id]):
+                c.add(f"$.nodes[{info['index']}]", f"source {node_id!r} sends {name!r} requests, but none of its edges accepts that class")
+
+    expected = sum(_peak_rate(nodes[s]["params"]) for s in sources) * settings["duration_s"]
+    if expected > LIMITS["expected_requests"]:
+        c.add("$.settings.duration_s", f"this run would start about {expected:,.0f} requests; the limit is "
+                                       f"{LIMITS['expected_requests']:,}. Shorten the duration or lower the rates")
+
+    reachable = _reachable(sources, out)
+    for node_id, info in nodes.items():
+        if node_id not in reachable and not REGISTRY[info["kind"]].is_source:
+            c.add(f"$.nodes[{info['index']}]", f"no traffic source reaches {node_id!r}, so it will stay idle", "warning")
+
+
+def _peak_rate(params: dict[str, Any]) -> float:
+    rates = [params.get("rate_per_s", 0.0)]
+    pattern = params.get("pattern")
+    if pattern == "ramp":
+        rates.append(params.get("ramp_to_per_s", 0.0))
+    elif pattern == "spike":
+        rates.append(params.get("spike_rate_per_s", 0.0))
+    elif pattern == "diurnal":
+        rates.append(params.get("rate_per_s", 0.0) * (1 + params.get("diurnal_amplitude", 0.0)))
+    elif pattern == "schedule":
+        rates.extend(v for _, v in params.get("schedule", []))
+    return max(rates)
+
+
+def _find_cycle(nodes: dict[str, Any], out: dict[str, list[dict[str, Any]]]) -> list[str] | None:
+    """A cycle as a list of ids (first repeated at the end), found without recursion."""
+    state = {n: 0 for n in nodes}  # 0 new, 1 on the current path, 2 done
+    for root in nodes:
+        if state[root]:
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(root, 0)]
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                state[node] = 1
+                path.append(node)
+            targets = out[node]
+            if i < len(targets):
+                stack.append((node, i + 1))
+                nxt = targets[i]["to"]
+                if state[nxt] == 1:
+                    return path[path.index(nxt):] + [nxt]
+                if state[nxt] == 0:
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return None
+
+
+def _longest_path(nodes: dict[str, Any], out: dict[str, list[dict[str, Any]]]) -> int:
+    """Edges on the longest path of an acyclic graph."""
+    indegree = {n: 0 for n in nodes}
+    for edges in out.values():
+        for e in edges:
+            indegree[e["to"]] += 1
+    order = [n for n, d in indegree.items() if d == 0]
+    depth = {n: 0 for n in nodes}
+    for node in order:  # the list grows while we walk it (Kahn's algorithm)
+        for e in out[node]:
+            depth[e["to"]] = max(depth[e["to"]], depth[node] + 1)
+            indegree[e["to"]] -= 1
+            if indegree[e["to"]] == 0:
+                order.append(e["to"])
+    return max(depth.values(), default=0)
+
+
+def _reachable(sources: list[str], out: dict[str, list[dict[str, Any]]]) -> set[str]:
+    seen = set(sources)
+    todo = list(sources)
+    while todo:
+        for e in out[todo.pop()]:
+            if e["to"] not in seen:
+                seen.add(e["to"])
+                todo.append(e["to"])
+    return seen
+
+
+def _faults(raw: Any, nodes: dict[str, dict[str, Any]], c: _Checker) -> None:
+    if not isinstance(raw, list):
+        c.add("$.faults", "faults must be a list")
+        return
+    if len(raw) > LIMITS["faults"]:
+        c.add("$.faults", f"at most {LIMITS['faults']} faults are allowed, not {len(raw)}")
+    seen: set[str] = set()
+    for i, spec in enumerate(raw[: LIMITS["faults"]]):
+        validate_fault(spec, nodes, f"$.faults[{i}]", c, seen, default_id=f"f{i + 1}")
+
+
+def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, seen: set[str], default_id: str) -> None:
+    if not isinstance(spec, dict):
+        c.add(path, "a fault must be an object with a kind and a node")
+        return
+    kind = spec.get("kind")
+    if kind not in FAULT_KINDS:
+        c.add(f"{path}.kind", f"unknown fault kind {_show(kind)}{_suggest(kind, list(FAULT_KINDS))}; known kinds: {', '.join(FAULT_KINDS)}")
+        return
+    fault_id = spec.get("id", default_id)
+    if not isinstance(fault_id, str) or not _ID.match(fault_id):
+        c.add(f"{path}.id", f"a fault id must be letters, digits, '_', '.' or '-', not {_show(fault_id)}")
+    elif fault_id in seen:
+        c.add(f"{path}.id", f"two faults have the id {fault_id!r}")
+    else:
+        seen.add(fault_id)
+    node = spec.get("node")
+    if not isinstance(node, str) or node not in nodes:
+        c.add(f"{path}.node", f"the fault targets node {_show(node)}, which does not exist{_suggest(node, list(nodes))}")
+    params = {k: v for k, v in spec.items() if k not in ("id", "kind", "node")}
+    c.params(params, FAULT_KINDS[kind]["params"], path, f"the {kind} fault")
