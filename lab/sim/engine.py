@@ -90,7 +90,6 @@ class Simulation:
         self.rewire()
 
         self.metrics = Metrics(self, on_window=on_window, trace_cap=trace_cap)
-        self._complete_cb = self._complete
         self._resume_cb = self._resume
         self._started = False
 
@@ -141,6 +140,9 @@ class Simulation:
         more seconds pass). The contract tests use it to prove no request is lost."""
         self.start()
         self.draining = True
+        for node in self.nodes.values():
+            if hasattr(node, "stop"):
+                node.stop()
         self.run(self.now + limit_s)
         self.finish()
 

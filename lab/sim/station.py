@@ -128,10 +128,12 @@ class Station:
             self.s_down += t
         self.done(req, t)
 
-    def release(self, req: Request, t: float) -> None:
-        """In hold mode: `req` is done with its worker."""
+    def release(self, arrived: float, t: float) -> None:
+        """In hold mode: a request that arrived at `arrived` is done with its worker. (The
+        owner keeps that time in its call frame: the request's own `t_node` is overwritten by
+        every node it visits while it holds the worker.)"""
         self.completions += 1
-        self.lat.append(t - req.t_node)
+        self.lat.append(t - arrived)
         self.s_out += t
         if self.queue and self.busy <= self.workers:
             self._start_next(t)

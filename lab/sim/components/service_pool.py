@@ -104,10 +104,11 @@ class ServicePool(Component):
     def _served(self, req: Request, t: float) -> None:
         routes = self._routes[req.cls]
         if self._blocking:
+            # The frame remembers when the request arrived, for the time it held its worker.
             if routes:
-                self.call(req, routes[0], t, 1)
+                self.call(req, routes[0], t, (1, req.t_node))
             else:
-                self.station.release(req, t)
+                self.station.release(req.t_node, t)
                 self.sim.reply(req, t)
         elif not routes:
             self.sim.reply(req, t)
@@ -118,16 +119,20 @@ class ServicePool(Component):
 
     def resume(self, req: Request, state: Any, t: float) -> None:
         routes = self._routes[req.cls]
-        if state < len(routes):
+        if self._blocking:
+            step, arrived = state
+            if step < len(routes):
+                self.call(req, routes[step], t, (step + 1, arrived))
+                return
+            self.station.release(arrived, t)
+        elif state < len(routes):
             self.call(req, routes[state], t, state + 1)
             return
-        if self._blocking:
-            self.station.release(req, t)
         self.sim.reply(req, t)
 
     def abort(self, req: Request, state: Any, t: float, cause: str) -> bool:
         if self._blocking:
-            self.station.release(req, t)
+            self.station.release(state[1], t)
         return False
 
     def harvest_extra(self, t: float) -> dict[str, Any]:

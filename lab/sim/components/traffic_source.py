@@ -192,9 +192,18 @@ class TrafficSource(Component):
         if at is not None:
             heappush(self.heap, (at, self.seq(), self._arrive_cb, self._generation))
 
+    def wire(self) -> None:
+        # With one request class the route never changes between rewires: bind it once.
+        only = self._routes.get(self._only_class) if self._class_choice is None else None
+        self._deliver_only = only[0].deliver if only else None
+
+    def stop(self) -> None:
+        """No more arrivals: the pending one is dropped by bumping the generation."""
+        self.active = False
+        self._generation += 1
+
     def _arrive(self, generation: int, t: float) -> None:
-        sim = self.sim
-        if generation != self._generation or sim.draining:
+        if generation != self._generation:
             return
         # Schedule the next arrival first so it is on the heap in a stable order.
         if self._fast:
@@ -205,18 +214,26 @@ class TrafficSource(Component):
             heappush(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
         else:
             self._schedule_next(t)
+        self.arrivals += 1
+        sim = self.sim
+        # Simulation.new_request, inlined: one of these per request.
+        rid = sim.created
+        sim.created = rid + 1
+        deliver = self._deliver_only
+        if deliver is not None and self._keys is None and self._clients is None:
+            req = Request(rid, self._only_class, 0, 0, t, self.id)
+            if rid % sim.trace_every == 0:
+                req.trace = []
+            deliver(req, t)
+            return
         choice = self._class_choice
         cls = self._classes[choice.next()] if choice is not None else self._only_class
         keys = self._keys
         clients = self._clients
-        # Simulation.new_request, inlined: one of these per request.
-        rid = sim.created
-        sim.created = rid + 1
         req = Request(rid, cls, keys.next() if keys is not None else 0,
                       clients.next() if clients is not None else 0, t, self.id)
         if rid % sim.trace_every == 0:
             req.trace = []
-        self.arrivals += 1
         routes = self._routes[cls]
         if routes:
             routes[0].deliver(req, t)

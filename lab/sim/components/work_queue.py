@@ -70,27 +70,28 @@ class WorkQueue(Component):
     def _job_served(self, job: Request, t: float) -> None:
         routes = self._routes[job.cls]
         if routes:
-            self.call(job, routes[0], t, 1)
+            self.call(job, routes[0], t, (1, job.t_node))
         else:
-            self._job_end(job, t, ok=True)
+            self._job_end(job.t_node, t, ok=True)
 
     def resume(self, job: Request, state: Any, t: float) -> None:
+        step, arrived = state
         routes = self._routes[job.cls]
-        if state < len(routes):
-            self.call(job, routes[state], t, state + 1)
+        if step < len(routes):
+            self.call(job, routes[step], t, (step + 1, arrived))
         else:
-            self._job_end(job, t, ok=True)
+            self._job_end(arrived, t, ok=True)
 
     def abort(self, job: Request, state: Any, t: float, cause: str) -> bool:
-        self._job_end(job, t, ok=False)
+        self._job_end(state[1], t, ok=False)
         return True  # the job was ours; the producer already has its acknowledgement
 
-    def _job_end(self, job: Request, t: float, ok: bool) -> None:
+    def _job_end(self, arrived: float, t: float, ok: bool) -> None:
         if ok:
             self.jobs_done += 1
         else:
             self.jobs_failed += 1
-        self.station.release(job, t)
+        self.station.release(arrived, t)
 
     def stations(self) -> list[Station]:
         return [self.station]

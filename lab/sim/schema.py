@@ -1,0 +1,177 @@
+"""The topology format's JSON Schema, generated from the component registry.
+
+The checked-in copy (`topology.schema.json`) is what editors and other tools read; a test
+fails when it differs from what this module generates, so it can never drift from the code.
+Regenerate it with `python -m lab.sim schema > lab/sim/topology.schema.json`.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .components import REGISTRY
+from .faults import FAULT_KINDS
+from .params import Param
+from .topology import FORMAT, ID_PATTERN, LIMITS, VERSION
+from .validation import CLASS_FIELDS, EDGE_LATENCY, KEYS, SETTINGS
+
+
+def param_schema(param: Param) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
+    if param.minimum is not None:
+        bounds["minimum"] = param.minimum
+    if param.maximum is not None:
+        bounds["maximum"] = param.maximum
+    kind = param.type
+    if kind == "number":
+        out: dict[str, Any] = {"type": "number", **bounds}
+    elif kind == "integer":
+        out = {"type": "integer", **bounds}
+    elif kind == "boolean":
+        out = {"type": "boolean"}
+    elif kind == "choice":
+        out = {"enum": list(param.choices)}
+    elif kind == "text":
+        out = {"type": "string", "maxLength": 200}
+    elif kind == "weights":
+        out = {"type": "object", "maxProperties": 100, "additionalProperties": {"type": "number", **bounds}}
+    elif kind == "numbers":
+        out = {"type": "array", "maxItems": 10_000, "items": {"type": "number", **bounds}}
+    else:  # points
+        out = {
+            "type": "array", "minItems": 1, "maxItems": 10_000,
+            "items": {"type": "array", "prefixItems": [{"type": "number", "minimum": 0}, {"type": "number", **bounds}],
+                      "minItems": 2, "maxItems": 2},
+        }
+    out["default"] = param.default
+    out["description"] = param.help + (f" Unit: {param.unit}." if param.unit else "")
+    return out
+
+
+def params_object(params: tuple[Param, ...]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {p.name: param_schema(p) for p in params},
+    }
+
+
+def topology_schema() -> dict[str, Any]:
+    kinds = sorted(REGISTRY)
+    identifier = {"type": "string", "pattern": ID_PATTERN}
+    node_rules = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"properties": {"params": {"$ref": f"#/$defs/params_{kind}"}}},
+        }
+        for kind in kinds
+    ]
+    fault_rules = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"properties": {p.name: param_schema(p) for p in spec["params"]}},
+        }
+        for kind, spec in sorted(FAULT_KINDS.items())
+    ]
+    defs: dict[str, Any] = {f"params_{kind}": params_object(REGISTRY[kind].params) for kind in kinds}
+    defs["id"] = identifier
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:archlab:topology:{VERSION}",
+        "title": f"Archlab topology, version {VERSION}",
+        "description": "One document for the editor, saving, sharing, lessons, the API and the command line. "
+                       "See docs/topology.md. Validation by the engine adds checks a schema cannot express "
+                       "(edges to missing nodes, loops, which kinds may call which).",
+        "type": "object",
+        "required": ["version", "nodes", "edges"],
+        "additionalProperties": False,
+        "properties": {
+            "format": {"const": FORMAT},
+            "version": {"const": VERSION},
+            "name": {"type": "string", "maxLength": LIMITS["text"]},
+            "description": {"type": "string", "maxLength": LIMITS["description"]},
+            "settings": params_object(SETTINGS),
+            "workload": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "classes": {
+                        "type": "array", "minItems": 1, "maxItems": LIMITS["classes"],
+                        "items": {**params_object(CLASS_FIELDS), "required": ["name"]},
+                    },
+                    "keys": params_object(KEYS),
+                },
+            },
+            "regions": {
+                "type": "array", "maxItems": LIMITS["regions"],
+                "items": {
+                    "type": "object", "required": ["id"], "additionalProperties": False,
+                    "properties": {"id": {"$ref": "#/$defs/id"}, "label": {"type": "string"},
+                                   "zones": {"type": "array", "items": {"$ref": "#/$defs/id"}}},
+                },
+            },
+            "nodes": {
+                "type": "array", "maxItems": LIMITS["nodes"],
+                "items": {
+                    "type": "object",
+                    "required": ["id", "kind"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"$ref": "#/$defs/id"},
+                        "kind": {"enum": kinds},
+                        "label": {"type": "string", "maxLength": 100},
+                        "region": {"type": ["string", "null"]},
+                        "zone": {"type": ["string", "null"]},
+                        "position": {"type": "object", "additionalProperties": False,
+                                     "properties": {"x": {"type": "number"}, "y": {"type": "number"}}},
+                        "params": {"type": "object"},
+                    },
+                    "allOf": node_rules,
+                },
+            },
+            "edges": {
+                "type": "array", "maxItems": LIMITS["edges"],
+                "items": {
+                    "type": "object",
+                    "required": ["from", "to"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"$ref": "#/$defs/id"},
+                        "from": {"$ref": "#/$defs/id"},
+                        "to": {"$ref": "#/$defs/id"},
+                        "latency_ms": param_schema(EDGE_LATENCY),
+                        "classes": {"type": ["array", "null"], "items": {"type": "string"}},
+                    },
+                },
+            },
+            "faults": {
+                "type": "array", "maxItems": LIMITS["faults"],
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "node"],
+                    "properties": {"id": {"$ref": "#/$defs/id"}, "kind": {"enum": sorted(FAULT_KINDS)},
+                                   "node": {"$ref": "#/$defs/id"}},
+                    "allOf": fault_rules,
+                },
+            },
+        },
+        "$defs": defs,
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(topology_schema(), indent=2, sort_keys=False) + "\n"
+
+
+def catalogue() -> dict[str, Any]:
+    """Every component kind and fault kind, described for the editor's palette and the API."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "kinds": [REGISTRY[k].describe() for k in sorted(REGISTRY)],
+        "faults": [
+            {"kind": k, "title": v["title"], "help": v["help"], "params": [p.describe() for p in v["params"]]}
+            for k, v in sorted(FAULT_KINDS.items())
+        ],
+        "limits": LIMITS,
+    }
