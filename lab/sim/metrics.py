@@ -21,7 +21,7 @@ RESULTS_FORMAT = "archlab.results"
 RESULTS_VERSION = 1
 
 # Keys of a node's raw window that are not simple sums.
-_RAW_SPECIAL = {"failures", "lat", "in_node_now"}
+_RAW_SPECIAL = {"failures", "lat", "in_node_now", "class_arrivals"}
 
 
 def _rate(count: float, span: float) -> float:
@@ -76,6 +76,7 @@ class Metrics:
         self.totals_created = 0
         self.totals_class: dict[str, Histogram] = {c: Histogram() for c in sim.class_names}
         self.totals_class_failures: dict[str, dict[str, int]] = {c: {} for c in sim.class_names}
+        self.totals_class_arrivals: dict[str, int] = {c: 0 for c in sim.class_names}
         self.totals_nodes: dict[str, _NodeTotals] = {n: _NodeTotals() for n in sim.nodes}
         self.sampled: deque[tuple] = deque(maxlen=trace_cap)
         self.failed: dict[str, deque[tuple]] = {}
@@ -135,6 +136,12 @@ class Metrics:
         last_created, _, _ = self._last
         self._last = (created, completed, failed)
 
+        nodes_raw = {node_id: node.harvest(t) for node_id, node in sim.nodes.items()}
+        class_arrivals: dict[str, int] = {c: 0 for c in sim.class_names}
+        for raw in nodes_raw.values():
+            for cls, n in raw.get("class_arrivals", {}).items():
+                class_arrivals[cls] += n
+
         overall_hist = Histogram()
         overall_failures: dict[str, int] = {}
         classes_out: dict[str, Any] = {}
@@ -148,14 +155,15 @@ class Metrics:
             window_failures = _diff(now_failures, self._last_failures[cls])
             self._last_failures[cls] = dict(now_failures)
             _add_failures(overall_failures, window_failures)
-            classes_out[cls] = _flow(hist, window_failures, span)
+            classes_out[cls] = {"arrivals": class_arrivals[cls], **_flow(hist, window_failures, span)}
             if measured:
                 self.totals_class[cls].merge(hist)
                 _add_failures(self.totals_class_failures[cls], window_failures)
+                self.totals_class_arrivals[cls] += class_arrivals[cls]
 
         nodes_out: dict[str, Any] = {}
         for node_id, node in sim.nodes.items():
-            raw = node.harvest(t)
+            raw = nodes_raw[node_id]
             hist = Histogram()
             hist.add_many(raw["lat"])
             nodes_out[node_id] = _node_view(node.kind, raw, hist, span)
@@ -168,9 +176,8 @@ class Metrics:
             self.measured_to = t
             self.totals_created += created - last_created
 
-        overall = _flow(overall_hist, overall_failures, span)
-        overall["arrivals"] = created - last_created
-        overall["in_flight"] = sim.in_flight()
+        overall = {"arrivals": created - last_created, **_flow(overall_hist, overall_failures, span),
+                   "in_flight": sim.in_flight()}
         window = {
             "index": self.index,
             "t_start": round(start, 6),
@@ -201,9 +208,9 @@ class Metrics:
             hist = self.totals_class[cls]
             overall_hist.merge(hist)
             _add_failures(overall_failures, self.totals_class_failures[cls])
-            classes[cls] = _flow(hist, self.totals_class_failures[cls], span)
-        overall = _flow(overall_hist, overall_failures, span)
-        overall["arrivals"] = self.totals_created
+            classes[cls] = {"arrivals": self.totals_class_arrivals[cls],
+                            **_flow(hist, self.totals_class_failures[cls], span)}
+        overall = {"arrivals": self.totals_created, **_flow(overall_hist, overall_failures, span)}
         nodes = {}
         for node_id, node in sim.nodes.items():
             totals = self.totals_nodes[node_id]

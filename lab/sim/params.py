@@ -71,6 +71,8 @@ class Param:
         # bool is a subclass of int in Python; a checkbox value is never a valid number.
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"{what}must be a number, not {_show(value)}"
+        if isinstance(value, int) and abs(value) > 1e300:
+            return f"{what}is far too large"  # a huge JSON integer: float() would overflow
         if not math.isfinite(value):
             return f"{what}must be a finite number, not {value}"
         if self.type == "integer" and not float(value).is_integer():
@@ -113,8 +115,8 @@ class Param:
             if not (isinstance(item, list) and len(item) == 2):
                 return f"item {i} must be a [time_s, value] pair"
             t, v = item
-            if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0:
-                return f"item {i} has a time that is not a finite number of seconds >= 0"
+            if not is_number(t) or t < 0 or t > 1e9:
+                return f"item {i} has a time that is not a number of seconds between 0 and 1e9"
             if t <= last_t:
                 return f"item {i} must come after the one before it (times must increase)"
             last_t = t
@@ -141,6 +143,15 @@ class Param:
             out["when"] = {k: list(v) for k, v in self.when.items()}
         out["live"] = self.live
         return out
+
+
+def is_number(value: Any) -> bool:
+    """A finite JSON number of sane size (not a boolean, not an integer too big for a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= 1e300
+    return math.isfinite(value)
 
 
 def _num(x: float) -> str:

@@ -22,15 +22,16 @@ if TYPE_CHECKING:
 
 
 class Station:
-    """The time integrals (busy workers, requests present) are kept as sums of the times at
+    """The time integrals (busy workers, waiting requests) are kept as sums of the times at
     which the counts go up and down: over a window [t0, t1],
     integral of n(t) dt = sum(times n went down) - sum(times n went up) + n(t1) t1 - n(t0) t0.
-    That is exact, and costs one addition per change instead of a multiply-and-mark."""
+    That is exact, and costs one addition per change instead of a multiply-and-mark. Requests
+    present (L in Little's law) are the waiting ones plus those holding a worker."""
 
     __slots__ = (
         "owner", "heap", "seq", "workers", "queue_limit", "queue", "busy", "pop", "refill",
-        "by_class", "done", "timeout", "hold", "_finish_cb", "arrivals", "completions", "lat",
-        "dropped_time", "s_in", "s_out", "s_up", "s_down", "n_open", "busy_open", "t_open",
+        "by_class", "done", "timeout", "hold", "_finish_cb", "arrivals", "lat",
+        "dropped_time", "s_qin", "s_qout", "s_up", "s_down", "q_open", "busy_open", "t_open",
         "cap_area", "cap_mark",
     )
 
@@ -64,12 +65,11 @@ class Station:
         self.hold = hold
         self._finish_cb = self._finish
         self.arrivals = 0
-        self.completions = 0
         self.lat: list[float] = []
         self.dropped_time = 0.0
-        self.s_in = self.s_out = self.s_up = self.s_down = 0.0
+        self.s_qin = self.s_qout = self.s_up = self.s_down = 0.0
         t0 = owner.sim.t_start
-        self.n_open = self.busy_open = 0
+        self.q_open = self.busy_open = 0
         self.t_open = t0
         self.cap_area = 0.0
         self.cap_mark = t0
@@ -94,7 +94,6 @@ class Station:
         busy = self.busy
         if busy < self.workers:
             self.busy = busy + 1
-            self.s_in += t
             self.s_up += t
             req.t_node = t
             if self.by_class is None:
@@ -108,7 +107,7 @@ class Station:
                 req.trace.append((self.owner.id, t, 0.0, svc, None))
             heappush(self.heap, (t + svc, self.seq(), self._finish_cb, req))
         elif self.queue_limit is None or len(self.queue) < self.queue_limit:
-            self.s_in += t
+            self.s_qin += t
             req.t_node = t
             self.queue.append(req)
         else:
@@ -118,11 +117,22 @@ class Station:
         if self.hold:
             self.done(req, t)  # the owner calls release() when the request lets go of the worker
             return
-        self.completions += 1
         self.lat.append(t - req.t_node)
-        self.s_out += t
-        if self.queue and self.busy <= self.workers:
-            self._start_next(t)
+        queue = self.queue
+        if queue and self.busy <= self.workers:
+            if self.timeout or self.by_class is not None:
+                self._start_next(t)
+            else:
+                # _start_next's common case, inlined: the freed worker takes the next request.
+                nxt = queue.popleft()
+                self.s_qout += t
+                try:
+                    svc = self.pop()
+                except IndexError:
+                    svc = self.refill()
+                if nxt.trace is not None:
+                    nxt.trace.append((self.owner.id, nxt.t_node, t - nxt.t_node, svc, None))
+                heappush(self.heap, (t + svc, self.seq(), self._finish_cb, nxt))
         else:
             self.busy -= 1
             self.s_down += t
@@ -132,9 +142,7 @@ class Station:
         """In hold mode: a request that arrived at `arrived` is done with its worker. (The
         owner keeps that time in its call frame: the request's own `t_node` is overwritten by
         every node it visits while it holds the worker.)"""
-        self.completions += 1
         self.lat.append(t - arrived)
-        self.s_out += t
         if self.queue and self.busy <= self.workers:
             self._start_next(t)
         else:
@@ -147,11 +155,11 @@ class Station:
         timeout = self.timeout
         while queue:
             req = queue.popleft()
+            self.s_qout += t
             wait = t - req.t_node
             if timeout and wait > timeout:
                 # It waited past its timeout: the caller has given up, so serving it would be
                 # wasted work. It leaves without a worker.
-                self.s_out += t
                 self.dropped_time += wait
                 self.owner.fail(req, t, "timeout")
                 continue
@@ -178,27 +186,29 @@ class Station:
         """Fail every waiting request (a crash loses its queue)."""
         while self.queue:
             req = self.queue.popleft()
-            self.s_out += t
+            self.s_qout += t
             self.dropped_time += t - req.t_node
             self.owner.fail(req, t, cause)
 
     def harvest(self, t: float) -> dict[str, Any]:
         """This window's counters and integrals; resets them."""
         busy = self.busy
-        n = busy + len(self.queue)
+        waiting = len(self.queue)
         t_open = self.t_open
+        area_busy = self.s_down - self.s_up + busy * t - self.busy_open * t_open
+        area_queue = self.s_qout - self.s_qin + waiting * t - self.q_open * t_open
         out = {
-            "arrivals": self.arrivals, "completions": self.completions, "lat": self.lat,
-            "area_n": self.s_out - self.s_in + n * t - self.n_open * t_open,
-            "area_busy": self.s_down - self.s_up + busy * t - self.busy_open * t_open,
+            # Every request that left a worker left its time in `lat`.
+            "arrivals": self.arrivals, "completions": len(self.lat), "lat": self.lat,
+            "area_n": area_queue + area_busy, "area_busy": area_busy,
             "area_cap": self.cap_area + self.workers * (t - self.cap_mark),
-            "dropped_time": self.dropped_time, "in_node_now": n, "queue_now": len(self.queue),
+            "dropped_time": self.dropped_time, "in_node_now": busy + waiting, "queue_now": waiting,
         }
-        self.arrivals = self.completions = 0
+        self.arrivals = 0
         self.lat = []
         self.dropped_time = 0.0
-        self.s_in = self.s_out = self.s_up = self.s_down = 0.0
-        self.n_open, self.busy_open, self.t_open = n, busy, t
+        self.s_qin = self.s_qout = self.s_up = self.s_down = 0.0
+        self.q_open, self.busy_open, self.t_open = waiting, busy, t
         self.cap_area = 0.0
         self.cap_mark = t
         return out

@@ -3,13 +3,12 @@ sentence a student understands. It never raises, whatever it is given."""
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from typing import Any
 
 from .components import REGISTRY
 from .faults import FAULT_KINDS
-from .params import Param
+from .params import Param, is_number
 from .topology import DEFAULT_CLASSES, FORMAT, ID_PATTERN, LIMITS, VERSION, problem
 
 _ID = re.compile(ID_PATTERN)
@@ -46,10 +45,11 @@ def _a(word: str) -> str:
 
 
 def _suggest(word: Any, options: list[str]) -> str:
+    """ " (did you mean 'x'?)" for a near miss, else "". Goes right after the unknown word."""
     if not isinstance(word, str):
         return ""
     close = difflib.get_close_matches(word, options, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _show(value: Any) -> str:
@@ -124,8 +124,8 @@ def _validate(doc: Any, c: _Checker) -> None:
 
     classes = _workload(doc.get("workload", {}), c)
     regions = _regions(doc.get("regions", []), c)
-    nodes = _nodes(doc.get("nodes"), classes, regions, c)
-    edges = _edges(doc.get("edges"), nodes, classes, c)
+    nodes, broken = _nodes(doc.get("nodes"), classes, regions, c)
+    edges = _edges(doc.get("edges"), nodes, broken, classes, c)
     _graph(nodes, edges, classes, settings, c)
     _faults(doc.get("faults", []), nodes, c)
 
@@ -174,6 +174,8 @@ def _regions(raw: Any, c: _Checker) -> dict[str, set[str]]:
             c.add(path, "a region must be an object with an id of letters, digits, '_', '.' or '-'")
             continue
         c.unknown_fields(item, ("id", "label", "zones"), path, f"region {item['id']!r}")
+        if "label" in item and not (isinstance(item["label"], str) and len(item["label"]) <= 100):
+            c.add(f"{path}.label", f"the label of region {item['id']!r} must be text of at most 100 characters")
         zones = item.get("zones", [])
         if not isinstance(zones, list) or not all(isinstance(z, str) and _ID.match(z) for z in zones):
             c.add(f"{path}.zones", f"the zones of region {item['id']!r} must be a list of ids")
@@ -184,18 +186,21 @@ def _regions(raw: Any, c: _Checker) -> dict[str, set[str]]:
     return regions
 
 
-def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]], c: _Checker) -> dict[str, dict[str, Any]]:
-    """Check the nodes; return the usable ones by id as {"kind", "params", "index"}."""
+def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
+           c: _Checker) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Check the nodes; return the usable ones by id as {"kind", "params", "index"}, and the ids
+    of nodes that exist but are unusable (their problem is reported; edges to them are not)."""
     if raw is None:
         c.add("$.nodes", "the topology has no nodes list")
-        return {}
+        return {}, set()
     if not isinstance(raw, list):
         c.add("$.nodes", "nodes must be a list")
-        return {}
+        return {}, set()
     if len(raw) > LIMITS["nodes"]:
         c.add("$.nodes", f"a topology may have at most {LIMITS['nodes']} nodes, not {len(raw)}")
         raw = raw[: LIMITS["nodes"]]
     nodes: dict[str, dict[str, Any]] = {}
+    broken: set[str] = set()  # ids of nodes that exist but are unusable (already reported)
     kinds = sorted(REGISTRY)
     for i, spec in enumerate(raw):
         path = f"$.nodes[{i}]"
@@ -212,9 +217,10 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]], c: _
             c.add(f"{path}.id", f"two nodes have the id {node_id!r}; ids must be unique")
             continue
         kind = spec.get("kind")
-        if kind not in REGISTRY:
+        if not isinstance(kind, str) or kind not in REGISTRY:
             hint = _suggest(kind, kinds) or f"; known kinds: {', '.join(kinds)}"
             c.add(f"{path}.kind", f"{name} has an unknown kind {_show(kind)}{hint}")
+            broken.add(node_id)
             continue
         cls = REGISTRY[kind]
         label = spec.get("label", node_id)
@@ -222,15 +228,18 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]], c: _
             c.add(f"{path}.label", f"the label of {name} must be text of at most 100 characters")
         position = spec.get("position", {})
         if not (isinstance(position, dict) and set(position) <= {"x", "y"} and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 1e6
-                for v in position.values())):
+                is_number(v) and abs(v) <= 1e6 for v in position.values())):
             c.add(f"{path}.position", f"the position of {name} must be {{\"x\": number, \"y\": number}}")
         region, zone = spec.get("region"), spec.get("zone")
-        if region is not None:
-            if not isinstance(region, str) or (regions and region not in regions):
-                c.add(f"{path}.region", f"{name} is placed in region {_show(region)}, which the topology does not list")
+        if region is not None and not (isinstance(region, str) and _ID.match(region)):
+            c.add(f"{path}.region", f"the region of {name} must be a region id (text), not {_show(region)}")
+        elif zone is not None and not (isinstance(zone, str) and _ID.match(zone)):
+            c.add(f"{path}.zone", f"the zone of {name} must be a zone id (text), not {_show(zone)}")
+        elif region is not None:
+            if regions and region not in regions:
+                c.add(f"{path}.region", f"{name} is placed in region {region!r}, which the topology does not list")
             elif zone is not None and regions and zone not in regions[region]:
-                c.add(f"{path}.zone", f"{name} is placed in zone {_show(zone)}, which region {region!r} does not have")
+                c.add(f"{path}.zone", f"{name} is placed in zone {zone!r}, which region {region!r} does not have")
         elif zone is not None:
             c.add(f"{path}.zone", f"{name} has a zone but no region")
         before = len(c.problems)
@@ -244,10 +253,11 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]], c: _
         if "mix" in values and values["mix"] and not any(v > 0 for v in values["mix"].values()):
             c.add(f"{path}.params.mix", f"{name} has a mix in which every share is 0, so it would send nothing")
         nodes[node_id] = {"kind": kind, "params": values, "index": i, "params_ok": len(c.problems) == before}
-    return nodes
+    return nodes, broken
 
 
-def _edges(raw: Any, nodes: dict[str, dict[str, Any]], classes: dict[str, str], c: _Checker) -> list[dict[str, Any]]:
+def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes: dict[str, str],
+           c: _Checker) -> list[dict[str, Any]]:
     if raw is None:
         c.add("$.edges", "the topology has no edges list (use [] for none)")
         return []
@@ -279,6 +289,8 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], classes: dict[str, str], 
             if target is None:
                 c.add(f"{path}.{end}", f"edge {i} has no \"{end}\" node")
                 ok = False
+            elif isinstance(target, str) and target in broken:
+                ok = False  # the node exists; its own problem is reported already
             elif not isinstance(target, str) or target not in nodes:
                 c.add(f"{path}.{end}", f"edge {i} points {'from' if end == 'from' else 'to'} node {_show(target)}, which does not exist"
                       f"{_suggest(target, list(nodes))}")
@@ -452,8 +464,9 @@ def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, see
         c.add(path, "a fault must be an object with a kind and a node")
         return
     kind = spec.get("kind")
-    if kind not in FAULT_KINDS:
-        c.add(f"{path}.kind", f"unknown fault kind {_show(kind)}{_suggest(kind, list(FAULT_KINDS))}; known kinds: {', '.join(FAULT_KINDS)}")
+    if not isinstance(kind, str) or kind not in FAULT_KINDS:
+        c.add(f"{path}.kind", f"unknown fault kind {_show(kind)}{_suggest(kind, list(FAULT_KINDS))}; "
+                              f"known kinds: {', '.join(FAULT_KINDS)}")
         return
     fault_id = spec.get("id", default_id)
     if not isinstance(fault_id, str) or not _ID.match(fault_id):

@@ -112,8 +112,8 @@ class LoadBalancer(Component):
     def receive(self, req: Request, t: float) -> None:
         self.arrivals += 1
         if self._delay:
-            self.n += 1
             self.mark(t)
+            self.n += 1
             req.t_node = t
             heappush(self.heap, (t + self._delay, self.seq(), self._forward_cb, req))
         else:

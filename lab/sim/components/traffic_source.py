@@ -65,6 +65,7 @@ class TrafficSource(Component):
             self._e_refill = self._exp.refill
             self._uniform = Draws(sim.streams.generator(f"source:{self.id}:thinning"), "uniform")
             self._generation = 0
+            self.class_arrivals: dict[str, int] = {}
             self.active = False
             self._arrive_cb = self._arrive
         shares = p["mix"] or {c["name"]: c["share"] for c in sim.topology["workload"]["classes"]}
@@ -228,6 +229,7 @@ class TrafficSource(Component):
             return
         choice = self._class_choice
         cls = self._classes[choice.next()] if choice is not None else self._only_class
+        self.class_arrivals[cls] = self.class_arrivals.get(cls, 0) + 1
         keys = self._keys
         clients = self._clients
         req = Request(rid, cls, keys.next() if keys is not None else 0,
@@ -241,6 +243,14 @@ class TrafficSource(Component):
             self.fail(req, t, "dependency")
 
     def harvest(self, t: float) -> dict[str, Any]:
+        # Requests started by class: counted on the general path; on the one-class fast path
+        # every request is of that class.
+        by_class = self.class_arrivals
+        self.class_arrivals = {}
+        counted = sum(by_class.values())
+        if self.arrivals > counted:
+            by_class[self._only_class] = by_class.get(self._only_class, 0) + self.arrivals - counted
         raw = super().harvest(t)
         raw["completions"] = raw["arrivals"]  # a source "completes" a request by sending it
+        raw["class_arrivals"] = by_class
         return raw

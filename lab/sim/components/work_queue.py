@@ -14,6 +14,9 @@ from .base import Component
 from .service_pool import build_samplers, service_params
 
 
+_WAITING = "waiting"  # the state of a job's root frame
+
+
 class WorkQueue(Component):
     kind = "work_queue"
     title = "Queue + workers"
@@ -58,6 +61,9 @@ class WorkQueue(Component):
         # the producer's ledger, which ends with the acknowledgement.
         self._next_job += 1
         job = Request(-self._next_job, req.cls, req.key, req.client, t, self.id)
+        # A root frame makes the queue the owner of whatever happens to the job: a failure
+        # anywhere, even while it waits, comes back to `abort` here.
+        job.stack = [(self, _WAITING, 0.0)]
         station.arrive(job, t)
         if self._ack_s:
             heappush(self.heap, (t + self._ack_s, self.seq(), self._ack_cb, req))
@@ -83,7 +89,10 @@ class WorkQueue(Component):
             self._job_end(arrived, t, ok=True)
 
     def abort(self, job: Request, state: Any, t: float, cause: str) -> bool:
-        self._job_end(state[1], t, ok=False)
+        if state is _WAITING:
+            self.jobs_failed += 1  # lost from the backlog (a crash): it never had a worker
+        else:
+            self._job_end(state[1], t, ok=False)
         return True  # the job was ours; the producer already has its acknowledgement
 
     def _job_end(self, arrived: float, t: float, ok: bool) -> None:

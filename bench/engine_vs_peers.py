@@ -1,0 +1,174 @@
+"""Speed and memory of the engine against SimPy, Ciw and a bare heapq loop, in one run.
+
+The model is the reference topology (lab/sim/examples/reference.json): Poisson arrivals ->
+round-robin balancer -> N single-worker app servers (exp, 3 ms) -> cache hitting 80% in 0.2 ms
+-> database with N/2 workers (exp, 8 ms) for the misses, at 250 requests/s per app server. The
+peers implement the same model in bench/peers/. The engine runs with its metrics on (1 s
+windows, histograms, sampled traces), exactly as the lab runs it.
+
+These machines are shared and noisy, so the contenders alternate within each round, every
+figure is a median over the rounds with its min-max, and the claims are ratios of medians taken
+in the same run.
+
+    .venv/bin/python bench/engine_vs_peers.py            # the full benchmark (several minutes)
+    .venv/bin/python bench/engine_vs_peers.py --quick    # a smoke run
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import multiprocessing
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.peers import bare_loop, ciw_model, simpy_model  # noqa: E402
+from lab.sim import Simulation, load, theory  # noqa: E402
+
+REFERENCE = ROOT / "lab" / "sim" / "examples" / "reference.json"
+PER_SERVER_RATE = 250.0
+
+
+def reference_topology(servers: int, duration_s: float) -> dict[str, Any]:
+    """The reference example widened to `servers` app servers and servers/2 database workers."""
+    doc = json.loads(REFERENCE.read_text())
+    app = next(n for n in doc["nodes"] if n["id"] == "app1")
+    doc["nodes"] = [n for n in doc["nodes"] if not n["id"].startswith("app")]
+    doc["edges"] = [e for e in doc["edges"] if not (e["to"].startswith("app") or e["from"].startswith("app"))]
+    for i in range(1, servers + 1):
+        node = copy.deepcopy(app)
+        node["id"] = node["label"] = f"app{i}"
+        doc["nodes"].append(node)
+        doc["edges"] += [{"from": "lb", "to": f"app{i}"}, {"from": f"app{i}", "to": "cache"}]
+    for node in doc["nodes"]:
+        if node["id"] == "users":
+            node["params"]["rate_per_s"] = PER_SERVER_RATE * servers
+        if node["id"] == "db":
+            node["params"]["workers"] = max(1, servers // 2)
+    doc["settings"] = {"duration_s": duration_s, "warmup_s": 0, "window_s": 1, "seed": 1}
+    return load(doc)
+
+
+def run_engine(servers: int, rate_per_s: float, duration_s: float, seed: int) -> dict[str, float]:
+    topo = reference_topology(servers, duration_s)
+    sim = Simulation(topo, seed=seed)
+    sim.run(duration_s)
+    sim.finish()
+    results = sim.results()
+    return {"requests": results["requests"]["completed"],
+            "mean_latency_ms": results["measured"]["overall"]["latency_ms"]["mean"]}
+
+
+CONTENDERS: dict[str, Callable[[int, float, float, int], dict[str, float]]] = {
+    "archlab": run_engine,
+    "bare heapq loop": bare_loop.run,
+    "simpy": simpy_model.run,
+    "ciw": ciw_model.run,
+}
+
+
+def timed(fn: Callable[..., dict[str, float]], *args: Any) -> tuple[float, dict[str, float]]:
+    start = time.perf_counter()
+    out = fn(*args)
+    elapsed = time.perf_counter() - start
+    return out["requests"] / elapsed, out
+
+
+def speed(servers: int, duration_s: float, rounds: int, names: list[str], ciw_duration_s: float) -> dict[str, Any]:
+    rate = PER_SERVER_RATE * servers
+    rates: dict[str, list[float]] = {n: [] for n in names}
+    latency: dict[str, float] = {}
+    for r in range(rounds):
+        order = names[r % len(names):] + names[: r % len(names)]  # rotate who goes first
+        for name in order:
+            duration = ciw_duration_s if name == "ciw" else duration_s
+            per_s, out = timed(CONTENDERS[name], servers, rate, duration, 1000 + r)
+            rates[name].append(per_s)
+            latency[name] = out["mean_latency_ms"]
+    summary = {
+        name: {"median": statistics.median(v), "min": min(v), "max": max(v), "mean_latency_ms": latency[name]}
+        for name, v in rates.items()
+    }
+    return {"servers": servers, "rate_per_s": rate, "duration_s": duration_s, "rounds": rounds, "requests_per_s": summary}
+
+
+def _memory_child(requests: int, queue: Any) -> None:
+    topo = reference_topology(4, requests / 1000.0)
+    sim = Simulation(topo, seed=1)
+    sim.run(topo["settings"]["duration_s"])
+    sim.finish()
+    sim.results()
+    queue.put((sim.created, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def peak_memory_kib(requests: int) -> tuple[int, int]:
+    """Peak resident memory of a fresh process that runs `requests` requests (spawned, so the
+    parent's memory does not count)."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_memory_child, args=(requests, queue))
+    proc.start()
+    created, rss = queue.get()
+    proc.join()
+    return created, rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="short runs, 2 rounds: a smoke test, not a measurement")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engine_vs_peers.json")
+    args = parser.parse_args()
+    rounds = 2 if args.quick else args.rounds
+    scale = 0.1 if args.quick else 1.0
+
+    report: dict[str, Any] = {"python": sys.version.split()[0], "speed": [], "memory": {}}
+    print(f"exact mean latency at 4 servers: {theory.reference_topology_mean_latency_s() * 1000:.2f} ms "
+          f"(Jackson would say {theory.jackson_reference_mean_latency_s() * 1000:.2f} ms)")
+    plans = [
+        (4, 200.0 * scale, ["archlab", "bare heapq loop", "simpy", "ciw"]),
+        (16, 50.0 * scale, ["archlab", "bare heapq loop", "simpy"]),
+        (64, 12.5 * scale, ["archlab", "bare heapq loop", "simpy"]),
+    ]
+    for servers, duration, names in plans:
+        result = speed(servers, duration, rounds, names, ciw_duration_s=20.0 * scale)
+        report["speed"].append(result)
+        print(f"\n{servers} app servers, {result['rate_per_s']:.0f} requests/s, {duration:g} s simulated, {rounds} rounds")
+        print(f"  {'':<18}{'requests/wall s (median)':>26}{'min':>10}{'max':>10}{'mean latency ms':>18}")
+        for name, s in result["requests_per_s"].items():
+            print(f"  {name:<18}{s['median']:>26,.0f}{s['min']:>10,.0f}{s['max']:>10,.0f}{s['mean_latency_ms']:>18.2f}")
+        med = {n: s["median"] for n, s in result["requests_per_s"].items()}
+        ratios = {"archlab_over_simpy": med["archlab"] / med["simpy"],
+                  "bare_over_archlab": med["bare heapq loop"] / med["archlab"]}
+        if "ciw" in med:
+            ratios["archlab_over_ciw"] = med["archlab"] / med["ciw"]
+        result["ratios"] = ratios
+        print("  ratios of medians: " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()))
+
+    cost = {r["servers"]: 1.0 / r["requests_per_s"]["archlab"]["median"] for r in report["speed"]}
+    report["cost_per_request_64_over_4"] = cost[64] / cost[4]
+    print(f"\nengine cost per request at 64 servers / at 4 servers: {report['cost_per_request_64_over_4']:.2f}")
+
+    small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    created_small, rss_small = peak_memory_kib(small)
+    created_large, rss_large = peak_memory_kib(large)
+    report["memory"] = {"small": {"requests": created_small, "peak_rss_kib": rss_small},
+                        "large": {"requests": created_large, "peak_rss_kib": rss_large},
+                        "large_over_small": rss_large / rss_small}
+    print(f"peak memory: {created_small:,} requests {rss_small / 1024:.1f} MiB, {created_large:,} requests "
+          f"{rss_large / 1024:.1f} MiB: {report['memory']['large_over_small']:.3f}x")
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {args.out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
