@@ -11,7 +11,7 @@ import sys
 from typing import Any, TextIO
 
 from .engine import Simulation
-from .schema import catalogue, schema_text
+from .schema import catalogue, components_markdown, schema_text
 from .topology import LIMITS, InvalidTopology, normalize, parse, problem
 from .validation import validate
 
@@ -114,7 +114,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_kinds(args: argparse.Namespace) -> int:
-    sys.stdout.write(_dumps(catalogue()) + "\n")
+    sys.stdout.write(components_markdown() if args.markdown else _dumps(catalogue()) + "\n")
     return 0
 
 
@@ -135,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--json", action="store_true")
     val.set_defaults(func=cmd_validate)
     sub.add_parser("schema", help="print the topology JSON Schema").set_defaults(func=cmd_schema)
-    sub.add_parser("kinds", help="print the component catalogue").set_defaults(func=cmd_kinds)
+    kinds = sub.add_parser("kinds", help="print the component catalogue (JSON, or Markdown for the docs)")
+    kinds.add_argument("--markdown", action="store_true")
+    kinds.set_defaults(func=cmd_kinds)
     return parser
 
 

@@ -78,7 +78,7 @@ def _inject_fault(sim: "Simulation", command: dict[str, Any]) -> list[dict[str, 
     spec.setdefault("duration_s", 0.0)
     sim.record({"type": "fault_injected", "fault": spec["id"], "kind": spec["kind"], "node": spec["node"],
                 "duration_s": spec["duration_s"]})
-    faults.schedule(sim, spec)
+    faults.schedule(sim, spec, now=True)
     return []
 
 

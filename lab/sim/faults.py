@@ -39,10 +39,14 @@ class ActiveFault:
     started: float
 
 
-def schedule(sim: "Simulation", spec: dict[str, Any]) -> None:
-    """Put a fault's start (and end, if it has a duration) on the event heap."""
+def schedule(sim: "Simulation", spec: dict[str, Any], now: bool = False) -> None:
+    """Put a fault's start (and end, if it has a duration) on the event heap; with `now`, start
+    it at once (a live injection takes effect before the command returns)."""
     start = max(sim.now, float(spec.get("start_s", 0.0)))
-    heappush(sim.heap, (start, sim.seq(), lambda _, t: begin(sim, spec, t), None))
+    if now:
+        begin(sim, spec, start)
+    else:
+        heappush(sim.heap, (start, sim.seq(), lambda _, t: begin(sim, spec, t), None))
     duration = float(spec.get("duration_s", 0.0))
     if duration > 0:
         heappush(sim.heap, (start + duration, sim.seq(), lambda _, t: end(sim, spec["id"], t), None))

@@ -175,3 +175,41 @@ def catalogue() -> dict[str, Any]:
         ],
         "limits": LIMITS,
     }
+
+
+def components_markdown() -> str:
+    """docs/components.md: every kind's parameters, generated so it cannot drift from the code.
+    Regenerate with `python -m lab.sim kinds --markdown > docs/components.md`."""
+    lines = [
+        "# Component reference",
+        "",
+        "Generated from the engine's registry by `python -m lab.sim kinds --markdown`; a test keeps it current.",
+        "Parameters go in a node's `params` object; any left out take their default. *Live* parameters",
+        "can be changed while a run is going (`set_param`).",
+        "",
+    ]
+    for kind in sorted(REGISTRY):
+        cls = REGISTRY[kind]
+        callees = ("no outgoing edges" if cls.max_callees == 0 else
+                   f"at least {cls.min_callees} outgoing edge(s)" if cls.min_callees else "any number of outgoing edges")
+        lines += [f"## `{kind}`: {cls.title}", "", f"{cls.summary} Group: {cls.group}; {callees}"
+                  + ("; cannot be called (it starts requests)." if cls.is_source else "."), "",
+                  "| parameter | type | default | range | live | meaning |", "|---|---|---|---|---|---|"]
+        for p in cls.params:
+            rng = ""
+            if p.choices:
+                rng = ", ".join(f"`{c}`" for c in p.choices)
+            elif p.minimum is not None or p.maximum is not None:
+                rng = f"{p.minimum:g} to {p.maximum:g}" if p.maximum is not None else f">= {p.minimum:g}"
+            unit = f" ({p.unit})" if p.unit else ""
+            shown_when = (" Used when " + ", ".join(f"`{k}` is {' or '.join(f'`{x}`' for x in v)}" for k, v in p.when.items())
+                          + ".") if p.when else ""
+            default = json.dumps(p.default)
+            lines.append(f"| `{p.name}` | {p.type}{unit} | `{default}` | {rng} | {'yes' if p.live else 'no'} | "
+                         f"{p.help.replace('|', '/')}{shown_when} |")
+        lines.append("")
+    lines += ["## Fault kinds", ""]
+    for kind, spec in sorted(FAULT_KINDS.items()):
+        params = ", ".join(f"`{p.name}` ({p.unit}, default {p.default:g})" for p in spec["params"])
+        lines += [f"- `{kind}`: {spec['help']} Fields: `node`, {params}.", ""]
+    return "\n".join(lines)
