@@ -42,8 +42,9 @@ _DB_DONE: int = -3
 def run(servers: int, rate_per_s: float, duration_s: float, seed: int) -> dict[str, float]:
     """Simulate ``duration_s`` seconds and return completed requests and their mean latency."""
     rng = random.Random(seed)
-    # Inlining -log(1 - U) * mean matches Random.expovariate exactly (same stream of
-    # U) but saves a Python-level call per variate.
+    # Inlining mean * -log(1 - U) is Random.expovariate's own transform on the same
+    # stream of U (equal up to the last bit of rounding) without a Python-level call
+    # per variate.
     rnd = rng.random
     _log = log
     heappush = heapq.heappush
@@ -78,7 +79,7 @@ def run(servers: int, rate_per_s: float, duration_s: float, seed: int) -> dict[s
         if t > end_ms:
             break
         if code >= 0:
-            # App service end: start the next queued request, then do the cache step.
+            # App service end: the cache step, then the app worker takes its next request.
             q = app_queues[code]
             q.popleft()
             if rnd() < hit_prob:

@@ -67,7 +67,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     _print_problems(problems, sys.stderr)  # warnings
     topology = normalize(doc)
-    windows_file = open(args.windows, "w", encoding="utf-8") if args.windows else None
+    try:
+        windows_file = open(args.windows, "w", encoding="utf-8") if args.windows else None
+    except OSError as exc:
+        sys.stderr.write(f"error: cannot write the windows file {args.windows}: {exc.strerror or exc}\n")
+        return EXIT_INVALID
     try:
         on_window = None
         if windows_file is not None:

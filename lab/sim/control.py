@@ -71,7 +71,8 @@ def _inject_fault(sim: "Simulation", command: dict[str, Any]) -> list[dict[str, 
     checker = _Checker()
     live_id = f"live-{sum(1 for e in sim.timeline if e['type'] == 'fault_injected') + 1}"
     taken = {f["id"] for f in sim.topology.get("faults", [])} | set(sim.active_faults)
-    validate_fault(spec, sim.nodes, "$.fault", checker, taken, default_id=live_id)
+    nodes = {node_id: {"kind": node.kind} for node_id, node in sim.nodes.items()}
+    validate_fault(spec, nodes, "$.fault", checker, taken, default_id=live_id)
     if checker.problems:
         return checker.problems
     spec = {"id": live_id, **spec, "start_s": sim.now}

@@ -143,7 +143,17 @@ class Simulation:
         for node in self.nodes.values():
             if hasattr(node, "stop"):
                 node.stop()
-        self.run(self.now + limit_s)
+        # Unlike run(), the clock stops at the last event, not at the limit: a drained run
+        # lasts as long as its last request.
+        heap = self.heap
+        limit = self.now + limit_s
+        while heap and heap[0][0] <= limit:
+            t, _, fn, arg = heappop(heap)
+            if not heap and fn == self._close_window:
+                break  # only the next window's end is left: nothing is in flight any more
+            fn(arg, t)
+            if t > self.now:
+                self.now = t
         self.finish()
 
     def _close_window(self, _: Any, t: float) -> None:

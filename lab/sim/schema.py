@@ -152,6 +152,8 @@ def topology_schema() -> dict[str, Any]:
                     "properties": {"id": {"$ref": "#/$defs/id"}, "kind": {"enum": sorted(FAULT_KINDS)},
                                    "node": {"$ref": "#/$defs/id"}},
                     "allOf": fault_rules,
+                    # Fields come from the kind's rule in allOf, which additionalProperties cannot see.
+                    "unevaluatedProperties": False,
                 },
             },
         },

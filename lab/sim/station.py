@@ -30,7 +30,7 @@ class Station:
 
     __slots__ = (
         "owner", "heap", "seq", "workers", "queue_limit", "queue", "busy", "pop", "refill",
-        "by_class", "done", "timeout", "hold", "_finish_cb", "arrivals", "lat",
+        "by_class", "done", "timeout", "hold", "_finish_cb", "arrivals", "lat", "_timer_at", "_expire_cb",
         "dropped_time", "s_qin", "s_qout", "s_up", "s_down", "q_open", "busy_open", "t_open",
         "cap_area", "cap_mark",
     )
@@ -60,6 +60,10 @@ class Station:
         # owner has nothing to decide, the next node's receive directly.
         self.done = done
         self.timeout = timeout_s
+        # At most one timer per station, for the request at the head of the queue: the queue is
+        # FIFO, so the head is always the next to expire.
+        self._timer_at: float | None = None
+        self._expire_cb = self._expire
         # In `hold` mode a worker stays busy after its own service until the owner calls
         # `release` (a thread-per-request server waiting on its database).
         self.hold = hold
@@ -110,6 +114,8 @@ class Station:
             self.s_qin += t
             req.t_node = t
             self.queue.append(req)
+            if self.timeout and self._timer_at is None:
+                self._arm(t)
         else:
             self.owner.fail(req, t, "overloaded")
 
@@ -134,6 +140,8 @@ class Station:
                     nxt.trace.append((self.owner.id, nxt.t_node, t - nxt.t_node, svc, None))
                 heappush(self.heap, (t + svc, self.seq(), self._finish_cb, nxt))
         else:
+            if self.busy > self.workers:
+                self._capacity_changes(t)  # a retiring worker leaves
             self.busy -= 1
             self.s_down += t
         self.done(req, t)
@@ -146,6 +154,8 @@ class Station:
         if self.queue and self.busy <= self.workers:
             self._start_next(t)
         else:
+            if self.busy > self.workers:
+                self._capacity_changes(t)
             self.busy -= 1
             self.s_down += t
 
@@ -157,9 +167,9 @@ class Station:
             req = queue.popleft()
             self.s_qout += t
             wait = t - req.t_node
-            if timeout and wait > timeout:
-                # It waited past its timeout: the caller has given up, so serving it would be
-                # wasted work. It leaves without a worker.
+            if timeout and wait >= timeout:
+                # Its timer is due at this very moment: the caller gives up rather than being
+                # served.
                 self.dropped_time += wait
                 self.owner.fail(req, t, "timeout")
                 continue
@@ -171,11 +181,42 @@ class Station:
         self.busy -= 1
         self.s_down += t
 
+    def set_timeout(self, timeout_s: float, t: float) -> None:
+        self.timeout = timeout_s
+        if timeout_s and self.queue and self._timer_at is None:
+            self._arm(t)
+
+    def _arm(self, t: float) -> None:
+        """Set the timer for the head of the queue's expiry."""
+        at = self.queue[0].t_node + self.timeout
+        self._timer_at = at
+        heappush(self.heap, (max(at, t), self.seq(), self._expire_cb, None))
+
+    def _expire(self, _: Any, t: float) -> None:
+        """Fail the requests that have waited `timeout` (504) at the moment it expires: their
+        callers give up now, not when a worker would have come free."""
+        self._timer_at = None
+        queue = self.queue
+        timeout = self.timeout
+        while queue and timeout and t - queue[0].t_node >= timeout - 1e-12:
+            req = queue.popleft()
+            self.s_qout += t
+            self.dropped_time += t - req.t_node
+            self.owner.fail(req, t, "timeout")
+        if queue and timeout:
+            self._arm(t)
+
+    def _capacity_changes(self, t: float) -> None:
+        """Close the capacity integral up to `t`. Capacity is the workers in service, counting
+        those that are retiring after a scale-down until their request is done, so busy time
+        never exceeds it."""
+        self.cap_area += max(self.workers, self.busy) * (t - self.cap_mark)
+        self.cap_mark = t
+
     def resize(self, workers: int, t: float) -> None:
         """Change the number of workers; new ones start on the queue at once. Busy workers
         beyond a smaller number finish their request and then retire."""
-        self.cap_area += self.workers * (t - self.cap_mark)
-        self.cap_mark = t
+        self._capacity_changes(t)
         self.workers = workers
         while self.busy < self.workers and self.queue:
             self.busy += 1
@@ -201,7 +242,7 @@ class Station:
             # Every request that left a worker left its time in `lat`.
             "arrivals": self.arrivals, "completions": len(self.lat), "lat": self.lat,
             "area_n": area_queue + area_busy, "area_busy": area_busy,
-            "area_cap": self.cap_area + self.workers * (t - self.cap_mark),
+            "area_cap": self.cap_area + max(self.workers, busy) * (t - self.cap_mark),
             "dropped_time": self.dropped_time, "in_node_now": busy + waiting, "queue_now": waiting,
         }
         self.arrivals = 0

@@ -127,7 +127,7 @@ def _validate(doc: Any, c: _Checker) -> None:
     nodes, broken = _nodes(doc.get("nodes"), classes, regions, c)
     edges = _edges(doc.get("edges"), nodes, broken, classes, c)
     _graph(nodes, edges, classes, settings, c)
-    _faults(doc.get("faults", []), nodes, c)
+    _faults(doc.get("faults", []), nodes, broken, c)
 
 
 def _workload(workload: Any, c: _Checker) -> dict[str, str]:
@@ -144,6 +144,7 @@ def _workload(workload: Any, c: _Checker) -> dict[str, str]:
     if len(raw) > LIMITS["classes"]:
         c.add("$.workload.classes", f"at most {LIMITS['classes']} request classes are allowed, not {len(raw)}")
     classes: dict[str, str] = {}
+    shares: list[float] = []
     for i, item in enumerate(raw[: LIMITS["classes"]]):
         path = f"$.workload.classes[{i}]"
         if not isinstance(item, dict) or "name" not in item:
@@ -158,6 +159,9 @@ def _workload(workload: Any, c: _Checker) -> dict[str, str]:
             c.add(f"{path}.name", f"request class {name!r} is listed twice")
             continue
         classes[name] = values["operation"]
+        shares.append(values["share"])
+    if shares and not any(share > 0 for share in shares):
+        c.add("$.workload.classes", "every request class has share 0, so a source without its own mix would send nothing")
     return classes
 
 
@@ -210,6 +214,8 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
         node_id = spec.get("id")
         if not isinstance(node_id, str) or not _ID.match(node_id):
             c.add(f"{path}.id", f"node {i} needs an id of 1 to 64 letters, digits, '_', '.' or '-', not {_show(node_id)}")
+            if isinstance(node_id, str):
+                broken.add(node_id)
             continue
         name = f"node {node_id!r}"
         c.unknown_fields(spec, NODE_FIELDS, path, name)
@@ -302,6 +308,9 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
         if edge_classes is not None:
             if not isinstance(edge_classes, list) or not all(isinstance(x, str) for x in edge_classes):
                 c.add(f"{path}.classes", f"edge {i}: classes must be a list of request class names, or null for all")
+            elif not edge_classes:
+                c.add(f"{path}.classes", f"edge {i} lists no request classes, so nothing could use it; "
+                                         "leave classes out (or null) to carry every class")
             else:
                 for name in edge_classes:
                     if name not in classes:
@@ -448,7 +457,7 @@ def _reachable(sources: list[str], out: dict[str, list[dict[str, Any]]]) -> set[
     return seen
 
 
-def _faults(raw: Any, nodes: dict[str, dict[str, Any]], c: _Checker) -> None:
+def _faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: _Checker) -> None:
     if not isinstance(raw, list):
         c.add("$.faults", "faults must be a list")
         return
@@ -456,10 +465,11 @@ def _faults(raw: Any, nodes: dict[str, dict[str, Any]], c: _Checker) -> None:
         c.add("$.faults", f"at most {LIMITS['faults']} faults are allowed, not {len(raw)}")
     seen: set[str] = set()
     for i, spec in enumerate(raw[: LIMITS["faults"]]):
-        validate_fault(spec, nodes, f"$.faults[{i}]", c, seen, default_id=f"f{i + 1}")
+        validate_fault(spec, nodes, f"$.faults[{i}]", c, seen, default_id=f"f{i + 1}", broken=broken)
 
 
-def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, seen: set[str], default_id: str) -> None:
+def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, seen: set[str], default_id: str,
+                   broken: frozenset[str] | set[str] = frozenset()) -> None:
     if not isinstance(spec, dict):
         c.add(path, "a fault must be an object with a kind and a node")
         return
@@ -476,7 +486,12 @@ def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, see
     else:
         seen.add(fault_id)
     node = spec.get("node")
-    if not isinstance(node, str) or node not in nodes:
+    if isinstance(node, str) and node in broken:
+        pass  # the node exists; its own problem is reported already
+    elif not isinstance(node, str) or node not in nodes:
         c.add(f"{path}.node", f"the fault targets node {_show(node)}, which does not exist{_suggest(node, list(nodes))}")
+    elif REGISTRY[nodes[node]["kind"]].is_source:
+        c.add(f"{path}.node", f"{node!r} is a traffic source, which nothing calls, so it cannot crash; "
+                              "lower its rate to model fewer users")
     params = {k: v for k, v in spec.items() if k not in ("id", "kind", "node")}
     c.params(params, FAULT_KINDS[kind]["params"], path, f"the {kind} fault")

@@ -19,8 +19,8 @@ from lab.sim import Simulation, load, theory
 
 pytestmark = pytest.mark.fidelity
 
-SEEDS = range(101, 111)
-EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"  # 10 replications
+SEEDS = range(101, 111)  # 10 replications
+EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 
 
 def source(rate: float, **params: Any) -> dict[str, Any]:

@@ -165,7 +165,10 @@ class Component:
     def fail(self, req: Request, t: float, cause: str) -> None:
         failures = self.failures
         failures[cause] = failures.get(cause, 0) + 1
-        hop = (self.id, t, t - req.t_node if cause == "timeout" else 0.0, 0.0, cause)
+        if cause == "timeout":  # it arrived at t_node and waited until now
+            hop = (self.id, req.t_node, t - req.t_node, 0.0, cause)
+        else:
+            hop = (self.id, t, 0.0, 0.0, cause)
         if req.trace is not None:
             req.trace.append(hop)
         else:

@@ -34,9 +34,18 @@ class Database(Component):
               minimum=0.01, maximum=20.0, when={"service_distribution": ("lognormal",)}),
         Param("service_samples_ms", "numbers", [], "Measured query times to resample from (reads and writes alike).",
               unit="ms", minimum=0.0, maximum=3_600_000.0, when={"service_distribution": ("empirical",)}),
-        Param("replication_delay_ms", "number", 1.0, "Network time for a write to reach a replica.", unit="ms",
+        Param("replication_delay_ms", "number", 1.0,
+              "Network time for a write to reach a replica. Each replica then applies writes one at a time, "
+              "so its lag grows when writes come faster than it can apply them.", unit="ms",
               minimum=0.0, maximum=600_000.0),
     )
+
+    @classmethod
+    def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
+        if values["max_connections"] < values["workers"]:
+            return [("max_connections", f"max_connections ({values['max_connections']}) must be at least workers "
+                                        f"({values['workers']}): every running query holds a connection")]
+        return []
 
     def setup(self) -> None:
         p = self.p

@@ -59,7 +59,7 @@ class ServicePool(Component):
         Param("queue_capacity", "integer", 1000, "Requests that may wait for a worker; more are refused with 503.",
               minimum=0, maximum=1_000_000),
         *service_params("service_time", 20.0),
-        Param("timeout_ms", "number", 0.0, "A request that waited longer than this fails with 504 instead of being served. 0: no timeout.",
+        Param("timeout_ms", "number", 0.0, "A request still waiting for a worker after this long fails with 504 (its caller gives up). 0: no timeout.",
               unit="ms", minimum=0.0, maximum=MAX_DURATION_MS),
         Param("blocking_calls", "boolean", False,
               "Workers stay busy while the request waits on the pool's dependencies (thread per request, "
@@ -82,7 +82,7 @@ class ServicePool(Component):
             st = self.station
             st.set_distribution(dist, by_class)
             st.queue_limit = p["queue_capacity"]
-            st.timeout = p["timeout_ms"] / 1000.0
+            st.set_timeout(p["timeout_ms"] / 1000.0, self.sim.now)
             if workers != st.workers:
                 st.resize(workers, self.sim.now)
         self._routes = {c: self.edges_for(c) for c in self.sim.class_names}

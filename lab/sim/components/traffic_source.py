@@ -3,6 +3,7 @@ each one a request class from a mix, and a key and a client id when something do
 them (a keyed cache, a hashing load balancer)."""
 from __future__ import annotations
 
+import bisect
 import math
 from heapq import heappush
 from typing import Any
@@ -87,6 +88,8 @@ class TrafficSource(Component):
                 self._keys = IntDraws(keys["count"], gen)
         self._clients = IntDraws(p["clients"], sim.streams.generator(f"source:{self.id}:clients")) if sim.needs_clients else None
         self._constant = p["arrival"] == "constant"
+        if p["pattern"] == "schedule":
+            self._build_schedule_table()
         self._steady = p["pattern"] == "steady"
         self._rate_max = self._max_rate()
         # Steady Poisson arrivals, the common case, take a short path in `_arrive`.
@@ -98,6 +101,7 @@ class TrafficSource(Component):
         self._schedule_next(t)
 
     def set_param(self, name: str, value: Any, t: float) -> None:
+        self._credit_classes()
         super().set_param(name, value, t)
         # Poisson arrivals are memoryless, so drawing the next gap afresh at the new rate is
         # exact; the old pending arrival is dropped by bumping the generation.
@@ -155,38 +159,86 @@ class TrafficSource(Component):
 
     # -- arrivals -------------------------------------------------------------------------------
 
+    def cumulative(self, t: float) -> float:
+        """Expected requests from time 0 to `t`: the integral of the rate curve, in closed form
+        for each pattern. Arrivals are placed by inverting it."""
+        p = self.p
+        base = p["rate_per_s"]
+        pattern = p["pattern"]
+        if pattern == "steady":
+            return base * t
+        if pattern == "ramp":
+            start, span, to = p["ramp_start_s"], p["ramp_duration_s"], p["ramp_to_per_s"]
+            if t <= start:
+                return base * t
+            if t >= start + span:
+                return base * start + (base + to) * span / 2.0 + to * (t - start - span)
+            x = t - start
+            return base * start + base * x + (to - base) * x * x / (2.0 * span)
+        if pattern == "spike":
+            start, span = p["spike_start_s"], p["spike_duration_s"]
+            overlap = max(0.0, min(t, start + span) - start)
+            return base * t + (p["spike_rate_per_s"] - base) * overlap
+        if pattern == "diurnal":
+            period, amp = p["diurnal_period_s"], p["diurnal_amplitude"]
+            return base * (t - amp * period / (2.0 * math.pi) * math.sin(2.0 * math.pi * t / period))
+        knots, totals, rates = self._schedule_table
+        i = bisect.bisect_right(knots, t) - 1
+        return totals[i] + rates[i] * (t - knots[i])
+
+    def _build_schedule_table(self) -> None:
+        """Cumulative requests at each schedule point, so `cumulative` is a bisection away."""
+        knots, totals, rates = [0.0], [0.0], [self.p["rate_per_s"]]
+        for at, value in self.p["schedule"]:
+            at = float(at)
+            if at <= knots[-1]:
+                rates[-1] = value  # a point at time 0 replaces the base rate
+                continue
+            totals.append(totals[-1] + rates[-1] * (at - knots[-1]))
+            knots.append(at)
+            rates.append(value)
+        self._schedule_table = (knots, totals, rates)
+
+    def advance(self, t: float, amount: float) -> float | None:
+        """The time by which `amount` more requests are expected after `t`, or None if the rate
+        curve never delivers them (it stays at zero)."""
+        target = self.cumulative(t) + amount
+        step = amount / self._rate_max if self._rate_max > 0 else 1.0
+        hi = t + step
+        while self.cumulative(hi) < target:
+            step *= 2.0
+            hi = t + step
+            if step > 1e7:
+                return None
+        lo = t
+        for _ in range(200):
+            mid = (lo + hi) / 2.0
+            if mid <= lo or mid >= hi:
+                break
+            if self.cumulative(mid) < target:
+                lo = mid
+            else:
+                hi = mid
+        return hi
+
     def _next_time(self, t: float) -> float | None:
-        if self._constant:
-            rate = self.rate_at(t)
-            if rate <= 0:
-                return self._next_positive_rate(t)
-            return t + 1.0 / rate
         rate_max = self._rate_max
         if rate_max <= 0:
             return None
         if self._steady:
-            return t + self._exp.next() / rate_max
+            return t + (1.0 if self._constant else self._exp.next()) / rate_max
+        if self._constant:
+            # Evenly spaced in expected count: one request per unit of the integrated rate.
+            return self.advance(t, 1.0)
         # A time-varying Poisson process by thinning: candidates at the peak rate, each kept with
-        # probability rate(t) / peak (Lewis and Shedler).
-        for _ in range(1_000_000):
+        # probability rate(t) / peak (Lewis and Shedler). Where the curve sits at zero for long,
+        # thinning would spin, so after many rejections it inverts the integrated rate instead
+        # (also exact: a Poisson process is its integrated rate run at unit speed).
+        for _ in range(1000):
             t += self._exp.next() / rate_max
             if self._uniform.next() * rate_max < self.rate_at(t):
                 return t
-        return t
-
-    def _next_positive_rate(self, t: float) -> float | None:
-        """For constant arrivals at a zero rate: the next time the curve becomes positive."""
-        p = self.p
-        pattern = p["pattern"]
-        candidates = []
-        if pattern == "ramp" and p["ramp_to_per_s"] > 0:
-            candidates.append(p["ramp_start_s"] + (0 if p["rate_per_s"] > 0 else 1e-3))
-        elif pattern == "spike" and p["spike_rate_per_s"] > 0:
-            candidates.append(p["spike_start_s"])
-        elif pattern == "schedule":
-            candidates.extend(at for at, v in p["schedule"] if v > 0)
-        future = [c for c in candidates if c > t]
-        return min(future) if future else None
+        return self.advance(t, self._exp.next())
 
     def _schedule_next(self, t: float) -> None:
         at = self._next_time(t)
@@ -242,14 +294,18 @@ class TrafficSource(Component):
         else:
             self.fail(req, t, "dependency")
 
-    def harvest(self, t: float) -> dict[str, Any]:
-        # Requests started by class: counted on the general path; on the one-class fast path
-        # every request is of that class.
+    def _credit_classes(self) -> None:
+        """Requests started by class are counted on the general path; on the one-class fast path
+        every request is of that class, credited here (before the class can change)."""
         by_class = self.class_arrivals
-        self.class_arrivals = {}
         counted = sum(by_class.values())
         if self.arrivals > counted:
             by_class[self._only_class] = by_class.get(self._only_class, 0) + self.arrivals - counted
+
+    def harvest(self, t: float) -> dict[str, Any]:
+        self._credit_classes()
+        by_class = self.class_arrivals
+        self.class_arrivals = {}
         raw = super().harvest(t)
         raw["completions"] = raw["arrivals"]  # a source "completes" a request by sending it
         raw["class_arrivals"] = by_class
