@@ -330,8 +330,8 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
         if target_kind.is_source:
             c.add(f"{path}.to", f"edge {i} points to {target!r}, {_a(target_kind.title.lower())}: nothing can call it")
             continue
-        edges.append({"index": i, "from": source, "to": target,
-                      "classes": set(edge_classes) if isinstance(edge_classes, list) else None})
+        usable = isinstance(edge_classes, list) and all(isinstance(x, str) for x in edge_classes)
+        edges.append({"index": i, "from": source, "to": target, "classes": set(edge_classes) if usable else None})
     return edges
 
 
