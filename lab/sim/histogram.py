@@ -33,28 +33,36 @@ def _bucket_value(index: int) -> float:
     return 2.0 * MIN_VALUE * GAMMA**index / (1.0 + GAMMA)
 
 
+def bucket_index(values: np.ndarray) -> np.ndarray:
+    index = np.ceil(np.log(np.maximum(values, MIN_VALUE) / MIN_VALUE) / LOG_GAMMA).astype(np.int64)
+    np.clip(index, 0, N_BUCKETS - 1, out=index)
+    return index
+
+
 class Histogram:
-    """Counts, sum, min and max of a stream of non-negative durations in seconds."""
+    """Counts, sum, min and max of a stream of non-negative durations in seconds. The counts
+    array is allocated on the first value, so empty histograms (idle nodes) cost nothing."""
 
     __slots__ = ("counts", "n", "total", "max", "min")
 
     def __init__(self) -> None:
-        self.counts = np.zeros(N_BUCKETS, dtype=np.int64)
+        self.counts: np.ndarray | None = None
         self.n = 0
         self.total = 0.0
         self.max = 0.0
         self.min = math.inf
 
     def add_many(self, values: Iterable[float] | np.ndarray) -> None:
-        if not len(values):  # type: ignore[arg-type]
-            return
         arr = np.asarray(values, dtype=float)
-        if arr.size == 0:
-            return
-        clipped = np.maximum(arr, MIN_VALUE)
-        index = np.ceil(np.log(clipped / MIN_VALUE) / LOG_GAMMA).astype(np.int64)
-        np.clip(index, 0, N_BUCKETS - 1, out=index)
-        self.counts += np.bincount(index, minlength=N_BUCKETS)
+        if arr.size:
+            self._add(arr, bucket_index(arr))
+
+    def _add(self, arr: np.ndarray, index: np.ndarray) -> None:
+        counts = np.bincount(index, minlength=N_BUCKETS)
+        if self.counts is None:
+            self.counts = counts
+        else:
+            self.counts += counts
         self.n += int(arr.size)
         self.total += float(arr.sum())
         self.max = max(self.max, float(arr.max()))
@@ -63,7 +71,10 @@ class Histogram:
     def merge(self, other: "Histogram") -> None:
         if other.n == 0:
             return
-        self.counts += other.counts
+        if self.counts is None:
+            self.counts = other.counts.copy()
+        else:
+            self.counts += other.counts
         self.n += other.n
         self.total += other.total
         self.max = max(self.max, other.max)
@@ -79,7 +90,7 @@ class Histogram:
         if self.n == 0:
             return 0.0
         rank = max(1, math.ceil(q * self.n))
-        index = int(np.searchsorted(np.cumsum(self.counts), rank))
+        index = int(np.searchsorted(np.cumsum(self.counts), rank))  # counts exist when n > 0
         return min(self.max, max(self.min, _bucket_value(index)))
 
     def quantiles(self, qs: Iterable[float]) -> list[float]:
@@ -107,3 +118,23 @@ class Histogram:
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000.0, 3)
+
+
+def histograms(lists: list[list[float]]) -> list[Histogram]:
+    """One histogram per list, bucketed in a single numpy pass over all of them (a window
+    closes with a dozen small lists; one pass instead of a dozen saves most of the cost)."""
+    out = [Histogram() for _ in lists]
+    flat: list[float] = []
+    for values in lists:
+        flat += values
+    if not flat:
+        return out
+    arr = np.array(flat, dtype=float)
+    index = bucket_index(arr)
+    pos = 0
+    for hist, values in zip(out, lists):
+        n = len(values)
+        if n:
+            hist._add(arr[pos:pos + n], index[pos:pos + n])
+            pos += n
+    return out

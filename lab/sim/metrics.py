@@ -11,7 +11,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
 from .components import REGISTRY
-from .histogram import Histogram
+from .histogram import Histogram, histograms
 from .request import CAUSES
 
 if TYPE_CHECKING:
@@ -142,18 +142,23 @@ class Metrics:
             for cls, n in raw.get("class_arrivals", {}).items():
                 class_arrivals[cls] += n
 
+        node_ids = list(sim.nodes)
+        class_lists = []
+        for cls in sim.class_names:
+            class_lists.append(sim.e2e_by_class[cls])
+            sim.e2e_by_class[cls] = []
+        hists = histograms(class_lists + [nodes_raw[n]["lat"] for n in node_ids])
+        class_hists, node_hists = hists[: len(class_lists)], hists[len(class_lists):]
+
         overall_hist = Histogram()
         overall_failures: dict[str, int] = {}
         classes_out: dict[str, Any] = {}
-        for cls in sim.class_names:
-            lats = sim.e2e_by_class[cls]
-            sim.e2e_by_class[cls] = []
-            hist = Histogram()
-            hist.add_many(lats)
+        for cls, hist in zip(sim.class_names, class_hists):
             overall_hist.merge(hist)
             now_failures = sim.failures_by_class[cls]
             window_failures = _diff(now_failures, self._last_failures[cls])
-            self._last_failures[cls] = dict(now_failures)
+            if window_failures:
+                self._last_failures[cls] = dict(now_failures)
             _add_failures(overall_failures, window_failures)
             classes_out[cls] = {"arrivals": class_arrivals[cls], **_flow(hist, window_failures, span)}
             if measured:
@@ -162,11 +167,9 @@ class Metrics:
                 self.totals_class_arrivals[cls] += class_arrivals[cls]
 
         nodes_out: dict[str, Any] = {}
-        for node_id, node in sim.nodes.items():
+        for node_id, hist in zip(node_ids, node_hists):
             raw = nodes_raw[node_id]
-            hist = Histogram()
-            hist.add_many(raw["lat"])
-            nodes_out[node_id] = _node_view(node.kind, raw, hist, span)
+            nodes_out[node_id] = _node_view(sim.nodes[node_id].kind, raw, hist, span)
             if measured:
                 self.totals_nodes[node_id].add(raw, hist)
 

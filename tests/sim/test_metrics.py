@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lab.sim
 from lab.sim import Simulation
-from lab.sim.histogram import Histogram
+from lab.sim.histogram import N_BUCKETS, Histogram
 
 
 def topology(*, rate: float = 200.0, warmup_s: float = 0.0, window_s: float = 1.0, edge_ms: float = 0.0,
@@ -160,8 +160,9 @@ def test_histogram_memory_does_not_grow_with_the_values_added() -> None:
     for _ in range(20):
         large.add_many(np.random.default_rng(1).exponential(0.01, 50_000))
     assert large.n == 1_000_000
-    assert large.counts.size == small.counts.size == Histogram().counts.size
+    assert large.counts.size == small.counts.size == N_BUCKETS
     assert large.counts.nbytes == small.counts.nbytes
+    assert Histogram().counts is None  # an empty histogram holds no array at all
 
 
 def test_merging_histograms_is_the_same_as_adding_all_their_values_to_one() -> None:

@@ -92,7 +92,14 @@ class Cache(Component):
             # A hit interacts with nothing else, so its time is paid like network latency on
             # the way back (Simulation.reply) rather than by an event of its own.
             req.back += self._hit_s
-            self.sim.reply(req, t)
+            if req.stack or req.trace is not None:
+                self.sim.reply(req, t)
+            else:
+                # Simulation.reply's commonest case, inlined: nobody waits, so the request is
+                # complete, with its way back added to its latency.
+                sim = self.sim
+                sim.completed += 1
+                sim.e2e_by_class[req.cls].append(t + req.back - req.t0)
             return
         self.misses += 1
         delay = self._miss_s

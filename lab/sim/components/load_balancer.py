@@ -65,6 +65,7 @@ class LoadBalancer(Component):
         if not hasattr(self, "active"):
             self.active: list[Edge] = list(self.out)
             self.outstanding: dict[str, int] = {e.id: 0 for e in self.out}
+            self._sent_counted = 0
             self._rr = 0
             gen = self.sim.streams.generator(f"lb:{self.id}")
             self._uniform = Draws(gen, "uniform")
@@ -93,12 +94,13 @@ class LoadBalancer(Component):
         self._ring_edges = [edge for _, _, edge in points]
 
     def _receive_round_robin(self, req: Request, t: float) -> None:
-        """The common case, without the general path's branches."""
-        self.arrivals += 1
+        """The common case, without the general path's branches. (Arrivals are counted from
+        the edges' `sent` counters when the window closes.)"""
         active = self.active
         i = self._rr
         if i >= len(active):
             if not active:
+                self.arrivals += 1
                 self.fail(req, t, "overloaded")
                 return
             i = 0
@@ -110,7 +112,6 @@ class LoadBalancer(Component):
     # -- choosing a target ----------------------------------------------------------------------
 
     def receive(self, req: Request, t: float) -> None:
-        self.arrivals += 1
         if self._delay:
             self.mark(t)
             self.n += 1
@@ -129,6 +130,7 @@ class LoadBalancer(Component):
             candidates = [e for e in candidates if e.classes is None or req.cls in e.classes]
         if not candidates:
             # No healthy target: the balancer answers 503 itself, as real ones do.
+            self.arrivals += 1
             self.fail(req, t, "overloaded")
             return
         edge = self._choose(req, candidates)
@@ -207,6 +209,11 @@ class LoadBalancer(Component):
                              "healthy": healthy}, t)
 
     def harvest(self, t: float) -> dict[str, Any]:
+        # Every request that reached the balancer was either sent on (edge counters) or refused
+        # (counted where it is refused): no per-request counter on the hot path.
+        sent = sum(e.sent for e in self.out)
+        self.arrivals += sent - self._sent_counted
+        self._sent_counted = sent
         raw = super().harvest(t)
         # A balancer passes on every request it does not refuse.
         raw["completions"] = raw["arrivals"] - sum(raw["failures"].values())

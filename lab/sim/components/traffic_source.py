@@ -248,7 +248,8 @@ class TrafficSource(Component):
     def wire(self) -> None:
         # With one request class the route never changes between rewires: bind it once.
         only = self._routes.get(self._only_class) if self._class_choice is None else None
-        self._deliver_only = only[0].deliver if only else None
+        simple = only and self._keys is None and self._clients is None
+        self._deliver_simple = only[0].deliver if simple else None
 
     def stop(self) -> None:
         """No more arrivals: the pending one is dropped by bumping the generation."""
@@ -272,8 +273,8 @@ class TrafficSource(Component):
         # Simulation.new_request, inlined: one of these per request.
         rid = sim.created
         sim.created = rid + 1
-        deliver = self._deliver_only
-        if deliver is not None and self._keys is None and self._clients is None:
+        deliver = self._deliver_simple
+        if deliver is not None:
             req = Request(rid, self._only_class, 0, 0, t, self.id)
             if rid % sim.trace_every == 0:
                 req.trace = []
