@@ -15,7 +15,7 @@ Usage from a plain script::
 from __future__ import annotations
 
 import itertools
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heapreplace
 from typing import Any, Callable
 
 from . import faults
@@ -47,6 +47,8 @@ class Simulation:
         self.window_s = float(settings["window_s"] if window_s is None else window_s)
         self.warmup_s = float(settings["warmup_s"] if warmup_s is None else warmup_s)
         self.heap: list[tuple[float, int, Callable[[Any, float], None], Any]] = []
+        # True while the event being handled still sits at the top of the heap (see run).
+        self.root = [False]
         self.seq = itertools.count().__next__
         self.t_start = 0.0
         self.now = 0.0
@@ -124,9 +126,19 @@ class Simulation:
         self.start()
         heap = self.heap
         pop = heappop
-        while heap and heap[0][0] <= until:
-            t, _, fn, arg = pop(heap)
+        root = self.root
+        # The next event is read in place and its handler runs while it is still on the heap;
+        # the first event the handler schedules replaces it (`schedule`: one sift instead of a
+        # pop and a push). If the handler schedules nothing, it is popped afterwards.
+        while heap:
+            t, _, fn, arg = heap[0]
+            if t > until:
+                break
+            root[0] = True
             fn(arg, t)
+            if root[0]:
+                root[0] = False
+                pop(heap)
         if until > self.now:
             self.now = until
 
@@ -181,7 +193,11 @@ class Simulation:
             owner, state, saved_back = stack.pop()
             req.back = saved_back
             if back:
-                heappush(self.heap, (t + back, self.seq(), self._resume_cb, (owner, req, state)))
+                if self.root[0]:
+                    self.root[0] = False
+                    heapreplace(self.heap, (t + back, self.seq(), self._resume_cb, (owner, req, state)))
+                else:
+                    heappush(self.heap, (t + back, self.seq(), self._resume_cb, (owner, req, state)))
             else:
                 owner.resume(req, state, t)
         else:

@@ -11,7 +11,7 @@ updated inline rather than through a method call.
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
+from heapq import heappush, heapreplace
 from typing import TYPE_CHECKING, Any, Callable
 
 from .randomness import Distribution
@@ -29,7 +29,7 @@ class Station:
     present (L in Little's law) are the waiting ones plus those holding a worker."""
 
     __slots__ = (
-        "owner", "heap", "seq", "workers", "queue_limit", "queue", "busy", "pop", "refill",
+        "owner", "heap", "root", "seq", "workers", "queue_limit", "queue", "busy", "pop", "refill",
         "by_class", "done", "timeout", "hold", "_finish_cb", "arrivals", "lat", "_timer_at", "_expire_cb",
         "dropped_time", "s_qin", "s_qout", "s_up", "s_down", "q_open", "busy_open", "t_open",
         "cap_area", "cap_mark",
@@ -49,6 +49,7 @@ class Station:
     ) -> None:
         self.owner = owner
         self.heap = owner.heap
+        self.root = owner.sim.root
         self.seq = owner.seq
         self.workers = workers
         # How many may wait (not counting those in service); None means no limit.
@@ -109,7 +110,11 @@ class Station:
                 svc = self._service(req)
             if req.trace is not None:
                 req.trace.append((self.owner.id, t, 0.0, svc, None))
-            heappush(self.heap, (t + svc, self.seq(), self._finish_cb, req))
+            if self.root[0]:
+                self.root[0] = False
+                heapreplace(self.heap, (t + svc, self.seq(), self._finish_cb, req))
+            else:
+                heappush(self.heap, (t + svc, self.seq(), self._finish_cb, req))
         elif self.queue_limit is None or len(self.queue) < self.queue_limit:
             self.s_qin += t
             req.t_node = t
@@ -138,7 +143,11 @@ class Station:
                     svc = self.refill()
                 if nxt.trace is not None:
                     nxt.trace.append((self.owner.id, nxt.t_node, t - nxt.t_node, svc, None))
-                heappush(self.heap, (t + svc, self.seq(), self._finish_cb, nxt))
+                if self.root[0]:
+                    self.root[0] = False
+                    heapreplace(self.heap, (t + svc, self.seq(), self._finish_cb, nxt))
+                else:
+                    heappush(self.heap, (t + svc, self.seq(), self._finish_cb, nxt))
         else:
             if self.busy > self.workers:
                 self._capacity_changes(t)  # a retiring worker leaves
@@ -176,7 +185,11 @@ class Station:
             svc = self._service(req)
             if req.trace is not None:
                 req.trace.append((self.owner.id, req.t_node, wait, svc, None))
-            heappush(self.heap, (t + svc, self.seq(), self._finish_cb, req))
+            if self.root[0]:
+                self.root[0] = False
+                heapreplace(self.heap, (t + svc, self.seq(), self._finish_cb, req))
+            else:
+                heappush(self.heap, (t + svc, self.seq(), self._finish_cb, req))
             return
         self.busy -= 1
         self.s_down += t

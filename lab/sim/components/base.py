@@ -7,7 +7,7 @@ to give it back when the request fails downstream.
 """
 from __future__ import annotations
 
-from heapq import heappush
+from heapq import heappush, heapreplace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..params import Param
@@ -27,7 +27,7 @@ class Edge:
     `bind` sets it; the simulation re-binds after anything that changes a node's `receive`.
     """
 
-    __slots__ = ("id", "source", "target", "latency", "classes", "heap", "seq", "deliver", "sent")
+    __slots__ = ("id", "source", "target", "latency", "classes", "heap", "root", "seq", "deliver", "sent")
 
     def __init__(self, sim: "Simulation", eid: str, source: "Component", target: "Component",
                  latency_s: float, classes: frozenset[str] | None) -> None:
@@ -37,6 +37,7 @@ class Edge:
         self.latency = latency_s
         self.classes = classes
         self.heap = sim.heap
+        self.root = sim.root
         self.seq = sim.seq
         self.sent = 0
         self.bind()
@@ -49,7 +50,11 @@ class Edge:
         # The response pays the same latency on its way back; it is settled when the request
         # returns to its nearest waiting caller (see Simulation.reply).
         req.back += latency
-        heappush(self.heap, (t + latency, self.seq(), self._arrive, req))
+        if self.root[0]:
+            self.root[0] = False
+            heapreplace(self.heap, (t + latency, self.seq(), self._arrive, req))
+        else:
+            heappush(self.heap, (t + latency, self.seq(), self._arrive, req))
 
     def _arrive(self, req: Request, t: float) -> None:
         self.target.receive(req, t)
@@ -84,6 +89,7 @@ class Component:
         self.p = dict(values)
         self.out: list[Edge] = []
         self.heap = sim.heap
+        self.root = sim.root
         self.seq = sim.seq
         # Window counters. Areas are integrals over time (for time averages and Little's law).
         self.arrivals = 0

@@ -6,7 +6,7 @@ The hit ratio emerges from the keys, the capacity, the eviction policy and the T
 what-ifs (and the benchmark) a fixed hit probability can replace the keys."""
 from __future__ import annotations
 
-from heapq import heappush
+from heapq import heappush, heapreplace
 from typing import Any
 
 from ..cache_policies import POLICIES, make_store
@@ -106,7 +106,11 @@ class Cache(Component):
         if req.trace is not None:
             req.trace.append((self.id, t, 0.0, delay, None))
         if delay:
-            heappush(self.heap, (t + delay, self.seq(), self._miss_cb, req))
+            if self.root[0]:
+                self.root[0] = False
+                heapreplace(self.heap, (t + delay, self.seq(), self._miss_cb, req))
+            else:
+                heappush(self.heap, (t + delay, self.seq(), self._miss_cb, req))
         else:
             self._to_backend(req, t, fill=self._keyed)
 

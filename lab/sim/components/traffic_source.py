@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from heapq import heappush
+from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -265,7 +265,11 @@ class TrafficSource(Component):
                 gap = self._e_pop()
             except IndexError:
                 gap = self._e_refill()
-            heappush(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
+            if self.root[0]:
+                self.root[0] = False
+                heapreplace(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
+            else:
+                heappush(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
         else:
             self._schedule_next(t)
         self.arrivals += 1
