@@ -12,15 +12,16 @@ in the same run.
 
     .venv/bin/python bench/engine_vs_peers.py            # the full benchmark (several minutes)
     .venv/bin/python bench/engine_vs_peers.py --quick    # a smoke run
+    .venv/bin/python bench/engine_vs_peers.py --instructions   # plus callgrind instruction counts
 """
 from __future__ import annotations
 
 import argparse
 import copy
 import json
-import multiprocessing
-import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -99,31 +100,66 @@ def speed(servers: int, duration_s: float, rounds: int, names: list[str], ciw_du
     return {"servers": servers, "rate_per_s": rate, "duration_s": duration_s, "rounds": rounds, "requests_per_s": summary}
 
 
-def _memory_child(requests: int, queue: Any) -> None:
-    topo = reference_topology(4, requests / 1000.0)
-    sim = Simulation(topo, seed=1)
+_MEMORY_CHILD = """
+import json, resource, sys, tracemalloc
+sys.path.insert(0, sys.argv[2])
+from bench.engine_vs_peers import reference_topology
+from lab.sim import Simulation
+requests, traced = int(sys.argv[1]), sys.argv[3] == "1"
+topo = reference_topology(4, max(requests, 1) / 1000.0)
+if traced:
+    tracemalloc.start()
+sim = Simulation(topo, seed=1)
+if requests:
     sim.run(topo["settings"]["duration_s"])
     sim.finish()
     sim.results()
-    queue.put((sim.created, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+peak = tracemalloc.get_traced_memory()[1] if traced else 0
+print(json.dumps([sim.created, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, peak]))
+"""
 
 
-def peak_memory_kib(requests: int) -> tuple[int, int]:
-    """Peak resident memory of a fresh process that runs `requests` requests (spawned, so the
-    parent's memory does not count)."""
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_memory_child, args=(requests, queue))
-    proc.start()
-    created, rss = queue.get()
-    proc.join()
-    return created, rss
+def peak_memory_kib(requests: int, traced: bool = False) -> tuple[int, int, int]:
+    """A fresh interpreter runs `requests` requests (0: it only imports the engine and builds
+    the topology). Returns requests started, its peak resident memory in KiB, and, when
+    `traced`, the peak of the Python memory the run itself allocated (tracemalloc, in bytes)."""
+    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(requests), str(ROOT), "1" if traced else "0"],
+                         capture_output=True, text=True, check=True)
+    created, rss, peak = json.loads(out.stdout)
+    return created, rss, peak
+
+
+_COUNT_CHILD = """
+import sys
+sys.path.insert(0, sys.argv[3])
+name, duration = sys.argv[1], float(sys.argv[2])
+if name == "archlab":
+    from bench.engine_vs_peers import run_engine as run
+else:
+    import importlib
+    run = importlib.import_module("bench.peers." + name).run
+run(4, 1000.0, duration, 1)
+"""
+
+
+def instructions_per_request(name: str) -> float:
+    """Machine instructions per request, counted by valgrind's callgrind: the same number on a
+    quiet or a busy machine. Two runs of different lengths cancel the start-up cost."""
+    counts = []
+    for duration in (2.0, 12.0):
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                              sys.executable, "-c", _COUNT_CHILD, name, str(duration), str(ROOT)],
+                             capture_output=True, text=True, check=True)
+        counts.append(int(out.stderr.split("Collected :")[1].split()[0]))
+    return (counts[1] - counts[0]) / (1000.0 * 10.0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="short runs, 2 rounds: a smoke test, not a measurement")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per request with valgrind (noise-free, a few minutes)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engine_vs_peers.json")
     args = parser.parse_args()
     rounds = 2 if args.quick else args.rounds
@@ -157,13 +193,31 @@ def main() -> None:
     print(f"\nengine cost per request at 64 servers / at 4 servers: {report['cost_per_request_64_over_4']:.2f}")
 
     small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
-    created_small, rss_small = peak_memory_kib(small)
-    created_large, rss_large = peak_memory_kib(large)
-    report["memory"] = {"small": {"requests": created_small, "peak_rss_kib": rss_small},
-                        "large": {"requests": created_large, "peak_rss_kib": rss_large},
-                        "large_over_small": rss_large / rss_small}
-    print(f"peak memory: {created_small:,} requests {rss_small / 1024:.1f} MiB, {created_large:,} requests "
-          f"{rss_large / 1024:.1f} MiB: {report['memory']['large_over_small']:.3f}x")
+    _, rss_base, _ = peak_memory_kib(0)
+    created_small, rss_small, _ = peak_memory_kib(small)
+    created_large, rss_large, _ = peak_memory_kib(large)
+    _, _, heap_small = peak_memory_kib(small, traced=True)
+    _, _, heap_large = peak_memory_kib(large, traced=True)
+    report["memory"] = {"baseline_peak_rss_kib": rss_base,
+                        "small": {"requests": created_small, "peak_rss_kib": rss_small, "run_peak_bytes": heap_small},
+                        "large": {"requests": created_large, "peak_rss_kib": rss_large, "run_peak_bytes": heap_large},
+                        "large_over_small": rss_large / rss_small,
+                        "run_large_over_small": heap_large / heap_small}
+    print(f"peak resident memory: import and set-up only {rss_base / 1024:.1f} MiB; {created_small:,} requests "
+          f"{rss_small / 1024:.1f} MiB; {created_large:,} requests {rss_large / 1024:.1f} MiB: "
+          f"{report['memory']['large_over_small']:.3f}x")
+    print(f"peak Python memory allocated by the run itself (tracemalloc): {heap_small / 2**20:.2f} MiB vs "
+          f"{heap_large / 2**20:.2f} MiB: {report['memory']['run_large_over_small']:.3f}x")
+
+    if args.instructions:
+        if shutil.which("valgrind") is None:
+            print("\n--instructions needs valgrind (apt-get install valgrind)")
+        else:
+            counts = {n: instructions_per_request(n) for n in ("archlab", "bare_loop", "simpy_model")}
+            report["instructions_per_request"] = counts
+            print("\ninstructions per request (callgrind, 4 servers): " + ", ".join(f"{n} {c:,.0f}" for n, c in counts.items()))
+            print(f"  simpy / archlab {counts['simpy_model'] / counts['archlab']:.2f}x, "
+                  f"archlab / bare loop {counts['archlab'] / counts['bare_loop']:.2f}x")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
