@@ -47,4 +47,4 @@ class Request:
         self.back = 0.0
         self.trace: list | None = None
         self.source = source
-        self.t_node = t0
+        # t_node (when it reached its current node) is set by each node on arrival.

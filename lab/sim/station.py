@@ -110,8 +110,9 @@ class Station:
                 svc = self._service(req)
             if req.trace is not None:
                 req.trace.append((self.owner.id, t, 0.0, svc, None))
-            if self.root[0]:
-                self.root[0] = False
+            root = self.root
+            if root[0]:
+                root[0] = False
                 heapreplace(self.heap, (t + svc, self.seq(), self._finish_cb, req))
             else:
                 heappush(self.heap, (t + svc, self.seq(), self._finish_cb, req))
@@ -143,8 +144,9 @@ class Station:
                     svc = self.refill()
                 if nxt.trace is not None:
                     nxt.trace.append((self.owner.id, nxt.t_node, t - nxt.t_node, svc, None))
-                if self.root[0]:
-                    self.root[0] = False
+                root = self.root
+                if root[0]:
+                    root[0] = False
                     heapreplace(self.heap, (t + svc, self.seq(), self._finish_cb, nxt))
                 else:
                     heappush(self.heap, (t + svc, self.seq(), self._finish_cb, nxt))
