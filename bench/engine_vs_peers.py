@@ -17,7 +17,6 @@ in the same run.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import shutil
 import statistics
@@ -31,30 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.peers import bare_loop, ciw_model, simpy_model  # noqa: E402
-from lab.sim import Simulation, load, theory  # noqa: E402
-
-REFERENCE = ROOT / "lab" / "sim" / "examples" / "reference.json"
-PER_SERVER_RATE = 250.0
-
-
-def reference_topology(servers: int, duration_s: float) -> dict[str, Any]:
-    """The reference example widened to `servers` app servers and servers/2 database workers."""
-    doc = json.loads(REFERENCE.read_text())
-    app = next(n for n in doc["nodes"] if n["id"] == "app1")
-    doc["nodes"] = [n for n in doc["nodes"] if not n["id"].startswith("app")]
-    doc["edges"] = [e for e in doc["edges"] if not (e["to"].startswith("app") or e["from"].startswith("app"))]
-    for i in range(1, servers + 1):
-        node = copy.deepcopy(app)
-        node["id"] = node["label"] = f"app{i}"
-        doc["nodes"].append(node)
-        doc["edges"] += [{"from": "lb", "to": f"app{i}"}, {"from": f"app{i}", "to": "cache"}]
-    for node in doc["nodes"]:
-        if node["id"] == "users":
-            node["params"]["rate_per_s"] = PER_SERVER_RATE * servers
-        if node["id"] == "db":
-            node["params"]["workers"] = max(1, servers // 2)
-    doc["settings"] = {"duration_s": duration_s, "warmup_s": 0, "window_s": 1, "seed": 1}
-    return load(doc)
+from bench.reference import PER_SERVER_RATE, reference_topology  # noqa: E402
+from lab.sim import Simulation, theory  # noqa: E402
 
 
 def run_engine(servers: int, rate_per_s: float, duration_s: float, seed: int) -> dict[str, float]:
@@ -103,7 +80,7 @@ def speed(servers: int, duration_s: float, rounds: int, names: list[str], ciw_du
 _MEMORY_CHILD = """
 import json, resource, sys, tracemalloc
 sys.path.insert(0, sys.argv[2])
-from bench.engine_vs_peers import reference_topology
+from bench.reference import reference_topology
 from lab.sim import Simulation
 requests, traced = int(sys.argv[1]), sys.argv[3] == "1"
 topo = reference_topology(4, max(requests, 1) / 1000.0)

@@ -257,3 +257,15 @@ def test_node_metrics_agree_with_the_station_they_measure() -> None:
     assert app["in_node"] == pytest.approx(app["arrival_rate_per_s"] * app["residence_ms_mean"] / 1000, rel=0.02)
     assert app["latency_ms"]["p50"] >= 10.0 * 0.99
     assert math.isclose(app["throughput_per_s"], app["completions"] / results["measured"]["span_s"], rel_tol=1e-4)
+
+
+def test_a_window_of_several_lists_summarises_each_exactly_as_one_histogram_would() -> None:
+    from lab.sim.histogram import histograms
+
+    rng = np.random.default_rng(5)
+    lists = [rng.lognormal(-5, 1, 300).tolist(), [], [0.0, 0.0], rng.exponential(0.01, 7).tolist(), [2e-7]]
+    for batched, values in zip(histograms(lists), lists):
+        alone = Histogram()
+        alone.add_many(values)
+        assert batched.n == alone.n
+        assert batched.summary_ms() == alone.summary_ms()
