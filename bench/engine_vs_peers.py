@@ -29,7 +29,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.peers import bare_loop, ciw_model, simpy_model  # noqa: E402
+from bench.peers import bare_loop, bare_loop_plain, ciw_model, simpy_model  # noqa: E402
 from bench.reference import PER_SERVER_RATE, reference_topology  # noqa: E402
 from lab.sim import Simulation, theory  # noqa: E402
 
@@ -46,7 +46,8 @@ def run_engine(servers: int, rate_per_s: float, duration_s: float, seed: int) ->
 
 CONTENDERS: dict[str, Callable[[int, float, float, int], dict[str, float]]] = {
     "archlab": run_engine,
-    "bare heapq loop": bare_loop.run,
+    "bare loop (textbook)": bare_loop_plain.run,
+    "bare loop (tuned)": bare_loop.run,
     "simpy": simpy_model.run,
     "ciw": ciw_model.run,
 }
@@ -146,20 +147,21 @@ def main() -> None:
     print(f"exact mean latency at 4 servers: {theory.reference_topology_mean_latency_s() * 1000:.2f} ms "
           f"(Jackson would say {theory.jackson_reference_mean_latency_s() * 1000:.2f} ms)")
     plans = [
-        (4, 200.0 * scale, ["archlab", "bare heapq loop", "simpy", "ciw"]),
-        (16, 50.0 * scale, ["archlab", "bare heapq loop", "simpy"]),
-        (64, 12.5 * scale, ["archlab", "bare heapq loop", "simpy"]),
+        (4, 200.0 * scale, ["archlab", "bare loop (textbook)", "bare loop (tuned)", "simpy", "ciw"]),
+        (16, 50.0 * scale, ["archlab", "bare loop (textbook)", "bare loop (tuned)", "simpy"]),
+        (64, 12.5 * scale, ["archlab", "bare loop (textbook)", "bare loop (tuned)", "simpy"]),
     ]
     for servers, duration, names in plans:
         result = speed(servers, duration, rounds, names, ciw_duration_s=20.0 * scale)
         report["speed"].append(result)
         print(f"\n{servers} app servers, {result['rate_per_s']:.0f} requests/s, {duration:g} s simulated, {rounds} rounds")
-        print(f"  {'':<18}{'requests/wall s (median)':>26}{'min':>10}{'max':>10}{'mean latency ms':>18}")
+        print(f"  {'':<22}{'requests/wall s (median)':>26}{'min':>10}{'max':>10}{'mean latency ms':>18}")
         for name, s in result["requests_per_s"].items():
-            print(f"  {name:<18}{s['median']:>26,.0f}{s['min']:>10,.0f}{s['max']:>10,.0f}{s['mean_latency_ms']:>18.2f}")
+            print(f"  {name:<22}{s['median']:>26,.0f}{s['min']:>10,.0f}{s['max']:>10,.0f}{s['mean_latency_ms']:>18.2f}")
         med = {n: s["median"] for n, s in result["requests_per_s"].items()}
         ratios = {"archlab_over_simpy": med["archlab"] / med["simpy"],
-                  "bare_over_archlab": med["bare heapq loop"] / med["archlab"]}
+                  "textbook_bare_over_archlab": med["bare loop (textbook)"] / med["archlab"],
+                  "tuned_bare_over_archlab": med["bare loop (tuned)"] / med["archlab"]}
         if "ciw" in med:
             ratios["archlab_over_ciw"] = med["archlab"] / med["ciw"]
         result["ratios"] = ratios
@@ -190,11 +192,13 @@ def main() -> None:
         if shutil.which("valgrind") is None:
             print("\n--instructions needs valgrind (apt-get install valgrind)")
         else:
-            counts = {n: instructions_per_request(n) for n in ("archlab", "bare_loop", "simpy_model")}
+            names = ("archlab", "bare_loop_plain", "bare_loop", "simpy_model")
+            counts = {n: instructions_per_request(n) for n in names}
             report["instructions_per_request"] = counts
             print("\ninstructions per request (callgrind, 4 servers): " + ", ".join(f"{n} {c:,.0f}" for n, c in counts.items()))
-            print(f"  simpy / archlab {counts['simpy_model'] / counts['archlab']:.2f}x, "
-                  f"archlab / bare loop {counts['archlab'] / counts['bare_loop']:.2f}x")
+            print(f"  simpy / archlab {counts['simpy_model'] / counts['archlab']:.2f}x, archlab / textbook bare loop "
+                  f"{counts['archlab'] / counts['bare_loop_plain']:.2f}x, archlab / tuned bare loop "
+                  f"{counts['archlab'] / counts['bare_loop']:.2f}x")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
