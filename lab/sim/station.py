@@ -30,7 +30,7 @@ class Station:
 
     __slots__ = (
         "owner", "heap", "root", "seq", "workers", "queue_limit", "queue", "busy", "pop", "refill",
-        "by_class", "done", "timeout", "hold", "_finish_cb", "arrivals", "lat", "_timer_at", "_expire_cb",
+        "by_class", "done", "timeout", "hold", "_finish_cb", "refused", "dropped", "lat", "_timer_at", "_expire_cb",
         "dropped_time", "s_qin", "s_qout", "s_up", "s_down", "q_open", "busy_open", "t_open",
         "cap_area", "cap_mark",
     )
@@ -69,7 +69,8 @@ class Station:
         # `release` (a thread-per-request server waiting on its database).
         self.hold = hold
         self._finish_cb = self._finish
-        self.arrivals = 0
+        self.refused = 0  # turned away: the queue was full
+        self.dropped = 0  # left the queue without being served (timeout, crash)
         self.lat: list[float] = []
         self.dropped_time = 0.0
         self.s_qin = self.s_qout = self.s_up = self.s_down = 0.0
@@ -95,7 +96,8 @@ class Station:
             return self.refill()
 
     def arrive(self, req: Request, t: float) -> None:
-        self.arrivals += 1
+        # Arrivals are not counted here: `harvest` derives them (every arrival was refused,
+        # served, dropped, or is still here), which keeps a counter off the hot path.
         busy = self.busy
         if busy < self.workers:
             self.busy = busy + 1
@@ -123,6 +125,7 @@ class Station:
             if self.timeout and self._timer_at is None:
                 self._arm(t)
         else:
+            self.refused += 1
             self.owner.fail(req, t, "overloaded")
 
     def _finish(self, req: Request, t: float) -> None:
@@ -181,6 +184,7 @@ class Station:
             if timeout and wait >= timeout:
                 # Its timer is due at this very moment: the caller gives up rather than being
                 # served.
+                self.dropped += 1
                 self.dropped_time += wait
                 self.owner.fail(req, t, "timeout")
                 continue
@@ -216,6 +220,7 @@ class Station:
         while queue and timeout and t - queue[0].t_node >= timeout - 1e-12:
             req = queue.popleft()
             self.s_qout += t
+            self.dropped += 1
             self.dropped_time += t - req.t_node
             self.owner.fail(req, t, "timeout")
         if queue and timeout:
@@ -243,8 +248,15 @@ class Station:
         while self.queue:
             req = self.queue.popleft()
             self.s_qout += t
+            self.dropped += 1
             self.dropped_time += t - req.t_node
             self.owner.fail(req, t, cause)
+
+    @property
+    def arrivals(self) -> int:
+        """Arrivals in the current window: refused, served, dropped, or still here."""
+        present = self.busy + len(self.queue)
+        return len(self.lat) + self.dropped + self.refused + present - (self.busy_open + self.q_open)
 
     def harvest(self, t: float) -> dict[str, Any]:
         """This window's counters and integrals; resets them."""
@@ -254,13 +266,14 @@ class Station:
         area_busy = self.s_down - self.s_up + busy * t - self.busy_open * t_open
         area_queue = self.s_qout - self.s_qin + waiting * t - self.q_open * t_open
         out = {
-            # Every request that left a worker left its time in `lat`.
-            "arrivals": self.arrivals, "completions": len(self.lat), "lat": self.lat,
+            "arrivals": self.arrivals,
+            "completions": len(self.lat),  # every request that left a worker left its time in `lat`
+            "lat": self.lat,
             "area_n": area_queue + area_busy, "area_busy": area_busy,
             "area_cap": self.cap_area + max(self.workers, busy) * (t - self.cap_mark),
             "dropped_time": self.dropped_time, "in_node_now": busy + waiting, "queue_now": waiting,
         }
-        self.arrivals = 0
+        self.refused = self.dropped = 0
         self.lat = []
         self.dropped_time = 0.0
         self.s_qin = self.s_qout = self.s_up = self.s_down = 0.0

@@ -70,7 +70,7 @@ class Cache(Component):
         self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
 
     def receive(self, req: Request, t: float) -> None:
-        if req.cls in self._writes:
+        if self._writes and req.cls in self._writes:
             # Cache-aside write: the backend is the truth; drop the stale copy.
             self.writes += 1
             if self._keyed:
