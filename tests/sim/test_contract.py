@@ -149,7 +149,7 @@ def work_queue_topology() -> dict[str, Any]:
              "params": {"ack_latency_ms": 2, "capacity": 300, "workers": 4, "job_time_ms": 40}},
             {"id": "db", "kind": "database", "params": {"workers": 1, "max_connections": 2, "read_time_ms": 5}},
         ],
-        [{"from": "users", "to": "api", "latency_ms": 2}, {"from": "api", "to": "jobs", "latency_ms": 0.5},
+        [{"from": "users", "to": "api", "latency_ms": 50}, {"from": "api", "to": "jobs", "latency_ms": 0.5},
          {"from": "jobs", "to": "db", "latency_ms": 0.5}],
         faults=[crash("jobs")],
     )

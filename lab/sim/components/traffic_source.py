@@ -8,8 +8,10 @@ import math
 from heapq import heappush, heapreplace
 from typing import Any
 
+import numpy as np
+
 from ..params import Param
-from ..randomness import Choice, Draws, IntDraws, zipf_weights
+from ..randomness import BLOCK, Choice, Draws, IntDraws, zipf_weights
 from ..request import Request
 from .base import Component
 
@@ -66,6 +68,9 @@ class TrafficSource(Component):
             self._e_refill = self._exp.refill
             self._uniform = Draws(sim.streams.generator(f"source:{self.id}:thinning"), "uniform")
             self._generation = 0
+            self._times: list[float] = []  # the streamed source's next arrival times, latest first
+            self.streamed = False
+            self.next_at = math.inf
             self.class_arrivals: dict[str, int] = {}
             self.active = False
             self._arrive_cb = self._arrive
@@ -98,7 +103,10 @@ class TrafficSource(Component):
 
     def start(self, t: float) -> None:
         self.active = True
-        self._schedule_next(t)
+        if self.streamed:
+            self.next_at = self._stream_next(t)
+        else:
+            self._schedule_next(t)
 
     def set_param(self, name: str, value: Any, t: float) -> None:
         self._credit_classes()
@@ -107,7 +115,11 @@ class TrafficSource(Component):
         # exact; the old pending arrival is dropped by bumping the generation.
         if self.active:
             self._generation += 1
-            self._schedule_next(t)
+            if self.streamed:
+                self._times.clear()  # drawn at the old rate
+                self.next_at = self._stream_next(t)
+            else:
+                self._schedule_next(t)
 
     # -- the rate curve -------------------------------------------------------------------------
 
@@ -255,6 +267,47 @@ class TrafficSource(Component):
         """No more arrivals: the pending one is dropped by bumping the generation."""
         self.active = False
         self._generation += 1
+        self.next_at = math.inf
+
+    # -- the streamed source --------------------------------------------------------------------
+    # One source (the first) keeps its arrivals off the event heap: the run loop compares its
+    # next arrival time with the top of the heap and calls `emit` directly. Steady Poisson
+    # arrival times are drawn a block at a time (a cumulative sum of exponential gaps).
+
+    def _stream_next(self, t: float) -> float:
+        """The next arrival after `t` for the streamed source."""
+        if self._fast:
+            try:
+                return self._times.pop()
+            except IndexError:
+                gaps = self._gen.standard_exponential(BLOCK) * self._inv_rate
+                times = (t + np.cumsum(gaps)).tolist()
+                times.reverse()
+                self._times.extend(times)
+                return self._times.pop()
+        at = self._next_time(t)
+        return math.inf if at is None else at
+
+    def emit(self, t: float) -> float:
+        """Start the request due at `t`; return when the next one is due."""
+        try:
+            nxt = self._times.pop()
+        except IndexError:
+            nxt = self._stream_next(t)
+        self.next_at = nxt
+        self.arrivals += 1
+        sim = self.sim
+        rid = sim.created
+        sim.created = rid + 1
+        deliver = self._deliver_simple
+        if deliver is not None:
+            req = Request(rid, self._only_class, 0, 0, t, self.id)
+            if rid % sim.trace_every == 0:
+                req.trace = []
+            deliver(req, t)
+        else:
+            self._start_request(rid, t)
+        return nxt
 
     def _arrive(self, generation: int, t: float) -> None:
         if generation != self._generation:
@@ -283,7 +336,12 @@ class TrafficSource(Component):
             if rid % sim.trace_every == 0:
                 req.trace = []
             deliver(req, t)
-            return
+        else:
+            self._start_request(rid, t)
+
+    def _start_request(self, rid: int, t: float) -> None:
+        """The general case: a class from the mix, a key and a client when they are used."""
+        sim = self.sim
         choice = self._class_choice
         cls = self._classes[choice.next()] if choice is not None else self._only_class
         self.class_arrivals[cls] = self.class_arrivals.get(cls, 0) + 1
