@@ -79,7 +79,7 @@ def speed(servers: int, duration_s: float, rounds: int, names: list[str], ciw_du
 
 
 _MEMORY_CHILD = """
-import json, resource, sys, tracemalloc
+import json, sys, tracemalloc
 sys.path.insert(0, sys.argv[2])
 from bench.reference import reference_topology
 from lab.sim import Simulation
@@ -93,7 +93,9 @@ if requests:
     sim.finish()
     sim.results()
 peak = tracemalloc.get_traced_memory()[1] if traced else 0
-print(json.dumps([sim.created, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, peak]))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps([sim.created, hwm, peak]))
 """
 
 
