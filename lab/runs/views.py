@@ -1,0 +1,115 @@
+"""HTTP endpoints for runs: thin, each parses, calls one service or selector, and answers JSON.
+Errors are JSON with field paths, never a 500 for bad input."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from lab.sim import LIMITS
+
+from . import selectors, services
+
+
+def _problems(problems: list[dict[str, str]], status: int = 400) -> JsonResponse:
+    return JsonResponse({"problems": problems}, status=status)
+
+
+def _body(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
+    if len(request.body) > LIMITS["document_bytes"] + 10_000:
+        return None, _problems([{"path": "$", "message": "the request is too large", "severity": "error"}], 413)
+    try:
+        return json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c))), None
+    except (ValueError, RecursionError):
+        return None, _problems([{"path": "$", "message": "the request body is not valid JSON", "severity": "error"}])
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key or ""
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    return {"id": str(run.id), "status": run.status, "attempt": run.attempt, "seed": run.seed,
+            "duration_s": run.duration_s, "speed": run.speed, "sim_time": run.sim_time, "windows": run.windows,
+            "error": run.error or None, "websocket": f"/ws/runs/{run.id}/"}
+
+
+@require_POST
+def run_start(request: HttpRequest) -> JsonResponse:
+    body, error = _body(request)
+    if error:
+        return error
+    if not isinstance(body, dict) or "topology" not in body:
+        return _problems([{"path": "$", "message": "send {\"topology\": {...}, \"seed\": 1, \"duration_s\": 60, "
+                                                   "\"speed\": 1}", "severity": "error"}])
+    try:
+        run = services.run_create(topology=body["topology"], seed=body.get("seed"), duration_s=body.get("duration_s"),
+                                  speed=body.get("speed", 1.0), owner_key=_session_key(request))
+    except services.RunRefused as exc:
+        return _problems(exc.problems)
+    return JsonResponse(_run_json(run), status=201)
+
+
+@require_GET
+def run_detail(request: HttpRequest, run_id: str) -> JsonResponse:
+    run = selectors.run_get(run_id=run_id)
+    if run is None:
+        return _problems([{"path": "$", "message": "no such run", "severity": "error"}], 404)
+    return JsonResponse(_run_json(run))
+
+
+@require_POST
+def run_command(request: HttpRequest, run_id: str) -> JsonResponse:
+    run = selectors.run_get(run_id=run_id)
+    if run is None:
+        return _problems([{"path": "$", "message": "no such run", "severity": "error"}], 404)
+    if not run.owner_key or run.owner_key != request.session.session_key:
+        return _problems([{"path": "$", "message": "only the browser that started this run can control it",
+                           "severity": "error"}], 403)
+    body, error = _body(request)
+    if error:
+        return error
+    try:
+        command = services.run_command_add(run=run, command=body)
+    except services.RunRefused as exc:
+        return _problems(exc.problems)
+    return JsonResponse({"id": command.id, "command": command.command}, status=202)
+
+
+@require_GET
+def run_results(request: HttpRequest, run_id: str, fmt: str) -> HttpResponse:
+    run = selectors.run_get(run_id=run_id)
+    if run is None:
+        return _problems([{"path": "$", "message": "no such run", "severity": "error"}], 404)
+    windows = [data for _, data in selectors.run_windows(run=run)]
+    name = f"archlab-run-{run.id}"
+    if fmt == "json":
+        response = HttpResponse(json.dumps({"run": _run_json(run), "results": run.results, "windows": windows},
+                                           allow_nan=False, indent=1), content_type="application/json")
+    else:
+        response = HttpResponse(windows_csv(windows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def windows_csv(windows: list[dict[str, Any]]) -> str:
+    """One row per window and node (plus an `overall` row per window), for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["t_start", "t_end", "node", "arrivals", "completions", "throughput_per_s", "errors",
+                     "latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "utilization",
+                     "queue_length"])
+    for w in windows:
+        rows = [("overall", w["overall"])] + list(w["nodes"].items())
+        for node, m in rows:
+            lat = m["latency_ms"]
+            writer.writerow([w["t_start"], w["t_end"], node, m.get("arrivals", ""), m["completions"],
+                             m["throughput_per_s"], m["errors"], lat["mean"], lat["p50"], lat["p95"], lat["p99"],
+                             m.get("utilization", ""), m.get("queue_length", "")])
+    return out.getvalue()

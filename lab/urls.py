@@ -1,0 +1,15 @@
+from django.urls import path
+
+from lab import views
+from lab.runs import views as runs
+
+urlpatterns = [
+    path("", views.lab_page, name="lab"),
+    path("api/catalogue", views.catalogue_json, name="catalogue"),
+    path("api/examples/<str:name>", views.example_json, name="example"),
+    path("api/topologies/check", views.topology_check, name="topology-check"),
+    path("api/runs", runs.run_start, name="run-start"),
+    path("api/runs/<str:run_id>", runs.run_detail, name="run-detail"),
+    path("api/runs/<str:run_id>/commands", runs.run_command, name="run-command"),
+    path("api/runs/<str:run_id>/results.<str:fmt>", runs.run_results, name="run-results"),
+]

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# README command 1: sets everything up and starts the lab at http://127.0.0.1:8000 on the
+# embedded default (SQLite, in-memory channel layer, simulation workers started by the server).
+# Idempotent: the second time it only checks and starts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/python manage.py migrate --noinput -v 0
+echo "Archlab: http://127.0.0.1:${PORT:-8000}/"
+exec .venv/bin/python -m daphne -b 127.0.0.1 -p "${PORT:-8000}" lab.asgi_static:application

@@ -1,0 +1,51 @@
+// Live Plotly charts. New windows are appended with extendTraces (no redraw of the whole
+// chart); a snapshot rebuilds them. Control changes are marked on the time axis.
+/* global Plotly */
+
+const LAYOUT = { margin: { l: 48, r: 8, t: 28, b: 28 }, legend: { orientation: "h", y: -0.2 }, xaxis: { title: { text: "s" } } };
+const CAUSES = ["rate_limited", "overloaded", "timeout", "dependency", "fault"];
+
+export class Charts {
+  constructor() {
+    this.nodeIds = [];
+  }
+
+  reset(nodeIds) {
+    this.nodeIds = nodeIds;
+    this.shapes = [];
+    const line = (name) => ({ x: [], y: [], mode: "lines", name });
+    Plotly.newPlot("chart-throughput", [line("completed/s"), line("errors/s")], { ...LAYOUT, title: { text: "Throughput" } }, { responsive: true });
+    Plotly.newPlot("chart-latency", [line("p50"), line("p95"), line("p99")], { ...LAYOUT, title: { text: "Latency (ms)" } }, { responsive: true });
+    Plotly.newPlot("chart-errors", CAUSES.map((c) => ({ x: [], y: [], type: "bar", name: c })), { ...LAYOUT, barmode: "stack", title: { text: "Errors by cause" } }, { responsive: true });
+    Plotly.newPlot("chart-utilization", nodeIds.map(line), { ...LAYOUT, title: { text: "Utilization" }, yaxis: { range: [0, 1.05] } }, { responsive: true });
+  }
+
+  append(windows) {
+    if (!windows.length) return;
+    const x = windows.map((w) => w.t_end);
+    const o = windows.map((w) => w.overall);
+    Plotly.extendTraces("chart-throughput", { x: [x, x], y: [o.map((m) => m.throughput_per_s), o.map((m) => m.errors / Math.max(1e-9, windowLength(windows[0])))] }, [0, 1]);
+    Plotly.extendTraces("chart-latency", { x: [x, x, x], y: ["p50", "p95", "p99"].map((q) => o.map((m) => m.latency_ms[q])) }, [0, 1, 2]);
+    Plotly.extendTraces("chart-errors", { x: CAUSES.map(() => x), y: CAUSES.map((c) => o.map((m) => m.failures[c] || 0)) }, CAUSES.map((_, i) => i));
+    Plotly.extendTraces("chart-utilization", {
+      x: this.nodeIds.map(() => x),
+      y: this.nodeIds.map((id) => windows.map((w) => (w.nodes[id] && w.nodes[id].utilization) || 0)),
+    }, this.nodeIds.map((_, i) => i));
+    const marks = windows.flatMap((w) => w.events.filter((e) => e.type !== "health_check"));
+    if (marks.length) this.mark(marks);
+  }
+
+  // A dotted line on every chart's time axis where something changed.
+  mark(events) {
+    for (const e of events) {
+      this.shapes.push({ type: "line", x0: e.t, x1: e.t, yref: "paper", y0: 0, y1: 1, line: { dash: "dot", width: 1, color: "#a1261a" } });
+    }
+    for (const id of ["chart-throughput", "chart-latency", "chart-errors", "chart-utilization"]) {
+      Plotly.relayout(id, { shapes: this.shapes });
+    }
+  }
+}
+
+function windowLength(w) {
+  return w.t_end - w.t_start;
+}

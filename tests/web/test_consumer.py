@@ -1,0 +1,113 @@
+"""The run websocket, through Channels' communicator in-process: snapshots, frames in order,
+control, and garbage that gets an error without killing the consumer."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from lab.asgi import application
+from lab.runs import executor, messages, services
+from lab.runs.models import RunCommand
+
+from .conftest import example
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+
+
+async def connect(run_id: str) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/", headers=HEADERS)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def receive(communicator: WebsocketCommunicator, timeout: float = 5.0) -> dict[str, Any]:
+    return json.loads(await communicator.receive_from(timeout))
+
+
+@database_sync_to_async
+def new_run(duration: float = 4.0, owner_key: str = "") -> str:
+    return str(services.run_create(topology=example("reference"), duration_s=duration, speed=0, owner_key=owner_key).id)
+
+
+@database_sync_to_async
+def execute_next() -> None:
+    executor.execute(services.run_claim_next(worker="w"))
+
+
+async def test_a_viewer_gets_a_snapshot_then_every_window_in_order_then_the_end() -> None:
+    run_id = await new_run()
+    ws = await connect(run_id)
+    snapshot = await receive(ws)
+    assert snapshot["type"] == "snapshot" and snapshot["status"] == "queued" and snapshot["windows"] == []
+    await execute_next()
+    seqs, final = [], None
+    while final is None:
+        frame = await receive(ws)
+        if frame["type"] == "window":
+            assert frame["run"] == run_id and frame["attempt"] == 1
+            seqs.append(frame["seq"])
+        elif frame["type"] == "status" and frame["status"] == "done":
+            final = frame
+    assert seqs == [0, 1, 2, 3]
+    assert final["results"]["requests"]["created"] > 3000
+    await ws.disconnect()
+
+
+async def test_a_viewer_who_joins_late_gets_the_windows_so_far_in_the_snapshot() -> None:
+    run_id = await new_run(duration=3.0)
+    await execute_next()
+    ws = await connect(run_id)
+    snapshot = await receive(ws)
+    assert snapshot["status"] == "done"
+    assert [w["index"] for w in snapshot["windows"]] == [0, 1, 2]
+    assert snapshot["results"]["measured"]["overall"]["completions"] > 0
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '{"type": "launch"}', '{"type": "control"}',
+                                     '{"type": "control", "command": 3}', "x" * 30_000, '{"a": NaN}'])
+async def test_garbage_gets_an_error_frame_and_the_consumer_keeps_working(garbage: str) -> None:
+    run_id = await new_run()
+    ws = await connect(run_id)
+    await receive(ws)
+    await ws.send_to(text_data=garbage)
+    error = await receive(ws)
+    assert error["type"] == "error" and error["message"]
+    await ws.send_to(bytes_data=b"\x00\x01")
+    assert (await receive(ws))["type"] == "error"
+    await ws.send_to(text_data=json.dumps({"type": "ping"}))
+    assert (await receive(ws))["type"] == "status"
+    await ws.disconnect()
+
+
+async def test_a_stranger_cannot_control_someone_elses_run() -> None:
+    run_id = await new_run(owner_key="someone-else")
+    ws = await connect(run_id)
+    await receive(ws)
+    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "stop"}}))
+    reply = await receive(ws)
+    assert reply["type"] == "error" and "only the browser that started this run" in reply["message"]
+    assert await database_sync_to_async(RunCommand.objects.count)() == 0
+    await ws.disconnect()
+
+
+async def test_an_unknown_run_is_refused_at_connect() -> None:
+    communicator = WebsocketCommunicator(application, "/ws/runs/00000000-0000-0000-0000-000000000000/", headers=HEADERS)
+    connected, code = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_a_foreign_origin_is_refused() -> None:
+    run_id = await new_run()
+    communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/",
+                                         headers=[(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")])
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()

@@ -1,0 +1,87 @@
+"""The lab page and the JSON API: bad input gets a clear answer, never a 500."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.test import Client
+
+from lab.runs import executor, services
+from lab.runs.models import Run
+
+from .conftest import example
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client: Client, url: str, body: object) -> object:
+    return client.post(url, data=json.dumps(body) if not isinstance(body, (bytes, str)) else body,
+                       content_type="application/json")
+
+
+def test_the_lab_page_lists_the_examples_and_carries_the_catalogue_as_json(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Step 1: one WordPress VM" in html
+    assert 'id="catalogue-data" type="application/json"' in html
+    assert "csrftoken" in response.cookies
+
+
+def test_starting_a_run_answers_201_with_its_websocket(client: Client) -> None:
+    response = post(client, "/api/runs", {"topology": example("reference"), "duration_s": 5, "speed": 0})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "queued" and body["websocket"] == f"/ws/runs/{body['id']}/"
+    assert Run.objects.get(id=body["id"]).owner_key == client.session.session_key
+
+
+@pytest.mark.parametrize("body, path", [
+    (b"{not json", "$"),
+    ({"seed": 1}, "$"),
+    ({"topology": {"version": 1, "nodes": "x", "edges": []}}, "$.nodes"),
+    ({"topology": example("reference"), "speed": 42}, "$.speed"),
+    ({"topology": example("reference"), "duration_s": float("1e300")}, "$.duration_s"),
+])
+def test_a_bad_run_request_gets_400_with_the_problem_path(client: Client, body: object, path: str) -> None:
+    response = post(client, "/api/runs", body)
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["path"] == path
+
+
+def test_nan_in_a_topology_is_refused_not_parsed(client: Client) -> None:
+    text = json.dumps({"topology": example("reference")}).replace('"rate_per_s": 1000', '"rate_per_s": NaN')
+    response = post(client, "/api/runs", text)
+    assert response.status_code == 400
+
+
+def test_checking_a_topology_lists_its_problems(client: Client) -> None:
+    doc = example("reference")
+    doc["nodes"][0]["kind"] = "traffic_sauce"
+    problems = post(client, "/api/topologies/check", doc).json()["problems"]
+    assert problems[0]["path"] == "$.nodes[0].kind" and "traffic_source" in problems[0]["message"]
+    assert post(client, "/api/topologies/check", example("reference")).json() == {"problems": []}
+
+
+def test_only_the_browser_that_started_a_run_can_control_it(client: Client) -> None:
+    run_id = post(client, "/api/runs", {"topology": example("reference"), "duration_s": 5}).json()["id"]
+    assert post(client, f"/api/runs/{run_id}/commands", {"op": "pause"}).status_code == 202
+    assert post(Client(), f"/api/runs/{run_id}/commands", {"op": "pause"}).status_code == 403
+
+
+def test_results_download_as_json_and_csv(client: Client) -> None:
+    run_id = post(client, "/api/runs", {"topology": example("reference"), "duration_s": 3, "speed": 0}).json()["id"]
+    executor.execute(services.run_claim_next(worker="w"))
+    data = client.get(f"/api/runs/{run_id}/results.json").json()
+    assert data["run"]["status"] == "done" and len(data["windows"]) == 3
+    assert data["results"]["requests"]["created"] > 2000
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/api/runs/{run_id}/results.csv").content.decode())))
+    assert {r["node"] for r in rows} >= {"overall", "app1", "db"}
+    assert len(rows) == 3 * 9
+
+
+def test_an_unknown_run_is_404_not_500(client: Client) -> None:
+    assert client.get("/api/runs/not-a-uuid").status_code == 404
+    assert client.get("/api/runs/00000000-0000-0000-0000-000000000000").status_code == 404
