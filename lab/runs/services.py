@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lab.sim import LIMITS, InvalidTopology, load
+from lab.sim import LIMITS, REGISTRY, InvalidTopology, load
+from lab.sim.validation import _Checker, validate_fault
 
 from .models import Run, RunCommand, RunWindow
 
@@ -150,9 +151,38 @@ def run_command_add(*, run: Run, command: Any) -> RunCommand:
         raise RunRefused([_problem("$.command.value", "speed must be 1, 10, 100 or 0 (as fast as possible)")])
     if run.is_over:
         raise RunRefused([_problem("$.run", f"the run is {run.status}; start a new run to change it")])
+    problems = _check_engine_command(run, command)
+    if problems:
+        raise RunRefused(problems)
     if len(str(command)) > 20_000:
         raise RunRefused([_problem("$.command", "the command is too large")])
     return RunCommand.objects.create(run=run, command=command)
+
+
+def _check_engine_command(run: Run, command: dict[str, Any]) -> list[dict[str, str]]:
+    """What the engine would refuse, found now so the user hears about it at once. (The worker
+    checks again when it applies the command; a fault id, for one, is only known there.)"""
+    nodes = {n["id"]: n for n in run.topology["nodes"]}
+    op = command["op"]
+    if op == "set_param":
+        node = nodes.get(command.get("node")) if isinstance(command.get("node"), str) else None
+        if node is None:
+            return [_problem("$.command.node", f"there is no node {str(command.get('node'))[:40]!r}")]
+        declared = {p.name: p for p in REGISTRY[node["kind"]].params}
+        param = declared.get(command.get("param")) if isinstance(command.get("param"), str) else None
+        if param is None:
+            return [_problem("$.command.param", f"{node['id']!r} has no parameter {str(command.get('param'))[:40]!r}")]
+        if not param.live:
+            return [_problem("$.command.param", f"{param.name} cannot change during a run")]
+        reason = param.check(command.get("value"))
+        if reason:
+            return [_problem("$.command.value", f"{param.name} {reason}")]
+    elif op == "inject_fault":
+        checker = _Checker()
+        validate_fault(command.get("fault"), {k: {"kind": v["kind"]} for k, v in nodes.items()}, "$.command.fault",
+                       checker, set(), default_id="live")
+        return checker.problems
+    return []
 
 
 def run_commands_take(*, run: Run, after_id: int) -> list[RunCommand]:

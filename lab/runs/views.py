@@ -29,7 +29,10 @@ def _body(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
 
 
 def _session_key(request: HttpRequest) -> str:
+    """The browser's session key: it owns the runs it starts. An empty session would never be
+    sent back as a cookie, so it is marked as a visitor's first."""
     if not request.session.session_key:
+        request.session["visitor"] = True
         request.session.save()
     return request.session.session_key or ""
 

@@ -61,17 +61,24 @@ function fillEditor(doc) {
   fillParams();
 }
 
-function fillParams() {
+function editableParams() {
   const option = $("edit-node").selectedOptions[0];
-  const params = option ? kinds[option.dataset.kind].params.filter((p) => p.live && ["number", "integer", "choice", "boolean"].includes(p.type)) : [];
-  $("edit-param").replaceChildren(...params.map((p) => {
+  return option ? kinds[option.dataset.kind].params.filter((p) => p.live && ["number", "integer", "choice", "boolean"].includes(p.type)) : [];
+}
+
+function fillParams() {
+  $("edit-param").replaceChildren(...editableParams().map((p) => {
     const o = el("option", p.unit ? `${p.name} (${p.unit})` : p.name);
     o.value = p.name;
     o.title = p.help;
     return o;
   }));
-  const param = params.find((p) => p.name === $("edit-param").value);
-  $("edit-help").textContent = param ? param.help : "";
+  showParamHelp();
+}
+
+function showParamHelp() {
+  const param = editableParams().find((p) => p.name === $("edit-param").value);
+  $("edit-help").textContent = param ? `${param.help}${param.choices ? ` (${param.choices.join(", ")})` : ""}` : "";
 }
 
 function parseValue(text, param) {
@@ -169,7 +176,7 @@ function applyEdit() {
 
 $("example").addEventListener("change", (e) => loadExample(e.target.value));
 $("edit-node").addEventListener("change", fillParams);
-$("edit-param").addEventListener("change", fillParams);
+$("edit-param").addEventListener("change", showParamHelp);
 $("edit-apply").addEventListener("click", applyEdit);
 $("run").addEventListener("click", startRun);
 $("stop").addEventListener("click", () => socket && socket.control({ op: "stop" }));

@@ -92,13 +92,13 @@ def test_the_executor_stores_every_window_and_the_results() -> None:
 def test_commands_reach_the_simulation_and_land_in_its_timeline() -> None:
     run = queued(duration=3.0)
     services.run_command_add(run=run, command={"op": "set_param", "node": "db", "param": "workers", "value": 4})
-    services.run_command_add(run=run, command={"op": "set_param", "node": "db", "param": "nope", "value": 4})
+    services.run_command_add(run=run, command={"op": "clear_fault", "id": "never-injected"})
     executor.execute(services.run_claim_next(worker="w"))
     run.refresh_from_db()
     assert [e["type"] for e in run.results["timeline"]] == ["set_param"]
     good, bad = RunCommand.objects.filter(run=run).order_by("id")
     assert good.applied and good.problems == []
-    assert bad.applied and "has no parameter 'nope'" in bad.problems[0]["message"]
+    assert bad.applied and "no active fault has the id 'never-injected'" in bad.problems[0]["message"]
 
 
 def test_a_stop_command_ends_the_run_early_as_stopped() -> None:
@@ -131,3 +131,14 @@ def test_a_paced_run_takes_about_its_simulated_time_divided_by_its_speed() -> No
     run.refresh_from_db()
     assert run.status == "done"
     assert 0.35 <= elapsed < 1.5  # 4 simulated seconds at 10x: 0.4 s of wall time
+
+
+def test_a_command_the_engine_would_refuse_is_refused_when_it_is_sent() -> None:
+    run = queued()
+    with pytest.raises(services.RunRefused, match="read_from must be one of"):
+        services.run_command_add(run=run, command={"op": "set_param", "node": "db", "param": "read_from", "value": "4"})
+    with pytest.raises(services.RunRefused, match="cannot change during a run"):
+        services.run_command_add(run=run, command={"op": "set_param", "node": "db", "param": "replicas", "value": 2})
+    with pytest.raises(services.RunRefused, match="does not exist"):
+        services.run_command_add(run=run, command={"op": "inject_fault", "fault": {"kind": "crash", "node": "nope"}})
+    assert not RunCommand.objects.filter(run=run).exists()

@@ -1,0 +1,131 @@
+"""A newcomer's first minutes, in Debian's Chromium driven by Playwright against a live Daphne
+with its own embedded simulation workers. Screenshots of each step go to test-artifacts/."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`scripts/start.sh`'s server: Daphne on a free loopback port, a fresh SQLite file, two
+    embedded workers."""
+    port = free_port()
+    env = {**os.environ, "ARCHLAB_SQLITE": str(tmp_path_factory.mktemp("lab") / "lab.sqlite3"),
+           "ARCHLAB_EMBEDDED_WORKERS": "2", "DJANGO_SETTINGS_MODULE": "lab.settings"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                               "lab.asgi_static:application"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("Daphne did not start")
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# Points on the throughput chart (0 before the first run draws it).
+POINTS = "((document.getElementById('chart-throughput').data || [{x: []}])[0].x.length)"
+
+
+def points(page: object, chart: str) -> int:
+    return page.evaluate(POINTS)
+
+
+def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_results(live_lab: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/")
+    shot(page, "1-opened")
+
+    # The one-VM WordPress example, pushed past what its PHP workers can take.
+    page.select_option("#example", "single_vm_wordpress")
+    page.wait_for_function("document.getElementById('topology').value.includes('one WordPress VM')")
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    doc["nodes"][0]["params"].update({"pattern": "steady", "rate_per_s": 400})
+    doc["nodes"][1]["params"]["timeout_ms"] = 1000
+    page.fill("#topology", __import__("json").dumps(doc))
+    page.fill("#duration", "300")
+    page.select_option("#speed", "10")
+    page.click("#run")
+
+    # Charts and the node table come alive window by window.
+    page.wait_for_function(f"{POINTS} >= 10", timeout=20_000)
+    assert page.locator("#nodes tbody tr[data-node='wordpress']").count() == 1
+    errors_before = page.evaluate("document.getElementById('chart-throughput').data[1].y.slice(-3).reduce((a, b) => a + b, 0)")
+    assert errors_before > 0, "400 requests/s must overload 8 PHP workers"
+    shot(page, "2-overloaded")
+
+    # Scale the pool up live: more instances, and the errors fall.
+    page.select_option("#edit-node", "wordpress")
+    page.select_option("#edit-param", "instances")
+    page.fill("#edit-value", "4")
+    page.click("#edit-apply")
+    page.select_option("#edit-node", "mysql")
+    page.select_option("#edit-param", "workers")
+    page.fill("#edit-value", "16")
+    page.click("#edit-apply")
+    page.wait_for_function("(document.getElementById('chart-throughput').layout.shapes || []).length >= 2",
+                           timeout=20_000)
+    marked = points(page, "chart-throughput")
+    page.wait_for_function(f"{POINTS} >= {marked + 8}", timeout=20_000)
+    errors_after = page.evaluate("document.getElementById('chart-throughput').data[1].y.slice(-3).reduce((a, b) => a + b, 0)")
+    assert errors_after < errors_before / 4
+    shot(page, "3-scaled-up")
+
+    # At the end: the summary of why requests failed, and the results to download.
+    page.select_option("#speed", "0")
+    page.wait_for_selector("#downloads:not([hidden])", timeout=30_000)
+    assert "Run done" in page.inner_text("#status")
+    assert "timeout" in page.inner_text("#failures") or "overloaded" in page.inner_text("#failures")
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    assert download.value.suggested_filename.endswith(".csv")
+    shot(page, "4-done")
+    assert errors == []
