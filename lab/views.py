@@ -26,7 +26,10 @@ def examples() -> list[dict[str, str]]:
 @require_GET
 @ensure_csrf_cookie
 def lab_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "lab.html", {"examples": examples(), "catalogue": catalogue()})
+    listed = examples()
+    # The first example travels with the page, so the lab is usable without another request.
+    first = json.loads((EXAMPLES / f"{listed[0]['id']}.json").read_text()) if listed else None
+    return render(request, "lab.html", {"examples": listed, "catalogue": catalogue(), "first_example": first})
 
 
 @require_GET

@@ -25,7 +25,7 @@ class Execution:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.pending: list[dict[str, Any]] = []
-        self.sim = Simulation(run.topology, seed=run.seed, on_window=self.pending.append)
+        self.sim = Simulation(run.topology, seed=run.seed, on_window=self._closed)
         self.speed = run.speed
         self.paused = False
         self.stopped = False
@@ -33,6 +33,11 @@ class Execution:
         self.lost = False
         # Wall-clock time at which simulated time 0 would have been, at the current speed.
         self.origin = time.monotonic()
+
+    def _closed(self, window: dict[str, Any]) -> None:
+        # When the window closed on the wall clock: viewers measure how late its frame arrives.
+        window["closed_at"] = round(time.time(), 4)
+        self.pending.append(window)
 
     def apply_commands(self) -> None:
         for command in services.run_commands_take(run=self.run, after_id=self.last_command):

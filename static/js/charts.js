@@ -5,6 +5,22 @@
 const LAYOUT = { margin: { l: 48, r: 8, t: 28, b: 28 }, legend: { orientation: "h", y: -0.2 }, xaxis: { title: { text: "s" } } };
 const CAUSES = ["rate_limited", "overloaded", "timeout", "dependency", "fault"];
 
+// Plotly is 4.7 MB: the page becomes interactive without it and fetches it in the background;
+// a run waits for it only if it has not arrived yet.
+let plotlyLoading = null;
+export function loadPlotly() {
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = document.body.dataset.plotlySrc;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error("the chart library did not load"));
+      document.head.append(script);
+    });
+  }
+  return plotlyLoading;
+}
+
 export class Charts {
   constructor() {
     this.nodeIds = [];

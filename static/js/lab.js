@@ -1,7 +1,7 @@
 // The lab page: pick or edit a topology, run it, watch it live, change it while it runs.
 // User strings always go into the page as text (textContent), never as HTML.
 import { getJSON, postJSON } from "./api.js";
-import { Charts } from "./charts.js";
+import { Charts, loadPlotly } from "./charts.js";
 import { RunSocket } from "./run-socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -98,6 +98,7 @@ async function startRun() {
     return;
   }
   showProblems([]);
+  await loadPlotly();
   if (socket) socket.close();
   runId = response.body.id;
   paused = false;
@@ -108,15 +109,15 @@ async function startRun() {
   $("pause").textContent = "Pause";
   socket = new RunSocket(runId, {
     snapshot(msg) {
+      pending.length = 0;
       charts.reset(charts.nodeIds);
       charts.append(msg.windows);
       if (msg.windows.length) showNodes(msg.windows[msg.windows.length - 1]);
       showStatus(msg);
     },
     window(msg) {
-      charts.append([msg.window]);
-      showNodes(msg.window);
-      $("status").textContent = `Running: ${msg.window.t_end.toFixed(0)} s simulated.`;
+      pending.push(msg.window);
+      if (pending.length === 1) requestAnimationFrame(drawPending);
     },
     status: showStatus,
     ack() {},
@@ -126,10 +127,23 @@ async function startRun() {
   });
 }
 
+// Windows that arrived since the last animation frame are drawn together: a run going as fast
+// as possible sends hundreds a second, and one chart update per frame keeps the page responsive.
+const pending = [];
+function drawPending() {
+  const batch = pending.splice(0);
+  if (!batch.length) return;
+  charts.append(batch);
+  const last = batch[batch.length - 1];
+  showNodes(last);
+  $("status").textContent = `Running: ${last.t_end.toFixed(0)} s simulated.`;
+}
+
 function showStatus(msg) {
   if (msg.status === "queued") $("status").textContent = "Waiting for a simulation worker...";
   if (msg.status === "running" && paused) $("status").textContent = "Paused.";
   if (["done", "stopped", "failed"].includes(msg.status)) {
+    drawPending();
     $("status").textContent = msg.status === "failed" ? `The run failed: ${msg.error || "unknown error"}` : `Run ${msg.status}.`;
     for (const id of ["pause", "stop", "edit-apply"]) $(id).disabled = true;
     if (msg.results) showResults(msg.results);
@@ -211,11 +225,15 @@ $("import").addEventListener("change", async (e) => {
   }
 });
 
+// Fetch the chart library once the page is usable.
+window.addEventListener("load", () => setTimeout(() => loadPlotly().catch(() => {}), 0));
+
 // Work in progress survives a reload; otherwise start from the first example.
 const draft = localStorage.getItem(DRAFT_KEY);
 if (draft) {
   $("topology").value = draft;
   try { fillEditor(JSON.parse(draft)); } catch { /* an unfinished edit: leave it as it is */ }
 } else if (examples.length) {
-  loadExample(examples[0].id);
+  setTopology(JSON.parse($("first-example").textContent));
+  $("example-description").textContent = examples[0].description;
 }

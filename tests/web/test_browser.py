@@ -103,6 +103,7 @@ def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_
     shot(page, "2-overloaded")
 
     # Scale the pool up live: more instances, and the errors fall.
+    assert page.is_enabled("#edit-apply"), page.inner_text("#status")
     page.select_option("#edit-node", "wordpress")
     page.select_option("#edit-param", "instances")
     page.fill("#edit-value", "4")

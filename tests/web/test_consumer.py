@@ -111,3 +111,62 @@ async def test_a_foreign_origin_is_refused() -> None:
     connected, _ = await communicator.connect()
     assert not connected
     await communicator.disconnect()
+
+
+@database_sync_to_async
+def owned_run(duration: float, speed: float) -> tuple[str, str]:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["visitor"] = True
+    session.create()
+    run = services.run_create(topology=example("reference"), duration_s=duration, speed=speed,
+                              owner_key=session.session_key)
+    return str(run.id), session.session_key
+
+
+async def next_of(ws: WebsocketCommunicator, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+    while True:
+        frame = await receive(ws, timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+async def test_pause_resume_a_live_edit_and_stop_reach_a_running_simulation() -> None:
+    import asyncio
+
+    run_id, session_key = await owned_run(duration=600.0, speed=10.0)
+    ws = WebsocketCommunicator(application, f"/ws/runs/{run_id}/",
+                               headers=HEADERS + [(b"cookie", f"sessionid={session_key}".encode())])
+    assert (await ws.connect())[0]
+    await next_of(ws, "snapshot")
+    worker = asyncio.create_task(asyncio.to_thread(lambda: executor.execute(services.run_claim_next(worker="w"))))
+    before = [(await next_of(ws, "window"))["window"] for _ in range(3)]
+
+    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "pause"}}))
+    assert (await next_of(ws, "ack"))["command"] == {"op": "pause"}
+    await asyncio.sleep(0.4)  # a window may have been on its way; then nothing more comes
+    while not await ws.receive_nothing(0.05):
+        await ws.receive_from()
+    assert await ws.receive_nothing(0.5), "windows kept coming while paused"
+
+    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "resume"}}))
+    await ws.send_to(text_data=json.dumps({"type": "control", "command": {
+        "op": "set_param", "node": "db", "param": "workers", "value": 16}}))
+    after = []
+    while len(after) < 6:
+        after.append((await next_of(ws, "window"))["window"])
+    events = [e for w in after for e in w["events"]]
+    assert {"type": "set_param", "node": "db", "param": "workers", "value": 16, "old": 2}.items() <= next(
+        e for e in events if e["type"] == "set_param").items()
+    # Sixteen database workers instead of two: the database's utilization falls.
+    assert after[-1]["nodes"]["db"]["utilization"] < before[-1]["nodes"]["db"]["utilization"] / 3
+
+    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "stop"}}))
+    final = None
+    while final is None:
+        frame = await next_of(ws, "status")
+        final = frame if frame["status"] in ("stopped", "done") else None
+    assert final["status"] == "stopped"
+    await worker
+    await ws.disconnect()

@@ -1,0 +1,162 @@
+"""Live-run load: 100 websocket clients on loopback watching 4 concurrent runs at 10 frames a
+second, against a real Daphne with its embedded simulation workers. Reports the frame delay
+(from the worker closing a window to its frame arriving at a client) as p50 / p95 / p99 / max,
+lost frames, and the lab page's load time and transferred size in Chromium.
+
+    .venv/bin/python bench/websocket_load.py                 # 100 clients, 4 runs, 20 s of wall time
+    .venv/bin/python bench/websocket_load.py --clients 20 --seconds 5
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.cookiejar
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int, db: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ARCHLAB_SQLITE": str(db), "ARCHLAB_EMBEDDED_WORKERS": str(workers),
+           "DJANGO_SETTINGS_MODULE": "lab.settings", "LOG_LEVEL": "WARNING"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                               "lab.asgi_static:application"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("Daphne did not start")
+
+
+def start_runs(base: str, count: int, duration_s: float) -> list[str]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(base + "/").read()
+    token = next(c.value for c in jar if c.name == "csrftoken")
+    topology = json.loads((ROOT / "lab" / "sim" / "examples" / "reference.json").read_text())
+    topology["settings"]["warmup_s"] = 0
+    ids = []
+    for seed in range(count):
+        body = json.dumps({"topology": topology, "seed": seed + 1, "duration_s": duration_s, "speed": 10}).encode()
+        request = urllib.request.Request(base + "/api/runs", data=body, method="POST", headers={
+            "Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"})
+        ids.append(json.loads(opener.open(request).read())["id"])
+    return ids
+
+
+async def watch(url: str, origin: str, delays: list[float], stats: dict[str, int], until: float) -> None:
+    last = -1
+    async with websockets.connect(url, origin=origin, max_size=2**24) as ws:
+        while time.time() < until:
+            try:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.time())))
+            except asyncio.TimeoutError:
+                break
+            if message["type"] == "snapshot":
+                last = message["windows"][-1]["index"] if message["windows"] else -1
+            elif message["type"] == "window":
+                delays.append(time.time() - message["window"]["closed_at"])
+                stats["frames"] += 1
+                if message["seq"] != last + 1:
+                    stats["gaps"] += 1
+                last = message["seq"]
+            elif message["type"] == "status" and message["status"] in ("done", "stopped", "failed"):
+                break
+
+
+def page_load(base: str) -> dict[str, float] | None:
+    """Time to interactive and bytes transferred for the lab page, in Debian's Chromium."""
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base + "/", wait_until="domcontentloaded")
+        # Interactive: the example is loaded into the editor and Run can be pressed.
+        page.wait_for_function("document.getElementById('topology').value.length > 0")
+        ready = page.evaluate("performance.now()")
+        page.wait_for_function("window.Plotly !== undefined")  # then the charts' library, in the background
+        timing = page.evaluate("""(ready) => {
+            const nav = performance.getEntriesByType('navigation')[0];
+            const resources = performance.getEntriesByType('resource');
+            return {interactive_ms: nav.domInteractive, load_ms: nav.loadEventEnd,
+                    ready_ms: ready, charts_ms: performance.now(),
+                    transferred_bytes: nav.transferSize + resources.reduce((s, r) => s + r.transferSize, 0),
+                    decoded_bytes: nav.decodedBodySize + resources.reduce((s, r) => s + r.decodedBodySize, 0)};
+        }""", ready)
+        browser.close()
+        return timing
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered))) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20.0, help="wall seconds to watch (at 10x: 10 frames/s)")
+    args = parser.parse_args()
+    port = free_port()
+    base, origin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(port, args.runs, Path(tmp) / "load.sqlite3")
+        try:
+            page = page_load(base)
+            run_ids = start_runs(base, args.runs, duration_s=args.seconds * 10 + 20)
+            delays: list[float] = []
+            stats = {"frames": 0, "gaps": 0}
+            until = time.time() + args.seconds
+
+            async def everyone() -> None:
+                await asyncio.gather(*(watch(f"ws://127.0.0.1:{port}/ws/runs/{run_ids[i % len(run_ids)]}/", origin,
+                                             delays, stats, until) for i in range(args.clients)))
+
+            asyncio.run(everyone())
+        finally:
+            server.terminate()
+            server.wait(10)
+    ms = [d * 1000 for d in delays]
+    print(f"{args.clients} clients watching {args.runs} runs at 10 frames/s for {args.seconds:g} s: "
+          f"{stats['frames']} frames, {stats['gaps']} gaps")
+    if ms:
+        print(f"frame delay ms: p50 {statistics.median(ms):.1f}  p95 {percentile(ms, 0.95):.1f}  "
+              f"p99 {percentile(ms, 0.99):.1f}  max {max(ms):.1f}   (targets: p50 <= 100, p99 <= 300)")
+    if page:
+        print(f"lab page: DOM interactive {page['interactive_ms']:.0f} ms, example loaded and usable "
+              f"{page['ready_ms']:.0f} ms (target <= 1000), chart library in {page['charts_ms']:.0f} ms; "
+              f"transferred {page['transferred_bytes'] / 1024:.0f} KiB ({page['decoded_bytes'] / 1024:.0f} KiB decoded, "
+              f"of which Plotly 4,703 KiB)")
+
+
+if __name__ == "__main__":
+    main()
