@@ -2,6 +2,9 @@
 // User strings always go into the page as text (textContent), never as HTML.
 import { getJSON, postJSON } from "./api.js";
 import { Charts, loadPlotly } from "./charts.js";
+import { Editor } from "./editor.js";
+import { renderInspector } from "./inspector.js";
+import { liveEdit } from "./live-edit.js";
 import { RunSocket } from "./run-socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -10,6 +13,13 @@ const examples = JSON.parse($("examples-data").textContent);
 const kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
 const DRAFT_KEY = "archlab.draft";
 const charts = new Charts();
+const fillEditor = liveEdit(kinds, () => socket);
+const editor = new Editor({
+  paperEl: $("canvas"), paletteEl: $("palette"), catalogue,
+  onChange: (doc) => writeJSON(doc),
+  onSelect: (cell) => renderInspector($("inspector"), cell, editor),
+});
+renderInspector($("inspector"), null, editor);
 let socket = null;
 let runId = null;
 let paused = false;
@@ -43,48 +53,17 @@ async function loadExample(id) {
 }
 
 function setTopology(doc) {
-  $("topology").value = JSON.stringify(doc, null, 2);
-  localStorage.setItem(DRAFT_KEY, $("topology").value);
   if (doc.settings && doc.settings.duration_s) $("duration").value = doc.settings.duration_s;
   if (doc.settings && doc.settings.seed !== undefined) $("seed").value = doc.settings.seed;
+  editor.load(doc);
+  writeJSON(doc);
+}
+
+// The JSON view mirrors the canvas; it is also the work in progress kept across reloads.
+function writeJSON(doc) {
+  $("topology").value = JSON.stringify(doc, null, 2);
+  localStorage.setItem(DRAFT_KEY, $("topology").value);
   fillEditor(doc);
-}
-
-function fillEditor(doc) {
-  const nodes = (doc.nodes || []).filter((n) => kinds[n.kind]);
-  $("edit-node").replaceChildren(...nodes.map((n) => {
-    const option = el("option", `${n.label || n.id} (${n.kind})`);
-    option.value = n.id;
-    option.dataset.kind = n.kind;
-    return option;
-  }));
-  fillParams();
-}
-
-function editableParams() {
-  const option = $("edit-node").selectedOptions[0];
-  return option ? kinds[option.dataset.kind].params.filter((p) => p.live && ["number", "integer", "choice", "boolean"].includes(p.type)) : [];
-}
-
-function fillParams() {
-  $("edit-param").replaceChildren(...editableParams().map((p) => {
-    const o = el("option", p.unit ? `${p.name} (${p.unit})` : p.name);
-    o.value = p.name;
-    o.title = p.help;
-    return o;
-  }));
-  showParamHelp();
-}
-
-function showParamHelp() {
-  const param = editableParams().find((p) => p.name === $("edit-param").value);
-  $("edit-help").textContent = param ? `${param.help}${param.choices ? ` (${param.choices.join(", ")})` : ""}` : "";
-}
-
-function parseValue(text, param) {
-  if (param.type === "boolean") return text === "true";
-  if (param.type === "choice") return text;
-  return Number(text);
 }
 
 async function startRun() {
@@ -136,6 +115,7 @@ function drawPending() {
   charts.append(batch);
   const last = batch[batch.length - 1];
   showNodes(last);
+  editor.showWindow(last);
   $("status").textContent = `Running: ${last.t_end.toFixed(0)} s simulated.`;
 }
 
@@ -181,17 +161,15 @@ function showResults(results) {
   $("downloads").hidden = false;
 }
 
-function applyEdit() {
-  const option = $("edit-node").selectedOptions[0];
-  const param = option && kinds[option.dataset.kind].params.find((p) => p.name === $("edit-param").value);
-  if (!socket || !param) return;
-  socket.control({ op: "set_param", node: option.value, param: param.name, value: parseValue($("edit-value").value, param) });
-}
-
 $("example").addEventListener("change", (e) => loadExample(e.target.value));
-$("edit-node").addEventListener("change", fillParams);
-$("edit-param").addEventListener("change", showParamHelp);
-$("edit-apply").addEventListener("click", applyEdit);
+$("new").addEventListener("click", () => setTopology({ format: "archlab.topology", version: 1, name: "Untitled",
+  settings: { duration_s: 300, warmup_s: 0, window_s: 1, seed: 1 }, nodes: [], edges: [] }));
+$("fit").addEventListener("click", () => editor.paper.transformToFitContent({ padding: 20, maxScale: 1 }));
+$("export-svg").addEventListener("click", () => download(editor.exportSVG(), "image/svg+xml", "topology.svg"));
+$("apply-json").addEventListener("click", () => {
+  const doc = currentTopology();
+  if (doc) setTopology(doc);
+});
 $("run").addEventListener("click", startRun);
 $("stop").addEventListener("click", () => socket && socket.control({ op: "stop" }));
 $("pause").addEventListener("click", () => {
@@ -209,12 +187,14 @@ $("validate").addEventListener("click", async () => {
   if (!(response.body.problems || []).length) $("problems").replaceChildren(el("li", "No problems found.", "ok"));
 });
 $("topology").addEventListener("input", () => localStorage.setItem(DRAFT_KEY, $("topology").value));
-$("export").addEventListener("click", () => {
+$("export").addEventListener("click", () => download($("topology").value, "application/json", "topology.json"));
+
+function download(text, type, name) {
   const link = el("a");
-  link.href = URL.createObjectURL(new Blob([$("topology").value], { type: "application/json" }));
-  link.download = "topology.json";
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+  link.download = name;
   link.click();
-});
+}
 $("import").addEventListener("change", async (e) => {
   const file = e.target.files[0];
   if (!file) return;
@@ -232,7 +212,7 @@ window.addEventListener("load", () => setTimeout(() => loadPlotly().catch(() => 
 const draft = localStorage.getItem(DRAFT_KEY);
 if (draft) {
   $("topology").value = draft;
-  try { fillEditor(JSON.parse(draft)); } catch { /* an unfinished edit: leave it as it is */ }
+  try { setTopology(JSON.parse(draft)); } catch { /* an unfinished edit: leave it as it is */ }
 } else if (examples.length) {
   setTopology(JSON.parse($("first-example").textContent));
   $("example-description").textContent = examples[0].description;

@@ -130,3 +130,77 @@ def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_
     assert download.value.suggested_filename.endswith(".csv")
     shot(page, "4-done")
     assert errors == []
+
+
+def drop(page: object, kind: str, x: float, y: float) -> None:
+    """Drag a kind from the palette onto the canvas at (x, y), as fractions of its size."""
+    box = page.locator("#canvas").bounding_box()
+    page.drag_and_drop(f"#palette [data-kind='{kind}']", "#canvas",
+                       target_position={"x": box["width"] * x, "y": box["height"] * y})
+
+
+def connect(page: object, source: str, target: str) -> None:
+    """Drag from the source node's port to the target node, as a user does with the mouse."""
+    port = page.locator(f"#canvas [model-id='{source}'] .joint-port circle").bounding_box()
+    box = page.locator(f"#canvas [model-id='{target}']").bounding_box()
+    page.mouse.move(port["x"] + port["width"] / 2, port["y"] + port["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def test_a_new_user_builds_a_topology_on_the_canvas_runs_it_and_scales_it_live(live_lab: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/")
+    page.click("#new")
+    drop(page, "traffic_source", 0.18, 0.3)
+    drop(page, "service_pool", 0.5, 0.3)
+    drop(page, "database", 0.82, 0.3)
+    connect(page, "traffic_source-1", "service_pool-1")
+    connect(page, "service_pool-1", "database-1")
+    shot(page, "canvas-1-built")
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    assert [n["kind"] for n in doc["nodes"]] == ["traffic_source", "service_pool", "database"]
+    assert [(e["from"], e["to"]) for e in doc["edges"]] == [("traffic_source-1", "service_pool-1"),
+                                                            ("service_pool-1", "database-1")]
+
+    # Connections the engine would refuse are refused on the canvas: nothing calls a source,
+    # and a database calls nothing (it has no port to drag from).
+    connect(page, "service_pool-1", "traffic_source-1")
+    assert len(page.eval_on_selector("#topology", "t => JSON.parse(t.value)")["edges"]) == 2
+    assert page.locator("#canvas [model-id='database-1'] .joint-port").count() == 0
+
+    # Set the users' rate in the inspector: more than 2 instances x 4 workers at 20 ms can serve.
+    page.click("#canvas [model-id='traffic_source-1']")
+    page.fill("#inspector input[name='rate_per_s']", "900")
+    page.press("#inspector input[name='rate_per_s']", "Enter")
+    page.fill("#inspector input[name='rate_per_s']", "-5")
+    page.press("#inspector input[name='rate_per_s']", "Enter")
+    assert "at least 0" in page.inner_text("#inspector")  # refused inline, not applied
+    assert page.eval_on_selector("#topology", "t => JSON.parse(t.value)")["nodes"][0]["params"]["rate_per_s"] == 900
+
+    page.fill("#duration", "300")
+    page.select_option("#speed", "10")
+    page.click("#run")
+    page.wait_for_function(f"{POINTS} >= 8", timeout=20_000)
+    label = page.text_content("#canvas [model-id='service_pool-1']")
+    assert "%" in label and "err" in label, label  # the canvas shows utilization and errors
+    shot(page, "canvas-2-overloaded")
+
+    page.select_option("#edit-node", "service_pool-1")
+    page.select_option("#edit-param", "instances")
+    page.fill("#edit-value", "8")
+    page.click("#edit-apply")
+    page.wait_for_function("(document.getElementById('chart-throughput').layout.shapes || []).length >= 1",
+                           timeout=20_000)
+    marked = points(page, "chart-throughput")
+    page.wait_for_function(f"{POINTS} >= {marked + 6}", timeout=20_000)
+    recent_errors = page.evaluate("document.getElementById('chart-throughput').data[1].y.slice(-3).reduce((a, b) => a + b, 0)")
+    assert recent_errors == 0
+    assert "err" not in page.text_content("#canvas [model-id='service_pool-1']")
+    shot(page, "canvas-3-scaled")
+    page.click("#stop")
+    page.wait_for_selector("#downloads:not([hidden])", timeout=20_000)
+    assert errors == []

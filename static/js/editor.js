@@ -1,0 +1,189 @@
+// The canvas: JointJS (vendored, global `joint`) draws the topology. Drag a kind from the
+// palette to add it, drag from a node's right-hand port to another node to connect them,
+// click a node or an edge to edit it, Delete removes it, the wheel zooms and dragging the
+// background pans. Every change is written back to the topology document (`onChange`).
+/* global joint */
+
+const NODE = { width: 150, height: 56 };
+
+export class Editor {
+  constructor({ paperEl, paletteEl, catalogue, onChange, onSelect }) {
+    this.kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
+    this.onChange = onChange;
+    this.onSelect = onSelect;
+    this.doc = null;
+    this.graph = new joint.dia.Graph({}, { cellNamespace: joint.shapes });
+    this.paper = new joint.dia.Paper({
+      el: paperEl, model: this.graph, width: "100%", height: 420, gridSize: 10, drawGrid: true,
+      cellViewNamespace: joint.shapes, linkPinning: false, snapLinks: { radius: 30 },
+      defaultLink: () => new joint.shapes.standard.Link({ attrs: { line: { stroke: "#5b6577", strokeWidth: 2 } } }),
+      validateMagnet: (view, magnet) => magnet.getAttribute("port-group") === "out",
+      validateConnection: (sourceView, sourceMagnet, targetView) => this.canConnect(sourceView, targetView),
+      markAvailable: true,
+    });
+    this.paper.on("element:pointerclick", (view) => this.select(view.model));
+    this.paper.on("link:pointerclick", (view) => this.select(view.model));
+    this.paper.on("blank:pointerclick", () => this.select(null));
+    this.graph.on("add remove change:position change:source change:target", () => this.changed());
+    this.enablePanAndZoom(paperEl);
+    this.buildPalette(paletteEl);
+    document.addEventListener("keydown", (event) => {
+      const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+      if (!typing && this.selected && (event.key === "Delete" || event.key === "Backspace")) {
+        this.selected.remove();
+        this.select(null);
+      }
+    });
+  }
+
+  canConnect(sourceView, targetView) {
+    if (!targetView || sourceView === targetView || !targetView.model.isElement()) return false;
+    const kind = this.kinds[targetView.model.get("kind")];
+    return Boolean(kind) && !kind.is_source;
+  }
+
+  buildPalette(el) {
+    const groups = {};
+    for (const kind of Object.values(this.kinds)) (groups[kind.group] ||= []).push(kind);
+    const search = Object.assign(document.createElement("input"), { type: "search", placeholder: "Search components" });
+    search.addEventListener("input", () => {
+      for (const item of el.querySelectorAll("[data-kind]")) {
+        item.hidden = !item.textContent.toLowerCase().includes(search.value.toLowerCase());
+      }
+    });
+    el.replaceChildren(search);
+    for (const [group, kinds] of Object.entries(groups)) {
+      el.append(Object.assign(document.createElement("h3"), { textContent: group }));
+      for (const kind of kinds) {
+        const item = Object.assign(document.createElement("div"), { textContent: kind.title, title: kind.summary, draggable: true });
+        item.className = "palette-item";
+        item.dataset.kind = kind.kind;
+        item.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", kind.kind));
+        el.append(item);
+      }
+    }
+    const paperEl = this.paper.el;
+    paperEl.addEventListener("dragover", (e) => e.preventDefault());
+    paperEl.addEventListener("drop", (e) => {
+      e.preventDefault();
+      const kind = e.dataTransfer.getData("text/plain");
+      if (!this.kinds[kind]) return;
+      const at = this.paper.clientToLocalPoint(e.clientX, e.clientY);
+      this.select(this.addNode({ id: this.freshId(kind), kind, params: {}, position: { x: at.x - NODE.width / 2, y: at.y - NODE.height / 2 } }));
+    });
+  }
+
+  freshId(kind) {
+    const taken = new Set(this.graph.getElements().map((e) => e.id));
+    for (let i = 1; ; i += 1) if (!taken.has(`${kind}-${i}`)) return `${kind}-${i}`;
+  }
+
+  addNode(node) {
+    const kind = this.kinds[node.kind];
+    const element = new joint.shapes.standard.Rectangle({
+      id: node.id,
+      position: node.position || { x: 0, y: 0 },
+      size: NODE,
+      attrs: {
+        body: { rx: 6, ry: 6, fill: "#ffffff", stroke: "#2457d6", strokeWidth: 2 },
+        label: { text: `${node.label || node.id}\n${kind ? kind.title : node.kind}`, fontSize: 12, fill: "#1d2430" },
+      },
+      ports: {
+        groups: { out: { position: "right", attrs: { circle: { r: 7, magnet: true, fill: "#2457d6", stroke: "#fff", "port-group": "out" } } } },
+        items: kind && kind.max_callees !== 0 ? [{ group: "out", id: "out" }] : [],
+      },
+    });
+    element.set({ kind: node.kind, label: node.label || node.id, params: node.params || {}, region: node.region ?? null, zone: node.zone ?? null });
+    element.addTo(this.graph);
+    return element;
+  }
+
+  load(doc) {
+    this.doc = doc;
+    this.loading = true;
+    this.graph.clear();
+    for (const node of doc.nodes || []) this.addNode(node);
+    for (const edge of doc.edges || []) {
+      if (!this.graph.getCell(edge.from) || !this.graph.getCell(edge.to)) continue;
+      const link = new joint.shapes.standard.Link({ source: { id: edge.from, port: "out" }, target: { id: edge.to } });
+      link.set({ edgeId: edge.id, latency_ms: edge.latency_ms ?? 0, classes: edge.classes ?? null });
+      link.addTo(this.graph);
+    }
+    this.loading = false;
+    this.paper.transformToFitContent({ padding: 20, maxScale: 1 });
+  }
+
+  toTopology() {
+    const doc = { ...(this.doc || { version: 1 }) };
+    doc.nodes = this.graph.getElements().map((e) => {
+      const node = { id: e.id, kind: e.get("kind"), label: e.get("label"), position: e.position(), params: e.get("params") };
+      if (e.get("region")) node.region = e.get("region");
+      if (e.get("zone")) node.zone = e.get("zone");
+      return node;
+    });
+    doc.edges = this.graph.getLinks().filter((l) => l.source().id && l.target().id).map((l) => {
+      const edge = { from: l.source().id, to: l.target().id, latency_ms: l.get("latency_ms") ?? 0 };
+      if (l.get("classes")) edge.classes = l.get("classes");
+      return edge;
+    });
+    return doc;
+  }
+
+  changed() {
+    if (!this.loading) this.onChange(this.toTopology());
+  }
+
+  select(cell) {
+    for (const view of Object.values(this.paper._views || {})) view.unhighlight && view.unhighlight();
+    this.selected = cell;
+    if (cell) this.paper.findViewByModel(cell).highlight();
+    this.onSelect(cell);
+  }
+
+  setParam(cell, name, value) {
+    cell.set("params", { ...cell.get("params"), [name]: value });
+    this.changed();
+  }
+
+  setLabel(cell, label) {
+    cell.set("label", label);
+    const kind = this.kinds[cell.get("kind")];
+    cell.attr("label/text", `${label}\n${kind.title}`);
+    this.changed();
+  }
+
+  // During a run each node shows its utilization as colour and its load as text.
+  showWindow(window) {
+    for (const element of this.graph.getElements()) {
+      const m = window.nodes[element.id];
+      if (!m) continue;
+      const util = m.utilization;
+      element.attr("body/fill", util === undefined ? "#ffffff" : `hsl(${120 - 120 * Math.min(1, util)}, 70%, 85%)`);
+      const stats = [`${m.arrival_rate_per_s.toFixed(0)}/s`];
+      if (util !== undefined) stats.push(`${Math.round(util * 100)}%`, `q ${m.queue_length.toFixed(1)}`);
+      if (m.errors) stats.push(`${m.errors} err`);
+      element.attr("label/text", `${element.get("label")}\n${stats.join(" · ")}`);
+    }
+  }
+
+  exportSVG() {
+    return new XMLSerializer().serializeToString(this.paper.svg);
+  }
+
+  enablePanAndZoom(el) {
+    let start = null;
+    this.paper.on("blank:pointerdown", (event) => {
+      const t = this.paper.translate();
+      start = { x: event.clientX - t.tx, y: event.clientY - t.ty };
+    });
+    el.addEventListener("mousemove", (event) => {
+      if (start && event.buttons === 1) this.paper.translate(event.clientX - start.x, event.clientY - start.y);
+    });
+    el.addEventListener("mouseup", () => { start = null; });
+    this.paper.on("blank:mousewheel", (event, x, y, delta) => {
+      event.preventDefault();
+      const scale = Math.min(2, Math.max(0.3, this.paper.scale().sx * (delta > 0 ? 1.1 : 0.9)));
+      this.paper.scale(scale, scale);
+    });
+  }
+}

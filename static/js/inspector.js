@@ -1,0 +1,91 @@
+// The inspector: a form for the selected node or edge, generated from the engine's parameter
+// declarations (type, unit, default, range, help). Out-of-range values are flagged as typed and
+// not applied; parameters that only matter for another choice are hidden.
+
+function field(labelText, input, help) {
+  const label = document.createElement("label");
+  label.append(document.createTextNode(labelText), input);
+  if (help) label.title = help;
+  return label;
+}
+
+function inputFor(param, value) {
+  if (param.type === "choice") {
+    const select = document.createElement("select");
+    for (const choice of param.choices) select.append(new Option(choice, choice, false, choice === value));
+    return select;
+  }
+  if (param.type === "boolean") {
+    return Object.assign(document.createElement("input"), { type: "checkbox", checked: Boolean(value) });
+  }
+  if (param.type === "number" || param.type === "integer") {
+    const input = Object.assign(document.createElement("input"), { type: "number", value: String(value) });
+    if (param.minimum !== undefined) input.min = param.minimum;
+    if (param.maximum !== undefined) input.max = param.maximum;
+    input.step = param.type === "integer" ? "1" : "any";
+    return input;
+  }
+  return Object.assign(document.createElement("textarea"), { rows: 2, value: JSON.stringify(value) });
+}
+
+function read(param, input) {
+  if (param.type === "boolean") return input.checked;
+  if (param.type === "choice" || param.type === "text") return input.value;
+  if (param.type === "number" || param.type === "integer") return input.value === "" ? NaN : Number(input.value);
+  return JSON.parse(input.value);
+}
+
+function problem(param, value) {
+  if (param.type === "number" || param.type === "integer") {
+    if (!Number.isFinite(value)) return "must be a number";
+    if (param.type === "integer" && !Number.isInteger(value)) return "must be a whole number";
+    if (param.minimum !== undefined && value < param.minimum) return `must be at least ${param.minimum}`;
+    if (param.maximum !== undefined && value > param.maximum) return `must be at most ${param.maximum}`;
+  }
+  return "";
+}
+
+export function renderInspector(el, cell, editor) {
+  el.replaceChildren();
+  if (!cell) {
+    el.append(Object.assign(document.createElement("p"), { className: "hint", textContent: "Select a node or an edge to edit it." }));
+    return;
+  }
+  if (cell.isLink()) {
+    el.append(Object.assign(document.createElement("h3"), { textContent: `Edge ${cell.source().id} → ${cell.target().id}` }));
+    const input = Object.assign(document.createElement("input"), { type: "number", min: 0, max: 60000, step: "any", value: String(cell.get("latency_ms") ?? 0) });
+    input.addEventListener("change", () => {
+      const value = Number(input.value);
+      if (Number.isFinite(value) && value >= 0 && value <= 60000) {
+        cell.set("latency_ms", value);
+        editor.changed();
+      }
+    });
+    el.append(field("latency (ms) ", input, "One-way network latency of the call, paid again by the response."));
+    return;
+  }
+  const kind = editor.kinds[cell.get("kind")];
+  el.append(Object.assign(document.createElement("h3"), { textContent: `${kind.title}: ${cell.id}` }));
+  const label = Object.assign(document.createElement("input"), { value: cell.get("label") });
+  label.addEventListener("change", () => editor.setLabel(cell, label.value.slice(0, 100)));
+  el.append(field("label ", label));
+  const params = { ...Object.fromEntries(kind.params.map((p) => [p.name, p.default])), ...cell.get("params") };
+  for (const param of kind.params) {
+    const shown = Object.entries(param.when || {}).every(([other, values]) => values.includes(params[other]));
+    if (!shown) continue;
+    const input = inputFor(param, params[param.name]);
+    input.name = param.name;
+    const note = Object.assign(document.createElement("span"), { className: "field-problem" });
+    input.addEventListener("change", () => {
+      let value;
+      try { value = read(param, input); } catch { note.textContent = "is not valid JSON"; return; }
+      note.textContent = problem(param, value);
+      if (note.textContent) return;
+      editor.setParam(cell, param.name, value);
+      if (param.type === "choice") renderInspector(el, cell, editor); // other fields may appear
+    });
+    const label = field(`${param.name}${param.unit ? ` (${param.unit})` : ""} `, input, param.help);
+    label.append(note);
+    el.append(label);
+  }
+}
