@@ -12,6 +12,8 @@ export class Editor {
     this.onChange = onChange;
     this.onSelect = onSelect;
     this.doc = null;
+    this.history = [];
+    this.future = [];
     this.graph = new joint.dia.Graph({}, { cellNamespace: joint.shapes });
     this.paper = new joint.dia.Paper({
       el: paperEl, model: this.graph, width: "100%", height: 420, gridSize: 10, drawGrid: true,
@@ -29,9 +31,17 @@ export class Editor {
     this.buildPalette(paletteEl);
     document.addEventListener("keydown", (event) => {
       const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
-      if (!typing && this.selected && (event.key === "Delete" || event.key === "Backspace")) {
+      if (typing) return;
+      const mod = event.ctrlKey || event.metaKey;
+      if (this.selected && (event.key === "Delete" || event.key === "Backspace")) {
         this.selected.remove();
         this.select(null);
+      } else if (mod && event.key.toLowerCase() === "z") {
+        event.preventDefault();
+        if (event.shiftKey) this.redo(); else this.undo();
+      } else if (mod && event.key.toLowerCase() === "y") {
+        event.preventDefault();
+        this.redo();
       }
     });
   }
@@ -98,8 +108,12 @@ export class Editor {
     return element;
   }
 
-  load(doc) {
+  load(doc, { keepHistory = false } = {}) {
     this.doc = doc;
+    if (!keepHistory) {
+      this.history = [JSON.stringify(doc)];
+      this.future = [];
+    }
     this.loading = true;
     this.graph.clear();
     for (const node of doc.nodes || []) this.addNode(node);
@@ -110,7 +124,7 @@ export class Editor {
       link.addTo(this.graph);
     }
     this.loading = false;
-    this.paper.transformToFitContent({ padding: 20, maxScale: 1 });
+    if (!keepHistory) this.paper.transformToFitContent({ padding: 20, maxScale: 1 });
   }
 
   toTopology() {
@@ -130,7 +144,76 @@ export class Editor {
   }
 
   changed() {
-    if (!this.loading) this.onChange(this.toTopology());
+    if (this.loading) return;
+    const doc = this.toTopology();
+    const text = JSON.stringify(doc);
+    if (this.history[this.history.length - 1] !== text) {
+      this.history.push(text);
+      if (this.history.length > 200) this.history.shift();
+      this.future = [];
+    }
+    this.onChange(doc);
+  }
+
+  // Undo and redo step through the topology as it was after each change.
+  undo() {
+    if (this.history.length < 2) return;
+    this.future.push(this.history.pop());
+    this.restore(this.history[this.history.length - 1]);
+  }
+
+  redo() {
+    if (!this.future.length) return;
+    const text = this.future.pop();
+    this.history.push(text);
+    this.restore(text);
+  }
+
+  restore(text) {
+    const doc = JSON.parse(text);
+    const view = { scale: this.paper.scale(), translate: this.paper.translate() };
+    this.load(doc, { keepHistory: true });
+    this.paper.scale(view.scale.sx, view.scale.sy);
+    this.paper.translate(view.translate.tx, view.translate.ty);
+    this.onChange(doc);
+  }
+
+  // Validation problems on the nodes they concern: a red outline and the sentences as a tooltip.
+  showProblems(problems) {
+    const byNode = {};
+    for (const p of problems) {
+      const match = /^\$\.nodes\[(\d+)\]/.exec(p.path);
+      const node = match && (this.doc.nodes || [])[Number(match[1])];
+      if (node) (byNode[node.id] ||= []).push(p.message);
+    }
+    for (const element of this.graph.getElements()) {
+      const messages = byNode[element.id];
+      element.attr("body/stroke", messages ? "#a1261a" : "#2457d6");
+      element.attr("body/strokeWidth", messages ? 4 : 2);
+      element.attr("root/title", messages ? messages.join("\n") : "");
+    }
+  }
+
+  // Columns by depth in the call graph (sources first), rows in order: a readable default.
+  autoLayout() {
+    const depth = {};
+    const elements = this.graph.getElements();
+    for (const e of elements) depth[e.id] = 0;
+    for (let pass = 0; pass < elements.length; pass += 1) {
+      for (const link of this.graph.getLinks()) {
+        const from = link.source().id;
+        const to = link.target().id;
+        if (from in depth && to in depth && depth[to] < depth[from] + 1) depth[to] = depth[from] + 1;
+      }
+    }
+    const rows = {};
+    for (const e of elements) {
+      const column = depth[e.id];
+      rows[column] = (rows[column] || 0) + 1;
+      e.position(40 + column * 220, 40 + (rows[column] - 1) * 90);
+    }
+    this.paper.transformToFitContent({ padding: 20, maxScale: 1 });
+    this.changed();
   }
 
   select(cell) {
@@ -168,6 +251,20 @@ export class Editor {
 
   exportSVG() {
     return new XMLSerializer().serializeToString(this.paper.svg);
+  }
+
+  // PNG: the SVG drawn onto a canvas at twice the size, for slides and reports.
+  async exportPNG() {
+    const box = this.paper.svg.getBoundingClientRect();
+    const image = new Image();
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(this.exportSVG())}`;
+    await image.decode();
+    const canvas = Object.assign(document.createElement("canvas"), { width: box.width * 2, height: box.height * 2 });
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#ffffff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   }
 
   enablePanAndZoom(el) {

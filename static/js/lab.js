@@ -17,7 +17,17 @@ const fillEditor = liveEdit(kinds, () => socket);
 const editor = new Editor({
   paperEl: $("canvas"), paletteEl: $("palette"), catalogue,
   onChange: (doc) => writeJSON(doc),
-  onSelect: (cell) => renderInspector($("inspector"), cell, editor),
+  onSelect: (cell) => {
+    renderInspector($("inspector"), cell, editor);
+    if (cell && cell.isElement() && running() && !kinds[cell.get("kind")].is_source) {
+      // A fault from the node itself, while the run goes on.
+      const crash = el("button", "Crash this node for 30 s");
+      crash.type = "button";
+      crash.id = "crash-node";
+      crash.addEventListener("click", () => socket.control({ op: "inject_fault", fault: { kind: "crash", node: cell.id, duration_s: 30 } }));
+      $("inspector").append(crash);
+    }
+  },
 });
 renderInspector($("inspector"), null, editor);
 let socket = null;
@@ -40,7 +50,12 @@ function currentTopology() {
   }
 }
 
+function running() {
+  return Boolean(socket) && !$("stop").disabled;
+}
+
 function showProblems(problems) {
+  editor.showProblems(problems);
   const list = $("problems");
   list.replaceChildren(...problems.map((p) => el("li", `${p.path}: ${p.message}`, p.severity)));
 }
@@ -164,6 +179,15 @@ function showResults(results) {
 $("example").addEventListener("change", (e) => loadExample(e.target.value));
 $("new").addEventListener("click", () => setTopology({ format: "archlab.topology", version: 1, name: "Untitled",
   settings: { duration_s: 300, warmup_s: 0, window_s: 1, seed: 1 }, nodes: [], edges: [] }));
+$("undo").addEventListener("click", () => editor.undo());
+$("redo").addEventListener("click", () => editor.redo());
+$("layout").addEventListener("click", () => editor.autoLayout());
+$("export-png").addEventListener("click", async () => {
+  const link = el("a");
+  link.href = URL.createObjectURL(await editor.exportPNG());
+  link.download = "topology.png";
+  link.click();
+});
 $("fit").addEventListener("click", () => editor.paper.transformToFitContent({ padding: 20, maxScale: 1 }));
 $("export-svg").addEventListener("click", () => download(editor.exportSVG(), "image/svg+xml", "topology.svg"));
 $("apply-json").addEventListener("click", () => {

@@ -204,3 +204,60 @@ def test_a_new_user_builds_a_topology_on_the_canvas_runs_it_and_scales_it_live(l
     page.click("#stop")
     page.wait_for_selector("#downloads:not([hidden])", timeout=20_000)
     assert errors == []
+
+
+def test_editing_on_the_canvas_can_be_undone_checked_laid_out_and_exported(live_lab: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/")
+    page.click("#new")
+    drop(page, "traffic_source", 0.2, 0.3)
+    drop(page, "load_balancer", 0.5, 0.3)
+    nodes = lambda: [n["id"] for n in page.eval_on_selector("#topology", "t => JSON.parse(t.value)")["nodes"]]  # noqa: E731
+    assert nodes() == ["traffic_source-1", "load_balancer-1"]
+
+    page.keyboard.press("Control+z")
+    assert nodes() == ["traffic_source-1"]
+    page.click("#redo")
+    assert nodes() == ["traffic_source-1", "load_balancer-1"]
+
+    # A balancer with no targets: the check says so, on the node itself.
+    page.click("#validate")
+    page.wait_for_selector("#problems li")
+    assert "nowhere to send requests" in page.inner_text("#problems")
+    assert page.get_attribute("#canvas [model-id='load_balancer-1'] rect", "stroke") == "#a1261a"
+
+    # Delete with the keyboard, then lay out what is left.
+    page.click("#canvas [model-id='load_balancer-1']")
+    page.keyboard.press("Delete")
+    assert nodes() == ["traffic_source-1"]
+    page.click("#layout")
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    assert doc["nodes"][0]["position"] == {"x": 40, "y": 40}
+
+    with page.expect_download() as svg:
+        page.click("#export-svg")
+    assert svg.value.suggested_filename == "topology.svg"
+    with page.expect_download() as png:
+        page.click("#export-png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert errors == []
+
+
+def test_a_node_can_be_crashed_from_the_canvas_while_a_run_goes_on(live_lab: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.goto(live_lab + "/")
+    page.select_option("#example", "reference")  # no faults of its own
+    page.wait_for_function("document.getElementById('topology').value.includes('Benchmark reference')")
+    page.fill("#duration", "120")
+    page.select_option("#speed", "10")
+    page.click("#run")
+    page.wait_for_function(f"{POINTS} >= 3", timeout=20_000)
+    page.click("#canvas [model-id='app1']")
+    page.click("#crash-node")
+    page.wait_for_function(
+        "(document.getElementById('chart-errors').data.find(t => t.name === 'fault') || {y: []}).y.some(v => v > 0)",
+        timeout=20_000)
+    shot(page, "canvas-4-crash")
+    page.click("#stop")
