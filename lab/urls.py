@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/catalogue", views.catalogue_json, name="catalogue"),
     path("api/examples/<str:name>", views.example_json, name="example"),
     path("api/topologies/check", views.topology_check, name="topology-check"),
+    path("api/sources/preview", views.source_preview, name="source-preview"),
     path("api/runs", runs.run_start, name="run-start"),
     path("api/runs/<str:run_id>", runs.run_detail, name="run-detail"),
     path("api/runs/<str:run_id>/commands", runs.run_command, name="run-command"),

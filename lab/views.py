@@ -51,3 +51,35 @@ def topology_check(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"problems": [{"path": "$", "message": "the document is too large", "severity": "error"}]},
                             status=413)
     return JsonResponse({"problems": check(request.body)})
+
+
+@require_POST
+def source_preview(request: HttpRequest) -> JsonResponse:
+    """A traffic source's rate curve, `{"points": [[t_s, requests_per_s], ...]}`, for the editor's
+    preview. Body: `{"params": {...}, "until_s": 300}`."""
+    from lab.sim.components.traffic_source import TrafficSource, rate_preview
+
+    try:
+        body = json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("params", {}), dict):
+        return JsonResponse({"problems": [{"path": "$", "message": "send {\"params\": {...}, \"until_s\": 300}",
+                                           "severity": "error"}]}, status=400)
+    declared = {p.name: p for p in TrafficSource.params}
+    params = TrafficSource.defaults()
+    problems = []
+    for name, value in body.get("params", {}).items():
+        param = declared.get(name)
+        reason = "is not a parameter of a traffic source" if param is None else param.check(value)
+        if reason:
+            problems.append({"path": f"$.params.{name}", "message": f"{name} {reason}", "severity": "error"})
+        else:
+            params[name] = value
+    until = body.get("until_s", 300)
+    if isinstance(until, bool) or not isinstance(until, (int, float)) or not 0 < until <= LIMITS["duration_s"]:
+        problems.append({"path": "$.until_s", "message": f"until_s must be more than 0 and at most {LIMITS['duration_s']:g}",
+                         "severity": "error"})
+    if problems:
+        return JsonResponse({"problems": problems}, status=400)
+    return JsonResponse({"points": rate_preview(params, float(until))})

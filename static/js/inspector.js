@@ -1,3 +1,5 @@
+import { postJSON } from "./api.js";
+
 // The inspector: a form for the selected node or edge, generated from the engine's parameter
 // declarations (type, unit, default, range, help). Out-of-range values are flagged as typed and
 // not applied; parameters that only matter for another choice are hidden.
@@ -83,9 +85,34 @@ export function renderInspector(el, cell, editor) {
       if (note.textContent) return;
       editor.setParam(cell, param.name, value);
       if (param.type === "choice") renderInspector(el, cell, editor); // other fields may appear
+      else if (cell.get("kind") === "traffic_source") drawRateCurve(el, cell);
     });
     const label = field(`${param.name}${param.unit ? ` (${param.unit})` : ""} `, input, param.help);
     label.append(note);
     el.append(label);
   }
+  if (cell.get("kind") === "traffic_source") drawRateCurve(el, cell);
+}
+
+// The source's rate over the run, as the engine computes it, so a ramp or a spike is seen
+// before it is run.
+async function drawRateCurve(el, cell) {
+  const until = Number(document.getElementById("duration").value) || 300;
+  const response = await postJSON("/api/sources/preview", { params: cell.get("params"), until_s: until });
+  el.querySelector(".rate-preview")?.remove();
+  if (!response.ok) return;
+  const points = response.body.points;
+  const peak = Math.max(1, ...points.map(([, r]) => r));
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 200 50");
+  svg.setAttribute("class", "rate-preview");
+  const line = document.createElementNS(ns, "polyline");
+  line.setAttribute("points", points.map(([t, r]) => `${(200 * t) / until},${48 - (44 * r) / peak}`).join(" "));
+  line.setAttribute("fill", "none");
+  line.setAttribute("stroke", "#2457d6");
+  const caption = document.createElementNS(ns, "title");
+  caption.textContent = `rate over ${until} s; peak ${peak.toFixed(0)} requests/s`;
+  svg.append(caption, line);
+  el.append(svg);
 }

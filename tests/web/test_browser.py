@@ -174,6 +174,7 @@ def test_a_new_user_builds_a_topology_on_the_canvas_runs_it_and_scales_it_live(l
 
     # Set the users' rate in the inspector: more than 2 instances x 4 workers at 20 ms can serve.
     page.click("#canvas [model-id='traffic_source-1']")
+    page.wait_for_selector("#inspector svg.rate-preview polyline", state="attached")  # drawn by the engine
     page.fill("#inspector input[name='rate_per_s']", "900")
     page.press("#inspector input[name='rate_per_s']", "Enter")
     page.fill("#inspector input[name='rate_per_s']", "-5")

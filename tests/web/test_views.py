@@ -85,3 +85,17 @@ def test_results_download_as_json_and_csv(client: Client) -> None:
 def test_an_unknown_run_is_404_not_500(client: Client) -> None:
     assert client.get("/api/runs/not-a-uuid").status_code == 404
     assert client.get("/api/runs/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_a_sources_rate_curve_preview_follows_its_pattern(client: Client) -> None:
+    body = {"params": {"rate_per_s": 100, "pattern": "spike", "spike_rate_per_s": 900, "spike_start_s": 10,
+                       "spike_duration_s": 5}, "until_s": 30}
+    points = dict(post(client, "/api/sources/preview", body).json()["points"])
+    assert max(points.values()) == 900 and min(points.values()) == 100
+    assert all(rate == 900 for t, rate in points.items() if 10 <= t < 15)
+
+
+def test_a_bad_preview_request_names_the_parameter(client: Client) -> None:
+    response = post(client, "/api/sources/preview", {"params": {"rate_per_s": -1, "nope": 1}, "until_s": 0})
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json()["problems"]] == ["$.params.rate_per_s", "$.params.nope", "$.until_s"]

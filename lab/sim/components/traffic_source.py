@@ -20,6 +20,40 @@ MAX_RATE_PER_S = 200_000.0
 PATTERNS = ("steady", "ramp", "spike", "diurnal", "schedule")
 
 
+def rate_at(p: dict[str, Any], t: float) -> float:
+    """Requests per second at time `t` for a source with parameters `p`."""
+    base = p["rate_per_s"]
+    pattern = p["pattern"]
+    if pattern == "steady":
+        return base
+    if pattern == "ramp":
+        start, span = p["ramp_start_s"], p["ramp_duration_s"]
+        if t <= start:
+            return base
+        if span <= 0 or t >= start + span:
+            return p["ramp_to_per_s"]
+        return base + (p["ramp_to_per_s"] - base) * (t - start) / span
+    if pattern == "spike":
+        start = p["spike_start_s"]
+        return p["spike_rate_per_s"] if start <= t < start + p["spike_duration_s"] else base
+    if pattern == "diurnal":
+        # Lowest at t = 0 (night), highest half a period later.
+        phase = 2.0 * math.pi * t / p["diurnal_period_s"]
+        return base * (1.0 - p["diurnal_amplitude"] * math.cos(phase))
+    rate = base
+    for at, value in p["schedule"]:
+        if at > t:
+            break
+        rate = value
+    return rate
+
+
+def rate_preview(p: dict[str, Any], until_s: float, points: int = 200) -> list[tuple[float, float]]:
+    """The rate curve sampled at `points` times from 0 to `until_s`, for the editor."""
+    step = until_s / max(1, points - 1)
+    return [(round(i * step, 6), rate_at(p, i * step)) for i in range(points)]
+
+
 class TrafficSource(Component):
     kind = "traffic_source"
     title = "Traffic source"
@@ -124,31 +158,7 @@ class TrafficSource(Component):
     # -- the rate curve -------------------------------------------------------------------------
 
     def rate_at(self, t: float) -> float:
-        p = self.p
-        base = p["rate_per_s"]
-        pattern = p["pattern"]
-        if pattern == "steady":
-            return base
-        if pattern == "ramp":
-            start, span = p["ramp_start_s"], p["ramp_duration_s"]
-            if t <= start:
-                return base
-            if span <= 0 or t >= start + span:
-                return p["ramp_to_per_s"]
-            return base + (p["ramp_to_per_s"] - base) * (t - start) / span
-        if pattern == "spike":
-            start = p["spike_start_s"]
-            return p["spike_rate_per_s"] if start <= t < start + p["spike_duration_s"] else base
-        if pattern == "diurnal":
-            # Lowest at t = 0 (night), highest half a period later.
-            phase = 2.0 * math.pi * t / p["diurnal_period_s"]
-            return base * (1.0 - p["diurnal_amplitude"] * math.cos(phase))
-        rate = base
-        for at, value in p["schedule"]:
-            if at > t:
-                break
-            rate = value
-        return rate
+        return rate_at(self.p, t)
 
     def _max_rate(self) -> float:
         p = self.p
@@ -163,11 +173,6 @@ class TrafficSource(Component):
         if pattern == "schedule":
             return max([base] + [v for _, v in p["schedule"]])
         return base
-
-    def preview(self, until_s: float, points: int = 200) -> list[tuple[float, float]]:
-        """The rate curve sampled at `points` times, for the editor's preview."""
-        step = until_s / max(1, points - 1)
-        return [(round(i * step, 6), self.rate_at(i * step)) for i in range(points)]
 
     # -- arrivals -------------------------------------------------------------------------------
 
