@@ -23,7 +23,7 @@ export class Editor {
       validateConnection: (sourceView, sourceMagnet, targetView) => this.canConnect(sourceView, targetView),
       markAvailable: true,
     });
-    this.paper.on("element:pointerclick", (view) => this.select(view.model));
+    this.paper.on("element:pointerclick", (view) => !view.model.get("isGroup") && this.select(view.model));
     this.paper.on("link:pointerclick", (view) => this.select(view.model));
     this.paper.on("blank:pointerclick", () => this.select(null));
     this.graph.on("add remove change:position change:source change:target", () => this.changed());
@@ -84,7 +84,7 @@ export class Editor {
   }
 
   freshId(kind) {
-    const taken = new Set(this.graph.getElements().map((e) => e.id));
+    const taken = new Set(this.graph.getElements().map((e) => String(e.id)));
     for (let i = 1; ; i += 1) if (!taken.has(`${kind}-${i}`)) return `${kind}-${i}`;
   }
 
@@ -108,6 +108,28 @@ export class Editor {
     return element;
   }
 
+  // Regions and zones as labelled boxes behind their nodes, redrawn whenever nodes move.
+  drawGroups() {
+    this.loading = true;
+    for (const group of this.graph.getElements().filter((e) => e.get("isGroup"))) group.remove();
+    const byZone = {};
+    for (const element of this.graph.getElements()) {
+      const place = element.get("zone") || element.get("region");
+      if (place) (byZone[place] ||= []).push(element);
+    }
+    for (const [place, members] of Object.entries(byZone)) {
+      const box = this.graph.getCellsBBox(members).inflate(14);
+      const group = new joint.shapes.standard.Rectangle({
+        position: { x: box.x, y: box.y - 14 }, size: { width: box.width, height: box.height + 14 }, z: -1,
+        attrs: { body: { fill: "#eef2fb", stroke: "#b7c3e0", strokeDasharray: "4 3", rx: 8, ry: 8, pointerEvents: "none" },
+                 label: { text: place, refY: 10, textVerticalAnchor: "top", fontSize: 11, fill: "#5b6577" } },
+      });
+      group.set("isGroup", true);
+      group.addTo(this.graph);
+    }
+    this.loading = false;
+  }
+
   load(doc, { keepHistory = false } = {}) {
     this.doc = doc;
     if (!keepHistory) {
@@ -124,12 +146,13 @@ export class Editor {
       link.addTo(this.graph);
     }
     this.loading = false;
+    this.drawGroups();
     if (!keepHistory) this.paper.transformToFitContent({ padding: 20, maxScale: 1 });
   }
 
   toTopology() {
     const doc = { ...(this.doc || { version: 1 }) };
-    doc.nodes = this.graph.getElements().map((e) => {
+    doc.nodes = this.graph.getElements().filter((e) => !e.get("isGroup")).map((e) => {
       const node = { id: e.id, kind: e.get("kind"), label: e.get("label"), position: e.position(), params: e.get("params") };
       if (e.get("region")) node.region = e.get("region");
       if (e.get("zone")) node.zone = e.get("zone");
@@ -145,6 +168,7 @@ export class Editor {
 
   changed() {
     if (this.loading) return;
+    this.drawGroups();
     const doc = this.toTopology();
     const text = JSON.stringify(doc);
     if (this.history[this.history.length - 1] !== text) {
@@ -186,7 +210,7 @@ export class Editor {
       const node = match && (this.doc.nodes || [])[Number(match[1])];
       if (node) (byNode[node.id] ||= []).push(p.message);
     }
-    for (const element of this.graph.getElements()) {
+    for (const element of this.graph.getElements().filter((e) => !e.get("isGroup"))) {
       const messages = byNode[element.id];
       element.attr("body/stroke", messages ? "#a1261a" : "#2457d6");
       element.attr("body/strokeWidth", messages ? 4 : 2);
@@ -197,7 +221,7 @@ export class Editor {
   // Columns by depth in the call graph (sources first), rows in order: a readable default.
   autoLayout() {
     const depth = {};
-    const elements = this.graph.getElements();
+    const elements = this.graph.getElements().filter((e) => !e.get("isGroup"));
     for (const e of elements) depth[e.id] = 0;
     for (let pass = 0; pass < elements.length; pass += 1) {
       for (const link of this.graph.getLinks()) {
@@ -238,7 +262,7 @@ export class Editor {
   // During a run each node shows its utilization as colour and its load as text.
   showWindow(window) {
     for (const element of this.graph.getElements()) {
-      const m = window.nodes[element.id];
+      const m = !element.get("isGroup") && window.nodes[element.id];
       if (!m) continue;
       const util = m.utilization;
       element.attr("body/fill", util === undefined ? "#ffffff" : `hsl(${120 - 120 * Math.min(1, util)}, 70%, 85%)`);

@@ -71,6 +71,7 @@ export function renderInspector(el, cell, editor) {
   const label = Object.assign(document.createElement("input"), { value: cell.get("label") });
   label.addEventListener("change", () => editor.setLabel(cell, label.value.slice(0, 100)));
   el.append(field("label ", label));
+  placement(el, cell, editor);
   const params = { ...Object.fromEntries(kind.params.map((p) => [p.name, p.default])), ...cell.get("params") };
   for (const param of kind.params) {
     const shown = Object.entries(param.when || {}).every(([other, values]) => values.includes(params[other]));
@@ -92,6 +93,32 @@ export function renderInspector(el, cell, editor) {
     el.append(label);
   }
   if (cell.get("kind") === "traffic_source") drawRateCurve(el, cell);
+}
+
+// Region and zone, from the topology's list of regions (shown as groups on the canvas).
+function placement(el, cell, editor) {
+  const regions = (editor.doc && editor.doc.regions) || [];
+  if (!regions.length) return;
+  const region = document.createElement("select");
+  region.name = "region";
+  region.append(new Option("(none)", ""), ...regions.map((r) => new Option(r.label || r.id, r.id, false, r.id === cell.get("region"))));
+  const zone = document.createElement("select");
+  zone.name = "zone";
+  const fillZones = () => {
+    const zones = (regions.find((r) => r.id === region.value) || { zones: [] }).zones || [];
+    zone.replaceChildren(new Option("(none)", ""), ...zones.map((z) => new Option(z, z, false, z === cell.get("zone"))));
+  };
+  fillZones();
+  region.addEventListener("change", () => {
+    cell.set({ region: region.value || null, zone: null });
+    fillZones();
+    editor.changed();
+  });
+  zone.addEventListener("change", () => {
+    cell.set("zone", zone.value || null);
+    editor.changed();
+  });
+  el.append(field("region ", region), field("zone ", zone));
 }
 
 // The source's rate over the run, as the engine computes it, so a ramp or a spike is seen

@@ -2,6 +2,7 @@
 with its own embedded simulation workers. Screenshots of each step go to test-artifacts/."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -262,3 +263,22 @@ def test_a_node_can_be_crashed_from_the_canvas_while_a_run_goes_on(live_lab: str
         timeout=20_000)
     shot(page, "canvas-4-crash")
     page.click("#stop")
+
+
+def test_zones_are_drawn_as_labelled_groups_and_a_node_can_move_between_them(live_lab: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/")
+    page.select_option("#example", "three_zones_failover")
+    page.wait_for_function("document.getElementById('topology').value.includes('three zones')")
+    labels = page.locator("#canvas .joint-element").all_text_contents()
+    for zone in ("us-west-a", "us-west-b", "us-west-c"):
+        assert any(text.strip() == zone for text in labels), labels
+    page.click("#canvas [model-id='api-c']")
+    page.select_option("#inspector select[name='zone']", "us-west-b")
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    assert next(n for n in doc["nodes"] if n["id"] == "api-c")["zone"] == "us-west-b"
+    assert all("isGroup" not in json.dumps(n) for n in doc["nodes"])  # groups are drawing, not topology
+    assert not any(text.strip() == "us-west-c" for text in page.locator("#canvas .joint-element").all_text_contents())
+    assert errors == []
