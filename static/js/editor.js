@@ -14,6 +14,8 @@ export class Editor {
     this.doc = null;
     this.history = [];
     this.future = [];
+    this.selection = [];
+    this.clipboard = null;
     this.graph = new joint.dia.Graph({}, { cellNamespace: joint.shapes });
     this.paper = new joint.dia.Paper({
       el: paperEl, model: this.graph, width: "100%", height: 420, gridSize: 10, drawGrid: true,
@@ -23,7 +25,11 @@ export class Editor {
       validateConnection: (sourceView, sourceMagnet, targetView) => this.canConnect(sourceView, targetView),
       markAvailable: true,
     });
-    this.paper.on("element:pointerclick", (view) => !view.model.get("isGroup") && this.select(view.model));
+    this.paper.on("element:pointerclick", (view, event) => {
+      if (view.model.get("isGroup")) return;
+      if (event.shiftKey) this.toggle(view.model);
+      else this.select(view.model);
+    });
     this.paper.on("link:pointerclick", (view) => this.select(view.model));
     this.paper.on("blank:pointerclick", () => this.select(null));
     this.graph.on("add remove change:position change:source change:target", () => this.changed());
@@ -33,9 +39,13 @@ export class Editor {
       const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
       if (typing) return;
       const mod = event.ctrlKey || event.metaKey;
-      if (this.selected && (event.key === "Delete" || event.key === "Backspace")) {
-        this.selected.remove();
+      if (this.selection.length && (event.key === "Delete" || event.key === "Backspace")) {
+        for (const cell of this.selection) cell.remove();
         this.select(null);
+      } else if (mod && event.key.toLowerCase() === "c") {
+        this.copy();
+      } else if (mod && event.key.toLowerCase() === "v") {
+        this.paste();
       } else if (mod && event.key.toLowerCase() === "z") {
         event.preventDefault();
         if (event.shiftKey) this.redo(); else this.undo();
@@ -241,10 +251,57 @@ export class Editor {
   }
 
   select(cell) {
-    for (const view of Object.values(this.paper._views || {})) view.unhighlight && view.unhighlight();
+    for (const selected of this.selection) this.paper.findViewByModel(selected)?.unhighlight();
+    this.selection = cell ? [cell] : [];
     this.selected = cell;
     if (cell) this.paper.findViewByModel(cell).highlight();
     this.onSelect(cell);
+  }
+
+  // Shift+click adds a node to the selection (or takes it out).
+  toggle(cell) {
+    const view = this.paper.findViewByModel(cell);
+    if (this.selection.includes(cell)) {
+      this.selection = this.selection.filter((c) => c !== cell);
+      view.unhighlight();
+    } else {
+      this.selection.push(cell);
+      view.highlight();
+    }
+    this.selected = this.selection.length === 1 ? this.selection[0] : null;
+    this.onSelect(this.selected);
+  }
+
+  // Copy the selected nodes and the edges between them; paste them with new ids, offset.
+  copy() {
+    const ids = new Set(this.selection.filter((c) => c.isElement()).map((c) => c.id));
+    if (!ids.size) return;
+    const doc = this.toTopology();
+    this.clipboard = {
+      nodes: doc.nodes.filter((n) => ids.has(n.id)),
+      edges: doc.edges.filter((e) => ids.has(e.from) && ids.has(e.to)),
+    };
+  }
+
+  paste() {
+    if (!this.clipboard) return;
+    const renamed = {};
+    const pasted = [];
+    this.loading = true;
+    for (const node of this.clipboard.nodes) {
+      renamed[node.id] = this.freshId(node.kind);
+      pasted.push(this.addNode({ ...structuredClone(node), id: renamed[node.id], label: `${node.label} copy`,
+        position: { x: node.position.x + 30, y: node.position.y + 30 } }));
+    }
+    for (const edge of this.clipboard.edges) {
+      const link = new joint.shapes.standard.Link({ source: { id: renamed[edge.from], port: "out" }, target: { id: renamed[edge.to] } });
+      link.set({ latency_ms: edge.latency_ms ?? 0, classes: edge.classes ?? null });
+      link.addTo(this.graph);
+    }
+    this.loading = false;
+    this.changed();
+    this.select(null);
+    for (const cell of pasted) this.toggle(cell);
   }
 
   setParam(cell, name, value) {

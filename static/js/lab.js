@@ -5,6 +5,7 @@ import { Charts, loadPlotly } from "./charts.js";
 import { Editor } from "./editor.js";
 import { renderInspector } from "./inspector.js";
 import { liveEdit } from "./live-edit.js";
+import { showNodePanel } from "./node-panel.js";
 import { RunSocket } from "./run-socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,7 @@ const editor = new Editor({
   onChange: (doc) => writeJSON(doc),
   onSelect: (cell) => {
     renderInspector($("inspector"), cell, editor);
+    if (cell && cell.isElement()) showNodePanel($("inspector"), cell.id, seen);
     if (cell && cell.isElement() && running() && !kinds[cell.get("kind")].is_source) {
       // A fault from the node itself, while the run goes on.
       const crash = el("button", "Crash this node for 30 s");
@@ -104,6 +106,7 @@ async function startRun() {
   socket = new RunSocket(runId, {
     snapshot(msg) {
       pending.length = 0;
+      seen.splice(0, seen.length, ...msg.windows);
       charts.reset(charts.nodeIds);
       charts.append(msg.windows);
       if (msg.windows.length) showNodes(msg.windows[msg.windows.length - 1]);
@@ -124,9 +127,11 @@ async function startRun() {
 // Windows that arrived since the last animation frame are drawn together: a run going as fast
 // as possible sends hundreds a second, and one chart update per frame keeps the page responsive.
 const pending = [];
+const seen = []; // every window of the current run, for a node's own charts
 function drawPending() {
   const batch = pending.splice(0);
   if (!batch.length) return;
+  seen.push(...batch);
   charts.append(batch);
   const last = batch[batch.length - 1];
   showNodes(last);

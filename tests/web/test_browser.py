@@ -262,6 +262,9 @@ def test_a_node_can_be_crashed_from_the_canvas_while_a_run_goes_on(live_lab: str
         "(document.getElementById('chart-errors').data.find(t => t.name === 'fault') || {y: []}).y.some(v => v > 0)",
         timeout=20_000)
     shot(page, "canvas-4-crash")
+    # The node's own charts, from the windows so far.
+    page.click("#canvas [model-id='app2']")
+    page.wait_for_selector("#inspector .node-panel[data-node='app2'] .main-svg")
     page.click("#stop")
 
 
@@ -281,4 +284,28 @@ def test_zones_are_drawn_as_labelled_groups_and_a_node_can_move_between_them(liv
     assert next(n for n in doc["nodes"] if n["id"] == "api-c")["zone"] == "us-west-b"
     assert all("isGroup" not in json.dumps(n) for n in doc["nodes"])  # groups are drawing, not topology
     assert not any(text.strip() == "us-west-c" for text in page.locator("#canvas .joint-element").all_text_contents())
+    assert errors == []
+
+
+def test_several_nodes_can_be_selected_copied_pasted_and_deleted(live_lab: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/")
+    page.click("#new")
+    drop(page, "service_pool", 0.2, 0.3)
+    drop(page, "cache", 0.55, 0.3)
+    connect(page, "service_pool-1", "cache-1")
+    page.click("#canvas [model-id='service_pool-1']")
+    page.click("#canvas [model-id='cache-1']", modifiers=["Shift"])
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    assert sorted(n["id"] for n in doc["nodes"]) == ["cache-1", "cache-2", "service_pool-1", "service_pool-2"]
+    assert sorted((e["from"], e["to"]) for e in doc["edges"]) == [("service_pool-1", "cache-1"),
+                                                                  ("service_pool-2", "cache-2")]
+    page.keyboard.press("Delete")  # the pasted copies are the selection
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    assert sorted(n["id"] for n in doc["nodes"]) == ["cache-1", "service_pool-1"]
+    assert len(doc["edges"]) == 1
     assert errors == []
