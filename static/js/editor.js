@@ -220,6 +220,14 @@ export class Editor {
       const node = match && (this.doc.nodes || [])[Number(match[1])];
       if (node) (byNode[node.id] ||= []).push(p.message);
     }
+    const links = this.graph.getLinks();
+    (this.doc.edges || []).forEach((edge, i) => {
+      const messages = problems.filter((p) => p.path === `$.edges[${i}]` || p.path.startsWith(`$.edges[${i}].`)).map((p) => p.message);
+      const link = links.find((l) => l.source().id === edge.from && l.target().id === edge.to);
+      if (!link) return;
+      link.attr("line/stroke", messages.length ? "#a1261a" : "#5b6577");
+      link.attr("root/title", messages.join("\n"));
+    });
     for (const element of this.graph.getElements().filter((e) => !e.get("isGroup"))) {
       const messages = byNode[element.id];
       element.attr("body/stroke", messages ? "#a1261a" : "#2457d6");

@@ -197,7 +197,9 @@ $("fit").addEventListener("click", () => editor.paper.transformToFitContent({ pa
 $("export-svg").addEventListener("click", () => download(editor.exportSVG(), "image/svg+xml", "topology.svg"));
 $("apply-json").addEventListener("click", () => {
   const doc = currentTopology();
-  if (doc) setTopology(doc);
+  if (!doc) return;
+  editor.load(doc, { keepHistory: true }); // an edit like any other: Undo takes it back
+  editor.changed();
 });
 $("run").addEventListener("click", startRun);
 $("stop").addEventListener("click", () => socket && socket.control({ op: "stop" }));

@@ -230,6 +230,18 @@ def test_editing_on_the_canvas_can_be_undone_checked_laid_out_and_exported(live_
     assert "nowhere to send requests" in page.inner_text("#problems")
     assert page.get_attribute("#canvas [model-id='load_balancer-1'] rect", "stroke") == "#a1261a"
 
+    # A problem with an edge shows on the edge: here, a latency past the limit, set in the JSON.
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    doc["nodes"].append({"id": "app", "kind": "service_pool", "position": {"x": 300, "y": 300}})
+    doc["edges"] = [{"from": "load_balancer-1", "to": "app", "latency_ms": 1e9}]
+    page.fill("#topology", json.dumps(doc))
+    page.click("#apply-json")
+    page.click("#validate")
+    page.wait_for_function("document.getElementById('problems').textContent.includes('latency_ms')")
+    assert page.get_attribute("#canvas .joint-link path[joint-selector='line']", "stroke") == "#a1261a"
+    page.click("#undo")  # back to the two nodes before the JSON was applied
+    page.click("#validate")
+
     # Delete with the keyboard, then lay out what is left.
     page.click("#canvas [model-id='load_balancer-1']")
     page.keyboard.press("Delete")
