@@ -81,6 +81,7 @@ class Metrics:
         self.sampled: deque[tuple] = deque(maxlen=trace_cap)
         self.failed: dict[str, deque[tuple]] = {}
         self.trace_cap = trace_cap
+        self._edge_sent: dict[str, int] = {}
 
     # -- traces ---------------------------------------------------------------------------------
 
@@ -173,6 +174,8 @@ class Metrics:
             if measured:
                 self.totals_nodes[node_id].add(raw, hist)
 
+        edges_out = self._edge_rates(nodes_raw, span)
+
         if measured:
             if self.measured_from is None:
                 self.measured_from = start
@@ -189,6 +192,7 @@ class Metrics:
             "overall": overall,
             "classes": classes_out,
             "nodes": nodes_out,
+            "edges": edges_out,
             "events": self.events,
         }
         self.events = []
@@ -197,6 +201,36 @@ class Metrics:
         if self.on_window is not None:
             self.on_window(window)
         return window
+
+    def _edge_rates(self, nodes_raw: dict[str, dict[str, Any]], span: float) -> dict[str, Any]:
+        """Requests per second along each edge, where the nodes' own counters determine it
+        exactly (counting every hop would put a counter on the hottest path): a balancer counts
+        what it sends; a node with one incoming edge received everything through it; a source,
+        a non-blocking pool or a cache with one outgoing edge sends everything it passes on
+        through it. Otherwise the rate is null."""
+        incoming: dict[str, int] = {}
+        for edge in self.sim.edges:
+            incoming[edge.target.id] = incoming.get(edge.target.id, 0) + 1
+        out: dict[str, Any] = {}
+        for edge in self.sim.edges:
+            source, target = edge.source, edge.target
+            raw = nodes_raw[source.id]
+            count: float | None = None
+            if source.kind == "load_balancer":
+                count = edge.sent - self._edge_sent.get(edge.id, 0)
+                self._edge_sent[edge.id] = edge.sent
+            elif incoming[target.id] == 1:
+                count = nodes_raw[target.id]["arrivals"]
+            elif len(source.out) == 1:
+                if source.kind == "traffic_source":
+                    count = raw["arrivals"]
+                elif source.kind == "cache":
+                    count = raw.get("misses", 0) + raw.get("writes", 0)
+                elif source.kind == "service_pool" and not source.p.get("blocking_calls"):
+                    count = raw["completions"]
+            out[edge.id] = {"from": source.id, "to": target.id,
+                            "rate_per_s": _rate(count, span) if count is not None else None}
+        return out
 
     # -- the run's results ----------------------------------------------------------------------
 

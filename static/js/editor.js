@@ -338,6 +338,16 @@ export class Editor {
     }
   }
 
+  // Request rates on the edges, where the engine could determine them.
+  showEdgeRates(window) {
+    const rates = {};
+    for (const edge of Object.values(window.edges || {})) rates[`${edge.from}>${edge.to}`] = edge.rate_per_s;
+    for (const link of this.graph.getLinks()) {
+      const rate = rates[`${link.source().id}>${link.target().id}`];
+      link.labels(rate === undefined || rate === null ? [] : [{ attrs: { text: { text: `${rate.toFixed(0)}/s`, fontSize: 10 } } }]);
+    }
+  }
+
   exportSVG() {
     return new XMLSerializer().serializeToString(this.paper.svg);
   }

@@ -136,6 +136,7 @@ function drawPending() {
   const last = batch[batch.length - 1];
   showNodes(last);
   editor.showWindow(last);
+  editor.showEdgeRates(last);
   $("status").textContent = `Running: ${last.t_end.toFixed(0)} s simulated.`;
 }
 

@@ -105,3 +105,36 @@ def test_windows_serialise_as_strict_json() -> None:
     _, windows = run("cached_api", duration_s=5)
     for window in windows:
         json.dumps(window, allow_nan=False)
+
+
+def test_edge_rates_add_up_to_what_the_nodes_at_their_ends_count() -> None:
+    _, windows = run("reference", duration_s=10)
+    w = windows[-1]
+    edges, nodes = w["edges"], w["nodes"]
+    assert all(e["rate_per_s"] is not None for e in edges.values())  # every edge here is determined
+    into_cache = sum(e["rate_per_s"] for e in edges.values() if e["to"] == "cache")
+    assert into_cache == nodes["cache"]["arrival_rate_per_s"]
+    out_of_lb = sum(e["rate_per_s"] for e in edges.values() if e["from"] == "lb")
+    assert out_of_lb == nodes["lb"]["arrival_rate_per_s"]
+    for e in edges.values():
+        if e["from"].startswith("app"):
+            assert e["rate_per_s"] == nodes[e["from"]]["throughput_per_s"]
+
+
+def test_an_edge_whose_rate_the_counters_cannot_tell_says_null_not_a_guess() -> None:
+    doc = json.loads((ROOT / "lab" / "sim" / "examples" / "single_vm_wordpress.json").read_text())
+    # Two thread-per-request pools share the database: how the database's arrivals split between
+    # them is not something node counters tell, so those two edges carry no number.
+    doc["nodes"].append({**doc["nodes"][1], "id": "wordpress2"})
+    doc["nodes"][0]["params"]["pattern"] = "steady"
+    doc["edges"].append({"from": "visitors", "to": "wordpress2"})
+    doc["edges"][0]["classes"] = ["page"]
+    doc["edges"][-1]["classes"] = ["post"]
+    doc["edges"].append({"from": "wordpress2", "to": "mysql"})
+    doc["settings"]["warmup_s"] = 0
+    windows: list[dict[str, Any]] = []
+    sim = Simulation(load(doc), on_window=windows.append)
+    sim.run(3.0)
+    rates = {(e["from"], e["to"]): e["rate_per_s"] for e in windows[-1]["edges"].values()}
+    assert rates[("wordpress", "mysql")] is None and rates[("wordpress2", "mysql")] is None
+    assert rates[("visitors", "wordpress")] > 0  # one incoming edge: determined

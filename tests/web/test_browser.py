@@ -189,6 +189,7 @@ def test_a_new_user_builds_a_topology_on_the_canvas_runs_it_and_scales_it_live(l
     page.wait_for_function(f"{POINTS} >= 8", timeout=20_000)
     label = page.text_content("#canvas [model-id='service_pool-1']")
     assert "%" in label and "err" in label, label  # the canvas shows utilization and errors
+    assert "/s" in page.text_content("#canvas .joint-link")  # and the request rate on the edges
     shot(page, "canvas-2-overloaded")
 
     page.select_option("#edit-node", "service_pool-1")

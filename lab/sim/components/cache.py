@@ -160,6 +160,7 @@ class Cache(Component):
         out = {
             "hits": self.hits,
             "misses": self.misses,
+            "writes": self.writes,
             "evictions": store.evictions if store else 0,
             "expired": store.expired if store else 0,
             "items_now": len(store) if store else 0,
