@@ -3,6 +3,7 @@
 // click a node or an edge to edit it, Delete removes it, the wheel zooms and dragging the
 // background pans. Every change is written back to the topology document (`onChange`).
 /* global joint */
+import * as views from "./canvas-views.js";
 
 const NODE = { width: 150, height: 56 };
 
@@ -118,26 +119,8 @@ export class Editor {
     return element;
   }
 
-  // Regions and zones as labelled boxes behind their nodes, redrawn whenever nodes move.
   drawGroups() {
-    this.loading = true;
-    for (const group of this.graph.getElements().filter((e) => e.get("isGroup"))) group.remove();
-    const byZone = {};
-    for (const element of this.graph.getElements()) {
-      const place = element.get("zone") || element.get("region");
-      if (place) (byZone[place] ||= []).push(element);
-    }
-    for (const [place, members] of Object.entries(byZone)) {
-      const box = this.graph.getCellsBBox(members).inflate(14);
-      const group = new joint.shapes.standard.Rectangle({
-        position: { x: box.x, y: box.y - 14 }, size: { width: box.width, height: box.height + 14 }, z: -1,
-        attrs: { body: { fill: "#eef2fb", stroke: "#b7c3e0", strokeDasharray: "4 3", rx: 8, ry: 8, pointerEvents: "none" },
-                 label: { text: place, refY: 10, textVerticalAnchor: "top", fontSize: 11, fill: "#5b6577" } },
-      });
-      group.set("isGroup", true);
-      group.addTo(this.graph);
-    }
-    this.loading = false;
+    return views.drawGroups(this);
   }
 
   load(doc, { keepHistory = false } = {}) {
@@ -212,50 +195,12 @@ export class Editor {
     this.onChange(doc);
   }
 
-  // Validation problems on the nodes they concern: a red outline and the sentences as a tooltip.
   showProblems(problems) {
-    const byNode = {};
-    for (const p of problems) {
-      const match = /^\$\.nodes\[(\d+)\]/.exec(p.path);
-      const node = match && (this.doc.nodes || [])[Number(match[1])];
-      if (node) (byNode[node.id] ||= []).push(p.message);
-    }
-    const links = this.graph.getLinks();
-    (this.doc.edges || []).forEach((edge, i) => {
-      const messages = problems.filter((p) => p.path === `$.edges[${i}]` || p.path.startsWith(`$.edges[${i}].`)).map((p) => p.message);
-      const link = links.find((l) => l.source().id === edge.from && l.target().id === edge.to);
-      if (!link) return;
-      link.attr("line/stroke", messages.length ? "#a1261a" : "#5b6577");
-      link.attr("root/title", messages.join("\n"));
-    });
-    for (const element of this.graph.getElements().filter((e) => !e.get("isGroup"))) {
-      const messages = byNode[element.id];
-      element.attr("body/stroke", messages ? "#a1261a" : "#2457d6");
-      element.attr("body/strokeWidth", messages ? 4 : 2);
-      element.attr("root/title", messages ? messages.join("\n") : "");
-    }
+    return views.showProblems(this, problems);
   }
 
-  // Columns by depth in the call graph (sources first), rows in order: a readable default.
   autoLayout() {
-    const depth = {};
-    const elements = this.graph.getElements().filter((e) => !e.get("isGroup"));
-    for (const e of elements) depth[e.id] = 0;
-    for (let pass = 0; pass < elements.length; pass += 1) {
-      for (const link of this.graph.getLinks()) {
-        const from = link.source().id;
-        const to = link.target().id;
-        if (from in depth && to in depth && depth[to] < depth[from] + 1) depth[to] = depth[from] + 1;
-      }
-    }
-    const rows = {};
-    for (const e of elements) {
-      const column = depth[e.id];
-      rows[column] = (rows[column] || 0) + 1;
-      e.position(40 + column * 220, 40 + (rows[column] - 1) * 90);
-    }
-    this.paper.transformToFitContent({ padding: 20, maxScale: 1 });
-    this.changed();
+    return views.autoLayout(this);
   }
 
   select(cell) {
@@ -324,46 +269,20 @@ export class Editor {
     this.changed();
   }
 
-  // During a run each node shows its utilization as colour and its load as text.
   showWindow(window) {
-    for (const element of this.graph.getElements()) {
-      const m = !element.get("isGroup") && window.nodes[element.id];
-      if (!m) continue;
-      const util = m.utilization;
-      element.attr("body/fill", util === undefined ? "#ffffff" : `hsl(${120 - 120 * Math.min(1, util)}, 70%, 85%)`);
-      const stats = [`${m.arrival_rate_per_s.toFixed(0)}/s`];
-      if (util !== undefined) stats.push(`${Math.round(util * 100)}%`, `q ${m.queue_length.toFixed(1)}`);
-      if (m.errors) stats.push(`${m.errors} err`);
-      element.attr("label/text", `${element.get("label")}\n${stats.join(" · ")}`);
-    }
+    return views.showWindow(this, window);
   }
 
-  // Request rates on the edges, where the engine could determine them.
   showEdgeRates(window) {
-    const rates = {};
-    for (const edge of Object.values(window.edges || {})) rates[`${edge.from}>${edge.to}`] = edge.rate_per_s;
-    for (const link of this.graph.getLinks()) {
-      const rate = rates[`${link.source().id}>${link.target().id}`];
-      link.labels(rate === undefined || rate === null ? [] : [{ attrs: { text: { text: `${rate.toFixed(0)}/s`, fontSize: 10 } } }]);
-    }
+    return views.showEdgeRates(this, window);
   }
 
   exportSVG() {
-    return new XMLSerializer().serializeToString(this.paper.svg);
+    return views.exportSVG(this);
   }
 
-  // PNG: the SVG drawn onto a canvas at twice the size, for slides and reports.
   async exportPNG() {
-    const box = this.paper.svg.getBoundingClientRect();
-    const image = new Image();
-    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(this.exportSVG())}`;
-    await image.decode();
-    const canvas = Object.assign(document.createElement("canvas"), { width: box.width * 2, height: box.height * 2 });
-    const context = canvas.getContext("2d");
-    context.fillStyle = "#ffffff";
-    context.fillRect(0, 0, canvas.width, canvas.height);
-    context.drawImage(image, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    return views.exportPNG(this);
   }
 
   enablePanAndZoom(el) {
