@@ -6,10 +6,14 @@
 import * as views from "./canvas-views.js";
 
 const NODE = { width: 150, height: 56 };
+// The registry names an icon per kind; plain symbols keep the page free of an icon font.
+const ICONS = { users: "👥", split: "🔀", server: "🖥", bolt: "⚡", database: "🛢", inbox: "📥" };
 
 export class Editor {
-  constructor({ paperEl, paletteEl, catalogue, onChange, onSelect }) {
+  constructor({ paperEl, paletteEl, catalogue, onChange, onSelect, onMessage }) {
     this.kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
+    this.onMessage = onMessage || (() => {});
+    this.refusal = "";
     this.onChange = onChange;
     this.onSelect = onSelect;
     this.doc = null;
@@ -33,6 +37,12 @@ export class Editor {
     });
     this.paper.on("link:pointerclick", (view) => this.select(view.model));
     this.paper.on("blank:pointerclick", () => this.select(null));
+    // A connection dropped where it is not allowed vanishes; say why.
+    this.paper.on("link:pointerup", (view) => {
+      if (!view.model.target().id && this.refusal) this.onMessage(`Not connected: ${this.refusal}.`);
+      else if (view.model.target().id) this.onMessage("");
+      this.refusal = "";
+    });
     this.graph.on("add remove change:position change:source change:target", () => this.changed());
     this.enablePanAndZoom(paperEl);
     this.buildPalette(paletteEl);
@@ -58,9 +68,20 @@ export class Editor {
   }
 
   canConnect(sourceView, targetView) {
-    if (!targetView || sourceView === targetView || !targetView.model.isElement()) return false;
-    const kind = this.kinds[targetView.model.get("kind")];
-    return Boolean(kind) && !kind.is_source;
+    this.refusal = this.whyNot(sourceView, targetView);
+    return !this.refusal;
+  }
+
+  // Why a connection would be refused, in the words validation uses, or "" if it is fine.
+  whyNot(sourceView, targetView) {
+    if (!targetView || !targetView.model.isElement() || targetView.model.get("isGroup")) return "";
+    const target = targetView.model;
+    if (sourceView === targetView) return `a node cannot call itself: a request would loop forever`;
+    const kind = this.kinds[target.get("kind")];
+    if (kind && kind.is_source) return `'${target.id}' is a traffic source: nothing can call it`;
+    const exists = this.graph.getLinks().some((l) => l.source().id === sourceView.model.id && l.target().id === target.id);
+    if (exists) return `'${sourceView.model.id}' already calls '${target.id}'`;
+    return "";
   }
 
   buildPalette(el) {
@@ -76,7 +97,7 @@ export class Editor {
     for (const [group, kinds] of Object.entries(groups)) {
       el.append(Object.assign(document.createElement("h3"), { textContent: group }));
       for (const kind of kinds) {
-        const item = Object.assign(document.createElement("div"), { textContent: kind.title, title: kind.summary, draggable: true });
+        const item = Object.assign(document.createElement("div"), { textContent: `${ICONS[kind.icon] || "▪"} ${kind.title}`, title: kind.summary, draggable: true });
         item.className = "palette-item";
         item.dataset.kind = kind.kind;
         item.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", kind.kind));

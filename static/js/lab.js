@@ -18,6 +18,7 @@ const fillEditor = liveEdit(kinds, () => socket);
 const editor = new Editor({
   paperEl: $("canvas"), paletteEl: $("palette"), catalogue,
   onChange: (doc) => writeJSON(doc),
+  onMessage: (text) => { $("canvas-message").textContent = text; },
   onSelect: (cell) => {
     renderInspector($("inspector"), cell, editor);
     if (cell && cell.isElement()) showNodePanel($("inspector"), cell.id, seen);

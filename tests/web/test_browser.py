@@ -171,6 +171,7 @@ def test_a_new_user_builds_a_topology_on_the_canvas_runs_it_and_scales_it_live(l
     # and a database calls nothing (it has no port to drag from).
     connect(page, "service_pool-1", "traffic_source-1")
     assert len(page.eval_on_selector("#topology", "t => JSON.parse(t.value)")["edges"]) == 2
+    assert "'traffic_source-1' is a traffic source: nothing can call it" in page.inner_text("#canvas-message")
     assert page.locator("#canvas [model-id='database-1'] .joint-port").count() == 0
 
     # Set the users' rate in the inspector: more than 2 instances x 4 workers at 20 ms can serve.
@@ -214,6 +215,11 @@ def test_editing_on_the_canvas_can_be_undone_checked_laid_out_and_exported(live_
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(live_lab + "/")
+    # The palette is the registry, grouped, with a search box.
+    assert page.locator("#palette h3").all_text_contents()[:1] == ["data"]
+    page.fill("#palette input[type='search']", "cach")
+    assert [i.get_attribute("data-kind") for i in page.locator("#palette [data-kind]:visible").all()] == ["cache"]
+    page.fill("#palette input[type='search']", "")
     page.click("#new")
     drop(page, "traffic_source", 0.2, 0.3)
     drop(page, "load_balancer", 0.5, 0.3)
