@@ -327,4 +327,10 @@ def test_several_nodes_can_be_selected_copied_pasted_and_deleted(live_lab: str, 
     doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
     assert sorted(n["id"] for n in doc["nodes"]) == ["cache-1", "service_pool-1"]
     assert len(doc["edges"]) == 1
+
+    # Work in progress survives a reload.
+    page.reload()
+    page.wait_for_selector("#canvas [model-id='cache-1']")
+    doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
+    assert sorted(n["id"] for n in doc["nodes"]) == ["cache-1", "service_pool-1"] and len(doc["edges"]) == 1
     assert errors == []
