@@ -128,8 +128,9 @@ else:
 # Simulation workers the server starts itself (embedded mode); 0 when separate
 # `manage.py runsimworker` processes do the work (scale-out mode).
 ARCHLAB_EMBEDDED_WORKERS = env_int("ARCHLAB_EMBEDDED_WORKERS", 0 if env_str("DATABASE_URL") else 2)
-# Longest run (simulated seconds) and the most runs one browser may have going at once.
+# Longest run (simulated seconds) and the most runs one browser may have queued or running at once.
 ARCHLAB_MAX_RUN_S = env_int("ARCHLAB_MAX_RUN_S", 3600, minimum=1)
+ARCHLAB_MAX_ACTIVE_RUNS = env_int("ARCHLAB_MAX_ACTIVE_RUNS", 3, minimum=1)
 ARCHLAB_LEASE_S = env_int("ARCHLAB_LEASE_S", 30, minimum=5)
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -59,6 +59,10 @@ def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed
         frozen = load(topology)
     except InvalidTopology as exc:
         raise RunRefused(exc.problems) from None
+    if owner_key and Run.objects.filter(owner_key=owner_key, status__in=(Run.Status.QUEUED, Run.Status.RUNNING)).count() \
+            >= settings.ARCHLAB_MAX_ACTIVE_RUNS:
+        raise RunRefused([_problem("$", f"you already have {settings.ARCHLAB_MAX_ACTIVE_RUNS} runs going; "
+                                        "stop one or let it finish first")])
     duration = float(frozen["settings"]["duration_s"])
     if duration > settings.ARCHLAB_MAX_RUN_S:
         raise RunRefused([_problem("$.settings.duration_s", f"a run in the lab lasts at most "

@@ -87,6 +87,8 @@ def run_command(request: HttpRequest, run_id: str) -> JsonResponse:
 
 @require_GET
 def run_results(request: HttpRequest, run_id: str, fmt: str) -> HttpResponse:
+    if fmt not in ("json", "csv"):
+        return _problems([{"path": "$", "message": "results come as results.json or results.csv", "severity": "error"}], 404)
     run = selectors.run_get(run_id=run_id)
     if run is None:
         return _problems([{"path": "$", "message": "no such run", "severity": "error"}], 404)

@@ -87,6 +87,7 @@ function writeJSON(doc) {
 async function startRun() {
   const topology = currentTopology();
   if (!topology) return;
+  if (running()) socket.control({ op: "stop" }); // a new run replaces the one on screen
   const body = { topology, seed: Number($("seed").value), duration_s: Number($("duration").value), speed: Number($("speed").value) };
   const response = await postJSON("/api/runs", body);
   if (!response.ok) {

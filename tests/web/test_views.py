@@ -99,3 +99,18 @@ def test_a_bad_preview_request_names_the_parameter(client: Client) -> None:
     response = post(client, "/api/sources/preview", {"params": {"rate_per_s": -1, "nope": 1}, "until_s": 0})
     assert response.status_code == 400
     assert [p["path"] for p in response.json()["problems"]] == ["$.params.rate_per_s", "$.params.nope", "$.until_s"]
+
+
+def test_an_unknown_results_format_is_404_not_a_file(client: Client) -> None:
+    run_id = post(client, "/api/runs", {"topology": example("reference"), "duration_s": 3}).json()["id"]
+    response = client.get(f"/api/runs/{run_id}/results.exe")
+    assert response.status_code == 404 and "results.json or results.csv" in response.json()["problems"][0]["message"]
+
+
+def test_one_browser_cannot_queue_runs_without_end(client: Client, settings: object) -> None:
+    settings.ARCHLAB_MAX_ACTIVE_RUNS = 2
+    body = {"topology": example("reference"), "duration_s": 3}
+    assert [post(client, "/api/runs", body).status_code for _ in range(2)] == [201, 201]
+    refused = post(client, "/api/runs", body)
+    assert refused.status_code == 400 and "already have 2 runs going" in refused.json()["problems"][0]["message"]
+    assert post(Client(), "/api/runs", body).status_code == 201  # another browser is not affected
