@@ -300,18 +300,7 @@ class TrafficSource(Component):
         except IndexError:
             nxt = self._stream_next(t)
         self.next_at = nxt
-        self.arrivals += 1
-        sim = self.sim
-        rid = sim.created
-        sim.created = rid + 1
-        deliver = self._deliver_simple
-        if deliver is not None:
-            req = Request(rid, self._only_class, 0, 0, t, self.id)
-            if rid % sim.trace_every == 0:
-                req.trace = []
-            deliver(req, t)
-        else:
-            self._start_request(rid, t)
+        self._send(t)
         return nxt
 
     def _arrive(self, generation: int, t: float) -> None:
@@ -330,9 +319,13 @@ class TrafficSource(Component):
                 heappush(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
         else:
             self._schedule_next(t)
+        self._send(t)
+
+    def _send(self, t: float) -> None:
+        """Start one request at `t` and hand it to the first node. (Simulation.new_request,
+        inlined: this runs once per request.)"""
         self.arrivals += 1
         sim = self.sim
-        # Simulation.new_request, inlined: one of these per request.
         rid = sim.created
         sim.created = rid + 1
         deliver = self._deliver_simple
