@@ -12,10 +12,7 @@ import argparse
 import asyncio
 import http.cookiejar
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,34 +22,10 @@ from typing import Any
 
 import websockets
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, workers: int, db: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ARCHLAB_SQLITE": str(db), "ARCHLAB_EMBEDDED_WORKERS": str(workers),
-           "DJANGO_SETTINGS_MODULE": "lab.settings", "LOG_LEVEL": "WARNING"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                               "lab.asgi_static:application"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("Daphne did not start")
-
-
 def start_runs(base: str, count: int, duration_s: float) -> list[str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -91,12 +64,12 @@ async def watch(url: str, origin: str, delays: list[float], stats: dict[str, int
 
 def page_load(base: str) -> dict[str, float] | None:
     """Time to interactive and bytes transferred for the lab page, in Debian's Chromium."""
-    if not Path("/usr/bin/chromium").exists():
+    if not Path(CHROMIUM).exists():
         return None
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(base + "/", wait_until="domcontentloaded")
         # Interactive: the example is loaded into the editor and Run can be pressed.
@@ -129,7 +102,8 @@ def main() -> None:
     port = free_port()
     base, origin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(port, args.runs, Path(tmp) / "load.sqlite3")
+        server = start_lab(port, Path(tmp) / "load.sqlite3", workers=args.runs,
+                           ARCHLAB_MAX_ACTIVE_RUNS=str(args.runs))
         try:
             page = page_load(base)
             run_ids = start_runs(base, args.runs, duration_s=args.seconds * 10 + 20)

@@ -3,51 +3,25 @@ with its own embedded simulation workers. Screenshots of each step go to test-ar
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
+
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`scripts/start.sh`'s server: Daphne on a free loopback port, a fresh SQLite file, two
     embedded workers."""
     port = free_port()
-    env = {**os.environ, "ARCHLAB_SQLITE": str(tmp_path_factory.mktemp("lab") / "lab.sqlite3"),
-           "ARCHLAB_EMBEDDED_WORKERS": "2", "DJANGO_SETTINGS_MODULE": "lab.settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                               "lab.asgi_static:application"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("Daphne did not start")
+    try:
+        server = start_lab(port, tmp_path_factory.mktemp("lab") / "lab.sqlite3")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(10)
