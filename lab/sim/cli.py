@@ -73,11 +73,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"error: cannot write the windows file {args.windows}: {exc.strerror or exc}\n")
         return EXIT_INVALID
     try:
-        on_window = None
-        if windows_file is not None:
-            def on_window(window: dict[str, Any]) -> None:
-                windows_file.write(json.dumps(window, sort_keys=True, allow_nan=False) + "\n")
-        sim = Simulation(topology, on_window=on_window)
+        def write_window(window: dict[str, Any]) -> None:
+            windows_file.write(json.dumps(window, sort_keys=True, allow_nan=False) + "\n")
+
+        sim = Simulation(topology, on_window=write_window if windows_file is not None else None)
         sim.run(float(topology["settings"]["duration_s"]))
         sim.finish()
         results = sim.results()

@@ -58,7 +58,7 @@ def _set_param(sim: "Simulation", command: dict[str, Any]) -> list[dict[str, str
             return [problem("$.value", f"{name} names request class {unknown[0]!r}, which the workload does not define")]
     combined = {**node.p, name: value}
     for pname, message in type(node).check(combined, len(node.out)):
-        return [problem(f"$.value", f"{node_id!r}: {message}")]
+        return [problem("$.value", f"{node_id!r}: {message}")]
     old = node.p.get(name)
     node.set_param(name, value, sim.now)
     sim.rewire()

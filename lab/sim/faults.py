@@ -12,7 +12,6 @@ from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from .params import Param
-from .request import Request
 
 if TYPE_CHECKING:
     from .components.base import Component

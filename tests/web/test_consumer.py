@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from lab.asgi import application
-from lab.runs import executor, messages, services
+from lab.runs import executor, services
 from lab.runs.models import RunCommand
 
 from .conftest import example
