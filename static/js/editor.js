@@ -7,7 +7,8 @@ import * as views from "./canvas-views.js";
 
 const NODE = { width: 150, height: 56 };
 // The registry names an icon per kind; plain symbols keep the page free of an icon font.
-const ICONS = { users: "👥", split: "🔀", server: "🖥", bolt: "⚡", database: "🛢", inbox: "📥" };
+// Symbols from the common fonts (Debian's DejaVu has them all), so they never show as boxes.
+const ICONS = { users: "☻", split: "⇶", server: "▤", bolt: "⚡", database: "⛁", inbox: "✉" };
 
 export class Editor {
   constructor({ paperEl, paletteEl, catalogue, onChange, onSelect, onMessage }) {

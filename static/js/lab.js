@@ -97,6 +97,7 @@ async function startRun() {
   }
   showProblems([]);
   await loadPlotly();
+  $("charts-hint").hidden = true;
   if (socket) socket.close();
   runId = response.body.id;
   paused = false;
