@@ -23,6 +23,7 @@ from . import faults
 from .components import REGISTRY
 from .components.base import Component, Edge
 from .metrics import Metrics
+from .pricing import prices_for
 from .randomness import Streams
 from .request import Request
 
@@ -58,6 +59,10 @@ class Simulation:
         self.operations: dict[str, str] = {c["name"]: c["operation"] for c in workload["classes"]}
         self.class_names = list(self.operations)
         self.keys = workload["keys"]
+        self.prices = prices_for(topology)
+        # Requests a node makes on its own account (fan-out leaves, retries, messages) get
+        # negative ids, so they never collide with the clients' requests.
+        self.child_id = itertools.count(-1, -1).__next__
 
         # The request ledger: every request created ends exactly once, completed or failed.
         self.created = 0

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .components import REGISTRY
 from .histogram import Histogram, histograms
+from .pricing import HOURS_PER_MONTH
 from .request import CAUSES
 
 if TYPE_CHECKING:
@@ -182,8 +183,9 @@ class Metrics:
             self.measured_to = t
             self.totals_created += created - last_created
 
+        cost = sum(raw["cost_usd"] for raw in nodes_raw.values())
         overall = {"arrivals": created - last_created, **_flow(overall_hist, overall_failures, span),
-                   "in_flight": sim.in_flight()}
+                   "in_flight": sim.in_flight(), **_cost(cost, span)}
         window = {
             "index": self.index,
             "t_start": round(start, 6),
@@ -248,6 +250,7 @@ class Metrics:
             classes[cls] = {"arrivals": self.totals_class_arrivals[cls],
                             **_flow(hist, self.totals_class_failures[cls], span)}
         overall = {"arrivals": self.totals_created, **_flow(overall_hist, overall_failures, span)}
+        cost_total = 0.0
         nodes = {}
         for node_id, node in sim.nodes.items():
             totals = self.totals_nodes[node_id]
@@ -265,6 +268,11 @@ class Metrics:
             view["residence_ms_mean"] = round(
                 (totals.hist.total + raw["dropped_time"]) / max(1, raw["arrivals"]) * 1000.0, 6)
             nodes[node_id] = view
+            cost_total += raw.get("cost_usd", 0.0)
+        overall.update(_cost(cost_total, span))
+        overall["cost_monthly_usd"] = round(overall["cost_per_hour_usd"] * HOURS_PER_MONTH, 2)
+        overall["cost_per_million_usd"] = (
+            round(cost_total / overall["completions"] * 1e6, 4) if overall["completions"] else None)
         topology = sim.topology
         return {
             "format": RESULTS_FORMAT,
@@ -301,6 +309,11 @@ def _diff(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in now.items() if v - before.get(k, 0)}
 
 
+def _cost(usd: float, span: float) -> dict[str, float]:
+    """Dollars accrued over `span` seconds, and the hourly rate they were accrued at."""
+    return {"cost_usd": round(usd, 6), "cost_per_hour_usd": round(usd / span * 3600.0, 6) if span > 0 else 0.0}
+
+
 def _flow(hist: Histogram, failures: dict[str, int], span: float) -> dict[str, Any]:
     """Throughput, errors and latency of a stream of requests over `span` seconds."""
     errors = sum(failures.values())
@@ -328,6 +341,7 @@ def _node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float) -> 
         "latency_ms": hist.summary_ms(),
         "in_node": round(raw["area_n"] / span, 6) if span > 0 else 0.0,
         "in_node_now": raw["in_node_now"],
+        **_cost(raw.get("cost_usd", 0.0), span),
     }
     if "area_cap" in raw:
         view["utilization"] = round(raw["area_busy"] / raw["area_cap"], 6) if raw["area_cap"] > 0 else 0.0

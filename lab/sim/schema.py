@@ -11,6 +11,7 @@ from typing import Any
 
 from .components import REGISTRY
 from .faults import FAULT_KINDS
+from .pricing import DEFAULT_PRICES, MAX_PRICE, prices_markdown
 from .params import Param
 from .topology import FORMAT, ID_PATTERN, LIMITS, VERSION
 from .validation import CLASS_FIELDS, EDGE_LATENCY, KEYS, SETTINGS
@@ -156,6 +157,13 @@ def topology_schema() -> dict[str, Any]:
                     "unevaluatedProperties": False,
                 },
             },
+            "pricing": {
+                "type": "object",
+                "description": "Overrides of the default prices (USD), by name; see docs/components.md#prices.",
+                "additionalProperties": False,
+                "properties": {name: {"type": "number", "minimum": 0, "maximum": MAX_PRICE, "default": usd}
+                               for name, usd in DEFAULT_PRICES.items()},
+            },
         },
         "$defs": defs,
     }
@@ -214,4 +222,9 @@ def components_markdown() -> str:
     for kind, spec in sorted(FAULT_KINDS.items()):
         params = ", ".join(f"`{p.name}` ({p.unit}, default {p.default:g})" for p in spec["params"])
         lines += [f"- `{kind}`: {spec['help']} Fields: `node`, {params}.", ""]
+    lines += ["## Prices", "",
+              "Every kind prices itself from this list (lab/sim/pricing.py): round figures in the style of public",
+              "cloud on-demand list prices. A topology overrides any of them in its `pricing` object, e.g.",
+              "`\"pricing\": {\"vm_medium_hour\": 0.05}`. A month is 730 hours.", "",
+              prices_markdown(), ""]
     return "\n".join(lines)

@@ -123,6 +123,7 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
         "nodes": nodes,
         "edges": edges,
         "faults": faults,
+        "pricing": dict(doc.get("pricing", {})),
     }
 
 

@@ -9,11 +9,13 @@ from typing import Any
 from .components import REGISTRY
 from .faults import FAULT_KINDS
 from .params import Param, is_number
+from .pricing import DEFAULT_PRICES, MAX_PRICE
 from .graph_checks import _a, check_graph
 from .topology import DEFAULT_CLASSES, FORMAT, ID_PATTERN, LIMITS, VERSION, problem
 
 _ID = re.compile(ID_PATTERN)
-TOP_LEVEL = ("format", "version", "name", "description", "settings", "workload", "regions", "nodes", "edges", "faults")
+TOP_LEVEL = ("format", "version", "name", "description", "settings", "workload", "regions", "nodes", "edges", "faults",
+             "pricing")
 NODE_FIELDS = ("id", "kind", "label", "region", "zone", "position", "params")
 EDGE_FIELDS = ("id", "from", "to", "latency_ms", "classes")
 
@@ -125,6 +127,21 @@ def _validate(doc: Any, c: _Checker) -> None:
     edges = _edges(doc.get("edges"), nodes, broken, classes, c)
     check_graph(nodes, edges, classes, settings, c)
     _faults(doc.get("faults", []), nodes, broken, c)
+    _pricing(doc.get("pricing", {}), c)
+
+
+def _pricing(raw: Any, c: _Checker) -> None:
+    if not isinstance(raw, dict):
+        c.add("$.pricing", "pricing must be an object of price names and amounts in USD, e.g. {\"vm_medium_hour\": 0.05}")
+        return
+    for name, value in raw.items():
+        path = f"$.pricing.{name}"
+        if name not in DEFAULT_PRICES:
+            close = difflib.get_close_matches(str(name), DEFAULT_PRICES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            c.add(path, f"there is no price called {_show(name)}{hint}; the prices are listed in docs/components.md")
+        elif not is_number(value) or not 0 <= value <= MAX_PRICE:
+            c.add(path, f"the price {name!r} must be a number of US dollars from 0 to {MAX_PRICE:g}, not {_show(value)}")
 
 
 def _workload(workload: Any, c: _Checker) -> dict[str, str]:

@@ -100,6 +100,7 @@ class Component:
         self.area_n = 0.0
         self.t_mark = 0.0
         self.dropped_time = 0.0
+        self.t_cost = 0.0  # cost is accrued up to here
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -168,6 +169,18 @@ class Component:
     def reply(self, req: Request, t: float) -> None:
         self.sim.reply(req, t)
 
+    def spawn(self, parent: Request, edge: Edge, t: float, state: Any, cls: str | None = None) -> Request:
+        """Send a child request along `edge` on `parent`'s behalf (a fan-out leaf, a retry, a
+        published message). It is this node's, not the client's: when it returns, `resume(child,
+        state, t)` runs; when it fails, `abort(child, state, t, cause)` runs and must return True.
+        It shares the parent's trace, so a traced request shows every leaf it waited on."""
+        child = Request(self.sim.child_id(), cls or parent.cls, parent.key, parent.client, parent.t0,
+                        parent.source)
+        child.trace = parent.trace
+        child.stack = [(self, state, 0.0)]
+        edge.deliver(child, t)
+        return child
+
     def fail(self, req: Request, t: float, cause: str) -> None:
         failures = self.failures
         failures[cause] = failures.get(cause, 0) + 1
@@ -212,6 +225,9 @@ class Component:
                 else:
                     raw[key] = raw.get(key, 0) + value
         raw.update(self.harvest_extra(t))
+        span = t - self.t_cost
+        self.t_cost = t
+        raw["cost_usd"] = self.accrue_cost(raw, span) if span > 0 else 0.0
         self.arrivals = self.completions = 0
         self.failures = {}
         self.lat = []
@@ -223,6 +239,11 @@ class Component:
         """Kind-specific raw counters. Names ending in `_max` combine by maximum, in `_now` are
         gauges (the last value wins), and everything else adds up across windows."""
         return {}
+
+    def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
+        """Dollars this node cost over the last `span` seconds, from `self.sim.prices` (see
+        lab/sim/pricing.py) and this window's raw counters. Free unless the kind says otherwise."""
+        return 0.0
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..cache_policies import POLICIES, make_store
 from ..params import Param
+from ..pricing import per_hour
 from ..randomness import Draws
 from ..request import Request
 from .base import Component
@@ -39,6 +40,8 @@ class Cache(Component):
         Param("hit_latency_ms", "number", 0.5, "Time to answer a hit.", unit="ms", minimum=0.0, maximum=60_000.0),
         Param("miss_latency_ms", "number", 0.5, "Time to find out it is a miss, before the backend is asked.",
               unit="ms", minimum=0.0, maximum=60_000.0),
+        Param("memory_gb", "number", 1.0, "Memory provisioned for the cache, for its price.", unit="GB",
+              minimum=0.1, maximum=100_000.0),
     )
 
     @classmethod
@@ -170,6 +173,9 @@ class Cache(Component):
         if store:
             store.evictions = store.expired = 0
         return out
+
+    def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
+        return per_hour(self.sim.prices["cache_gb_hour"] * self.p["memory_gb"], span)
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
+from ..pricing import HOURS_PER_MONTH, per_hour, size_param
 from ..randomness import DISTRIBUTIONS, make_distribution
 from ..request import Request
 from ..station import Station
@@ -38,6 +39,9 @@ class Database(Component):
               "Network time for a write to reach a replica. Each replica then applies writes one at a time, "
               "so its lag grows when writes come faster than it can apply them.", unit="ms",
               minimum=0.0, maximum=600_000.0),
+        size_param("database instance (the primary and each replica)"),
+        Param("storage_gb", "number", 100.0, "Provisioned storage of each instance, for its price.", unit="GB",
+              minimum=1.0, maximum=1_000_000.0),
     )
 
     @classmethod
@@ -135,6 +139,12 @@ class Database(Component):
         self.lag_n = 0
         self.lag_max = 0.0
         return out
+
+    def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
+        prices = self.sim.prices
+        hourly = (prices[f"db_{self.p['instance_size']}_hour"]
+                  + self.p["storage_gb"] * prices["db_storage_gb_month"] / HOURS_PER_MONTH)
+        return per_hour(hourly * len(self.instances), span)
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from heapq import heappush
 from typing import Any
 
 from ..params import Param
+from ..pricing import per_hour, per_million
 from ..randomness import Draws
 from ..request import Request
 from .base import Component, Edge
@@ -221,6 +222,10 @@ class LoadBalancer(Component):
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         return {"healthy_targets_now": len(self.active), "targets_now": len(self.out)}
+
+    def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
+        prices = self.sim.prices
+        return per_hour(prices["load_balancer_hour"], span) + per_million(prices["load_balancer_million"], raw["arrivals"])
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
+from ..pricing import per_hour, size_param
 from ..randomness import DISTRIBUTIONS, make_distribution
 from ..request import Request
 from ..station import Station
@@ -65,6 +66,7 @@ class ServicePool(Component):
               "Workers stay busy while the request waits on the pool's dependencies (thread per request, "
               "like PHP-FPM). Off: a worker is free as soon as its own work is done (event loop, like Node).",
               live=False),
+        size_param("instance"),
     )
 
     def setup(self) -> None:
@@ -137,6 +139,9 @@ class ServicePool(Component):
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         return {"instances_now": self.p["instances"]}
+
+    def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
+        return per_hour(self.sim.prices[f"vm_{self.p['instance_size']}_hour"] * self.p["instances"], span)
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:

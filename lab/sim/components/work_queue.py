@@ -8,6 +8,7 @@ from heapq import heappush
 from typing import Any
 
 from ..params import Param
+from ..pricing import per_hour, per_million, size_param
 from ..request import Request
 from ..station import Station
 from .base import Component
@@ -30,6 +31,9 @@ class WorkQueue(Component):
               minimum=1, maximum=10_000_000),
         Param("workers", "integer", 4, "Workers consuming the backlog.", minimum=1, maximum=10_000),
         *service_params("job_time", 50.0),
+        Param("workers_per_instance", "integer", 4, "Workers one worker instance runs, for its price: "
+              "workers / workers_per_instance instances are billed.", minimum=1, maximum=10_000),
+        size_param("worker instance"),
     )
 
     def setup(self) -> None:
@@ -115,6 +119,13 @@ class WorkQueue(Component):
         }
         self.jobs_done = self.jobs_failed = 0
         return out
+
+    def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
+        prices = self.sim.prices
+        instances = -(-self.station.workers // self.p["workers_per_instance"])
+        # Every message is sent, received and deleted: three queue requests.
+        return (per_hour(prices[f"vm_{self.p['instance_size']}_hour"] * instances, span)
+                + per_million(prices["queue_request_million"], 3 * raw["arrivals"]))
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
