@@ -79,7 +79,8 @@ class Simulation:
         self.nodes: dict[str, Component] = {}
         for spec in topology["nodes"]:
             cls = REGISTRY[spec["kind"]]
-            self.nodes[spec["id"]] = cls(self, spec["id"], spec["params"])
+            node = self.nodes[spec["id"]] = cls(self, spec["id"], spec["params"])
+            node.region, node.zone = spec.get("region"), spec.get("zone")
         self.edges: list[Edge] = []
         for spec in topology["edges"]:
             source, target = self.nodes[spec["from"]], self.nodes[spec["to"]]

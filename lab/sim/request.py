@@ -21,6 +21,12 @@ CAUSES: dict[str, Cause] = {
         Cause("timeout", 504, "gave up after waiting longer than the timeout"),
         Cause("dependency", 502, "a dependency it called failed"),
         Cause("fault", 503, "dropped by an injected fault"),
+        Cause("throttled", 429, "refused because a concurrency limit was reached"),
+        Cause("error", 500, "a component answered with an error"),
+        Cause("unreachable", 503, "could not reach its destination (a network partition or outage)"),
+        Cause("circuit_open", 503, "refused at once by an open circuit breaker"),
+        Cause("bulkhead_full", 503, "refused because the call's bulkhead was full"),
+        Cause("aborted", 409, "a distributed transaction was aborted"),
     )
 }
 

@@ -82,6 +82,9 @@ class Component:
     # `fast_receive` in setup; `Simulation.rewire` installs it, or `refuse` while the node is down.
     fast_receive: Any = None
     down = False
+    # Placement (the node's `region` and `zone` in the topology; None when not placed).
+    region: str | None = None
+    zone: str | None = None
 
     def __init__(self, sim: "Simulation", node_id: str, values: dict[str, Any]) -> None:
         self.sim = sim
