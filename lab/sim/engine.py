@@ -22,7 +22,8 @@ from typing import Any, Callable
 from . import faults
 from .components import REGISTRY
 from .components.base import Component, Edge
-from .metrics import Metrics
+from .geography import Geography
+from .metrics import Metrics, edge_rule
 from .pricing import prices_for
 from .randomness import Streams
 from .request import Request
@@ -60,6 +61,7 @@ class Simulation:
         self.class_names = list(self.operations)
         self.keys = workload["keys"]
         self.prices = prices_for(topology)
+        self.geo = Geography(topology)
         # Requests a node makes on its own account (fan-out leaves, retries, messages) get
         # negative ids, so they never collide with the clients' requests.
         self.child_id = itertools.count(-1, -1).__next__
@@ -69,8 +71,12 @@ class Simulation:
         self.completed = 0
         self.failed = 0
         # End-to-end latencies of this window, by class (the overall figure is their union).
-        self.e2e_by_class: dict[str, list[float]] = {c: [] for c in self.class_names}
+        # End-to-end latencies of this window by origin region ("" for unplaced sources) and class.
+        self.e2e: dict[tuple[str, str], list[float]] = {}
         self.failures_by_class: dict[str, dict[str, int]] = {c: {} for c in self.class_names}
+        self.origin_of = {n["id"]: n.get("region") or "" for n in topology["nodes"] if REGISTRY[n["kind"]].is_source}
+        self.origins = sorted(set(self.origin_of.values()) - {""})
+        self.failures_by_origin: dict[str, dict[str, int]] = {o: {} for o in self.origins}
         self.trace_every = max(1, int(trace_every))
         self.timeline: list[dict[str, Any]] = []
         self.active_faults: dict[str, faults.ActiveFault] = {}
@@ -94,6 +100,13 @@ class Simulation:
         self.needs_clients = any(
             REGISTRY[s["kind"]].uses_clients_with(s["params"]) for s in topology["nodes"]
         )
+        self.transfer_usd = self._transfer_prices(topology)
+        incoming = {node_id: 0 for node_id in self.nodes}
+        for edge in self.edges:
+            incoming[edge.target.id] += 1
+        for edge in self.edges:
+            edge.rule = edge_rule(edge, self, incoming)
+            edge.counted = edge.rule == "counted"
         for node in self.nodes.values():
             node.setup()
         self.rewire()
@@ -105,6 +118,27 @@ class Simulation:
         self.metrics = Metrics(self, on_window=on_window, trace_cap=trace_cap)
         self._resume_cb = self._resume
         self._started = False
+
+    def _transfer_prices(self, topology: dict[str, Any]) -> dict[str, float]:
+        """USD per request on each edge whose data is billed: between zones or regions, and from
+        the first hop back out to the users (internet egress). A request moves its class's
+        request and response sizes; the workload's mix gives the average."""
+        classes = topology["workload"]["classes"]
+        total_share = sum(c["share"] for c in classes) or 1.0
+        gb = sum(c["share"] * (c["request_kb"] + c["response_kb"]) for c in classes) / total_share / 1e6
+        response_gb = sum(c["share"] * c["response_kb"] for c in classes) / total_share / 1e6
+        specs = {n["id"]: n for n in topology["nodes"]}
+        prices = self.prices
+        out: dict[str, float] = {}
+        for spec in topology["edges"]:
+            source, target = specs[spec["from"]], specs[spec["to"]]
+            if REGISTRY[source["kind"]].is_source:
+                out[spec["id"]] = response_gb * prices["internet_egress_gb"]
+                continue
+            crossing = self.geo.crosses(source, target)
+            if crossing is not None:
+                out[spec["id"]] = gb * prices[f"transfer_cross_{crossing}_gb"]
+        return out
 
     def rewire(self) -> None:
         """Install each node's receive (its fast path, or `refuse` while it is down), re-bind
@@ -232,7 +266,7 @@ class Simulation:
             # arrival time is computed, not simulated: the request is counted now, with its full
             # latency. (This is _complete, inlined: it ends nearly every request.)
             self.completed += 1
-            self.e2e_by_class[req.cls].append(t + back - req.t0)
+            req.sink.append(t + back - req.t0)
             if req.trace is not None:
                 self.metrics.keep_trace(req, t + back, None, None)
 
@@ -242,7 +276,7 @@ class Simulation:
 
     def _complete(self, req: Request, t: float) -> None:
         self.completed += 1
-        self.e2e_by_class[req.cls].append(t - req.t0)
+        req.sink.append(t - req.t0)
         if req.trace is not None:
             self.metrics.keep_trace(req, t, None, None)
 
@@ -257,7 +291,19 @@ class Simulation:
         self.failed += 1
         by_cause = self.failures_by_class[req.cls]
         by_cause[cause] = by_cause.get(cause, 0) + 1
+        origin = self.origin_of.get(req.source)
+        if origin:
+            by_origin = self.failures_by_origin[origin]
+            by_origin[cause] = by_origin.get(cause, 0) + 1
         self.metrics.keep_trace(req, t, cause, node_id)
+
+    def e2e_sink(self, origin: str | None, cls: str) -> list[float]:
+        """The list completed requests of one origin region and class report their latency to."""
+        key = (origin or "", cls)
+        sink = self.e2e.get(key)
+        if sink is None:
+            sink = self.e2e[key] = []
+        return sink
 
     def in_flight(self) -> int:
         return self.created - self.completed - self.failed

@@ -83,6 +83,9 @@ class Metrics:
         self.failed: dict[str, deque[tuple]] = {}
         self.trace_cap = trace_cap
         self._edge_sent: dict[str, int] = {}
+        self._last_origin_failures: dict[str, dict[str, int]] = {o: {} for o in sim.origins}
+        self.totals_origin: dict[str, Histogram] = {o: Histogram() for o in sim.origins}
+        self.totals_origin_failures: dict[str, dict[str, int]] = {o: {} for o in sim.origins}
 
     # -- traces ---------------------------------------------------------------------------------
 
@@ -145,12 +148,21 @@ class Metrics:
                 class_arrivals[cls] += n
 
         node_ids = list(sim.nodes)
-        class_lists = []
-        for cls in sim.class_names:
-            class_lists.append(sim.e2e_by_class[cls])
-            sim.e2e_by_class[cls] = []
-        hists = histograms(class_lists + [nodes_raw[n]["lat"] for n in node_ids])
-        class_hists, node_hists = hists[: len(class_lists)], hists[len(class_lists):]
+        sink_keys = list(sim.e2e)
+        sink_lists = []
+        for key in sink_keys:
+            sink = sim.e2e[key]
+            sink_lists.append(sink[:])
+            sink.clear()  # in place: sources and requests in flight hold this very list
+        hists = histograms(sink_lists + [nodes_raw[n]["lat"] for n in node_ids])
+        sink_hists, node_hists = hists[: len(sink_keys)], hists[len(sink_keys):]
+        class_hists = [Histogram() for _ in sim.class_names]
+        origin_hists = {o: Histogram() for o in sim.origins}
+        position = {c: i for i, c in enumerate(sim.class_names)}
+        for (origin, cls), hist in zip(sink_keys, sink_hists):
+            class_hists[position[cls]].merge(hist)
+            if origin:
+                origin_hists[origin].merge(hist)
 
         overall_hist = Histogram()
         overall_failures: dict[str, int] = {}
@@ -168,14 +180,13 @@ class Metrics:
                 _add_failures(self.totals_class_failures[cls], window_failures)
                 self.totals_class_arrivals[cls] += class_arrivals[cls]
 
+        edges_out = self._edge_rates(nodes_raw, span)
         nodes_out: dict[str, Any] = {}
         for node_id, hist in zip(node_ids, node_hists):
             raw = nodes_raw[node_id]
             nodes_out[node_id] = _node_view(sim.nodes[node_id].kind, raw, hist, span)
             if measured:
                 self.totals_nodes[node_id].add(raw, hist)
-
-        edges_out = self._edge_rates(nodes_raw, span)
 
         if measured:
             if self.measured_from is None:
@@ -186,6 +197,15 @@ class Metrics:
         cost = sum(raw["cost_usd"] for raw in nodes_raw.values())
         overall = {"arrivals": created - last_created, **_flow(overall_hist, overall_failures, span),
                    "in_flight": sim.in_flight(), **_cost(cost, span)}
+        origins_out: dict[str, Any] = {}
+        for origin, hist in origin_hists.items():
+            now_failures = sim.failures_by_origin[origin]
+            window_failures = _diff(now_failures, self._last_origin_failures[origin])
+            self._last_origin_failures[origin] = dict(now_failures)
+            origins_out[origin] = _flow(hist, window_failures, span)
+            if measured:
+                self.totals_origin[origin].merge(hist)
+                _add_failures(self.totals_origin_failures[origin], window_failures)
         window = {
             "index": self.index,
             "t_start": round(start, 6),
@@ -195,6 +215,7 @@ class Metrics:
             "classes": classes_out,
             "nodes": nodes_out,
             "edges": edges_out,
+            "origins": origins_out,
             "events": self.events,
         }
         self.events = []
@@ -205,33 +226,32 @@ class Metrics:
         return window
 
     def _edge_rates(self, nodes_raw: dict[str, dict[str, Any]], span: float) -> dict[str, Any]:
-        """Requests per second along each edge, where the nodes' own counters determine it
-        exactly (counting every hop would put a counter on the hottest path): a balancer counts
-        what it sends; a node with one incoming edge received everything through it; a source,
-        a non-blocking pool or a cache with one outgoing edge sends everything it passes on
-        through it. Otherwise the rate is null."""
-        incoming: dict[str, int] = {}
-        for edge in self.sim.edges:
-            incoming[edge.target.id] = incoming.get(edge.target.id, 0) + 1
+        """Requests per second along each edge (see `edge_rules` for how each is known)."""
         out: dict[str, Any] = {}
         for edge in self.sim.edges:
+            rule = edge.rule
             source, target = edge.source, edge.target
-            raw = nodes_raw[source.id]
-            count: float | None = None
-            if source.kind == "load_balancer":
+            if rule == "balancer":
                 count = edge.sent - self._edge_sent.get(edge.id, 0)
                 self._edge_sent[edge.id] = edge.sent
-            elif incoming[target.id] == 1:
+            elif rule == "counted":
+                count = edge.passed - self._edge_sent.get(edge.id, 0)
+                self._edge_sent[edge.id] = edge.passed
+            elif rule == "target":
                 count = nodes_raw[target.id]["arrivals"]
-            elif len(source.out) == 1:
-                if source.kind == "traffic_source":
-                    count = raw["arrivals"]
-                elif source.kind == "cache":
-                    count = raw.get("misses", 0) + raw.get("writes", 0)
-                elif source.kind == "service_pool" and not source.p.get("blocking_calls"):
-                    count = raw["completions"]
-            out[edge.id] = {"from": source.id, "to": target.id,
-                            "rate_per_s": _rate(count, span) if count is not None else None}
+            elif rule == "cache":
+                count = nodes_raw[source.id].get("misses", 0) + nodes_raw[source.id].get("writes", 0)
+            elif rule == "pool":
+                count = nodes_raw[source.id]["completions"]
+            else:  # "source"
+                count = nodes_raw[source.id]["arrivals"]
+            out[edge.id] = {"from": source.id, "to": target.id, "rate_per_s": _rate(count, span)}
+            transfer = self.sim.transfer_usd.get(edge.id)
+            if transfer:
+                usd = transfer * count
+                out[edge.id]["cost_usd"] = round(usd, 9)
+                # The caller pays for the data its calls move across zones and regions.
+                nodes_raw[source.id]["cost_usd"] += usd
         return out
 
     # -- the run's results ----------------------------------------------------------------------
@@ -295,6 +315,8 @@ class Metrics:
                 "span_s": round(span, 6),
                 "overall": overall,
                 "classes": classes,
+                "origins": {o: _flow(self.totals_origin[o], self.totals_origin_failures[o], span)
+                            for o in sim.origins},
                 "nodes": nodes,
             },
             "timeline": list(sim.timeline),
@@ -305,13 +327,36 @@ class Metrics:
         }
 
 
+def edge_rule(edge: Any, sim: "Simulation", incoming: dict[str, int]) -> str:
+    """How an edge's request rate is known. From the nodes' own counters where they determine it
+    exactly ("balancer": it counts what it sends; "target": the target has no other incoming
+    edge; "source", "cache", "pool": a source, a cache or a non-blocking pool with this one
+    outgoing edge passes everything on through it); otherwise the edge counts ("counted"), which
+    costs one addition per request on that edge only. Edges whose data is billed always count."""
+    source, target = edge.source, edge.target
+    if edge.id in sim.transfer_usd and not source.is_source:
+        return "counted"
+    if source.kind == "load_balancer":
+        return "balancer"
+    if incoming[target.id] == 1:
+        return "target"
+    if len(source.out) == 1:
+        if source.kind == "traffic_source":
+            return "source"
+        if source.kind == "cache":
+            return "cache"
+        if source.kind == "service_pool" and not source.p.get("blocking_calls"):
+            return "pool"
+    return "counted"
+
+
 def _diff(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in now.items() if v - before.get(k, 0)}
 
 
 def _cost(usd: float, span: float) -> dict[str, float]:
     """Dollars accrued over `span` seconds, and the hourly rate they were accrued at."""
-    return {"cost_usd": round(usd, 6), "cost_per_hour_usd": round(usd / span * 3600.0, 6) if span > 0 else 0.0}
+    return {"cost_usd": round(usd, 9), "cost_per_hour_usd": round(usd / span * 3600.0, 6) if span > 0 else 0.0}
 
 
 def _flow(hist: Histogram, failures: dict[str, int], span: float) -> dict[str, Any]:

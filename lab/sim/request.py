@@ -41,9 +41,10 @@ class Request:
     back to the nearest waiting caller.
     """
 
-    __slots__ = ("id", "cls", "key", "client", "t0", "stack", "back", "trace", "source", "t_node")
+    __slots__ = ("id", "cls", "key", "client", "t0", "stack", "back", "trace", "source", "t_node", "sink")
 
-    def __init__(self, rid: int, cls: str, key: int, client: int, t0: float, source: str) -> None:
+    def __init__(self, rid: int, cls: str, key: int, client: int, t0: float, source: str,
+                 sink: list | None = None) -> None:
         self.id = rid
         self.cls = cls
         self.key = key
@@ -53,4 +54,7 @@ class Request:
         self.back = 0.0
         self.trace: list | None = None
         self.source = source
+        # The list its end-to-end latency goes to when it completes: one per origin region and
+        # class, chosen once by the source (no lookup when it completes).
+        self.sink = sink
         # t_node (when it reached its current node) is set by each node on arrival.

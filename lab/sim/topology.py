@@ -76,11 +76,13 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
     """A copy of a *valid* document with every default filled in, in a stable key order."""
     from .components import REGISTRY
     from .faults import FAULT_KINDS
+    from .geography import Geography
 
     settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
     workload = doc.get("workload", {})
     classes = [
-        {"name": c["name"], "operation": c.get("operation", "read"), "share": float(c.get("share", 1.0))}
+        {"name": c["name"], "operation": c.get("operation", "read"), "share": float(c.get("share", 1.0)),
+         "request_kb": float(c.get("request_kb", 1.0)), "response_kb": float(c.get("response_kb", 10.0))}
         for c in workload.get("classes", DEFAULT_CLASSES)
     ]
     keys = {**DEFAULT_KEYS, **workload.get("keys", {})}
@@ -98,13 +100,19 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
             "position": {"x": 0.0, "y": 0.0, **spec.get("position", {})},
             "params": params,
         })
+    geo = Geography(doc)
+    by_id = {n["id"]: n for n in nodes}
     edges = []
     for i, spec in enumerate(doc["edges"]):
+        source, target = by_id[spec["from"]], by_id[spec["to"]]
+        latency = spec.get("latency_ms")
+        if latency is None:  # it follows from where the two ends are placed
+            latency = geo.edge_ms(source, target, REGISTRY[source["kind"]].is_source)
         edges.append({
             "id": spec.get("id", f"e{i + 1}"),
             "from": spec["from"],
             "to": spec["to"],
-            "latency_ms": float(spec.get("latency_ms", 0.0)),
+            "latency_ms": float(latency),
             "classes": list(spec["classes"]) if spec.get("classes") else None,
         })
     faults = []
@@ -124,6 +132,7 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
         "edges": edges,
         "faults": faults,
         "pricing": dict(doc.get("pricing", {})),
+        "latency": copy.deepcopy(doc.get("latency", {})),
     }
 
 

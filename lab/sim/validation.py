@@ -9,13 +9,14 @@ from typing import Any
 from .components import REGISTRY
 from .faults import FAULT_KINDS
 from .params import Param, is_number
+from .geography import LATENCY_FIELDS
 from .pricing import DEFAULT_PRICES, MAX_PRICE
 from .graph_checks import _a, check_graph
 from .topology import DEFAULT_CLASSES, FORMAT, ID_PATTERN, LIMITS, VERSION, problem
 
 _ID = re.compile(ID_PATTERN)
 TOP_LEVEL = ("format", "version", "name", "description", "settings", "workload", "regions", "nodes", "edges", "faults",
-             "pricing")
+             "pricing", "latency")
 NODE_FIELDS = ("id", "kind", "label", "region", "zone", "position", "params")
 EDGE_FIELDS = ("id", "from", "to", "latency_ms", "classes")
 
@@ -38,8 +39,13 @@ CLASS_FIELDS = (
     Param("operation", "choice", "read", "Whether the class reads or writes data (caches and databases treat them differently).",
           choices=("read", "write")),
     Param("share", "number", 1.0, "Default share of traffic for sources without their own mix.", minimum=0.0, maximum=1e6),
+    Param("request_kb", "number", 1.0, "Size of a request, for the price of moving it between zones and regions.",
+          unit="KB", minimum=0.0, maximum=1e7),
+    Param("response_kb", "number", 10.0, "Size of a response, for the price of data transfer and internet egress.",
+          unit="KB", minimum=0.0, maximum=1e7),
 )
-EDGE_LATENCY = Param("latency_ms", "number", 0.0, "One-way network latency of the call, paid again by the response.",
+EDGE_LATENCY = Param("latency_ms", "number", 0.0, "One-way network latency of the call, paid again by the response. "
+                     "Left out: it follows from where the two nodes are placed (see the topology's `latency`).",
                      unit="ms", minimum=0.0, maximum=LIMITS["edge_latency_ms"])
 
 
@@ -128,6 +134,32 @@ def _validate(doc: Any, c: _Checker) -> None:
     check_graph(nodes, edges, classes, settings, c)
     _faults(doc.get("faults", []), nodes, broken, c)
     _pricing(doc.get("pricing", {}), c)
+    _latency(doc.get("latency", {}), c)
+
+
+def _latency(raw: Any, c: _Checker) -> None:
+    if not isinstance(raw, dict):
+        c.add("$.latency", "latency must be an object, e.g. {\"cross_zone_ms\": 0.8}")
+        return
+    c.params({k: v for k, v in raw.items() if k != "between_regions"}, LATENCY_FIELDS, "$.latency", "the latency table")
+    pairs = raw.get("between_regions", [])
+    if not isinstance(pairs, list):
+        c.add("$.latency.between_regions", "between_regions must be a list of {\"from\": region, \"to\": region, \"ms\": number}")
+        return
+    if len(pairs) > LIMITS["regions"] ** 2:
+        c.add("$.latency.between_regions", f"at most {LIMITS['regions'] ** 2} region pairs are allowed")
+        return
+    for i, item in enumerate(pairs):
+        path = f"$.latency.between_regions[{i}]"
+        if not isinstance(item, dict) or set(item) != {"from", "to", "ms"}:
+            c.add(path, "a region pair must be an object with exactly from, to and ms")
+            continue
+        if not all(isinstance(item[k], str) and _ID.match(item[k]) for k in ("from", "to")):
+            c.add(path, "from and to must be region ids")
+        elif item["from"] == item["to"]:
+            c.add(path, f"a region pair needs two different regions, not {item['from']!r} twice")
+        if not is_number(item["ms"]) or not 0 <= item["ms"] <= 10_000:
+            c.add(f"{path}.ms", f"ms must be a one-way latency from 0 to 10000 ms, not {_show(item['ms'])}")
 
 
 def _pricing(raw: Any, c: _Checker) -> None:

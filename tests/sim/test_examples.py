@@ -121,10 +121,10 @@ def test_edge_rates_add_up_to_what_the_nodes_at_their_ends_count() -> None:
             assert e["rate_per_s"] == nodes[e["from"]]["throughput_per_s"]
 
 
-def test_an_edge_whose_rate_the_counters_cannot_tell_says_null_not_a_guess() -> None:
+def test_an_edge_whose_rate_the_counters_cannot_tell_counts_its_own_requests() -> None:
     doc = json.loads((ROOT / "lab" / "sim" / "examples" / "single_vm_wordpress.json").read_text())
     # Two thread-per-request pools share the database: how the database's arrivals split between
-    # them is not something node counters tell, so those two edges carry no number.
+    # them is not something node counters tell, so those two edges count what passes them.
     doc["nodes"].append({**doc["nodes"][1], "id": "wordpress2"})
     doc["nodes"][0]["params"]["pattern"] = "steady"
     doc["edges"].append({"from": "visitors", "to": "wordpress2"})
@@ -136,5 +136,8 @@ def test_an_edge_whose_rate_the_counters_cannot_tell_says_null_not_a_guess() -> 
     sim = Simulation(load(doc), on_window=windows.append)
     sim.run(3.0)
     rates = {(e["from"], e["to"]): e["rate_per_s"] for e in windows[-1]["edges"].values()}
-    assert rates[("wordpress", "mysql")] is None and rates[("wordpress2", "mysql")] is None
+    split = rates[("wordpress", "mysql")], rates[("wordpress2", "mysql")]
+    assert all(rate > 0 for rate in split)
+    assert sum(split) == windows[-1]["nodes"]["mysql"]["arrival_rate_per_s"]
+    assert [e.rule for e in sim.edges if e.target.id == "mysql"] == ["counted", "counted"]
     assert rates[("visitors", "wordpress")] > 0  # one incoming edge: determined

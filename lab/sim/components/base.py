@@ -27,7 +27,8 @@ class Edge:
     `bind` sets it; the simulation re-binds after anything that changes a node's `receive`.
     """
 
-    __slots__ = ("id", "source", "target", "latency", "classes", "heap", "root", "seq", "deliver", "sent")
+    __slots__ = ("id", "source", "target", "latency", "classes", "heap", "root", "seq", "deliver", "sent",
+                 "counted", "passed", "rule")
 
     def __init__(self, sim: "Simulation", eid: str, source: "Component", target: "Component",
                  latency_s: float, classes: frozenset[str] | None) -> None:
@@ -39,11 +40,27 @@ class Edge:
         self.heap = sim.heap
         self.root = sim.root
         self.seq = sim.seq
-        self.sent = 0
+        self.sent = 0  # kept by a balancer, which counts what it sends anyway
+        # Edges whose rate the nodes' own counters cannot tell, and edges whose data crosses a
+        # zone or region (it is billed), count what passes; the others pay nothing for it.
+        self.counted = False
+        self.passed = 0
+        self.rule = "counted"  # how its rate is known: see metrics.edge_rule
         self.bind()
 
     def bind(self) -> None:
-        self.deliver = self._delayed if self.latency else self.target.receive
+        if self.latency:
+            self.deliver = self._delayed_counted if self.counted else self._delayed
+        else:
+            self.deliver = self._counted if self.counted else self.target.receive
+
+    def _counted(self, req: Request, t: float) -> None:
+        self.passed += 1
+        self.target.receive(req, t)
+
+    def _delayed_counted(self, req: Request, t: float) -> None:
+        self.passed += 1
+        self._delayed(req, t)
 
     def _delayed(self, req: Request, t: float) -> None:
         latency = self.latency
@@ -178,7 +195,7 @@ class Component:
         state, t)` runs; when it fails, `abort(child, state, t, cause)` runs and must return True.
         It shares the parent's trace, so a traced request shows every leaf it waited on."""
         child = Request(self.sim.child_id(), cls or parent.cls, parent.key, parent.client, parent.t0,
-                        parent.source)
+                        parent.source, parent.sink)
         child.trace = parent.trace
         child.stack = [(self, state, 0.0)]
         edge.deliver(child, t)

@@ -102,7 +102,7 @@ class Cache(Component):
                 # complete, with its way back added to its latency.
                 sim = self.sim
                 sim.completed += 1
-                sim.e2e_by_class[req.cls].append(t + req.back - req.t0)
+                req.sink.append(t + req.back - req.t0)
             return
         self.misses += 1
         delay = self._miss_s

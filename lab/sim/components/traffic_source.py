@@ -116,6 +116,8 @@ class TrafficSource(Component):
             if len(names) > 1 else None
         )
         self._only_class = names[0] if names else sim.class_names[0]
+        self._sinks = {c: sim.e2e_sink(self.region, c) for c in sim.class_names}
+        self._only_sink = self._sinks[self._only_class]
         self._routes = {c: self.edges_for(c) for c in sim.class_names}
         keys = sim.keys
         self._keys = None
@@ -330,7 +332,7 @@ class TrafficSource(Component):
         sim.created = rid + 1
         deliver = self._deliver_simple
         if deliver is not None:
-            req = Request(rid, self._only_class, 0, 0, t, self.id)
+            req = Request(rid, self._only_class, 0, 0, t, self.id, self._only_sink)
             if rid % sim.trace_every == 0:
                 req.trace = []
             deliver(req, t)
@@ -346,7 +348,7 @@ class TrafficSource(Component):
         keys = self._keys
         clients = self._clients
         req = Request(rid, cls, keys.next() if keys is not None else 0,
-                      clients.next() if clients is not None else 0, t, self.id)
+                      clients.next() if clients is not None else 0, t, self.id, self._sinks[cls])
         if rid % sim.trace_every == 0:
             req.trace = []
         routes = self._routes[cls]
