@@ -72,12 +72,16 @@ def _inject_fault(sim: "Simulation", command: dict[str, Any]) -> list[dict[str, 
     live_id = f"live-{sum(1 for e in sim.timeline if e['type'] == 'fault_injected') + 1}"
     taken = {f["id"] for f in sim.topology.get("faults", [])} | set(sim.active_faults)
     nodes = {node_id: {"kind": node.kind} for node_id, node in sim.nodes.items()}
-    validate_fault(spec, nodes, "$.fault", checker, taken, default_id=live_id)
+    places = {"zone": {n.zone for n in sim.nodes.values() if n.zone}, "region": {n.region for n in sim.nodes.values() if n.region}}
+    validate_fault(spec, nodes, "$.fault", checker, taken, default_id=live_id,
+                   edge_ids={e.id for e in sim.edges}, places=places)
     if checker.problems:
         return checker.problems
     spec = {"id": live_id, **spec, "start_s": sim.now}
     spec.setdefault("duration_s", 0.0)
-    sim.record({"type": "fault_injected", "fault": spec["id"], "kind": spec["kind"], "node": spec["node"],
+    defaults = {p.name: p.default for p in faults.FAULT_KINDS[spec["kind"]]["params"]}
+    spec = {**defaults, **spec}
+    sim.record({"type": "fault_injected", "fault": spec["id"], "kind": spec["kind"], **faults.target_of(spec),
                 "duration_s": spec["duration_s"]})
     faults.schedule(sim, spec, now=True)
     return []

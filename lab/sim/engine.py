@@ -147,6 +147,8 @@ class Simulation:
             node.__dict__.pop("receive", None)
             if node.down:
                 node.receive = node.refuse
+            elif node.fault_delay or node.fault_slow or node.fault_error:
+                node.receive = faults.faulty_receive(node)
             elif node.fast_receive is not None:
                 node.receive = node.fast_receive
         for edge in self.edges:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .components import REGISTRY
 from .faults import FAULT_KINDS
+from .geography import LATENCY_FIELDS
 from .pricing import DEFAULT_PRICES, MAX_PRICE, prices_markdown
 from .params import Param
 from .topology import FORMAT, ID_PATTERN, LIMITS, VERSION
@@ -149,12 +150,30 @@ def topology_schema() -> dict[str, Any]:
                 "type": "array", "maxItems": LIMITS["faults"],
                 "items": {
                     "type": "object",
-                    "required": ["kind", "node"],
+                    "required": ["kind"],
                     "properties": {"id": {"$ref": "#/$defs/id"}, "kind": {"enum": sorted(FAULT_KINDS)},
-                                   "node": {"$ref": "#/$defs/id"}},
+                                   "node": {"$ref": "#/$defs/id"}, "edge": {"$ref": "#/$defs/id"},
+                                   "zone": {"$ref": "#/$defs/id"}, "region": {"$ref": "#/$defs/id"},
+                                   "between": {"type": "array", "items": {"$ref": "#/$defs/id"},
+                                               "minItems": 2, "maxItems": 2}},
+                    "oneOf": [{"required": [f]} for f in ("node", "edge", "zone", "region", "between")],
                     "allOf": fault_rules,
                     # Fields come from the kind's rule in allOf, which additionalProperties cannot see.
                     "unevaluatedProperties": False,
+                },
+            },
+            "latency": {
+                "type": "object",
+                "description": "The latency table edges without latency_ms take their latency from; see docs/topology.md#geography.",
+                "additionalProperties": False,
+                "properties": {
+                    **{p.name: param_schema(p) for p in LATENCY_FIELDS},
+                    "between_regions": {
+                        "type": "array",
+                        "items": {"type": "object", "additionalProperties": False, "required": ["from", "to", "ms"],
+                                  "properties": {"from": {"$ref": "#/$defs/id"}, "to": {"$ref": "#/$defs/id"},
+                                                 "ms": {"type": "number", "minimum": 0, "maximum": 10000}}},
+                    },
                 },
             },
             "pricing": {
@@ -221,7 +240,8 @@ def components_markdown() -> str:
     lines += ["## Fault kinds", ""]
     for kind, spec in sorted(FAULT_KINDS.items()):
         params = ", ".join(f"`{p.name}` ({p.unit}, default {p.default:g})" for p in spec["params"])
-        lines += [f"- `{kind}`: {spec['help']} Fields: `node`, {params}.", ""]
+        target = {"node_or_edge": "`node` or `edge`"}.get(spec["target"], f"`{spec['target']}`")
+        lines += [f"- `{kind}`: {spec['help']} Target: {target}. Fields: {params}.", ""]
     lines += ["## Prices", "",
               "Every kind prices itself from this list (lab/sim/pricing.py): round figures in the style of public",
               "cloud on-demand list prices. A topology overrides any of them in its `pricing` object, e.g.",

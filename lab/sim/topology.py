@@ -118,8 +118,8 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
     faults = []
     for i, spec in enumerate(doc.get("faults", [])):
         defaults = {p.name: p.default for p in FAULT_KINDS[spec["kind"]]["params"]}
-        faults.append({"id": spec.get("id", f"f{i + 1}"), "kind": spec["kind"], "node": spec["node"],
-                       **defaults, **{k: v for k, v in spec.items() if k not in ("id", "kind", "node")}})
+        faults.append({"id": spec.get("id", f"f{i + 1}"), "kind": spec["kind"],
+                       **defaults, **{k: v for k, v in spec.items() if k not in ("id", "kind")}})
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -28,14 +28,15 @@ class Edge:
     """
 
     __slots__ = ("id", "source", "target", "latency", "classes", "heap", "root", "seq", "deliver", "sent",
-                 "counted", "passed", "rule")
+                 "counted", "passed", "rule", "base_latency", "cut")
 
     def __init__(self, sim: "Simulation", eid: str, source: "Component", target: "Component",
                  latency_s: float, classes: frozenset[str] | None) -> None:
         self.id = eid
         self.source = source
         self.target = target
-        self.latency = latency_s
+        self.latency = self.base_latency = latency_s
+        self.cut = False  # a network partition separates its ends (lab/sim/faults.py)
         self.classes = classes
         self.heap = sim.heap
         self.root = sim.root
@@ -49,10 +50,19 @@ class Edge:
         self.bind()
 
     def bind(self) -> None:
-        if self.latency:
+        if self.cut:
+            self.deliver = self._unreachable
+        elif self.latency:
             self.deliver = self._delayed_counted if self.counted else self._delayed
         else:
             self.deliver = self._counted if self.counted else self.target.receive
+
+    def _unreachable(self, req: Request, t: float) -> None:
+        # The target is where the call fails, as if it refused it: the caller has already
+        # counted the request as passed on.
+        target = self.target
+        target.arrivals += 1
+        target.fail(req, t, "unreachable")
 
     def _counted(self, req: Request, t: float) -> None:
         self.passed += 1
@@ -99,6 +109,11 @@ class Component:
     # `fast_receive` in setup; `Simulation.rewire` installs it, or `refuse` while the node is down.
     fast_receive: Any = None
     down = False
+    # Effects of active faults (lab/sim/faults.py), installed by `Simulation.rewire`.
+    fault_delay = 0.0
+    fault_slow = 0.0
+    fault_error = 0.0
+    lost_instances = 0
     # Placement (the node's `region` and `zone` in the topology; None when not placed).
     region: str | None = None
     zone: str | None = None
