@@ -25,6 +25,7 @@ from .components.base import Component, Edge
 from .geography import Geography
 from .metrics import Metrics, edge_rule
 from .pricing import prices_for
+from .resilience import Guard
 from .randomness import Streams
 from .request import Request
 
@@ -92,6 +93,8 @@ class Simulation:
             source, target = self.nodes[spec["from"]], self.nodes[spec["to"]]
             classes = frozenset(spec["classes"]) if spec.get("classes") else None
             edge = Edge(self, spec["id"], source, target, spec["latency_ms"] / 1000.0, classes)
+            if spec.get("policy"):
+                edge.guard = Guard(self, edge, spec["policy"])
             source.out.append(edge)
             self.edges.append(edge)
         self.needs_keys = any(

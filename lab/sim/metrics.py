@@ -246,6 +246,8 @@ class Metrics:
             else:  # "source"
                 count = nodes_raw[source.id]["arrivals"]
             out[edge.id] = {"from": source.id, "to": target.id, "rate_per_s": _rate(count, span)}
+            if edge.guard is not None:
+                out[edge.id]["policy"] = edge.guard.window()
             transfer = self.sim.transfer_usd.get(edge.id)
             if transfer:
                 usd = transfer * count
@@ -334,8 +336,8 @@ def edge_rule(edge: Any, sim: "Simulation", incoming: dict[str, int]) -> str:
     outgoing edge passes everything on through it); otherwise the edge counts ("counted"), which
     costs one addition per request on that edge only. Edges whose data is billed always count."""
     source, target = edge.source, edge.target
-    if edge.id in sim.transfer_usd and not source.is_source:
-        return "counted"
+    if edge.guard is not None or (edge.id in sim.transfer_usd and not source.is_source):
+        return "counted"  # a guarded edge counts its attempts, retries included
     if source.kind == "load_balancer":
         return "balancer"
     if incoming[target.id] == 1:

@@ -77,6 +77,7 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
     from .components import REGISTRY
     from .faults import FAULT_KINDS
     from .geography import Geography
+    from .resilience import POLICY_DEFAULTS
 
     settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
     workload = doc.get("workload", {})
@@ -114,6 +115,7 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
             "to": spec["to"],
             "latency_ms": float(latency),
             "classes": list(spec["classes"]) if spec.get("classes") else None,
+            "policy": {**POLICY_DEFAULTS, **spec["policy"]} if spec.get("policy") else None,
         })
     faults = []
     for i, spec in enumerate(doc.get("faults", [])):

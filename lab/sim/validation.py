@@ -11,6 +11,7 @@ from .faults import FAULT_KINDS, TARGET_FIELDS, supports_instance_crashes
 from .params import Param, is_number
 from .geography import LATENCY_FIELDS
 from .pricing import DEFAULT_PRICES, MAX_PRICE
+from .resilience import POLICY_FIELDS
 from .graph_checks import _a, check_graph
 from .topology import DEFAULT_CLASSES, FORMAT, ID_PATTERN, LIMITS, VERSION, problem
 
@@ -18,7 +19,7 @@ _ID = re.compile(ID_PATTERN)
 TOP_LEVEL = ("format", "version", "name", "description", "settings", "workload", "regions", "nodes", "edges", "faults",
              "pricing", "latency")
 NODE_FIELDS = ("id", "kind", "label", "region", "zone", "position", "params")
-EDGE_FIELDS = ("id", "from", "to", "latency_ms", "classes")
+EDGE_FIELDS = ("id", "from", "to", "latency_ms", "classes", "policy")
 
 SETTINGS = (
     Param("duration_s", "number", 60.0, "Simulated time to run.", unit="s", minimum=0.001, maximum=LIMITS["duration_s"]),
@@ -362,6 +363,18 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
                     if name not in classes:
                         c.add(f"{path}.classes", f"edge {i} names request class {name!r}, which the workload does not define"
                               f"{_suggest(name, list(classes))}")
+        policy = spec.get("policy")
+        if policy is not None:
+            if not isinstance(policy, dict):
+                c.add(f"{path}.policy", f"edge {i}: policy must be an object, e.g. {{\"timeout_ms\": 500, \"retries\": 2}}")
+            else:
+                values = c.params(policy, POLICY_FIELDS, f"{path}.policy", f"the policy of edge {i}")
+                if values["min_calls"] > values["window_calls"]:
+                    c.add(f"{path}.policy.min_calls", f"edge {i}: min_calls ({values['min_calls']}) cannot be more than "
+                                                      f"window_calls ({values['window_calls']}), or the breaker never judges")
+                if values["retries"] and not values["timeout_ms"]:
+                    c.add(f"{path}.policy.timeout_ms", f"edge {i} retries failed calls but has no timeout, so a slow "
+                                                       "call is never retried; set timeout_ms too", severity="warning")
         if not ok:
             continue
         source, target = spec["from"], spec["to"]

@@ -28,7 +28,7 @@ class Edge:
     """
 
     __slots__ = ("id", "source", "target", "latency", "classes", "heap", "root", "seq", "deliver", "sent",
-                 "counted", "passed", "rule", "base_latency", "cut")
+                 "counted", "passed", "rule", "base_latency", "cut", "guard", "inner")
 
     def __init__(self, sim: "Simulation", eid: str, source: "Component", target: "Component",
                  latency_s: float, classes: frozenset[str] | None) -> None:
@@ -37,6 +37,7 @@ class Edge:
         self.target = target
         self.latency = self.base_latency = latency_s
         self.cut = False  # a network partition separates its ends (lab/sim/faults.py)
+        self.guard: Any = None  # its resilience policy (lab/sim/resilience.py), if it has one
         self.classes = classes
         self.heap = sim.heap
         self.root = sim.root
@@ -51,11 +52,14 @@ class Edge:
 
     def bind(self) -> None:
         if self.cut:
-            self.deliver = self._unreachable
+            inner = self._unreachable
         elif self.latency:
-            self.deliver = self._delayed_counted if self.counted else self._delayed
+            inner = self._delayed_counted if self.counted else self._delayed
         else:
-            self.deliver = self._counted if self.counted else self.target.receive
+            inner = self._counted if self.counted else self.target.receive
+        self.inner = inner
+        # A guarded edge hands the caller's request to its policy, which sends attempts inward.
+        self.deliver = self.guard.send if self.guard is not None else inner
 
     def _unreachable(self, req: Request, t: float) -> None:
         # The target is where the call fails, as if it refused it: the caller has already
