@@ -1,0 +1,210 @@
+"""Third-party API: a service someone else runs (payments, delegated sign-in, maps, e-mail). You
+cannot add capacity to it or see its queue; what you see is its latency, its errors, its rate
+limit and its bill. So it is modelled from the outside: every call takes a latency drawn from a
+distribution, however many are in flight (its concurrency is the provider's problem), fails with
+500 at the error rate, and is refused with 429 beyond the rate limit (a token bucket, as most
+providers document theirs).
+
+`RemoteService`, the part without a queue, is shared with object storage.
+"""
+from __future__ import annotations
+
+from heapq import heappush, heapreplace
+from typing import Any
+
+from ..params import Param
+from ..randomness import DISTRIBUTIONS, Distribution, Draws, make_distribution
+from ..request import Request
+from .base import Component
+
+MAX_LATENCY_MS = 600_000.0
+
+
+def latency_params(samples_note: str = "") -> tuple[Param, ...]:
+    """The shape of a remote service's latency (the mean is declared by each kind)."""
+    return (
+        Param("latency_distribution", "choice", "lognormal",
+              "Shape of the latency: exponential (memoryless), deterministic (always the same), lognormal "
+              "(a long tail, set by its variability; what measured API latencies usually look like), "
+              "empirical (resampled from measured latencies).", choices=DISTRIBUTIONS),
+        Param("latency_cv", "number", 1.0, "Variability of a lognormal latency: standard deviation / mean.",
+              minimum=0.01, maximum=20.0, when={"latency_distribution": ("lognormal",)}),
+        Param("latency_samples_ms", "numbers", [], f"Measured latencies to resample from{samples_note}.", unit="ms",
+              minimum=0.0, maximum=MAX_LATENCY_MS, when={"latency_distribution": ("empirical",)}),
+    )
+
+
+def error_rate_param(default: float) -> Param:
+    return Param("error_rate", "number", default,
+                 "Share of calls that come back with an error (500) after their latency.", minimum=0.0, maximum=1.0)
+
+
+def check_latency(values: dict[str, Any]) -> list[tuple[str, str]]:
+    if values["latency_distribution"] == "empirical" and not values["latency_samples_ms"]:
+        return [("latency_samples_ms", "latency_distribution is empirical, so latency_samples_ms needs at least "
+                                       "one measured latency to resample from")]
+    return []
+
+
+class RemoteService(Component):
+    """A node with no queue: each call is answered (or fails) after its own latency, however many
+    are in flight. A subclass sets, in `setup`, `_default` (the latency distribution), `_by_class`
+    (class -> distribution where it differs, or None) and calls `_setup_remote`."""
+
+    _default: Distribution
+    _by_class: dict[str, Distribution] | None
+
+    def _distribution(self, stream: str, mean_ms: float) -> Distribution:
+        p = self.p
+        gen = self.sim.streams.generator(f"node:{self.id}:{stream}")
+        samples = [x / 1000.0 for x in p["latency_samples_ms"]]
+        return make_distribution(p["latency_distribution"], mean_ms / 1000.0, p["latency_cv"], samples, gen)
+
+    def _setup_remote(self) -> None:
+        if not hasattr(self, "_done_cb"):
+            self._done_cb = self._done
+            self._errors = Draws(self.sim.streams.generator(f"node:{self.id}:errors"), "uniform")
+            self.in_flight_max = 0
+        self._pop = self._default.buf.pop
+        self._refill = self._default.refill
+        self._error_rate = self.p["error_rate"]
+
+    def admit(self, req: Request, t: float) -> bool:
+        """Whether the call is let in (a rate limit says no by failing it)."""
+        return True
+
+    def receive(self, req: Request, t: float) -> None:
+        self.arrivals += 1
+        if not self.admit(req, t):
+            return
+        by_class = self._by_class
+        dist = by_class.get(req.cls) if by_class is not None else None
+        if dist is not None:
+            svc = dist.sample()
+        else:
+            try:
+                svc = self._pop()
+            except IndexError:
+                svc = self._refill()
+        self.mark(t)
+        n = self.n = self.n + 1
+        if n > self.in_flight_max:
+            self.in_flight_max = n
+        req.t_node = t
+        if req.trace is not None:
+            req.trace.append((self.id, t, 0.0, svc, None))
+        root = self.root
+        if root[0]:
+            root[0] = False
+            heapreplace(self.heap, (t + svc, self.seq(), self._done_cb, req))
+        else:
+            heappush(self.heap, (t + svc, self.seq(), self._done_cb, req))
+
+    def _done(self, req: Request, t: float) -> None:
+        self.mark(t)
+        self.n -= 1
+        if self._error_rate and self._errors.next() < self._error_rate:
+            # Little's law counts the time the failed call spent here.
+            self.dropped_time += t - req.t_node
+            self.fail(req, t, "error")
+            return
+        self.completions += 1
+        self.answered(req)
+        self.lat.append(t - req.t_node)
+        self.sim.reply(req, t)
+
+    def answered(self, req: Request) -> None:
+        """A call succeeded (for the bill)."""
+
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        out = {"in_flight_max": self.in_flight_max}
+        self.in_flight_max = self.n
+        return out
+
+
+class ThirdPartyApi(RemoteService):
+    kind = "third_party_api"
+    title = "Third-party API"
+    group = "external"
+    icon = "globe"
+    summary = ("An outside service (payments, sign-in, maps): its own latency, error rate and rate limit, "
+               "no queue you can see, and a price per call.")
+    max_callees = 0
+    params = (
+        Param("latency_ms", "number", 200.0, "Mean time the provider takes to answer a call.", unit="ms",
+              minimum=0.0, maximum=MAX_LATENCY_MS),
+        *latency_params(" (the means are then not used)"),
+        Param("latency_ms_by_class", "weights", {},
+              "Mean latency per request class where it differs, e.g. {\"refund\": 900}.", unit="ms",
+              minimum=0.0, maximum=MAX_LATENCY_MS),
+        error_rate_param(0.001),
+        Param("rate_limit_per_s", "number", 100.0,
+              "Calls per second the provider accepts from you (a token bucket); beyond it calls fail at once "
+              "with 429. 0: no limit.", unit="requests/s", minimum=0.0, maximum=1_000_000.0),
+        Param("rate_limit_burst", "integer", 0,
+              "Calls the bucket holds: how many may come at once after a quiet spell. "
+              "0: one second's worth (rate_limit_per_s).", minimum=0, maximum=10_000_000),
+        Param("price_per_call_usd", "number", 0.001, "What one successful call costs you.", unit="USD",
+              minimum=0.0, maximum=1000.0),
+    )
+
+    @classmethod
+    def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
+        problems = check_latency(values)
+        rate = values["rate_limit_per_s"]
+        if 0 < rate and values["rate_limit_burst"] == 0 and rate < 1:
+            problems.append(("rate_limit_burst", f"with a rate limit of {rate:g} calls/s, one second's worth is "
+                                                 "less than one call, so every call would be refused: set "
+                                                 "rate_limit_burst to at least 1"))
+        return problems
+
+    def setup(self) -> None:
+        p = self.p
+        self._default = self._distribution("latency", p["latency_ms"])
+        self._by_class = {c: self._distribution(f"latency:{c}", ms)
+                          for c, ms in sorted(p["latency_ms_by_class"].items())} or None
+        self._setup_remote()
+        rate = p["rate_limit_per_s"]
+        burst = float(p["rate_limit_burst"] or rate)
+        if not hasattr(self, "_tokens"):
+            self._tokens = burst  # the bucket starts full
+            self._t_tokens = self.sim.t_start
+            self.billed = 0
+        self._tokens = min(self._tokens, burst)
+        self._rate = rate
+        self._burst = burst
+
+    def admit(self, req: Request, t: float) -> bool:
+        rate = self._rate
+        if not rate:
+            return True
+        tokens = self._tokens + (t - self._t_tokens) * rate
+        if tokens > self._burst:
+            tokens = self._burst
+        self._t_tokens = t
+        if tokens >= 1.0:
+            self._tokens = tokens - 1.0
+            return True
+        self._tokens = tokens
+        self.fail(req, t, "rate_limited")
+        return False
+
+    def answered(self, req: Request) -> None:
+        self.billed += 1
+
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        out = super().harvest_extra(t)
+        out["billed_calls"] = self.billed
+        self.billed = 0
+        return out
+
+    def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
+        return self.p["price_per_call_usd"] * raw["billed_calls"]
+
+    @staticmethod
+    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
+        return {
+            "billed_calls": raw.get("billed_calls", 0),
+            "rate_limited": raw["failures"].get("rate_limited", 0),
+            "in_flight_max": raw.get("in_flight_max", 0),
+        }
