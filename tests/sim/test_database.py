@@ -1,6 +1,8 @@
 """The database: replicas, read routing, replication lag, connection limits."""
 from __future__ import annotations
 
+from heapq import heappush
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,6 +10,8 @@ import pytest
 import lab.sim
 
 from .component_world import READ_WRITE, topology, node, source, Run
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 
 
 def db_topology(rate: float, classes: list[dict[str, Any]] | None = None, window_s: float = 1.0,
@@ -69,3 +73,226 @@ def test_a_database_with_more_workers_than_connections_is_refused_with_the_reaso
 
 
 # ---------------------------------------------------------------- work queue
+
+
+# -- synchronous and asynchronous replication, cross-region replicas --------------------------
+
+WRITES = [{"name": "write", "operation": "write"}]
+
+
+def write_latency_ms(**params: Any) -> float:
+    # Few writes and fixed query times: next to no queueing, so the latency is the path (a
+    # replica's applier is busy 2% of the time, which adds about 0.1 ms on average).
+    topo = db_topology(2.0, WRITES, service_distribution="deterministic", write_time_ms=10, **params)
+    return Run(topo).run(60.0).finish()["measured"]["classes"]["write"]["latency_ms"]["mean"]
+
+
+def test_a_sync_write_waits_for_the_replica_to_apply_it_and_acknowledge_and_an_async_one_does_not() -> None:
+    # 10 ms on the primary; sync adds 21 ms there, 10 ms to apply and 21 ms back.
+    assert write_latency_ms(replicas=1, replica_latency_ms=[20]) == pytest.approx(10.0, abs=0.01)
+    assert write_latency_ms(replicas=1, replica_latency_ms=[20], replication="sync") == pytest.approx(62.0, abs=0.3)
+
+
+def test_a_sync_write_that_needs_one_replica_waits_only_for_the_nearest() -> None:
+    far = dict(replicas=2, replica_latency_ms=[0, 50], replication="sync")
+    assert write_latency_ms(**far, sync_replicas=1) == pytest.approx(22.0, abs=0.3)
+    assert write_latency_ms(**far, sync_replicas=0) == pytest.approx(122.0, abs=0.3)
+
+
+def test_a_replica_in_another_region_lags_by_its_distance() -> None:
+    def lag(**params: Any) -> float:
+        topo = db_topology(20.0, WRITES, replicas=1, service_distribution="deterministic", write_time_ms=10,
+                           replication_delay_ms=1, **params)
+        return Run(topo).run(20.0).finish()["measured"]["nodes"]["db"]["replication_lag_ms"]["mean"]
+
+    near, far = lag(), lag(replica_latency_ms=[80])
+    # Network 1 ms, apply 10 ms, and the M/D/1 wait at the applier (Pollaczek-Khinchine):
+    # rho / (2 (1 - rho)) x 10 ms at rho = 20/s x 10 ms = 0.2.
+    assert near == pytest.approx(1.0 + 10.0 + 0.2 / 1.6 * 10.0, abs=0.4)
+    assert far - near == pytest.approx(80.0, abs=0.5)
+
+
+def test_async_writes_at_risk_are_the_writes_the_best_replica_has_not_applied_yet() -> None:
+    # Little's law on the replication pipe: 50 writes/s x (100 ms away + 10 ms to apply) = 5.5.
+    topo = db_topology(50.0, WRITES, window_s=1.0, replicas=2, replica_latency_ms=[100, 300],
+                       service_distribution="deterministic", write_time_ms=10, replication_delay_ms=0)
+    r = Run(topo).run(200.0)
+    r.finish()
+    at_risk = [w["writes_at_risk"] for w in r.window_nodes("db", t_from=5.0)]
+    assert sum(at_risk) / len(at_risk) == pytest.approx(5.5, abs=0.6)
+    assert max(w["writes_at_risk_max"] for w in r.window_nodes("db")) >= max(at_risk)
+
+
+def test_sync_writes_are_never_at_risk() -> None:
+    topo = db_topology(50.0, WRITES, replicas=1, replica_latency_ms=[100], replication="sync")
+    r = Run(topo).run(20.0)
+    r.finish()
+    assert all(w["writes_at_risk_max"] == 0 for w in r.window_nodes("db"))
+    assert all(w["sync_wait_ms"] > 200 for w in r.window_nodes("db", t_from=1.0))
+
+
+# -- one instance down: failover ---------------------------------------------------------------
+
+def at(sim: lab.sim.Simulation, t: float, fn: Any, *args: Any) -> None:
+    """Call `fn(*args, t)` at simulated time t (what a partial fault will do)."""
+    heappush(sim.heap, (t, sim.seq(), lambda _, now: fn(*args, now), None))
+
+
+def crash_run(crash_at: float = 10.0, recover_at: float | None = None, until: float = 30.0,
+              **params: Any) -> tuple[Run, dict[str, Any]]:
+    # Both replicas are far enough that a few acknowledged writes are always on their way.
+    settings = {"replicas": 2, "read_from": "replicas", "workers": 16, "max_connections": 1000,
+                "election_delay_s": 5, "replica_latency_ms": [100, 150], **params}
+    r = Run(db_topology(400.0, READ_WRITE, **settings))
+    db = r.sim.nodes["db"]
+    at(r.sim, crash_at, db.crash_instance, 0)
+    if recover_at is not None:
+        at(r.sim, recover_at, db.recover_instance, 0)
+    r.run(until)
+    r.sim.drain()
+    return r, r.sim.results()
+
+
+def write_failures(r: Run, cause: str) -> list[int]:
+    return [w["classes"]["write"]["failures"].get(cause, 0) for w in r.windows]
+
+
+def test_writes_fail_during_the_election_and_succeed_once_a_replica_is_promoted() -> None:
+    r, results = crash_run()
+    unreachable = write_failures(r, "unreachable")
+    assert sum(unreachable[:10]) == 0 and sum(unreachable[15:]) == 0
+    assert all(n > 20 for n in unreachable[10:15])  # 40 writes/s, none taken
+    assert sum(w["classes"]["read"]["errors"] for w in r.windows) == 0  # the replicas answer reads throughout
+    failover = next(e for e in results["timeline"] if e["type"] == "failover")
+    assert failover["t"] == pytest.approx(15.0) and failover["from"] == 0 and failover["to"] == 1
+    assert r.sim.nodes["db"].primary == 1
+    assert results["measured"]["nodes"]["db"]["failovers"] == 1
+
+
+def test_an_async_failover_loses_the_writes_the_promoted_replica_had_not_applied() -> None:
+    r, results = crash_run()
+    down = next(e for e in results["timeline"] if e["type"] == "instance_down")
+    failover = next(e for e in results["timeline"] if e["type"] == "failover")
+    assert down == {"t": 10.0, "type": "instance_down", "node": "db", "instance": 0, "role": "primary",
+                    "election_s": 5, "unreplicated_writes": failover["lost_writes"]}
+    assert failover["lost_writes"] > 0
+    assert results["measured"]["nodes"]["db"]["lost_writes"] == failover["lost_writes"]
+
+
+def test_a_sync_failover_loses_nothing() -> None:
+    r, results = crash_run(replication="sync")
+    failover = next(e for e in results["timeline"] if e["type"] == "failover")
+    assert failover["lost_writes"] == 0
+    assert results["measured"]["nodes"]["db"]["lost_writes"] == 0
+    # Writes waiting for acknowledgements when the primary went fail with it.
+    assert sum(write_failures(r, "fault")) > 0
+
+
+def test_without_failover_writes_fail_until_the_primary_comes_back() -> None:
+    r, results = crash_run(recover_at=20.0, failover="none")
+    unreachable = write_failures(r, "unreachable")
+    assert all(n > 20 for n in unreachable[10:20]) and sum(unreachable[20:]) == 0
+    assert [e["type"] for e in results["timeline"]] == ["instance_down", "instance_up"]
+    assert r.sim.nodes["db"].primary == 0
+
+
+def test_a_primary_back_before_the_election_ends_keeps_its_role() -> None:
+    r, results = crash_run(recover_at=12.0)
+    assert "failover" not in [e["type"] for e in results["timeline"]]
+    assert r.sim.nodes["db"].primary == 0
+    assert sum(write_failures(r, "unreachable")[12:]) == 0
+
+
+def test_a_crashed_replica_leaves_the_reads_to_the_others() -> None:
+    # One long window, so the instances' counters are still whole when we look at them.
+    r = Run(db_topology(400.0, READ_WRITE, window_s=1000.0, replicas=2, workers=16, max_connections=1000))
+    db = r.sim.nodes["db"]
+    at(r.sim, 5.0, db.crash_instance, 1)
+    r.run(10.0)
+    crashed, other = db.instances[1].arrivals, db.instances[2].arrivals
+    r.run(15.0)
+    assert db.instances[1].arrivals == crashed  # nothing reaches it any more
+    assert db.instances[2].arrivals - other > 0.9 * 360 * 5
+    r.finish()
+    reads = r.windows[0]["classes"]["read"]["errors"]
+    assert reads <= 5  # at most those it held at the crash
+    entry = next(e for e in r.sim.timeline if e["type"] == "instance_down")
+    assert entry["role"] == "replica" and "election_s" not in entry
+
+
+def test_every_request_ends_once_and_littles_law_holds_through_a_sync_failover() -> None:
+    r, results = crash_run(replication="sync", workers=2, max_connections=20)
+    view = results["measured"]["nodes"]["db"]
+    assert results["requests"]["in_flight"] == 0
+    assert results["requests"]["created"] == results["requests"]["completed"] + results["requests"]["failed"]
+    assert view["arrivals"] == view["completions"] + view["errors"]
+    span = results["measured"]["span_s"]
+    assert view["in_node"] * span == pytest.approx(view["arrivals"] * view["residence_ms_mean"] / 1000.0, rel=0.01)
+    assert view["in_node_now"] == 0
+
+
+# -- several primaries ---------------------------------------------------------------------------
+
+def multi_primary(latency_ms: float, primaries: int = 2) -> tuple[Run, dict[str, Any]]:
+    topo = topology([source(300.0), node("db", "database", primaries=primaries, replicas=1,
+                                         replica_latency_ms=[latency_ms] * (primaries - 1), workers=16)],
+                    [("users", "db")], classes=READ_WRITE, keys={"distribution": "zipf", "count": 100, "exponent": 1.2},
+                    window_s=100.0)
+    r = Run(topo).run(20.0)
+    counts = [s.arrivals for s in r.sim.nodes["db"].instances]
+    return counts, r.finish()["measured"]["nodes"]["db"]
+
+
+def test_writes_are_spread_evenly_over_the_primaries() -> None:
+    counts, _ = multi_primary(10.0, primaries=3)
+    first, second, third = counts[:3]
+    assert first > 0 and max(first, second, third) - min(first, second, third) <= 1
+
+
+def test_writes_to_one_key_on_two_primaries_within_the_replication_delay_conflict() -> None:
+    _, near = multi_primary(0.0)
+    _, far = multi_primary(200.0)
+    _, single = multi_primary(200.0, primaries=1)
+    assert single["write_conflicts"] == 0
+    assert far["write_conflicts"] > 3 * near["write_conflicts"] > 0
+
+
+# -- validation ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params, message", [
+    ({"replication": "sync", "primaries": 2}, "synchronous replication with several primaries is not modelled"),
+    ({"replication": "sync", "replicas": 1, "sync_replicas": 2}, "sync_replicas \\(2\\) cannot exceed replicas \\(1\\)"),
+    ({"replicas": 1, "replica_latency_ms": [5, 10]},
+     "replica_latency_ms lists 2 latencies, but the database has 1 instance\\(s\\) besides the first primary"),
+])
+def test_a_database_with_inconsistent_replication_settings_is_refused_with_the_reason(
+        params: dict[str, Any], message: str) -> None:
+    with pytest.raises(lab.sim.InvalidTopology, match=message):
+        db_topology(10.0, **params)
+
+
+# -- the example -----------------------------------------------------------------------------------
+
+def test_the_failover_example_loses_async_writes_and_no_sync_ones() -> None:
+    # At 40 s a fault crashes one instance of each database: its primary.
+    topo = lab.sim.load((EXAMPLES / "db_failover.json").read_text())
+    windows: list[dict[str, Any]] = []
+    sim = lab.sim.Simulation(topo, on_window=windows.append)
+    sim.run(topo["settings"]["duration_s"])
+    sim.finish()
+    results = sim.results()
+    failovers = {e["node"]: e for e in results["timeline"] if e["type"] == "failover"}
+    assert failovers["orders_db"]["lost_writes"] > 0 and failovers["payments_db"]["lost_writes"] == 0
+    assert failovers["orders_db"]["t"] == failovers["payments_db"]["t"] == 60.0
+    # Before the crash: sync writes wait for the nearest replica; async ones are at risk instead.
+    before = [w for w in windows if 5 <= w["t_start"] < 40]
+    order_ms = sum(w["classes"]["order_write"]["latency_ms"]["mean"] for w in before) / len(before)
+    payment_ms = sum(w["classes"]["payment_write"]["latency_ms"]["mean"] for w in before) / len(before)
+    assert payment_ms > order_ms + 10
+    assert sum(w["nodes"]["orders_db"]["writes_at_risk_max"] for w in before) > 0
+    assert all(w["nodes"]["payments_db"]["writes_at_risk_max"] == 0 for w in before)
+    # Writes fail only during the election.
+    for cls in ("order_write", "payment_write"):
+        unreachable = [w["classes"][cls]["failures"].get("unreachable", 0) for w in windows]
+        assert sum(unreachable[:40]) == 0 and sum(unreachable[60:]) == 0 and all(n > 0 for n in unreachable[40:60])
+    assert all(w["classes"][c]["errors"] == 0 for w in windows for c in ("order_read", "payment_read"))

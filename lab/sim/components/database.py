@@ -1,9 +1,29 @@
 """Database: a primary with read replicas. Writes go to the primary; reads go where `read_from`
 says. Each instance has query workers and a connection limit. Replicas apply the primary's
-writes asynchronously, one at a time, so their lag grows when writes come faster than a replica
-can apply them."""
+writes one at a time, so their lag grows when writes come faster than a replica can apply them.
+
+Replication is asynchronous by default: a write completes when the primary has it, and the
+writes the best replica has not applied yet are at risk (`writes_at_risk`): if the primary
+fails, they are lost. Synchronous replication completes a write only once replicas have applied
+it and acknowledged it over the network: slower writes, nothing lost. Replicas far away
+(`replica_latency_ms`) lag by their distance.
+
+One instance can fail on its own (`crash_instance`, which partial faults call; 0 is the first
+primary): its waiting queries are lost and those it was serving fail. When the primary is lost,
+writes fail (503, unreachable) until it comes back or, with automatic failover, until an election
+promotes the most up-to-date replica; asynchronous writes that replica had not applied are lost
+(`lost_writes`, and a `failover` entry in the timeline). The old primary rejoins as a replica.
+
+With several primaries (multi-primary), writes are spread over them and replicated to the others
+asynchronously; two writes to the same key on different primaries, the second before the first
+reached it, conflict (last writer wins: `write_conflicts`).
+"""
 from __future__ import annotations
 
+import math
+from collections import deque
+from functools import partial
+from heapq import heappush
 from typing import Any
 
 from ..params import Param
@@ -12,6 +32,9 @@ from ..randomness import DISTRIBUTIONS, make_distribution
 from ..request import Request
 from ..station import Station
 from .base import Component
+
+MAX_REPLICAS = 15
+MAX_PRIMARIES = 5
 
 
 class Database(Component):
@@ -22,7 +45,11 @@ class Database(Component):
     summary = "A primary database with optional read replicas, query workers, a connection limit and replication lag."
     max_callees = 0
     params = (
-        Param("replicas", "integer", 0, "Read replicas beside the primary.", minimum=0, maximum=15, live=False),
+        Param("replicas", "integer", 0, "Read replicas beside the primary.", minimum=0, maximum=MAX_REPLICAS, live=False),
+        Param("primaries", "integer", 1,
+              "Instances that accept writes. With more than one (multi-primary), writes are spread over them and "
+              "replicated to the others asynchronously; writes to the same key on two primaries within the "
+              "replication delay conflict, and the last writer wins.", minimum=1, maximum=MAX_PRIMARIES, live=False),
         Param("read_from", "choice", "replicas", "Where reads go: the primary only, the replicas only (round robin; the primary if there are none), or any instance.",
               choices=("primary", "replicas", "any")),
         Param("workers", "integer", 8, "Queries one instance runs at the same time (think CPU cores).", minimum=1, maximum=1000),
@@ -39,17 +66,54 @@ class Database(Component):
               "Network time for a write to reach a replica. Each replica then applies writes one at a time, "
               "so its lag grows when writes come faster than it can apply them.", unit="ms",
               minimum=0.0, maximum=600_000.0),
+        Param("replica_latency_ms", "numbers", [],
+              "Extra one-way latency from the primary to each other instance, in order (the other primaries first, "
+              "then the replicas), for instances in another zone or region. It adds to the replication delay; "
+              "between two other instances it is the sum of theirs. Missing entries are 0 (same zone).",
+              unit="ms", minimum=0.0, maximum=10_000.0),
+        Param("replication", "choice", "async",
+              "Async: a write completes when the primary has it; replicas catch up later, and what the best replica "
+              "has not applied is lost if the primary fails. Sync: a write completes only once replicas have applied "
+              "it and acknowledged it: slower writes, nothing lost on failover.", choices=("async", "sync")),
+        Param("sync_replicas", "integer", 0,
+              "Replicas that must apply a write before it completes; 0 means every replica. Replicas that are down "
+              "are not waited for.", minimum=0, maximum=MAX_REPLICAS, when={"replication": ("sync",)}),
+        Param("failover", "choice", "automatic",
+              "When the primary instance fails: automatic promotes the most up-to-date replica after an election; "
+              "none waits for the primary to come back. Writes fail (503) in the meantime.",
+              choices=("automatic", "none")),
+        Param("election_delay_s", "number", 30.0, "Time to notice the primary is gone and promote a replica.",
+              unit="s", minimum=0.0, maximum=3600.0, when={"failover": ("automatic",)}),
         size_param("database instance (the primary and each replica)"),
         Param("storage_gb", "number", 100.0, "Provisioned storage of each instance, for its price.", unit="GB",
               minimum=1.0, maximum=1_000_000.0),
     )
 
     @classmethod
+    def uses_keys_with(cls, values: dict[str, Any]) -> bool:
+        return values["primaries"] > 1  # conflicts are per key
+
+    @classmethod
     def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
+        problems = []
         if values["max_connections"] < values["workers"]:
-            return [("max_connections", f"max_connections ({values['max_connections']}) must be at least workers "
-                                        f"({values['workers']}): every running query holds a connection")]
-        return []
+            problems.append(("max_connections", f"max_connections ({values['max_connections']}) must be at least "
+                                                f"workers ({values['workers']}): every running query holds a connection"))
+        if values["replication"] == "sync":
+            if values["primaries"] > 1:
+                problems.append(("replication", "synchronous replication with several primaries is not modelled: "
+                                                "use async (conflicting writes are resolved last-writer-wins)"))
+            if values["sync_replicas"] > values["replicas"]:
+                problems.append(("sync_replicas", f"sync_replicas ({values['sync_replicas']}) cannot exceed "
+                                                  f"replicas ({values['replicas']})"))
+        others = values["primaries"] - 1 + values["replicas"]
+        if len(values["replica_latency_ms"]) > others:
+            problems.append(("replica_latency_ms", f"replica_latency_ms lists {len(values['replica_latency_ms'])} "
+                                                   f"latencies, but the database has {others} instance(s) besides "
+                                                   f"the first primary"))
+        return problems
+
+    # -- set up ---------------------------------------------------------------------------------
 
     def setup(self) -> None:
         p = self.p
@@ -62,20 +126,39 @@ class Database(Component):
         by_class = {c: write for c in sorted(self.writes_set)}
         waiting = max(0, p["max_connections"] - p["workers"])
         if not hasattr(self, "instances"):
+            count = p["primaries"] + p["replicas"]
             self.instances = [
-                Station(self, p["workers"], waiting, read, self._answered, by_class=by_class)
-                for _ in range(1 + p["replicas"])
+                Station(self, p["workers"], waiting, read, self.sim.reply, by_class=by_class)
+                for _ in range(count)
             ]
-            self._rr = 0
+            self._primaries = list(range(p["primaries"]))  # positions of the instances taking writes
+            self._replicas = list(range(p["primaries"], count))
+            self._up = [True] * count
+            self._multi = p["primaries"] > 1
+            self._rr = self._wrr = 0
             self._apply_gen = self.sim.streams.generator(f"node:{self.id}:replication")
-            # When each replica's single applier is next free (Lindley's recursion: FIFO with one
+            # When each instance's single applier is next free (Lindley's recursion: FIFO with one
             # server needs no events to know when each write will be applied).
-            self._applier_free = [0.0] * p["replicas"]
+            self._applier_free = [0.0] * count
+            # _pending[o][j]: when the writes of primary o that j has not applied yet will be.
+            # Each applier works in commit order, so the times only grow.
+            self._pending = [[deque() for _ in range(count)] for _ in range(count)]
+            # Sync writes waiting for acknowledgements, and the primary each is waiting on.
+            self._held: dict[Request, int] = {}
+            self._last_write: dict[int, tuple[int, list[float]]] = {}  # key -> origin, when each primary saw it
+            self._election = 0
+            self._answer = [partial(self._answered, i) for i in range(count)]
+            self._sync_done_cb = self._sync_done
+            self._promote_cb = self._promote
             self.lag_sum = 0.0
             self.lag_n = 0
             self.lag_max = 0.0
             self.lag_now = 0.0
-            if p["replicas"] == 0:
+            self.risk_max = 0
+            self.lost_writes = self.conflicts = self.failovers = 0
+            self.sync_wait_sum = 0.0
+            self.sync_wait_n = 0
+            if count == 1:
                 # One instance and nothing to replicate: requests go straight to its queue.
                 self.fast_receive = self.instances[0].arrive
         else:
@@ -87,57 +170,275 @@ class Database(Component):
         self._apply = make_distribution(kind, p["write_time_ms"] / 1000.0, cv, samples, self._apply_gen)
         self._read_from = p["read_from"]
         self._delay = p["replication_delay_ms"] / 1000.0
+        extra = [ms / 1000.0 for ms in p["replica_latency_ms"]]
+        self._extra = ([0.0] + extra + [0.0] * len(self.instances))[: len(self.instances)]
+        self._sync = p["replication"] == "sync"
+        self._sync_k = p["sync_replicas"]
+        self._routes()
+
+    def _routes(self) -> None:
+        """Who takes writes and reads, and where each primary's writes replicate, given which
+        instances are up."""
+        up = self._up
+        self._writable = [i for i in self._primaries if up[i]]
+        replicas = [i for i in self._replicas if up[i]]
+        if self._read_from == "primary":
+            self._readable = self._writable
+        elif self._read_from == "replicas":
+            self._readable = replicas or self._writable
+        else:
+            self._readable = [i for i in range(len(self.instances)) if up[i]]
+        delay, extra = self._delay, self._extra
+        self._targets = {
+            o: [(j, delay + extra[o] + extra[j]) for j in range(len(self.instances)) if j != o and up[j]]
+            for o in self._primaries
+        }
 
     def wire(self) -> None:
-        done = self.sim.reply if not self._applier_free else self._answered
-        for station in self.instances:
-            station.done = done
+        reply = self.sim.reply
+        for i, station in enumerate(self.instances):
+            # A replica's answers (and a lone primary's) go straight back; a primary that
+            # replicates, or an instance that is down, has something to do first.
+            more = not self._up[i] or self._targets.get(i)
+            station.done = self._answer[i] if more else reply
 
     def stations(self) -> list[Station]:
         return self.instances
 
+    @property
+    def primary(self) -> int | None:
+        """The position of the instance that takes writes now (the first, with several)."""
+        return self._writable[0] if self._writable else None
+
+    # -- requests -------------------------------------------------------------------------------
+
     def receive(self, req: Request, t: float) -> None:
         instances = self.instances
         if req.cls in self.writes_set:
-            instances[0].arrive(req, t)
-            return
-        if self._read_from == "primary":
-            instances[0].arrive(req, t)
-            return
-        # Round robin over the replicas, or over every instance.
-        first = 1 if self._read_from == "replicas" else 0
-        count = len(instances) - first
-        i = self._rr % count
-        self._rr = i + 1
-        instances[first + i].arrive(req, t)
+            targets = self._writable
+            n = len(targets)
+            if n == 1:
+                instances[targets[0]].arrive(req, t)
+                return
+            if n:
+                i = self._wrr % n  # several primaries: in turn
+                self._wrr = i + 1
+                instances[targets[i]].arrive(req, t)
+                return
+        else:
+            targets = self._readable
+            n = len(targets)
+            if n == 1:
+                instances[targets[0]].arrive(req, t)
+                return
+            if n:
+                # Round robin over the replicas, or over every instance.
+                i = self._rr % n
+                self._rr = i + 1
+                instances[targets[i]].arrive(req, t)
+                return
+        self.arrivals += 1
+        self.fail(req, t, "unreachable")  # no primary (an election is on), or nothing up to read from
 
-    def _answered(self, req: Request, t: float) -> None:
+    def _take_over(self, i: int) -> None:
+        """Instance i's queue counted the request it just finished as served; the node holds it
+        instead (it waits for acknowledgements, or fails)."""
+        self.instances[i].lat.pop()
+        self.arrivals += 1
+
+    def _answered(self, i: int, req: Request, t: float) -> None:
+        if not self._up[i]:
+            # The instance failed while it ran the query: the answer never leaves it.
+            self._take_over(i)
+            self.dropped_time += t - req.t_node
+            self.fail(req, t, "fault")
+            return
         if req.cls in self.writes_set:
-            self._replicate(t)
+            done = self._replicate(i, req.key, t)
+            if done > t:
+                # Synchronous: the client waits for the replicas' acknowledgements.
+                self._take_over(i)
+                self.mark(t)
+                self.n += 1
+                self._held[req] = i
+                self.sync_wait_sum += done - t
+                self.sync_wait_n += 1
+                if req.trace is not None:
+                    req.trace.append((self.id, t, done - t, 0.0, None))
+                heappush(self.heap, (done, self.seq(), self._sync_done_cb, req))
+                return
         self.sim.reply(req, t)
 
-    def _replicate(self, t: float) -> None:
-        """The primary committed a write at `t`: each replica applies it after the network delay,
-        once its applier is free. Lag is the time from commit to apply."""
-        arrive = t + self._delay
-        for i, free in enumerate(self._applier_free):
-            done = max(arrive, free) + self._apply.sample()
-            self._applier_free[i] = done
+    def _sync_done(self, req: Request, t: float) -> None:
+        if self._held.pop(req, None) is None:
+            return  # it failed with its primary
+        self.mark(t)
+        self.n -= 1
+        self.completions += 1
+        self.lat.append(t - req.t_node)
+        self.sim.reply(req, t)
+
+    def _replicate(self, origin: int, key: int, t: float) -> float:
+        """Primary `origin` committed a write at `t`: every other instance applies it after the
+        network delay, once its applier is free. Lag is the time from commit to apply. Returns
+        when a synchronous write may complete (`t` when asynchronous)."""
+        free = self._applier_free
+        pending = self._pending[origin]
+        apply = self._apply
+        acks: list[float] | None = [] if self._sync else None
+        seen = [math.inf] * len(self._primaries) if self._multi else None
+        best = -1
+        for j, delay in self._targets[origin]:
+            queue = pending[j]
+            while queue and queue[0] <= t:
+                queue.popleft()
+            done = (t + delay if t + delay > free[j] else free[j]) + apply.sample()
+            free[j] = done
+            queue.append(done)
             lag = done - t
             self.lag_sum += lag
             self.lag_n += 1
             if lag > self.lag_max:
                 self.lag_max = lag
             self.lag_now = lag
+            if best < 0 or len(queue) < best:
+                best = len(queue)
+            if acks is not None:
+                acks.append(done + delay)  # the acknowledgement travels back
+            elif seen is not None and j < len(seen):
+                seen[j] = done
+        if seen is not None:
+            seen[origin] = t
+            last = self._last_write.get(key)
+            if last is not None and last[0] != origin and t < last[1][origin]:
+                self.conflicts += 1  # the earlier write had not reached this primary yet
+            self._last_write[key] = (origin, seen)
+        if acks:
+            k = min(self._sync_k or len(acks), len(acks))
+            acks.sort()
+            return acks[k - 1]
+        if best > self.risk_max and acks is None:
+            self.risk_max = best
+        return t
+
+    def _writes_at_risk(self, t: float) -> int:
+        """Acknowledged writes the best other instance has not applied, summed over primaries."""
+        if self._sync:
+            return 0
+        total = 0
+        for o in self._writable:
+            counts = []
+            for j, _ in self._targets[o]:
+                queue = self._pending[o][j]
+                while queue and queue[0] <= t:
+                    queue.popleft()
+                counts.append(len(queue))
+            total += min(counts, default=0)
+        return total
+
+    # -- one instance down (partial faults call these) -----------------------------------------
+
+    def crash_instance(self, index: int, t: float) -> None:
+        """Instance `index` fails (0 is the first primary; see `primary` for the current one).
+        Its waiting queries fail, and those it is running fail when they end. If it was the
+        primary, writes fail until it recovers or, with automatic failover, a replica is
+        promoted after the election delay."""
+        if not 0 <= index < len(self.instances) or not self._up[index]:
+            return
+        self._up[index] = False
+        self.instances[index].drop_waiting(t, "fault")
+        for req, origin in list(self._held.items()):
+            if origin == index:  # waiting for acknowledgements: the client loses its connection
+                del self._held[req]
+                self.mark(t)
+                self.n -= 1
+                self.dropped_time += t - req.t_node
+                self.fail(req, t, "fault")
+        was_primary = index in self._primaries
+        entry: dict[str, Any] = {"type": "instance_down", "node": self.id, "instance": index,
+                                 "role": "primary" if was_primary else "replica"}
+        if was_primary:
+            behind = self._forget_writes_of(index, t)
+            if behind and not self._sync:
+                entry["unreplicated_writes"] = min(behind.values())
+            if self.p["failover"] == "automatic" and len(self._primaries) == 1 and behind:
+                self._election += 1
+                delay = self.p["election_delay_s"]
+                lost = {j: 0 if self._sync else n for j, n in behind.items()}
+                heappush(self.heap, (t + delay, self.seq(), self._promote_cb, (self._election, index, lost)))
+                entry["election_s"] = delay
+        self.sim.record(entry, t)
+        self.fast_receive = None
+        self._routes()
+        self.sim.rewire()
+
+    def _forget_writes_of(self, origin: int, t: float) -> dict[int, int]:
+        """How many of a failed primary's writes each instance that is up has not applied. They
+        will never arrive: the appliers are freed of them."""
+        behind = {}
+        for j, queue in enumerate(self._pending[origin]):
+            while queue and queue[0] <= t:
+                queue.popleft()
+            if j != origin and self._up[j]:
+                behind[j] = len(queue)
+            queue.clear()
+            still = [q[-1] for q in (self._pending[o][j] for o in range(len(self.instances))) if q]
+            self._applier_free[j] = min(self._applier_free[j], max([t, *still]))
+        return behind
+
+    def _promote(self, arg: tuple[int, int, dict[int, int]], t: float) -> None:
+        election, old, lost_by = arg
+        if election != self._election or self._up[old]:
+            return  # the primary came back first
+        candidates = [j for j in lost_by if self._up[j] and j in self._replicas]
+        if not candidates:
+            self.sim.record({"type": "failover_failed", "node": self.id, "from": old,
+                             "reason": "no up-to-date replica is up"}, t)
+            return
+        new = min(candidates, key=lambda j: (lost_by[j], j))  # the most up-to-date
+        lost = lost_by[new]
+        self.lost_writes += lost
+        self.failovers += 1
+        self._primaries = [new]
+        self._replicas = sorted([j for j in self._replicas if j != new] + [old])  # it rejoins as a replica
+        self.sim.record({"type": "failover", "node": self.id, "from": old, "to": new, "lost_writes": lost}, t)
+        self._routes()
+        self.sim.rewire()
+
+    def recover_instance(self, index: int, t: float) -> None:
+        if not 0 <= index < len(self.instances) or self._up[index]:
+            return
+        self._up[index] = True
+        self._applier_free[index] = max(self._applier_free[index], t)
+        is_primary = index in self._primaries
+        if is_primary:
+            self._election += 1  # back before the election ended: it keeps its role and its data
+        self.sim.record({"type": "instance_up", "node": self.id, "instance": index,
+                         "role": "primary" if is_primary else "replica"}, t)
+        if len(self.instances) == 1:
+            self.fast_receive = self.instances[0].arrive
+        self._routes()
+        self.sim.rewire()
+
+    # -- metrics and cost -----------------------------------------------------------------------
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
+        risk = self._writes_at_risk(t)
         out = {
             "lag_sum": self.lag_sum, "lag_n": self.lag_n, "lag_max": self.lag_max,
-            "lag_now": self.lag_now, "replicas_now": len(self.instances) - 1,
+            "lag_now": self.lag_now, "replicas_now": len(self._replicas),
+            "primaries_now": len(self._primaries), "instances_up_now": sum(self._up),
+            "writes_at_risk_now": risk, "writes_at_risk_max": max(risk, self.risk_max),
+            "lost_writes": self.lost_writes, "write_conflicts": self.conflicts, "failovers": self.failovers,
+            "sync_wait_sum": self.sync_wait_sum, "sync_wait_n": self.sync_wait_n,
         }
         self.lag_sum = 0.0
         self.lag_n = 0
         self.lag_max = 0.0
+        self.risk_max = risk
+        self.lost_writes = self.conflicts = self.failovers = 0
+        self.sync_wait_sum = 0.0
+        self.sync_wait_n = 0
         return out
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
@@ -149,11 +450,20 @@ class Database(Component):
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
         n = raw.get("lag_n", 0)
+        waits = raw.get("sync_wait_n", 0)
         return {
             "replicas": raw.get("replicas_now", 0),
+            "primaries": raw.get("primaries_now", 1),
+            "instances_up": raw.get("instances_up_now", 0),
             "replication_lag_ms": {
                 "mean": round(raw.get("lag_sum", 0.0) / n * 1000.0, 3) if n else 0.0,
                 "max": round(raw.get("lag_max", 0.0) * 1000.0, 3),
                 "last": round(raw.get("lag_now", 0.0) * 1000.0, 3),
             },
+            "writes_at_risk": raw.get("writes_at_risk_now", 0),
+            "writes_at_risk_max": raw.get("writes_at_risk_max", 0),
+            "lost_writes": raw.get("lost_writes", 0),
+            "write_conflicts": raw.get("write_conflicts", 0),
+            "failovers": raw.get("failovers", 0),
+            "sync_wait_ms": round(raw.get("sync_wait_sum", 0.0) / waits * 1000.0, 3) if waits else 0.0,
         }
