@@ -206,12 +206,15 @@ def _instances(node: "Component", lost: int, t: float) -> None:
         for i in range(min(node.lost_instances, total), min(before, total)):
             node.recover_instance(i, t)
         return
-    station = node.station
-    per_instance = node.p.get("workers_per_instance", 1)
-    alive = max(0, node.p["instances"] - node.lost_instances)
-    station.resize(alive * per_instance, t)
+    fleet = getattr(node, "fleet", None)
+    if fleet is not None:  # a pool: its fleet knows how many instances serve (autoscaling)
+        fleet.size_station(t)
+        alive = max(0, fleet.serving - node.lost_instances)
+    else:
+        alive = max(0, node.p["instances"] - node.lost_instances)
+        node.station.resize(alive * node.p.get("workers_per_instance", 1), t)
     if alive == 0:
-        station.drop_waiting(t, "fault")
+        node.station.drop_waiting(t, "fault")
 
 
 def _crosses(edge: "Edge", between: list[str]) -> bool:

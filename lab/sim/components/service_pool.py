@@ -1,9 +1,11 @@
 """Service pool: VMs or containers running an application. Instances times workers serve one FIFO
-queue; after its own work a request calls the pool's dependencies (outgoing edges) in turn."""
+queue; after its own work a request calls the pool's dependencies (outgoing edges) in turn. With
+`autoscale` on, a target-tracking autoscaler (lab/sim/autoscaling.py) adds and removes instances."""
 from __future__ import annotations
 
 from typing import Any
 
+from ..autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
 from ..pricing import per_hour, size_param
 from ..randomness import DISTRIBUTIONS, make_distribution
@@ -54,7 +56,8 @@ class ServicePool(Component):
     icon = "server"
     summary = "Instances of an application (VMs or containers) with workers, a queue, and service times."
     params = (
-        Param("instances", "integer", 2, "Number of instances (VMs or containers).", minimum=1, maximum=1000),
+        Param("instances", "integer", 2, "Number of instances (VMs or containers); with autoscaling, how many it "
+              "starts with (kept between min_instances and max_instances).", minimum=1, maximum=1000),
         Param("workers_per_instance", "integer", 4, "Requests one instance serves at the same time (threads, processes).",
               minimum=1, maximum=10_000),
         Param("queue_capacity", "integer", 1000, "Requests that may wait for a worker; more are refused with 503.",
@@ -67,26 +70,38 @@ class ServicePool(Component):
               "like PHP-FPM). Off: a worker is free as soon as its own work is done (event loop, like Node).",
               live=False),
         size_param("instance"),
+        *autoscaling_params("utilization", 0.6),
     )
+
+    @classmethod
+    def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
+        return check_autoscaling(values)
 
     def setup(self) -> None:
         p = self.p
+        now = self.sim.now
         dist, by_class = build_samplers(self, "service_time", "service")
         self.distribution = dist
-        workers = p["instances"] * p["workers_per_instance"]
         if not hasattr(self, "station"):
-            self.station = Station(self, workers, p["queue_capacity"], dist, self._served,
-                                   by_class=by_class, timeout_s=p["timeout_ms"] / 1000.0,
+            self.station = Station(self, p["instances"] * p["workers_per_instance"], p["queue_capacity"], dist,
+                                   self._served, by_class=by_class, timeout_s=p["timeout_ms"] / 1000.0,
                                    hold=p["blocking_calls"])
             self._blocking = p["blocking_calls"]
             self.fast_receive = self.station.arrive  # the hot path goes straight to the queue
+            self.fleet = Fleet(self, self.station, p["workers_per_instance"], p["instances"], now)
+            self.fleet.configure(p, now)
+            self.fleet.place(self.fleet.clamp(p["instances"]), now)
         else:
             st = self.station
             st.set_distribution(dist, by_class)
             st.queue_limit = p["queue_capacity"]
-            st.set_timeout(p["timeout_ms"] / 1000.0, self.sim.now)
-            if workers != st.workers:
-                st.resize(workers, self.sim.now)
+            st.set_timeout(p["timeout_ms"] / 1000.0, now)
+            fleet = self.fleet
+            fleet.configure(p, now)
+            fleet.set_per_instance(p["workers_per_instance"], now)
+            if p["instances"] != self._instances:
+                fleet.place(fleet.clamp(p["instances"]), now)  # set by hand: it takes effect at once
+        self._instances = p["instances"]
         self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
 
     def wire(self) -> None:
@@ -137,12 +152,17 @@ class ServicePool(Component):
             self.station.release(state[1], t)
         return False
 
+    def harvest(self, t: float) -> dict[str, Any]:
+        self.fleet.bank(t)  # before the station's window closes and resets its integrals
+        return super().harvest(t)
+
     def harvest_extra(self, t: float) -> dict[str, Any]:
-        return {"instances_now": self.p["instances"]}
+        return self.fleet.harvest(t)
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
-        return per_hour(self.sim.prices[f"vm_{self.p['instance_size']}_hour"] * self.p["instances"], span)
+        # Instance-seconds, booting instances included: the count changes within a window.
+        return per_hour(self.sim.prices[f"vm_{self.p['instance_size']}_hour"], raw["instance_seconds"])
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        return {"instances": raw.get("instances_now", 0), "queue_now": raw.get("queue_now", 0)}
+        return {**present_fleet(raw, span), "queue_now": raw.get("queue_now", 0)}

@@ -1,12 +1,18 @@
 """Queue and worker pool: the producer gets a quick acknowledgement, the message waits in the
 backlog, and a pool of workers consumes it. A worker stays busy until its job, including any
 calls the job makes to the queue's dependencies, is finished, so a slow database shows up as a
-growing backlog rather than as slow responses to the producer."""
+growing backlog rather than as slow responses to the producer.
+
+Workers run on instances of `workers_per_instance`, billed by the instance-second. With
+`autoscale` on, a target-tracking autoscaler (lab/sim/autoscaling.py) adds and removes whole
+instances, by default to hold the backlog per worker at a target: the queue-depth scaling the
+clouds recommend for queue consumers."""
 from __future__ import annotations
 
 from heapq import heappush
 from typing import Any
 
+from ..autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
 from ..pricing import per_hour, per_million, size_param
 from ..request import Request
@@ -29,16 +35,24 @@ class WorkQueue(Component):
               unit="ms", minimum=0.0, maximum=60_000.0),
         Param("capacity", "integer", 100_000, "Messages the backlog holds; beyond it producers get 503.",
               minimum=1, maximum=10_000_000),
-        Param("workers", "integer", 4, "Workers consuming the backlog.", minimum=1, maximum=10_000),
+        Param("workers", "integer", 4, "Workers consuming the backlog; with autoscaling, the instances it starts "
+              "with are workers / workers_per_instance, rounded up.", minimum=1, maximum=10_000),
         *service_params("job_time", 50.0),
         Param("workers_per_instance", "integer", 4, "Workers one worker instance runs, for its price: "
               "workers / workers_per_instance instances are billed.", minimum=1, maximum=10_000),
         size_param("worker instance"),
+        *autoscaling_params("backlog_per_worker", 10.0),
     )
+
+    @classmethod
+    def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
+        return check_autoscaling(values)
 
     def setup(self) -> None:
         p = self.p
+        now = self.sim.now
         dist, by_class = build_samplers(self, "job_time", "jobs")
+        per_instance = p["workers_per_instance"]
         if not hasattr(self, "station"):
             # Jobs never wait for a worker past the backlog limit, which is checked on arrival.
             self.station = Station(self, p["workers"], None, dist, self._job_served,
@@ -46,11 +60,25 @@ class WorkQueue(Component):
             self.jobs_done = self.jobs_failed = 0
             self._next_job = 0
             self._ack_cb = self._ack
+            self.fleet = Fleet(self, self.station, per_instance, -(-p["workers"] // per_instance), now)
+            self._workers = None
         else:
-            st = self.station
-            st.set_distribution(dist, by_class)
-            if p["workers"] != st.workers:
-                st.resize(p["workers"], self.sim.now)
+            self.station.set_distribution(dist, by_class)
+        fleet = self.fleet
+        fleet.configure(p, now)
+        workers = p["workers"]
+        if workers != self._workers or (per_instance != fleet.per_instance and not fleet.on):
+            # Set in the design or by hand: it takes effect at once. Without autoscaling the
+            # workers need not fill whole instances (a part-used one is still paid for).
+            fleet.per_instance = per_instance
+            instances = -(-workers // per_instance)
+            if fleet.on:
+                fleet.place(fleet.clamp(instances), now)
+            else:
+                fleet.place(instances, now, workers=workers)
+        else:
+            fleet.set_per_instance(per_instance, now)  # autoscaled: the same instances, resized
+        self._workers = workers
         self._capacity = p["capacity"]
         self._ack_s = p["ack_latency_ms"] / 1000.0
         self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
@@ -115,16 +143,20 @@ class WorkQueue(Component):
         out = {
             "jobs_done": self.jobs_done, "jobs_failed": self.jobs_failed,
             "backlog_now": len(st.queue), "backlog_age_now": oldest, "backlog_age_max": oldest,
-            "workers_now": st.workers,
+            "workers_now": st.workers, **self.fleet.harvest(t),
         }
         self.jobs_done = self.jobs_failed = 0
         return out
 
+    def harvest(self, t: float) -> dict[str, Any]:
+        self.fleet.bank(t)  # before the station's window closes and resets its integrals
+        return super().harvest(t)
+
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         prices = self.sim.prices
-        instances = -(-self.station.workers // self.p["workers_per_instance"])
-        # Every message is sent, received and deleted: three queue requests.
-        return (per_hour(prices[f"vm_{self.p['instance_size']}_hour"] * instances, span)
+        # Instances by the second (booting ones included); every message is sent, received
+        # and deleted: three queue requests.
+        return (per_hour(prices[f"vm_{self.p['instance_size']}_hour"], raw["instance_seconds"])
                 + per_million(prices["queue_request_million"], 3 * raw["arrivals"]))
 
     @staticmethod
@@ -137,4 +169,5 @@ class WorkQueue(Component):
             "backlog_age_ms": round(raw.get("backlog_age_now", 0.0) * 1000.0, 3),
             "backlog_age_max_ms": round(raw.get("backlog_age_max", 0.0) * 1000.0, 3),
             "workers": raw.get("workers_now", 0),
+            **present_fleet(raw, span),
         }
