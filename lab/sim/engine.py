@@ -136,7 +136,8 @@ class Simulation:
         for spec in topology["edges"]:
             source, target = specs[spec["from"]], specs[spec["to"]]
             if REGISTRY[source["kind"]].is_source:
-                out[spec["id"]] = response_gb * prices["internet_egress_gb"]
+                if not REGISTRY[target["kind"]].bills_user_egress:
+                    out[spec["id"]] = response_gb * prices["internet_egress_gb"]
                 continue
             crossing = self.geo.crosses(source, target)
             if crossing is not None:

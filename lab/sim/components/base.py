@@ -108,6 +108,9 @@ class Component:
     is_source: ClassVar[bool] = False
     # What the kind reads from a request, so the source only draws keys or clients when needed.
     uses_keys: ClassVar[bool] = False
+    # A kind that delivers responses to users itself (a CDN) bills that egress at its own price,
+    # so the users' edge into it is not billed as internet egress as well.
+    bills_user_egress: ClassVar[bool] = False
     uses_clients: ClassVar[bool] = False
     # A node whose `receive` can skip a step (a pool's goes straight to its queue) sets
     # `fast_receive` in setup; `Simulation.rewire` installs it, or `refuse` while the node is down.
