@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .components import REGISTRY
+from .components import GROUPS, REGISTRY
 from .faults import FAULT_KINDS
 from .geography import LATENCY_FIELDS
+from .request import CAUSES
+from .resilience import POLICY_FIELDS
 from .pricing import DEFAULT_PRICES, MAX_PRICE, prices_markdown
 from .params import Param
 from .topology import FORMAT, ID_PATTERN, LIMITS, VERSION
@@ -143,6 +145,11 @@ def topology_schema() -> dict[str, Any]:
                         "to": {"$ref": "#/$defs/id"},
                         "latency_ms": param_schema(EDGE_LATENCY),
                         "classes": {"type": ["array", "null"], "items": {"type": "string"}},
+                        "policy": {
+                            "type": ["object", "null"], "additionalProperties": False,
+                            "description": "Timeout, retries, circuit breaker and bulkhead on the call.",
+                            "properties": {p.name: param_schema(p) for p in POLICY_FIELDS},
+                        },
                     },
                 },
             },
@@ -197,11 +204,15 @@ def catalogue() -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": VERSION,
+        "groups": list(GROUPS),
         "kinds": [REGISTRY[k].describe() for k in sorted(REGISTRY)],
         "faults": [
-            {"kind": k, "title": v["title"], "help": v["help"], "params": [p.describe() for p in v["params"]]}
+            {"kind": k, "title": v["title"], "help": v["help"], "target": v["target"],
+             "params": [p.describe() for p in v["params"]]}
             for k, v in sorted(FAULT_KINDS.items())
         ],
+        "edge_policy": [p.describe() for p in POLICY_FIELDS],
+        "causes": [{"code": c.code, "status": c.status, "text": c.text} for c in CAUSES.values()],
         "limits": LIMITS,
     }
 

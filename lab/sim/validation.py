@@ -402,7 +402,8 @@ def _faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: _Ch
         c.add("$.faults", f"at most {LIMITS['faults']} faults are allowed, not {len(raw)}")
     seen: set[str] = set()
     edges = doc.get("edges") if isinstance(doc.get("edges"), list) else []
-    edge_ids = {e.get("id", f"e{i + 1}") for i, e in enumerate(edges) if isinstance(e, dict)}
+    edge_ids = {e.get("id", f"e{i + 1}") for i, e in enumerate(edges)
+                if isinstance(e, dict) and isinstance(e.get("id", ""), str)}
     node_specs = [n for n in doc.get("nodes", []) if isinstance(n, dict)] if isinstance(doc.get("nodes"), list) else []
     places = {"zone": {n["zone"] for n in node_specs if isinstance(n.get("zone"), str)},
               "region": {n["region"] for n in node_specs if isinstance(n.get("region"), str)}}

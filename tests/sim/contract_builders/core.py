@@ -121,12 +121,3 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "database": database_topology,
     "work_queue": work_queue_topology,
 }
-
-BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
-    "traffic_source": traffic_source_topology,
-    "load_balancer": load_balancer_topology,
-    "service_pool": service_pool_topology,
-    "cache": cache_topology,
-    "database": database_topology,
-    "work_queue": work_queue_topology,
-}
