@@ -84,7 +84,7 @@ export function showWindow(editor, window) {
   }
 }
 
-// Request rates on the edges, where the engine could determine them.
+// Request rates on the edges (attempts, retries included, on an edge with a resilience policy).
 export function showEdgeRates(editor, window) {
   const rates = {};
   for (const edge of Object.values(window.edges || {})) rates[`${edge.from}>${edge.to}`] = edge.rate_per_s;

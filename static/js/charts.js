@@ -3,7 +3,6 @@
 /* global Plotly */
 
 const LAYOUT = { margin: { l: 48, r: 8, t: 28, b: 28 }, legend: { orientation: "h", y: -0.2 }, xaxis: { title: { text: "s" } } };
-const CAUSES = ["rate_limited", "overloaded", "timeout", "dependency", "fault"];
 
 // Plotly is 4.7 MB: the page becomes interactive without it and fetches it in the background;
 // a run waits for it only if it has not arrived yet.
@@ -21,9 +20,13 @@ export function loadPlotly() {
   return plotlyLoading;
 }
 
+const CHARTS = ["chart-throughput", "chart-latency", "chart-errors", "chart-utilization", "chart-cost"];
+
 export class Charts {
-  constructor() {
+  // `causes` are the engine's failure cause codes (the catalogue lists them), one bar each.
+  constructor(causes) {
     this.nodeIds = [];
+    this.causes = causes;
   }
 
   reset(nodeIds) {
@@ -32,8 +35,12 @@ export class Charts {
     const line = (name) => ({ x: [], y: [], mode: "lines", name });
     Plotly.newPlot("chart-throughput", [line("completed/s"), line("errors/s")], { ...LAYOUT, title: { text: "Throughput" } }, { responsive: true });
     Plotly.newPlot("chart-latency", [line("p50"), line("p95"), line("p99")], { ...LAYOUT, title: { text: "Latency (ms)" } }, { responsive: true });
-    Plotly.newPlot("chart-errors", CAUSES.map((c) => ({ x: [], y: [], type: "bar", name: c })), { ...LAYOUT, barmode: "stack", title: { text: "Errors by cause" } }, { responsive: true });
+    // One bar series per cause that has occurred, added when it first does: a legend of every
+    // possible cause would be long and mostly empty.
+    this.shownCauses = [];
+    Plotly.newPlot("chart-errors", [], { ...LAYOUT, barmode: "stack", title: { text: "Errors by cause" } }, { responsive: true });
     Plotly.newPlot("chart-utilization", nodeIds.map(line), { ...LAYOUT, title: { text: "Utilization" }, yaxis: { range: [0, 1.05] } }, { responsive: true });
+    Plotly.newPlot("chart-cost", [line("USD per hour")], { ...LAYOUT, title: { text: "Cost rate (USD/h)" } }, { responsive: true });
   }
 
   append(windows) {
@@ -42,7 +49,17 @@ export class Charts {
     const o = windows.map((w) => w.overall);
     Plotly.extendTraces("chart-throughput", { x: [x, x], y: [o.map((m) => m.throughput_per_s), o.map((m) => m.errors / Math.max(1e-9, windowLength(windows[0])))] }, [0, 1]);
     Plotly.extendTraces("chart-latency", { x: [x, x, x], y: ["p50", "p95", "p99"].map((q) => o.map((m) => m.latency_ms[q])) }, [0, 1, 2]);
-    Plotly.extendTraces("chart-errors", { x: CAUSES.map(() => x), y: CAUSES.map((c) => o.map((m) => m.failures[c] || 0)) }, CAUSES.map((_, i) => i));
+    const seen = new Set(o.flatMap((m) => Object.keys(m.failures)));
+    const fresh = this.causes.filter((c) => seen.has(c) && !this.shownCauses.includes(c));
+    if (fresh.length) {
+      Plotly.addTraces("chart-errors", fresh.map((c) => ({ x: [], y: [], type: "bar", name: c })));
+      this.shownCauses.push(...fresh);
+    }
+    const causes = this.shownCauses;
+    if (causes.length) {
+      Plotly.extendTraces("chart-errors", { x: causes.map(() => x), y: causes.map((c) => o.map((m) => m.failures[c] || 0)) }, causes.map((_, i) => i));
+    }
+    Plotly.extendTraces("chart-cost", { x: [x], y: [o.map((m) => m.cost_per_hour_usd || 0)] }, [0]);
     Plotly.extendTraces("chart-utilization", {
       x: this.nodeIds.map(() => x),
       y: this.nodeIds.map((id) => windows.map((w) => (w.nodes[id] && w.nodes[id].utilization) || 0)),
@@ -56,7 +73,7 @@ export class Charts {
     for (const e of events) {
       this.shapes.push({ type: "line", x0: e.t, x1: e.t, yref: "paper", y0: 0, y1: 1, line: { dash: "dot", width: 1, color: "#a1261a" } });
     }
-    for (const id of ["chart-throughput", "chart-latency", "chart-errors", "chart-utilization"]) {
+    for (const id of CHARTS) {
       Plotly.relayout(id, { shapes: this.shapes });
     }
   }

@@ -8,10 +8,17 @@ import * as views from "./canvas-views.js";
 const NODE = { width: 150, height: 56 };
 // The registry names an icon per kind; plain symbols keep the page free of an icon font.
 // Symbols from the common fonts (Debian's DejaVu has them all), so they never show as boxes.
-const ICONS = { users: "☻", split: "⇶", server: "▤", bolt: "⚡", database: "⛁", inbox: "✉" };
+// Palette symbols by the kinds' `icon` names: DejaVu Sans has them all, so they render without
+// an emoji font. An unknown icon shows as a small square.
+const ICONS = {
+  users: "☻", split: "⇶", server: "▤", bolt: "⚡", database: "⛁", inbox: "✉",
+  globe: "◍", cloud: "☁", door: "⛩", gauge: "◔", lambda: "λ", "fan-out": "⋔", funnel: "⏷", bucket: "▭",
+  shards: "☷", broadcast: "⇉", stream: "≋", handshake: "⇄",
+};
 
 export class Editor {
   constructor({ paperEl, paletteEl, catalogue, onChange, onSelect, onMessage }) {
+    this.catalogue = catalogue;
     this.kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
     this.onMessage = onMessage || (() => {});
     this.refusal = "";
@@ -45,6 +52,16 @@ export class Editor {
       this.refusal = "";
     });
     this.graph.on("add remove change:position change:source change:target", () => this.changed());
+    // Dragging one of several selected nodes moves them all.
+    this.graph.on("change:position", (cell, position, opt) => {
+      if (opt.together || this.loading || !this.selection.includes(cell) || this.selection.length < 2) return;
+      const before = cell.previous("position");
+      const dx = position.x - before.x;
+      const dy = position.y - before.y;
+      for (const other of this.selection) {
+        if (other !== cell && other.isElement()) other.translate(dx, dy, { together: true });
+      }
+    });
     this.enablePanAndZoom(paperEl);
     this.buildPalette(paletteEl);
     document.addEventListener("keydown", (event) => {
@@ -95,7 +112,10 @@ export class Editor {
       }
     });
     el.replaceChildren(search);
-    for (const [group, kinds] of Object.entries(groups)) {
+    // The groups in the engine's order (edge, compute, data, messaging, external).
+    for (const group of this.catalogue.groups || Object.keys(groups)) {
+      const kinds = groups[group];
+      if (!kinds) continue;
       el.append(Object.assign(document.createElement("h3"), { textContent: group }));
       for (const kind of kinds) {
         const item = Object.assign(document.createElement("div"), { textContent: `${ICONS[kind.icon] || "▪"} ${kind.title}`, title: kind.summary, draggable: true });
@@ -157,7 +177,7 @@ export class Editor {
     for (const edge of doc.edges || []) {
       if (!this.graph.getCell(edge.from) || !this.graph.getCell(edge.to)) continue;
       const link = new joint.shapes.standard.Link({ source: { id: edge.from, port: "out" }, target: { id: edge.to } });
-      link.set({ edgeId: edge.id, latency_ms: edge.latency_ms ?? 0, classes: edge.classes ?? null });
+      link.set({ edgeId: edge.id, latency_ms: edge.latency_ms ?? null, classes: edge.classes ?? null, policy: edge.policy ?? null });
       link.addTo(this.graph);
     }
     this.loading = false;
@@ -173,9 +193,22 @@ export class Editor {
       if (e.get("zone")) node.zone = e.get("zone");
       return node;
     });
-    doc.edges = this.graph.getLinks().filter((l) => l.source().id && l.target().id).map((l) => {
-      const edge = { from: l.source().id, to: l.target().id, latency_ms: l.get("latency_ms") ?? 0 };
+    const links = this.graph.getLinks().filter((l) => l.source().id && l.target().id);
+    // Edges keep their ids (faults and metrics name them); a new edge gets the first free one.
+    const used = new Set(links.map((l) => l.get("edgeId")).filter(Boolean));
+    let next = 1;
+    for (const l of links) {
+      if (l.get("edgeId")) continue;
+      while (used.has(`e${next}`)) next += 1;
+      used.add(`e${next}`);
+      l.set("edgeId", `e${next}`, { silent: true });
+    }
+    doc.edges = links.map((l) => {
+      const edge = { id: l.get("edgeId"), from: l.source().id, to: l.target().id };
+      // No latency: the engine derives it from where the two nodes are placed.
+      if (l.get("latency_ms") !== null && l.get("latency_ms") !== undefined) edge.latency_ms = l.get("latency_ms");
       if (l.get("classes")) edge.classes = l.get("classes");
+      if (l.get("policy")) edge.policy = l.get("policy");
       return edge;
     });
     return doc;
@@ -270,7 +303,7 @@ export class Editor {
     }
     for (const edge of this.clipboard.edges) {
       const link = new joint.shapes.standard.Link({ source: { id: renamed[edge.from], port: "out" }, target: { id: renamed[edge.to] } });
-      link.set({ latency_ms: edge.latency_ms ?? 0, classes: edge.classes ?? null });
+      link.set({ latency_ms: edge.latency_ms ?? null, classes: edge.classes ?? null, policy: edge.policy ?? null });
       link.addTo(this.graph);
     }
     this.loading = false;

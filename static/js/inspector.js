@@ -1,51 +1,10 @@
 import { postJSON } from "./api.js";
+import { renderEdgeInspector } from "./edge-inspector.js";
+import { field, inputFor, problem, read } from "./inspector-fields.js";
 
 // The inspector: a form for the selected node or edge, generated from the engine's parameter
 // declarations (type, unit, default, range, help). Out-of-range values are flagged as typed and
 // not applied; parameters that only matter for another choice are hidden.
-
-function field(labelText, input, help) {
-  const label = document.createElement("label");
-  label.append(document.createTextNode(labelText), input);
-  if (help) label.title = help;
-  return label;
-}
-
-function inputFor(param, value) {
-  if (param.type === "choice") {
-    const select = document.createElement("select");
-    for (const choice of param.choices) select.append(new Option(choice, choice, false, choice === value));
-    return select;
-  }
-  if (param.type === "boolean") {
-    return Object.assign(document.createElement("input"), { type: "checkbox", checked: Boolean(value) });
-  }
-  if (param.type === "number" || param.type === "integer") {
-    const input = Object.assign(document.createElement("input"), { type: "number", value: String(value) });
-    if (param.minimum !== undefined) input.min = param.minimum;
-    if (param.maximum !== undefined) input.max = param.maximum;
-    input.step = param.type === "integer" ? "1" : "any";
-    return input;
-  }
-  return Object.assign(document.createElement("textarea"), { rows: 2, value: JSON.stringify(value) });
-}
-
-function read(param, input) {
-  if (param.type === "boolean") return input.checked;
-  if (param.type === "choice" || param.type === "text") return input.value;
-  if (param.type === "number" || param.type === "integer") return input.value === "" ? NaN : Number(input.value);
-  return JSON.parse(input.value);
-}
-
-function problem(param, value) {
-  if (param.type === "number" || param.type === "integer") {
-    if (!Number.isFinite(value)) return "must be a number";
-    if (param.type === "integer" && !Number.isInteger(value)) return "must be a whole number";
-    if (param.minimum !== undefined && value < param.minimum) return `must be at least ${param.minimum}`;
-    if (param.maximum !== undefined && value > param.maximum) return `must be at most ${param.maximum}`;
-  }
-  return "";
-}
 
 export function renderInspector(el, cell, editor) {
   el.replaceChildren();
@@ -54,16 +13,7 @@ export function renderInspector(el, cell, editor) {
     return;
   }
   if (cell.isLink()) {
-    el.append(Object.assign(document.createElement("h3"), { textContent: `Edge ${cell.source().id} → ${cell.target().id}` }));
-    const input = Object.assign(document.createElement("input"), { type: "number", min: 0, max: 60000, step: "any", value: String(cell.get("latency_ms") ?? 0) });
-    input.addEventListener("change", () => {
-      const value = Number(input.value);
-      if (Number.isFinite(value) && value >= 0 && value <= 60000) {
-        cell.set("latency_ms", value);
-        editor.changed();
-      }
-    });
-    el.append(field("latency (ms) ", input, "One-way network latency of the call, paid again by the response."));
+    renderEdgeInspector(el, cell, editor);
     return;
   }
   const kind = editor.kinds[cell.get("kind")];

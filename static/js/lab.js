@@ -3,6 +3,7 @@
 import { getJSON, postJSON } from "./api.js";
 import { Charts, loadPlotly } from "./charts.js";
 import { Editor } from "./editor.js";
+import { faultMenu } from "./fault-menu.js";
 import { renderInspector } from "./inspector.js";
 import { liveEdit } from "./live-edit.js";
 import { showNodePanel } from "./node-panel.js";
@@ -13,7 +14,7 @@ const catalogue = JSON.parse($("catalogue-data").textContent);
 const examples = JSON.parse($("examples-data").textContent);
 const kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
 const DRAFT_KEY = "archlab.draft";
-const charts = new Charts();
+const charts = new Charts(catalogue.causes.map((c) => c.code));
 const fillEditor = liveEdit(kinds, () => socket);
 const editor = new Editor({
   paperEl: $("canvas"), paletteEl: $("palette"), catalogue,
@@ -22,13 +23,9 @@ const editor = new Editor({
   onSelect: (cell) => {
     renderInspector($("inspector"), cell, editor);
     if (cell && cell.isElement()) showNodePanel($("inspector"), cell.id, seen);
-    if (cell && cell.isElement() && running() && !kinds[cell.get("kind")].is_source) {
-      // A fault from the node itself, while the run goes on.
-      const crash = el("button", "Crash this node for 30 s");
-      crash.type = "button";
-      crash.id = "crash-node";
-      crash.addEventListener("click", () => socket.control({ op: "inject_fault", fault: { kind: "crash", node: cell.id, duration_s: 30 } }));
-      $("inspector").append(crash);
+    // A fault from the node or edge itself, while the run goes on.
+    if (cell && running() && (cell.isLink() || !kinds[cell.get("kind")].is_source)) {
+      faultMenu($("inspector"), cell, catalogue, (command) => socket.control(command));
     }
   },
 });

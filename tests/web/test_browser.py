@@ -93,6 +93,10 @@ def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_
     page.wait_for_function(f"{POINTS} >= {marked + 8}", timeout=20_000)
     errors_after = page.evaluate("document.getElementById('chart-throughput').data[1].y.slice(-3).reduce((a, b) => a + b, 0)")
     assert errors_after < errors_before / 4
+    # The cost rate follows: three more VMs cost more per hour.
+    cost = page.evaluate("document.getElementById('chart-cost').data[0].y")
+    assert len(cost) >= marked and all(c > 0 for c in cost)
+    assert sum(cost[-5:]) / 5 > sum(cost[2:7]) / 5 + 0.05
     shot(page, "3-scaled-up")
 
     # At the end: the summary of why requests failed, and the results to download.
@@ -190,7 +194,7 @@ def test_editing_on_the_canvas_can_be_undone_checked_laid_out_and_exported(live_
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(live_lab + "/")
     # The palette is the registry, grouped, with a search box.
-    assert page.locator("#palette h3").all_text_contents()[:1] == ["data"]
+    assert page.locator("#palette h3").all_text_contents() == ["edge", "compute", "data", "messaging", "external"]
     page.fill("#palette input[type='search']", "cach")
     assert [i.get_attribute("data-kind") for i in page.locator("#palette [data-kind]:visible").all()] == ["cache"]
     page.fill("#palette input[type='search']", "")
@@ -250,7 +254,10 @@ def test_a_node_can_be_crashed_from_the_canvas_while_a_run_goes_on(live_lab: str
     page.click("#run")
     page.wait_for_function(f"{POINTS} >= 3", timeout=20_000)
     page.click("#canvas [model-id='app1']")
-    page.click("#crash-node")
+    # The node's fault menu offers the kinds that hit a node; crash is the first.
+    kinds = page.locator("#inspector select[name='fault-kind'] option").evaluate_all("os => os.map(o => o.value)")
+    assert kinds[0] == "crash" and {"crash_instances", "latency", "slow", "error_rate"} <= set(kinds)
+    page.click("#inject-fault")
     page.wait_for_function(
         "(document.getElementById('chart-errors').data.find(t => t.name === 'fault') || {y: []}).y.some(v => v > 0)",
         timeout=20_000)
@@ -307,4 +314,53 @@ def test_several_nodes_can_be_selected_copied_pasted_and_deleted(live_lab: str, 
     page.wait_for_selector("#canvas [model-id='cache-1']")
     doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
     assert sorted(n["id"] for n in doc["nodes"]) == ["cache-1", "service_pool-1"] and len(doc["edges"]) == 1
+    assert errors == []
+
+
+def test_selected_nodes_move_together_and_an_edge_gets_classes_and_a_resilience_policy(live_lab: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/")
+    page.click("#new")
+    drop(page, "service_pool", 0.2, 0.3)
+    drop(page, "cache", 0.55, 0.3)
+    connect(page, "service_pool-1", "cache-1")
+    doc = lambda: page.eval_on_selector("#topology", "t => JSON.parse(t.value)")  # noqa: E731
+    before = {n["id"]: n["position"] for n in doc()["nodes"]}
+
+    # Drag one of two selected nodes: both move by the same amount.
+    page.click("#canvas [model-id='service_pool-1']")
+    page.click("#canvas [model-id='cache-1']", modifiers=["Shift"])
+    box = page.locator("#canvas [model-id='service_pool-1']").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 80, steps=6)
+    page.mouse.up()
+    after = {n["id"]: n["position"] for n in doc()["nodes"]}
+    moved = {i: (after[i]["x"] - before[i]["x"], after[i]["y"] - before[i]["y"]) for i in before}
+    assert moved["service_pool-1"][0] > 20 and moved["service_pool-1"][1] > 20
+    assert moved["cache-1"] == moved["service_pool-1"]
+
+    # Two request classes, so the edge can carry one of them.
+    topology = doc()
+    topology["workload"] = {"classes": [{"name": "read"}, {"name": "write", "operation": "write"}]}
+    page.fill("#topology", json.dumps(topology))
+    page.click("#apply-json")
+    page.click("#canvas .joint-link path[joint-selector='line']", force=True)
+    latency = page.locator("#inspector input[name='latency_ms']")
+    assert latency.input_value() == "" and "auto" in latency.get_attribute("placeholder")
+    page.uncheck("#inspector input[name='class-write']")
+    page.click("#inspector .edge-policy summary")
+    page.fill("#inspector input[name='policy-timeout_ms']", "300")
+    page.press("#inspector input[name='policy-timeout_ms']", "Tab")
+    page.fill("#inspector input[name='policy-retries']", "2")
+    page.press("#inspector input[name='policy-retries']", "Tab")
+    page.fill("#inspector input[name='policy-retries']", "99")  # past the limit: flagged, not applied
+    page.press("#inspector input[name='policy-retries']", "Tab")
+    assert "at most 10" in page.inner_text("#inspector .edge-policy")
+    edge = doc()["edges"][0]
+    assert edge["classes"] == ["read"]
+    assert edge["policy"] == {"timeout_ms": 300, "retries": 2}
+    assert "latency_ms" not in edge  # it follows from placement
     assert errors == []
