@@ -1,0 +1,190 @@
+"""Scale-out mode for real: PostgreSQL as the record and Redis as the channel layer, two Daphne
+servers without embedded workers, and two `manage.py runsimworker` processes, all on loopback.
+
+A run started through one server is claimed by a worker, streamed to a viewer on the other
+server, controlled from there with the starting browser's session, and survives the loss of
+the worker running it (the other worker reaps it when the lease runs out and runs it again).
+"""
+from __future__ import annotations
+
+import asyncio
+import http.cookiejar
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import psycopg
+import pytest
+import websockets
+
+from lab.livelab import ROOT, free_port, start_lab
+
+from .services import ServiceMissing, start_postgres, start_redis
+
+pytestmark = pytest.mark.scaleout
+LEASE_S = 5
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[dict[str, str]]:
+    try:
+        postgres = start_postgres()
+    except ServiceMissing as exc:
+        pytest.fail(str(exc))
+    try:
+        redis = start_redis()
+    except ServiceMissing as exc:
+        postgres.stop()
+        pytest.fail(str(exc))
+    yield {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "ARCHLAB_LEASE_S": str(LEASE_S)}
+    redis.stop()
+    postgres.stop()
+
+
+class Cluster:
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lab.settings", "LOG_LEVEL": "WARNING", **env}
+        self.ports = [free_port(), free_port()]
+        self.servers = [start_lab(port, tmp / "unused.sqlite3", workers=0, **env) for port in self.ports]
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.add_worker()
+        self.add_worker()
+
+    def add_worker(self) -> subprocess.Popen[bytes]:
+        worker = subprocess.Popen([sys.executable, "manage.py", "runsimworker"], cwd=ROOT, env=self.env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.workers.append(worker)
+        return worker
+
+    def url(self, server: int) -> str:
+        return f"http://127.0.0.1:{self.ports[server]}"
+
+    def sql(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.env["DATABASE_URL"]) as conn:
+            return conn.execute(query, args).fetchall()
+
+    def stop(self) -> None:
+        for process in self.servers + self.workers:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.servers + self.workers:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    running = Cluster(services, tmp_path_factory.mktemp("scaleout"))
+    yield running
+    running.stop()
+
+
+class Browser:
+    """A browser's session with one server: cookies, the CSRF token, JSON in and out."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.opener.open(base + "/").read()
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.cookies if c.name == name)
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "X-CSRFToken": self.cookie("csrftoken")})
+        with self.opener.open(request) as response:
+            return json.loads(response.read())
+
+    def get(self, path: str) -> dict[str, Any]:
+        with self.opener.open(self.base + path) as response:
+            return json.loads(response.read())
+
+
+def topology(duration_s: float) -> dict[str, Any]:
+    doc = json.loads((ROOT / "lab" / "sim" / "examples" / "reference.json").read_text())
+    doc["settings"].update({"duration_s": duration_s, "warmup_s": 0})
+    return doc
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+async def watch(url: str, run_id: str, session: str, command: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Watch a run to its end over a websocket; send `command` once the first window arrives."""
+    frames: list[dict[str, Any]] = []
+    headers = {"Origin": url, "Cookie": f"sessionid={session}"}
+    async with websockets.connect(url.replace("http", "ws") + f"/ws/runs/{run_id}/", additional_headers=headers) as ws:
+        sent = command is None
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
+            frames.append(frame)
+            if not sent and frame["type"] == "window":
+                await ws.send(json.dumps({"type": "control", "command": command}))
+                sent = True
+            if frame["type"] in ("status", "snapshot") and frame["status"] in ("done", "failed", "stopped"):
+                return frames
+
+
+def test_runs_are_shared_by_two_workers_and_stream_to_a_viewer_on_the_other_server(cluster: Cluster) -> None:
+    browser = Browser(cluster.url(0))
+    first = browser.post("/api/runs", {"topology": topology(8), "seed": 3, "speed": 1})
+    second = browser.post("/api/runs", {"topology": topology(8), "seed": 4, "speed": 1})
+    assert first["status"] == "queued" and second["status"] == "queued"
+
+    # The viewer is on the other server; its commands carry the first server's session, which
+    # both servers read from PostgreSQL.
+    command = {"op": "set_param", "node": "app1", "param": "instances", "value": 3}
+    frames = asyncio.run(watch(cluster.url(1), first["id"], browser.cookie("sessionid"), command))
+    windows = [f for f in frames if f["type"] == "window"]
+    assert len(windows) >= 3, [f["type"] for f in frames]
+    seqs = [f["seq"] for f in windows]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert not [f for f in frames if f["type"] == "error"], frames
+    assert frames[-1]["status"] == "done"
+
+    wait_for(lambda: cluster.sql("select count(*) from runs_run where status = 'done'")[0][0] >= 2, 60,
+             "both runs to finish")
+    workers = cluster.sql("select worker from runs_run where id in (%s, %s)", first["id"], second["id"])
+    assert len({w for (w,) in workers}) == 2, "two queued runs should be claimed by the two workers at once"
+    results = browser.get(f"/api/runs/{first['id']}/results.json")
+    assert results["results"]["requests"]["created"] > 0
+    assert any(e["type"] == "set_param" and e["value"] == 3 for e in results["results"]["timeline"])
+
+
+def test_a_run_whose_worker_dies_is_reaped_after_its_lease_and_finished_by_another(cluster: Cluster) -> None:
+    browser = Browser(cluster.url(1))
+    run = browser.post("/api/runs", {"topology": topology(12), "seed": 5, "speed": 1})
+    worker = wait_for(lambda: cluster.sql("select worker from runs_run where id = %s and status = 'running'",
+                                          run["id"]), 30, "a worker to claim the run")[0][0]
+    pid = int(worker.rsplit(":", 1)[1])
+    victim = next(w for w in cluster.workers if w.pid == pid)
+    time.sleep(2)  # let it write a few windows
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(10)
+    cluster.add_worker()  # keep two workers for whatever runs next
+
+    final = wait_for(lambda: cluster.sql("select status, attempt, worker from runs_run where id = %s and status in "
+                                         "('done', 'failed')", run["id"]), 12 + 3 * LEASE_S + 30, "the retried run")
+    status, attempt, last_worker = final[0]
+    assert (status, attempt) == ("done", 2)
+    assert last_worker != worker
+    detail = browser.get(f"/api/runs/{run['id']}")
+    assert detail["status"] == "done" and detail["attempt"] == 2
