@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from lab import views
 from lab.runs import views as runs
@@ -13,4 +13,7 @@ urlpatterns = [
     path("api/runs/<str:run_id>", runs.run_detail, name="run-detail"),
     path("api/runs/<str:run_id>/commands", runs.run_command, name="run-command"),
     path("api/runs/<str:run_id>/results.<str:fmt>", runs.run_results, name="run-results"),
+    path("api/v1/", include("lab.api.urls", namespace="v1")),
+    path("accounts/", include("lab.accounts.urls")),
+    path("", include("lab.designs.urls")),
 ]

@@ -27,6 +27,11 @@ class Run(models.Model):
     speed = models.FloatField(default=1.0)
     # The browser session that started it: only it may control the run (accounts arrive later).
     owner_key = models.CharField(max_length=64, blank=True)
+    # The signed-in user who started it (None for a visitor) and the design revision it ran, so
+    # results stay reproducible and a profile lists its runs.
+    user = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
+    revision = models.ForeignKey("designs.Revision", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="runs")
     attempt = models.PositiveIntegerField(default=0)
     worker = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)

@@ -39,7 +39,7 @@ def _problem(path: str, message: str) -> dict[str, str]:
 
 
 def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed: Any = 1.0,
-               owner_key: str = "") -> Run:
+               owner_key: str = "", user: Any = None, revision: Any = None) -> Run:
     """Validate and freeze a topology and queue a run of it. Raises RunRefused."""
     problems = []
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
@@ -68,7 +68,8 @@ def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed
         raise RunRefused([_problem("$.settings.duration_s", f"a run in the lab lasts at most "
                                                             f"{settings.ARCHLAB_MAX_RUN_S} simulated seconds")])
     run = Run.objects.create(topology=frozen, seed=int(frozen["settings"]["seed"]), duration_s=duration,
-                             speed=float(speed), owner_key=owner_key)
+                             speed=float(speed), owner_key=owner_key,
+                             user=user if getattr(user, "is_authenticated", False) else None, revision=revision)
     transaction.on_commit(_wake_workers)
     return run
 

@@ -1,0 +1,5 @@
+"""URL routes of lab.api."""
+from django.urls import path  # noqa: F401
+
+app_name = "v1"
+urlpatterns: list = []
