@@ -25,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-def start_runs(base: str, count: int, duration_s: float) -> list[str]:
+def start_runs(base: str, count: int, duration_s: float) -> tuple[list[str], str]:
+    """Start `count` runs from one browser session; returns their ids and the session key (only
+    the session that started a run may watch it)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(base + "/").read()
@@ -38,12 +40,13 @@ def start_runs(base: str, count: int, duration_s: float) -> list[str]:
         request = urllib.request.Request(base + "/api/runs", data=body, method="POST", headers={
             "Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"})
         ids.append(json.loads(opener.open(request).read())["id"])
-    return ids
+    return ids, next(c.value for c in jar if c.name == "sessionid")
 
 
-async def watch(url: str, origin: str, delays: list[float], stats: dict[str, int], until: float) -> None:
+async def watch(url: str, origin: str, session: str, delays: list[float], stats: dict[str, int], until: float) -> None:
     last = -1
-    async with websockets.connect(url, origin=origin, max_size=2**24) as ws:
+    async with websockets.connect(url, origin=origin, max_size=2**24,
+                                  additional_headers={"Cookie": f"sessionid={session}"}) as ws:
         while time.time() < until:
             try:
                 message = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.time())))
@@ -105,13 +108,13 @@ def main() -> None:
                            ARCHLAB_MAX_ACTIVE_RUNS=str(args.runs))
         try:
             page = page_load(base)
-            run_ids = start_runs(base, args.runs, duration_s=args.seconds * 10 + 20)
+            run_ids, session = start_runs(base, args.runs, duration_s=args.seconds * 10 + 20)
             delays: list[float] = []
             stats = {"frames": 0, "gaps": 0}
             until = time.time() + args.seconds
 
             async def everyone() -> None:
-                await asyncio.gather(*(watch(f"ws://127.0.0.1:{port}/ws/runs/{run_ids[i % len(run_ids)]}/", origin,
+                await asyncio.gather(*(watch(f"ws://127.0.0.1:{port}/ws/runs/{run_ids[i % len(run_ids)]}/", origin, session,
                                              delays, stats, until) for i in range(args.clients)))
 
             asyncio.run(everyone())

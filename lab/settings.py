@@ -121,7 +121,9 @@ else:
             "NAME": Path(env_str("ARCHLAB_SQLITE", str(BASE_DIR / "archlab.sqlite3"))),
             # Several processes (the server and its simulation workers) share the file.
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
-            "TEST": {"NAME": BASE_DIR / "archlab-test.sqlite3"},
+            # A file (browser tests' servers read it too); ARCHLAB_TEST_SQLITE lets two test runs
+            # on one checkout keep apart.
+            "TEST": {"NAME": Path(env_str("ARCHLAB_TEST_SQLITE", str(BASE_DIR / "archlab-test.sqlite3")))},
         }
     }
 

@@ -23,7 +23,8 @@ def _is_owner(user: Any, design: Design) -> bool:
 
 
 def token_matches(design: Design, token: str | None) -> bool:
-    return bool(token) and bool(design.share_token) and hmac.compare_digest(design.share_token, token)
+    return (isinstance(token, str) and token.isascii() and bool(token) and bool(design.share_token)
+            and hmac.compare_digest(design.share_token, token))
 
 
 def can_view(user: Any, design: Design, token: str | None = None) -> bool:
@@ -77,5 +78,5 @@ def revisions_of(*, design: Design) -> QuerySet[Revision]:
 def revision_get(*, design: Design, number: Any) -> Revision | None:
     try:
         return design.revisions.get(number=int(number))
-    except (Revision.DoesNotExist, ValueError, TypeError):
+    except (Revision.DoesNotExist, ValueError, TypeError, OverflowError):
         return None

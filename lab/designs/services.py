@@ -36,6 +36,10 @@ def clean_meta(*, name: Any = None, description: Any = None, tags: Any = None, p
     """Validate a design's name, description and tags; raise DesignRefused with every problem."""
     problems: list[dict[str, str]] = []
     out: dict[str, Any] = {}
+    for field, value in (("name", name), ("description", description)):
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL cannot store it; no name needs it.
+            raise DesignRefused([_problem(f"$.{field}", f"the {field} may not contain the NUL character")])
     if name is not None or not partial:
         if not isinstance(name, str) or not name.strip():
             problems.append(_problem("$.name", "a design needs a name"))
@@ -83,7 +87,7 @@ def _set_tags(design: Design, tags: list[str]) -> None:
 @transaction.atomic
 def design_create(*, owner: Any, name: Any, topology: Any, description: Any = "", tags: Any = None,
                   message: str = "created") -> Design:
-    meta = clean_meta(name=name, description=description, tags=tags or [])
+    meta = clean_meta(name=name, description=description, tags=[] if tags is None else tags)
     doc = clean_topology(topology)
     design = Design(owner=owner, name=meta["name"], description=meta.get("description", ""))
     _set_tags(design, meta.get("tags", []))

@@ -14,8 +14,10 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
         self.watching = False
-        run = await database_sync_to_async(selectors.run_get)(run_id=self.run_id)
-        if run is None:
+        session = self.scope.get("session")
+        run = await database_sync_to_async(_visible_run)(self.run_id, self.scope.get("user"),
+                                                          getattr(session, "session_key", None))
+        if run is None:  # missing, or not this viewer's to watch: the same answer
             await self.close(code=4404)
             return
         self.run_id = str(run.id)
@@ -61,6 +63,13 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     async def run_frame(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
+
+
+def _visible_run(run_id: str, user: Any, session_key: str | None) -> Any:
+    run = selectors.run_get(run_id=run_id)
+    if run is None or not selectors.run_can_view(run=run, user=user, session_key=session_key):
+        return None
+    return run
 
 
 def _snapshot(run_id: str) -> tuple[Any, list[tuple[int, dict[str, Any]]]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import QuerySet
+
 from .models import Run, RunWindow
 
 
@@ -12,6 +14,24 @@ def run_get(*, run_id: Any) -> Run | None:
         return Run.objects.get(id=uuid.UUID(str(run_id)))
     except (ValueError, Run.DoesNotExist):
         return None
+
+
+def run_can_view(*, run: Run, user: Any, session_key: str | None) -> bool:
+    """Who may watch a run and read its results: the user who started it, the browser session
+    that started it, and the owner of the design it ran. Everyone else is told it does not exist
+    (a run of a private design shows that design)."""
+    if getattr(user, "is_authenticated", False):
+        if run.user_id == user.pk:
+            return True
+        revision = run.revision
+        if revision is not None and revision.design.owner_id == user.pk:
+            return True
+    return bool(session_key) and run.owner_key == session_key
+
+
+def run_window_rows(*, run: Run) -> QuerySet[RunWindow]:
+    """A run's windows as a query, for pages of them (a long run has thousands)."""
+    return RunWindow.objects.filter(run=run).order_by("seq")
 
 
 def run_windows(*, run: Run, after_seq: int = -1, attempt: int | None = None) -> list[tuple[int, dict[str, Any]]]:

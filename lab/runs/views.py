@@ -61,10 +61,18 @@ def run_start(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def run_detail(request: HttpRequest, run_id: str) -> JsonResponse:
-    run = selectors.run_get(run_id=run_id)
+    run = _visible_run(request, run_id)
     if run is None:
         return _problems([{"path": "$", "message": "no such run", "severity": "error"}], 404)
     return JsonResponse(_run_json(run))
+
+
+def _visible_run(request: HttpRequest, run_id: str) -> Any:
+    """The run if this browser (or signed-in user) may see it; None reads as 404."""
+    run = selectors.run_get(run_id=run_id)
+    if run is None or not selectors.run_can_view(run=run, user=request.user, session_key=request.session.session_key):
+        return None
+    return run
 
 
 @require_POST
@@ -89,7 +97,7 @@ def run_command(request: HttpRequest, run_id: str) -> JsonResponse:
 def run_results(request: HttpRequest, run_id: str, fmt: str) -> HttpResponse:
     if fmt not in ("json", "csv"):
         return _problems([{"path": "$", "message": "results come as results.json or results.csv", "severity": "error"}], 404)
-    run = selectors.run_get(run_id=run_id)
+    run = _visible_run(request, run_id)
     if run is None:
         return _problems([{"path": "$", "message": "no such run", "severity": "error"}], 404)
     windows = [data for _, data in selectors.run_windows(run=run)]

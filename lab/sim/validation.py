@@ -112,6 +112,11 @@ def _validate(doc: Any, c: _Checker) -> None:
     if not isinstance(doc, dict):
         c.add("$", "a topology must be a JSON object with nodes and edges")
         return
+    nul = _nul_path(doc, "$")
+    if nul is not None:
+        # PostgreSQL cannot store it in text or JSON, and no name needs it.
+        c.add(nul, "text may not contain the NUL character (\\u0000)")
+        return
     c.unknown_fields(doc, TOP_LEVEL, "$", "the topology")
     if "format" in doc and doc["format"] != FORMAT:
         c.add("$.format", f"format must be {FORMAT!r}, not {_show(doc['format'])}")
@@ -161,6 +166,27 @@ def _latency(raw: Any, c: _Checker) -> None:
             c.add(path, f"a region pair needs two different regions, not {item['from']!r} twice")
         if not is_number(item["ms"]) or not 0 <= item["ms"] <= 10_000:
             c.add(f"{path}.ms", f"ms must be a one-way latency from 0 to 10000 ms, not {_show(item['ms'])}")
+
+
+def _nul_path(value: Any, path: str, depth: int = 0) -> str | None:
+    """The path of the first key or string holding a NUL character, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if depth > 64:
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return path
+            found = _nul_path(item, f"{path}.{key}", depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
 
 
 def _pricing(raw: Any, c: _Checker) -> None:

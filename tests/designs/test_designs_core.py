@@ -146,3 +146,9 @@ def test_the_thumbnail_is_an_svg_with_every_label_escaped() -> None:
     assert svg.startswith("<svg") and svg.count("<rect") == len(doc["nodes"]) + 1
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert thumbnail_svg({"nodes": [{"id": 1, "position": {"x": "a"}}], "edges": [None, {"from": 1}]}).endswith("</svg>")
+
+
+def test_a_nul_character_in_a_name_is_refused_because_postgresql_cannot_store_it(alice: User) -> None:
+    with pytest.raises(services.DesignRefused) as refused:
+        services.design_create(owner=alice, name="a\x00b", topology=example())
+    assert refused.value.problems[0]["path"] == "$.name"

@@ -291,3 +291,11 @@ def test_check_and_load_leave_the_document_unchanged() -> None:
     loaded = load(doc)
     loaded["nodes"][2]["params"]["service_time_ms_by_class"]["write"] = 1
     assert doc == before
+
+
+def test_a_nul_character_anywhere_is_refused_with_its_path() -> None:
+    from lab.sim import check
+
+    doc = {"version": 1, "nodes": [{"id": "u", "kind": "traffic_source", "label": "a\x00b"}], "edges": []}
+    assert check(doc) == [{"path": "$.nodes[0].label", "message": "text may not contain the NUL character (\\u0000)",
+                           "severity": "error"}]

@@ -19,8 +19,11 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
-async def connect(run_id: str) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/", headers=HEADERS)
+async def connect(run_id: str, session_key: str) -> WebsocketCommunicator:
+    """Watch a run as the browser whose session started it (only it, its user, or the owner of
+    the design it ran may watch)."""
+    communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/",
+                                         headers=HEADERS + [(b"cookie", f"sessionid={session_key}".encode())])
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -31,8 +34,21 @@ async def receive(communicator: WebsocketCommunicator, timeout: float = 5.0) -> 
 
 
 @database_sync_to_async
-def new_run(duration: float = 4.0, owner_key: str = "") -> str:
-    return str(services.run_create(topology=example("reference"), duration_s=duration, speed=0, owner_key=owner_key).id)
+def new_session() -> str:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["visitor"] = True
+    session.create()
+    return session.session_key
+
+
+async def new_run(duration: float = 4.0) -> tuple[str, str]:
+    """A run as fast as possible, started by a new browser session; returns (run id, session key)."""
+    key = await new_session()
+    run = await database_sync_to_async(services.run_create)(topology=example("reference"), duration_s=duration,
+                                                            speed=0, owner_key=key)
+    return str(run.id), key
 
 
 @database_sync_to_async
@@ -41,8 +57,8 @@ def execute_next() -> None:
 
 
 async def test_a_viewer_gets_a_snapshot_then_every_window_in_order_then_the_end() -> None:
-    run_id = await new_run()
-    ws = await connect(run_id)
+    run_id, key = await new_run()
+    ws = await connect(run_id, key)
     snapshot = await receive(ws)
     assert snapshot["type"] == "snapshot" and snapshot["status"] == "queued" and snapshot["windows"] == []
     await execute_next()
@@ -60,9 +76,9 @@ async def test_a_viewer_gets_a_snapshot_then_every_window_in_order_then_the_end(
 
 
 async def test_a_viewer_who_joins_late_gets_the_windows_so_far_in_the_snapshot() -> None:
-    run_id = await new_run(duration=3.0)
+    run_id, key = await new_run(duration=3.0)
     await execute_next()
-    ws = await connect(run_id)
+    ws = await connect(run_id, key)
     snapshot = await receive(ws)
     assert snapshot["status"] == "done"
     assert [w["index"] for w in snapshot["windows"]] == [0, 1, 2]
@@ -73,8 +89,8 @@ async def test_a_viewer_who_joins_late_gets_the_windows_so_far_in_the_snapshot()
 @pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '{"type": "launch"}', '{"type": "control"}',
                                      '{"type": "control", "command": 3}', "x" * 30_000, '{"a": NaN}'])
 async def test_garbage_gets_an_error_frame_and_the_consumer_keeps_working(garbage: str) -> None:
-    run_id = await new_run()
-    ws = await connect(run_id)
+    run_id, key = await new_run()
+    ws = await connect(run_id, key)
     await receive(ws)
     await ws.send_to(text_data=garbage)
     error = await receive(ws)
@@ -86,15 +102,15 @@ async def test_garbage_gets_an_error_frame_and_the_consumer_keeps_working(garbag
     await ws.disconnect()
 
 
-async def test_a_stranger_cannot_control_someone_elses_run() -> None:
-    run_id = await new_run(owner_key="someone-else")
-    ws = await connect(run_id)
-    await receive(ws)
-    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "stop"}}))
-    reply = await receive(ws)
-    assert reply["type"] == "error" and "only the browser that started this run" in reply["message"]
+async def test_a_stranger_cannot_watch_or_control_someone_elses_run() -> None:
+    run_id, _ = await new_run()
+    stranger = await new_session()
+    for cookie in ([], [(b"cookie", f"sessionid={stranger}".encode())]):
+        communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/", headers=HEADERS + cookie)
+        connected, code = await communicator.connect()
+        assert not connected and code == 4404  # the same answer as for a run that does not exist
+        await communicator.disconnect()
     assert await database_sync_to_async(RunCommand.objects.count)() == 0
-    await ws.disconnect()
 
 
 async def test_an_unknown_run_is_refused_at_connect() -> None:
@@ -105,7 +121,7 @@ async def test_an_unknown_run_is_refused_at_connect() -> None:
 
 
 async def test_a_foreign_origin_is_refused() -> None:
-    run_id = await new_run()
+    run_id, _ = await new_run()
     communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/",
                                          headers=[(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")])
     connected, _ = await communicator.connect()
