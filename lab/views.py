@@ -1,11 +1,15 @@
-"""The lab page and the engine's catalogue and examples."""
+"""The lab page and the engine's catalogue and examples. The lab opens empty-handed (an example or
+the browser's draft) or with a saved design loaded, editable for its owner and read-only (runs
+allowed, saving makes a fork) for anyone else who may see it."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,10 +30,27 @@ def examples() -> list[dict[str, str]]:
 @require_GET
 @ensure_csrf_cookie
 def lab_page(request: HttpRequest) -> HttpResponse:
+    return render_lab(request)
+
+
+def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None, editable: bool = False) -> HttpResponse:
+    """The lab page; with `design` and its `revision` loaded when given. Callers have checked that
+    the user may see the design, and `editable` says whether they may save to it."""
     listed = examples()
     # The first example travels with the page, so the lab is usable without another request.
     first = json.loads((EXAMPLES / f"{listed[0]['id']}.json").read_text()) if listed else None
-    return render(request, "lab.html", {"examples": listed, "catalogue": catalogue(), "first_example": first})
+    context: dict[str, Any] = {"signed_in": request.user.is_authenticated, "create_url": reverse("designs:create"),
+                               "design": None}
+    if design is not None:
+        context["design"] = {
+            "id": str(design.pk), "name": design.name, "revision": revision.number, "editable": editable,
+            "topology": revision.topology, "detail_url": reverse("designs:detail", args=[design.pk]),
+            "save_url": reverse("designs:save", args=[design.pk]) if editable else None,
+            "fork_url": reverse("designs:fork", args=[design.pk]),
+        }
+    return render(request, "lab.html", {"examples": listed, "catalogue": catalogue(), "first_example": first,
+                                        "design": design, "revision": revision, "editable": editable,
+                                        "lab_context": context})
 
 
 @require_GET

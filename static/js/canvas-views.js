@@ -44,8 +44,13 @@ export function showProblems(editor, problems) {
     const messages = byNode[element.id];
     element.attr("body/stroke", messages ? "#a1261a" : "#2457d6");
     element.attr("body/strokeWidth", messages ? 4 : 2);
-    element.attr("root/title", messages ? messages.join("\n") : "");
+    const kind = editor.kinds[element.get("kind")];
+    element.attr("root/title", [nodeTooltip(element.get("label"), kind ? kind.title : element.get("kind")), ...(messages || [])].join("\n"));
   }
+}
+
+export function nodeTooltip(label, kindTitle) {
+  return `${label} (${kindTitle})`;
 }
 
 // Columns by depth in the call graph (sources first), rows in order: a readable default.

@@ -17,7 +17,8 @@ const ICONS = {
 };
 
 export class Editor {
-  constructor({ paperEl, paletteEl, catalogue, onChange, onSelect, onMessage }) {
+  // readOnly: a picture to look at (the embeddable view): no palette, dragging or keys.
+  constructor({ paperEl, paletteEl, catalogue, onChange, onSelect, onMessage, readOnly = false }) {
     this.catalogue = catalogue;
     this.kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
     this.onMessage = onMessage || (() => {});
@@ -36,7 +37,7 @@ export class Editor {
       defaultLink: () => new joint.shapes.standard.Link({ attrs: { line: { stroke: "#5b6577", strokeWidth: 2 } } }),
       validateMagnet: (view, magnet) => magnet.getAttribute("port-group") === "out",
       validateConnection: (sourceView, sourceMagnet, targetView) => this.canConnect(sourceView, targetView),
-      markAvailable: true,
+      markAvailable: true, interactive: !readOnly,
     });
     this.paper.on("element:pointerclick", (view, event) => {
       if (view.model.get("isGroup")) return;
@@ -63,6 +64,7 @@ export class Editor {
       }
     });
     this.enablePanAndZoom(paperEl);
+    if (readOnly) return;
     this.buildPalette(paletteEl);
     document.addEventListener("keydown", (event) => {
       const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
@@ -150,6 +152,8 @@ export class Editor {
       attrs: {
         body: { rx: 6, ry: 6, fill: "#ffffff", stroke: "#2457d6", strokeWidth: 2 },
         label: { text: `${node.label || node.id}\n${kind ? kind.title : node.kind}`, fontSize: 12, fill: "#1d2430" },
+        // The whole label on hover (SVG <title>, set as text): long labels are cut on the box.
+        root: { title: views.nodeTooltip(node.label || node.id, kind ? kind.title : node.kind) },
       },
       ports: {
         groups: { out: { position: "right", attrs: { circle: { r: 7, magnet: true, fill: "#2457d6", stroke: "#fff", "port-group": "out" } } } },
@@ -321,6 +325,7 @@ export class Editor {
     cell.set("label", label);
     const kind = this.kinds[cell.get("kind")];
     cell.attr("label/text", `${label}\n${kind.title}`);
+    cell.attr("root/title", views.nodeTooltip(label, kind.title));
     this.changed();
   }
 

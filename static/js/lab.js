@@ -2,9 +2,11 @@
 // User strings always go into the page as text (textContent), never as HTML.
 import { getJSON, postJSON } from "./api.js";
 import { Charts, loadPlotly } from "./charts.js";
+import * as drafts from "./drafts.js";
 import { Editor } from "./editor.js";
 import { faultMenu } from "./fault-menu.js";
 import { renderInspector } from "./inspector.js";
+import { DesignBar } from "./lab-designs.js";
 import { liveEdit } from "./live-edit.js";
 import { showNodePanel } from "./node-panel.js";
 import { RunSocket } from "./run-socket.js";
@@ -13,7 +15,6 @@ const $ = (id) => document.getElementById(id);
 const catalogue = JSON.parse($("catalogue-data").textContent);
 const examples = JSON.parse($("examples-data").textContent);
 const kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
-const DRAFT_KEY = "archlab.draft";
 const charts = new Charts(catalogue.causes.map((c) => c.code));
 const fillEditor = liveEdit(kinds, () => socket);
 const editor = new Editor({
@@ -30,6 +31,8 @@ const editor = new Editor({
   },
 });
 renderInspector($("inspector"), null, editor);
+// Saving: as a new design, as a revision of the design being edited, or as a fork of another's.
+const bar = new DesignBar({ context: JSON.parse($("lab-context").textContent), topology: currentTopology, showProblems });
 let socket = null;
 let runId = null;
 let paused = false;
@@ -67,17 +70,18 @@ async function loadExample(id) {
   $("example-description").textContent = info ? info.description : "";
 }
 
-function setTopology(doc) {
+// `edited`: the document is the user's own work (an import), not an example or a saved design.
+function setTopology(doc, edited = false) {
   if (doc.settings && doc.settings.duration_s) $("duration").value = doc.settings.duration_s;
   if (doc.settings && doc.settings.seed !== undefined) $("seed").value = doc.settings.seed;
   editor.load(doc);
-  writeJSON(doc);
+  writeJSON(doc, edited);
 }
 
 // The JSON view mirrors the canvas; it is also the work in progress kept across reloads.
-function writeJSON(doc) {
+function writeJSON(doc, edited = true) {
   $("topology").value = JSON.stringify(doc, null, 2);
-  localStorage.setItem(DRAFT_KEY, $("topology").value);
+  bar.keep($("topology").value, edited);
   fillEditor(doc);
 }
 
@@ -85,7 +89,8 @@ async function startRun() {
   const topology = currentTopology();
   if (!topology) return;
   if (running()) socket.control({ op: "stop" }); // a new run replaces the one on screen
-  const body = { topology, seed: Number($("seed").value), duration_s: Number($("duration").value), speed: Number($("speed").value) };
+  const body = { topology, seed: Number($("seed").value), duration_s: Number($("duration").value), speed: Number($("speed").value),
+    ...bar.runFields($("topology").value) };
   const response = await postJSON("/api/runs", body);
   if (!response.ok) {
     showProblems(response.body.problems || []);
@@ -218,7 +223,7 @@ $("validate").addEventListener("click", async () => {
   showProblems(response.body.problems || []);
   if (!(response.body.problems || []).length) $("problems").replaceChildren(el("li", "No problems found.", "ok"));
 });
-$("topology").addEventListener("input", () => localStorage.setItem(DRAFT_KEY, $("topology").value));
+$("topology").addEventListener("input", () => bar.keep($("topology").value, true));
 $("export").addEventListener("click", () => download($("topology").value, "application/json", "topology.json"));
 
 function download(text, type, name) {
@@ -231,7 +236,7 @@ $("import").addEventListener("change", async (e) => {
   const file = e.target.files[0];
   if (!file) return;
   try {
-    setTopology(JSON.parse(await file.text()));
+    setTopology(JSON.parse(await file.text()), true);
   } catch (error) {
     showProblems([{ path: "$", message: `${file.name} is not valid JSON: ${error.message}`, severity: "error" }]);
   }
@@ -240,11 +245,15 @@ $("import").addEventListener("change", async (e) => {
 // Fetch the chart library once the page is usable.
 window.addEventListener("load", () => setTimeout(() => loadPlotly().catch(() => {}), 0));
 
-// Work in progress survives a reload; otherwise start from the first example.
-const draft = localStorage.getItem(DRAFT_KEY);
-if (draft) {
+// A design opens as saved (or with its unsaved changes); otherwise work in progress survives a
+// reload, and a first visit starts from the first example.
+const opened = bar.initial();
+const draft = drafts.readDraft();
+if (opened) {
+  setTopology(opened);
+} else if (draft) {
   $("topology").value = draft;
-  try { setTopology(JSON.parse(draft)); } catch { /* an unfinished edit: leave it as it is */ }
+  try { setTopology(JSON.parse(draft), drafts.unsavedDraft() !== null); } catch { /* an unfinished edit: leave it as it is */ }
 } else if (examples.length) {
   setTopology(JSON.parse($("first-example").textContent));
   $("example-description").textContent = examples[0].description;

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
+
+from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 
@@ -20,3 +22,31 @@ def example(name: str) -> dict[str, Any]:
     doc = json.loads((EXAMPLES / f"{name}.json").read_text())
     doc["settings"]["warmup_s"] = 0
     return doc
+
+
+# Browser tests: one live server and one Chromium per test module.
+
+@pytest.fixture(scope="module")
+def live_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`scripts/start.sh`'s server: Daphne on a free loopback port, a fresh SQLite file, two
+    embedded workers."""
+    port = free_port()
+    try:
+        server = start_lab(port, tmp_path_factory.mktemp("lab") / "lab.sqlite3")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -4,39 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
-from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-@pytest.fixture(scope="module")
-def live_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`scripts/start.sh`'s server: Daphne on a free loopback port, a fresh SQLite file, two
-    embedded workers."""
-    port = free_port()
-    try:
-        server = start_lab(port, tmp_path_factory.mktemp("lab") / "lab.sqlite3")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def shot(page: object, name: str) -> None:

@@ -1,0 +1,32 @@
+"""Reads for the profile page: a user's designs, runs and API tokens."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from lab.designs.models import Design
+from lab.designs.selectors import can_view, designs_of
+from lab.runs.models import Run
+
+from .models import ApiToken
+
+
+def profile_designs(*, user: Any) -> QuerySet[Design]:
+    return designs_of(user=user).annotate(revision_count=Count("revisions")).order_by("-updated")
+
+
+def recent_runs(*, user: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """The user's latest runs, each with the design it ran when the user may still see it (a
+    design can become private or be deleted after the run)."""
+    runs = Run.objects.filter(user=user).select_related("revision__design").order_by("-created")[:limit]
+    out = []
+    for run in runs:
+        design = run.revision.design if run.revision else None
+        out.append({"run": run, "design": design if design and can_view(user, design) else None,
+                    "revision": run.revision.number if run.revision else None})
+    return out
+
+
+def live_tokens(*, user: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked__isnull=True).order_by("-created")

@@ -1,0 +1,430 @@
+"""Design pages: detail, revisions and their comparison, sharing, forks, import and export, the
+gallery, thumbnails, the shared and embeddable views, and the JSON endpoints the lab saves with.
+
+Every read goes through `selectors.design_get`, and every denial (not found, private, revoked
+link, not the owner) answers 404, so nobody can learn that a design exists by guessing.
+
+A share link's token is remembered in the visitor's session when they open /s/<token>/, so the
+design's other pages (revisions, export, fork, open in the lab) work for them too; revoking the
+link ends all of it at once, because the selectors compare the token with the design's.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from csp.decorators import csp_replace
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lab.sim import LIMITS
+from lab.sim.schema import catalogue
+from lab.views import render_lab
+
+from . import selectors, services
+from .diff import topology_diff
+from .models import Design, Revision
+from .thumbnails import thumbnail_svg
+
+LINKS = "design_links"  # session: {design id: share token} of the links this browser opened
+MAX_LINKS = 50
+GALLERY_PAGE = 12
+
+
+# ---- who may do what -------------------------------------------------------------------------
+
+def _remember_link(request: HttpRequest, design: Design) -> None:
+    links = {k: v for k, v in request.session.get(LINKS, {}).items() if k != str(design.pk)}
+    links[str(design.pk)] = design.share_token
+    request.session[LINKS] = dict(list(links.items())[-MAX_LINKS:])
+
+
+def _find(request: HttpRequest, design_id: Any) -> Design | None:
+    token = request.session.get(LINKS, {}).get(str(design_id))
+    return selectors.design_get(user=request.user, design_id=design_id, token=token)
+
+
+def _viewable(request: HttpRequest, design_id: Any) -> Design:
+    design = _find(request, design_id)
+    if design is None:
+        raise Http404("no such design")
+    return design
+
+
+def _owned(request: HttpRequest, design_id: Any) -> Design:
+    design = _viewable(request, design_id)
+    if not selectors.can_edit(request.user, design):
+        raise Http404("no such design")  # not 403: others must not learn what exists
+    return design
+
+
+def _revision(design: Design, number: Any) -> Revision:
+    revision = selectors.revision_get(design=design, number=number)
+    if revision is None:
+        raise Http404("no such revision")
+    return revision
+
+
+# ---- JSON endpoints used by the lab page ------------------------------------------------------
+
+def _problems(problems: list[dict[str, str]], status: int = 400) -> JsonResponse:
+    return JsonResponse({"problems": problems}, status=status)
+
+
+def _problem(message: str, path: str = "$") -> list[dict[str, str]]:
+    return [{"path": path, "message": message, "severity": "error"}]
+
+
+def _json_body(request: HttpRequest) -> Any:
+    """The parsed body, or a JsonResponse saying what is wrong with it."""
+    if len(request.body) > LIMITS["document_bytes"] + 10_000:
+        return _problems(_problem("the request is too large"), 413)
+    try:
+        return json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    except (ValueError, RecursionError):
+        return _problems(_problem("the request body is not valid JSON"))
+
+
+def _saved(design: Design, revision: int, status: int = 200) -> JsonResponse:
+    return JsonResponse({"id": str(design.pk), "name": design.name, "revision": revision,
+                         "url": reverse("designs:detail", args=[design.pk]),
+                         "edit_url": reverse("designs:edit", args=[design.pk])}, status=status)
+
+
+@require_POST
+def design_create(request: HttpRequest) -> JsonResponse:
+    """Save the lab's topology as a new design: `{"name", "topology", "description"?}`."""
+    if not request.user.is_authenticated:
+        return _problems(_problem("log in to save designs"), 403)
+    body = _json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    if not isinstance(body, dict):
+        return _problems(_problem('send {"name": "...", "topology": {...}}'))
+    try:
+        design = services.design_create(owner=request.user, name=body.get("name"), topology=body.get("topology"),
+                                        description=body.get("description") or "")
+    except services.DesignRefused as exc:
+        return _problems(exc.problems)
+    return _saved(design, design.latest_revision, 201)
+
+
+@require_POST
+def design_save(request: HttpRequest, design_id: Any) -> JsonResponse:
+    """A new revision from the lab: `{"topology", "message"?}`."""
+    design = _find(request, design_id)
+    if design is None or not selectors.can_edit(request.user, design):
+        return _problems(_problem("no such design"), 404)
+    body = _json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    if not isinstance(body, dict) or not isinstance(body.get("message", ""), str):
+        return _problems(_problem('send {"topology": {...}, "message": "..."}'))
+    try:
+        revision = services.design_save(design=design, author=request.user, topology=body.get("topology"),
+                                        message=body.get("message", "").strip())
+    except services.DesignRefused as exc:
+        return _problems(exc.problems)
+    return _saved(design, revision.number)
+
+
+@require_POST
+def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
+    """Fork a design the user may see. From the design page (a form) it answers with the fork's
+    page; from the lab (JSON, `{"topology"?}`) the lab's changes become the fork's next revision."""
+    design = _viewable(request, design_id)
+    from_lab = request.content_type == "application/json"
+    if not request.user.is_authenticated:
+        if from_lab:
+            return _problems(_problem("log in to fork designs"), 403)
+        return redirect_to_login(reverse("designs:detail", args=[design.pk]))
+    changed = None
+    if from_lab:
+        body = _json_body(request)
+        if isinstance(body, JsonResponse):
+            return body
+        changed = body.get("topology") if isinstance(body, dict) else None
+    try:
+        # Both or neither: a refused topology leaves no half-made fork behind.
+        with transaction.atomic():
+            fork = services.design_fork(design=design, owner=request.user)
+            if changed is not None and changed != fork.latest().topology:
+                services.design_save(design=fork, author=request.user, topology=changed, message="changed in the lab")
+    except services.DesignRefused as exc:
+        return _problems(exc.problems)
+    if from_lab:
+        return _saved(fork, fork.latest_revision, 201)
+    messages.success(request, "Forked: this copy is yours to change; the original stays as it was.")
+    return redirect("designs:detail", fork.pk)
+
+
+# ---- the lab with a design loaded -----------------------------------------------------------
+
+@require_GET
+@ensure_csrf_cookie
+def design_edit(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _viewable(request, design_id)
+    return render_lab(request, design=design, revision=design.latest(),
+                      editable=selectors.can_edit(request.user, design))
+
+
+@require_GET
+@ensure_csrf_cookie
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    """A share link: the design in the lab, read-only for anyone but its owner. Runs never change it."""
+    design = selectors.design_by_token(token=token)
+    if design is None:
+        raise Http404("this link does not work (it was revoked, or the design is private)")
+    _remember_link(request, design)
+    return render_lab(request, design=design, revision=design.latest(),
+                      editable=selectors.can_edit(request.user, design))
+
+
+# ---- pages ------------------------------------------------------------------------------------
+
+def _detail(request: HttpRequest, design: Design, status: int = 200, **extra: Any) -> HttpResponse:
+    is_owner = selectors.can_edit(request.user, design)
+    context = {
+        "design": design, "is_owner": is_owner,
+        "revisions": selectors.revisions_of(design=design).select_related("author"),
+        # The original's name only for those who may see it: a fork must not reveal a private design.
+        "origin": _find(request, design.forked_from_id) if design.forked_from_id else None,
+        "visibilities": Design.Visibility.choices, "tags_text": " ".join(design.tags),
+        "share_url": request.build_absolute_uri(reverse("designs:shared", args=[design.share_token]))
+        if is_owner and design.share_token else "",
+        "embed_code": _embed_code(request, design) if is_owner else "",
+        **extra,
+    }
+    return render(request, "designs/detail.html", context, status=status)
+
+
+def _embed_code(request: HttpRequest, design: Design) -> str:
+    """The HTML an owner pastes into a course page. It is HTML source, so the name is escaped
+    for it here, and the template escapes the whole snippet again to show it as text."""
+    if design.visibility == Design.Visibility.PUBLIC:
+        url = request.build_absolute_uri(reverse("designs:embed", args=[design.pk]))
+    elif design.share_token and design.visibility == Design.Visibility.UNLISTED:
+        url = request.build_absolute_uri(reverse("designs:shared-embed", args=[design.share_token]))
+    else:
+        return ""
+    return f'<iframe src="{escape(url)}" width="900" height="560" title="{escape(design.name)}"></iframe>'
+
+
+@require_GET
+def design_detail(request: HttpRequest, design_id: Any) -> HttpResponse:
+    return _detail(request, _viewable(request, design_id))
+
+
+def _tags(text: str) -> list[str]:
+    return [t for t in re.split(r"[\s,]+", text) if t]
+
+
+@require_POST
+def design_update(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _owned(request, design_id)
+    form = {"name": request.POST.get("name", ""), "description": request.POST.get("description", ""),
+            "tags": request.POST.get("tags", "")}
+    try:
+        services.design_update(design=design, name=form["name"], description=form["description"],
+                               tags=_tags(form["tags"]))
+    except services.DesignRefused as exc:
+        return _detail(request, design, status=400, problems=exc.problems, form=form)
+    messages.success(request, "Saved the name, description and tags.")
+    return redirect("designs:detail", design.pk)
+
+
+@require_POST
+def design_share(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _owned(request, design_id)
+    try:
+        services.design_share(design=design, visibility=request.POST.get("visibility"))
+    except services.DesignRefused as exc:
+        return _detail(request, design, status=400, problems=exc.problems)
+    messages.success(request, f"Visibility: {design.get_visibility_display()}.")
+    return redirect(reverse("designs:detail", args=[design.pk]) + "#share")
+
+
+@require_POST
+def design_revoke_link(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _owned(request, design_id)
+    services.design_revoke_link(design=design)
+    messages.success(request, "The link was revoked: it no longer opens this design.")
+    return redirect(reverse("designs:detail", args=[design.pk]) + "#share")
+
+
+@require_http_methods(["GET", "POST"])
+def design_delete(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _owned(request, design_id)
+    if request.method == "GET":
+        return render(request, "designs/delete.html", {"design": design})
+    name = design.name
+    services.design_delete(design=design)
+    messages.success(request, f"Deleted {name}.")
+    return redirect("profile")
+
+
+@require_GET
+def revision_detail(request: HttpRequest, design_id: Any, number: int) -> HttpResponse:
+    design = _viewable(request, design_id)
+    revision = _revision(design, number)
+    doc = revision.topology
+    return render(request, "designs/revision.html", {
+        "design": design, "revision": revision, "is_owner": selectors.can_edit(request.user, design),
+        "nodes": [{**n, "placed": n.get("zone") or n.get("region") or ""} for n in doc.get("nodes") or []
+                  if isinstance(n, dict)],
+        "edges": [e for e in doc.get("edges") or [] if isinstance(e, dict)],
+        "document": json.dumps(doc, indent=2, ensure_ascii=False),
+    })
+
+
+@require_POST
+def revision_restore(request: HttpRequest, design_id: Any, number: int) -> HttpResponse:
+    design = _owned(request, design_id)
+    try:
+        revision = services.design_restore(design=design, author=request.user, number=number)
+    except services.DesignRefused:
+        raise Http404("no such revision") from None
+    messages.success(request, f"Revision {number} is the latest again, as revision {revision.number}.")
+    return redirect("designs:detail", design.pk)
+
+
+def _value(value: Any) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _node_changes(old: dict[str, Any], new: dict[str, Any], changed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changed nodes with each field's value before and after, for reading rather than ids."""
+    before = {str(n.get("id")): n for n in old.get("nodes") or [] if isinstance(n, dict)}
+    after = {str(n.get("id")): n for n in new.get("nodes") or [] if isinstance(n, dict)}
+
+    def get(node: dict[str, Any], field: str) -> Any:
+        return (node.get("params") or {}).get(field[7:]) if field.startswith("params.") else node.get(field)
+
+    return [{"id": c["id"], "fields": [{"name": f, "before": _value(get(before[c["id"]], f)),
+                                         "after": _value(get(after[c["id"]], f))} for f in c["fields"]]}
+            for c in changed]
+
+
+@require_GET
+def revision_compare(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _viewable(request, design_id)
+    to = _revision(design, request.GET.get("to") or design.latest_revision)
+    default_from = max(to.number - 1, 1)
+    start = _revision(design, request.GET.get("from") or default_from)
+    diff = topology_diff(start.topology, to.topology)
+    return render(request, "designs/compare.html", {
+        "design": design, "start": start, "to": to, "diff": diff,
+        "node_changes": _node_changes(start.topology, to.topology, diff["nodes"]["changed"]),
+        "numbers": list(selectors.revisions_of(design=design).values_list("number", flat=True)),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def design_import(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.method == "GET":
+        return render(request, "designs/import.html", {})
+    upload = request.FILES.get("file")
+    name = request.POST.get("name", "").strip()
+    problems: list[dict[str, str]] = []
+    doc: Any = None
+    if upload is None:
+        problems = _problem("choose a topology JSON file to import")
+    elif upload.size > LIMITS["document_bytes"]:
+        problems = _problem(f"the file is larger than {LIMITS['document_bytes']} bytes")
+    else:
+        try:
+            doc = json.loads(upload.read(), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+        except (ValueError, RecursionError) as exc:
+            problems = _problem(f"{upload.name} is not valid JSON: {exc}")
+    if not problems:
+        default = doc.get("name") if isinstance(doc, dict) and isinstance(doc.get("name"), str) else ""
+        try:
+            design = services.design_create(owner=request.user, name=name or default or upload.name.rsplit(".", 1)[0],
+                                            topology=doc, message=f"imported from {upload.name}"[:200])
+        except services.DesignRefused as exc:
+            # Paths relative to the file the user chose: "$.nodes[2]", not "$.topology.nodes[2]".
+            problems = [{**p, "path": "$" + p["path"][len("$.topology"):]} if p["path"].startswith("$.topology")
+                        else p for p in exc.problems]
+        else:
+            messages.success(request, f"Imported {design.name}.")
+            return redirect("designs:detail", design.pk)
+    return render(request, "designs/import.html", {"problems": problems, "name": name}, status=400)
+
+
+def _filename(design: Design, revision: Revision, ext: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", design.name).strip("-")[:60] or "design"
+    return f"{stem}-r{revision.number}.{ext}"
+
+
+@require_GET
+def design_export(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _viewable(request, design_id)
+    revision = _revision(design, request.GET.get("revision") or design.latest_revision)
+    response = HttpResponse(json.dumps(revision.topology, indent=2, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(design, revision, "json")}"'
+    return response
+
+
+@require_GET
+def design_thumbnail(request: HttpRequest, design_id: Any) -> HttpResponse:
+    design = _viewable(request, design_id)
+    revision = _revision(design, request.GET.get("revision") or design.latest_revision)
+    response = HttpResponse(thumbnail_svg(revision.topology), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=60"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{_filename(design, revision, "svg")}"'
+    return response
+
+
+@require_GET
+def gallery(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    tag = request.GET.get("tag", "").strip()[:30]
+    sort = "forks" if request.GET.get("sort") == "forks" else "recent"
+    page = Paginator(selectors.gallery(search=search, tag=tag, sort=sort), GALLERY_PAGE).get_page(request.GET.get("page"))
+    return render(request, "designs/gallery.html", {"page": page, "q": search, "tag": tag, "sort": sort})
+
+
+# ---- embeddable views: framed by course pages on other sites ----------------------------------
+
+def _embed(request: HttpRequest, design: Design, full_url: str) -> HttpResponse:
+    return render(request, "designs/embed.html", {
+        "design": design, "topology": design.latest().topology, "catalogue": catalogue(), "full_url": full_url,
+    })
+
+
+@require_GET
+@ensure_csrf_cookie  # its Run posts to /api/runs (a framing site's page may not pass it on)
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def shared_embed(request: HttpRequest, token: str) -> HttpResponse:
+    design = selectors.design_by_token(token=token)
+    if design is None:
+        raise Http404("this link does not work")
+    return _embed(request, design, reverse("designs:shared", args=[token]))
+
+
+@require_GET
+@ensure_csrf_cookie
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def design_embed(request: HttpRequest, design_id: Any) -> HttpResponse:
+    # Public designs only, whoever asks: an embed is for everyone who reads the course page.
+    design = selectors.design_get(user=AnonymousUser(), design_id=design_id)
+    if design is None:
+        raise Http404("no such public design")
+    return _embed(request, design, reverse("designs:edit", args=[design.pk]))

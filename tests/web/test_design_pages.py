@@ -1,0 +1,517 @@
+"""The design pages for the three personas (alice owns, bob is another user, a visitor is signed
+out) and a link holder: what each sees, what each may do, and that every denial is a 404."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from lab.designs import selectors, services
+from lab.designs.models import Design
+
+from .conftest import example
+
+pytestmark = pytest.mark.django_db
+XSS_NAME = "<img src=x onerror=alert(1)>"
+XSS_TEXT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def alice() -> User:
+    return User.objects.create_user("alice", email="alice@example.org", password="x-Secret-123")
+
+
+@pytest.fixture
+def bob() -> User:
+    return User.objects.create_user("bob", email="bob@example.org", password="x-Secret-123")
+
+
+def as_user(user: User, **options: Any) -> Client:
+    client = Client(**options)
+    client.force_login(user)
+    return client
+
+
+def shop(owner: User, visibility: str = "private", **fields: Any) -> Design:
+    design = services.design_create(owner=owner, name=fields.pop("name", "Shop"), topology=example("reference"), **fields)
+    return services.design_share(design=design, visibility=visibility) if visibility != "private" else design
+
+
+def post_json(client: Client, url: str, body: Any) -> Any:
+    return client.post(url, data=json.dumps(body), content_type="application/json")
+
+
+def pages(design: Design) -> list[str]:
+    base = f"/designs/{design.id}"
+    return [f"{base}/", f"{base}/edit", f"{base}/revisions/1/", f"{base}/compare?from=1&to=1", f"{base}/export.json",
+            f"{base}/thumbnail.svg"]
+
+
+def owner_posts(design: Design) -> list[str]:
+    base = f"/designs/{design.id}"
+    return [f"{base}/settings", f"{base}/share", f"{base}/revoke-link", f"{base}/delete", f"{base}/revisions/1/restore"]
+
+
+# ---- saving from the lab ---------------------------------------------------------------------
+
+def test_saving_from_the_lab_makes_a_design_then_each_save_a_new_revision(alice: User) -> None:
+    client = as_user(alice)
+    response = post_json(client, "/designs/new", {"name": "Shop", "topology": example("reference")})
+    assert response.status_code == 201
+    body = response.json()
+    design = Design.objects.get(id=body["id"])
+    assert body["edit_url"] == f"/designs/{design.id}/edit" and body["revision"] == 1 and design.owner == alice
+    changed = example("reference")
+    changed["nodes"][2]["params"]["instances"] = 7
+    response = post_json(client, f"/designs/{design.id}/save", {"topology": changed, "message": "more instances"})
+    assert response.status_code == 200 and response.json()["revision"] == 2
+    design.refresh_from_db()
+    assert design.latest().topology == changed and design.latest().message == "more instances"
+
+
+def test_a_refused_save_lists_every_problem_with_its_path(alice: User) -> None:
+    bad = example("reference")
+    bad["edges"].append({"from": "nowhere", "to": "lb"})
+    bad["nodes"][0]["params"]["rate_per_s"] = -1
+    response = post_json(as_user(alice), "/designs/new", {"name": "Shop", "topology": bad})
+    assert response.status_code == 400
+    paths = {p["path"] for p in response.json()["problems"]}
+    assert any(p.startswith("$.topology.edges") for p in paths)
+    assert any(p.startswith("$.topology.nodes[0].params") for p in paths)
+    assert not Design.objects.exists()
+    unnamed = post_json(as_user(alice), "/designs/new", {"name": " ", "topology": example("reference")})
+    assert unnamed.status_code == 400 and unnamed.json()["problems"][0]["path"] == "$.name"
+
+
+def test_visitors_cannot_save_and_others_cannot_save_to_alices_design(client: Client, alice: User, bob: User) -> None:
+    assert post_json(client, "/designs/new", {"name": "x", "topology": example("reference")}).status_code == 403
+    design = shop(alice, "public")
+    assert post_json(as_user(bob), f"/designs/{design.id}/save", {"topology": example("reference")}).status_code == 404
+    assert post_json(client, f"/designs/{design.id}/save", {"topology": example("reference")}).status_code == 404
+    assert design.revisions.count() == 1
+
+
+def test_a_save_with_a_body_that_is_not_json_is_refused(alice: User) -> None:
+    response = as_user(alice).post("/designs/new", data="{nope", content_type="application/json")
+    assert response.status_code == 400 and response.json()["problems"][0]["path"] == "$"
+
+
+# ---- the lab with a design -------------------------------------------------------------------
+
+def lab_context(response: Any) -> dict[str, Any]:
+    match = re.search(r'<script id="lab-context" type="application/json">(.*?)</script>', response.content.decode(), re.S)
+    return json.loads(match.group(1))
+
+
+def test_the_owner_opens_their_design_in_the_lab_to_edit_it(alice: User) -> None:
+    design = shop(alice)
+    response = as_user(alice).get(f"/designs/{design.id}/edit")
+    context = lab_context(response)["design"]
+    assert context["editable"] and context["save_url"] == f"/designs/{design.id}/save"
+    assert context["topology"] == example("reference") and context["revision"] == 1
+    assert 'id="save-design"' in response.content.decode()
+
+
+def test_others_open_a_public_design_in_the_lab_read_only_and_saving_makes_a_fork(client: Client, alice: User, bob: User) -> None:
+    design = shop(alice, "public")
+    html = as_user(bob).get(f"/designs/{design.id}/edit").content.decode()
+    assert 'id="fork-design"' in html and 'id="save-design"' not in html
+    context = lab_context(client.get(f"/designs/{design.id}/edit"))
+    assert context["design"]["editable"] is False and context["signed_in"] is False
+    assert "Log in</a> to fork it" in client.get(f"/designs/{design.id}/edit").content.decode()
+
+
+def test_the_plain_lab_still_opens_for_visitors_and_offers_saving_to_members(client: Client, alice: User) -> None:
+    assert lab_context(client.get("/")) == {"signed_in": False, "create_url": "/designs/new", "design": None}
+    assert 'id="save-as-design"' in as_user(alice).get("/").content.decode()
+
+
+# ---- who sees what ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("visibility", ["private", "unlisted"])
+def test_every_page_of_a_design_not_shared_with_you_is_not_found(client: Client, alice: User, bob: User, visibility: str) -> None:
+    design = shop(alice, visibility)
+    for url in pages(design):
+        assert as_user(alice).get(url).status_code == 200, url
+        assert as_user(bob).get(url).status_code == 404, url
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_public_design_is_seen_by_everyone_but_only_its_owner_changes_it(client: Client, alice: User, bob: User) -> None:
+    design = shop(alice, "public")
+    for url in pages(design):
+        assert as_user(bob).get(url).status_code == 200, url
+        assert client.get(url).status_code == 200, url
+    owner_html = as_user(alice).get(f"/designs/{design.id}/").content.decode()
+    bob_html = as_user(bob).get(f"/designs/{design.id}/").content.decode()
+    for marker in ('id="settings"', 'id="share"', 'id="delete"'):
+        assert marker in owner_html and marker not in bob_html
+    for url in owner_posts(design):
+        assert as_user(bob).post(url, {"name": "mine", "visibility": "private"}).status_code == 404, url
+    design.refresh_from_db()
+    assert (design.name, design.visibility) == ("Shop", "public")
+
+
+def test_a_malformed_or_unknown_design_id_is_not_found(client: Client) -> None:
+    assert client.get("/designs/not-a-uuid/").status_code == 404
+    assert client.get("/designs/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_a_link_holder_sees_the_design_and_its_pages_until_the_link_is_revoked(client: Client, alice: User) -> None:
+    design = shop(alice, "unlisted")
+    response = client.get(f"/s/{design.share_token}/")
+    assert response.status_code == 200
+    assert lab_context(response)["design"]["editable"] is False
+    for url in pages(design):
+        assert client.get(url).status_code == 200, url
+    services.design_revoke_link(design=design)
+    assert client.get(f"/s/{design.share_token or 'x'}/").status_code == 404
+    for url in pages(design):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_revoked_link_is_refused_and_sharing_again_makes_a_new_link(client: Client, alice: User) -> None:
+    design = shop(alice, "unlisted")
+    old = design.share_token
+    owner = as_user(alice)
+    assert owner.post(f"/designs/{design.id}/revoke-link").status_code == 302
+    assert client.get(f"/s/{old}/").status_code == 404
+    design.refresh_from_db()
+    assert design.visibility == "private" and design.share_token == ""
+    owner.post(f"/designs/{design.id}/share", {"visibility": "unlisted"})
+    design.refresh_from_db()
+    assert design.share_token not in ("", old)
+    assert client.get(f"/s/{old}/").status_code == 404 and client.get(f"/s/{design.share_token}/").status_code == 200
+
+
+def test_a_private_designs_old_link_does_not_open_it(client: Client, alice: User) -> None:
+    design = shop(alice, "unlisted")
+    token = design.share_token
+    as_user(alice).post(f"/designs/{design.id}/share", {"visibility": "private"})
+    assert client.get(f"/s/{token}/").status_code == 404
+    assert client.get("/s/" + "x" * 80 + "/").status_code == 404
+
+
+# ---- the design page -------------------------------------------------------------------------
+
+def test_the_design_page_shows_the_details_revisions_and_exports(alice: User) -> None:
+    design = shop(alice, "unlisted", description="Two tiers behind a load balancer", tags=["web", "tiers"])
+    services.design_save(design=design, author=alice, topology=example("cached_api"), message="a cache")
+    html = as_user(alice).get(f"/designs/{design.id}/").content.decode()
+    assert "Two tiers behind a load balancer" in html and 'href="/gallery?tag=web"' in html
+    assert f'src="/designs/{design.id}/thumbnail.svg"' in html
+    assert f'href="/designs/{design.id}/revisions/2/"' in html and "a cache" in html
+    assert f'href="/designs/{design.id}/export.json"' in html and "thumbnail.svg?download=1" in html
+    assert f"/s/{design.share_token}/" in html and f"/s/{design.share_token}/embed" in html  # the link and embed code
+
+
+def test_the_owner_edits_the_name_description_and_tags(alice: User) -> None:
+    design = shop(alice)
+    response = as_user(alice).post(f"/designs/{design.id}/settings", {"name": "Shop v2", "description": "cheaper",
+                                                                      "tags": "Web, cache  ha"})
+    assert response.status_code == 302
+    design.refresh_from_db()
+    assert (design.name, design.description, design.tags) == ("Shop v2", "cheaper", ["web", "cache", "ha"])
+
+
+def test_bad_details_are_refused_with_their_paths_and_the_form_keeps_what_was_typed(alice: User) -> None:
+    design = shop(alice)
+    response = as_user(alice).post(f"/designs/{design.id}/settings", {"name": "", "description": "kept", "tags": "ok b@d"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "$.name" in html and "$.tags[1]" in html and ">kept</textarea>" in html
+    design.refresh_from_db()
+    assert design.name == "Shop"
+
+
+def test_the_owner_deletes_a_design_after_confirming(alice: User) -> None:
+    design = shop(alice)
+    owner = as_user(alice)
+    assert "Delete Shop?" in owner.get(f"/designs/{design.id}/delete").content.decode()
+    assert owner.post(f"/designs/{design.id}/delete")["Location"] == "/accounts/profile/"
+    assert not Design.objects.filter(id=design.id).exists()
+
+
+# ---- revisions, diff, restore ----------------------------------------------------------------
+
+def three_revisions(owner: User) -> Design:
+    design = shop(owner)
+    second = example("reference")
+    second["nodes"][2]["params"]["instances"] = 9
+    services.design_save(design=design, author=owner, topology=second, message="more instances")
+    third = json.loads(json.dumps(second))
+    third["nodes"].append({"id": "audit", "kind": "database", "params": {}, "position": {"x": 900, "y": 40}})
+    third["edges"].append({"id": "e-audit", "from": "app1", "to": "audit"})
+    services.design_save(design=design, author=owner, topology=third, message="an audit store")
+    return design
+
+
+def test_a_revision_page_shows_that_revision_and_offers_to_restore_it(alice: User, bob: User) -> None:
+    design = three_revisions(alice)
+    services.design_share(design=design, visibility="public")
+    html = as_user(alice).get(f"/designs/{design.id}/revisions/1/").content.decode()
+    assert "Revision 1" in html and 'id="restore"' in html and "?revision=1" in html
+    assert 'id="restore"' not in as_user(alice).get(f"/designs/{design.id}/revisions/3/").content.decode()
+    assert 'id="restore"' not in as_user(bob).get(f"/designs/{design.id}/revisions/1/").content.decode()
+    assert as_user(alice).get(f"/designs/{design.id}/revisions/9/").status_code == 404
+
+
+def test_the_compare_page_says_in_words_what_changed(alice: User) -> None:
+    design = three_revisions(alice)
+    api = "app1"
+    html = as_user(alice).get(f"/designs/{design.id}/compare?from=1&to=3").content.decode()
+    assert "Nodes added: <code>audit</code>" in html
+    assert f"Node <code>{api}</code> changed" in html and "params.instances:" in html and "→ 9" in html
+    assert f"Edges added: <code>{api} -&gt; audit</code>" in html
+    back = as_user(alice).get(f"/designs/{design.id}/compare?from=3&to=1").content.decode()
+    assert "Nodes removed: <code>audit</code>" in back
+    same = as_user(alice).get(f"/designs/{design.id}/compare?from=2&to=2").content.decode()
+    assert "The two revisions are the same." in same
+
+
+def test_compare_defaults_to_the_latest_change_and_an_unknown_revision_is_not_found(alice: User) -> None:
+    design = three_revisions(alice)
+    response = as_user(alice).get(f"/designs/{design.id}/compare")
+    assert (response.context["start"].number, response.context["to"].number) == (2, 3)
+    assert as_user(alice).get(f"/designs/{design.id}/compare?from=1&to=8").status_code == 404
+    assert as_user(alice).get(f"/designs/{design.id}/compare?from=x").status_code == 404
+
+
+def test_restoring_a_revision_makes_it_the_latest_as_a_new_revision(alice: User, bob: User) -> None:
+    design = three_revisions(alice)
+    response = as_user(alice).post(f"/designs/{design.id}/revisions/1/restore")
+    assert response["Location"] == f"/designs/{design.id}/"
+    design.refresh_from_db()
+    assert design.latest_revision == 4 and design.latest().topology == example("reference")
+    assert design.latest().message == "restored revision 1"
+    assert as_user(alice).post(f"/designs/{design.id}/revisions/9/restore").status_code == 404
+
+
+# ---- forks -----------------------------------------------------------------------------------
+
+def test_forking_makes_the_users_own_copy_with_attribution_and_counts_it(alice: User, bob: User) -> None:
+    design = shop(alice, "public")
+    client = as_user(bob)
+    response = client.post(f"/designs/{design.id}/fork")
+    fork = Design.objects.get(owner=bob)
+    assert response["Location"] == f"/designs/{fork.id}/"
+    html = client.get(response["Location"]).content.decode()
+    assert re.search(r'Forked from\s+<a href="/designs/%s/">Shop</a> by alice' % design.id, html)
+    assert "revision 1." in html
+    assert "1 fork<" in client.get(f"/designs/{design.id}/").content.decode()
+    assert fork.latest().topology == design.latest().topology and fork.visibility == "private"
+
+
+def test_a_visitor_is_asked_to_log_in_to_fork(client: Client, alice: User) -> None:
+    design = shop(alice, "public")
+    response = client.post(f"/designs/{design.id}/fork")
+    assert response["Location"].startswith("/accounts/login/?next=")
+    assert post_json(client, f"/designs/{design.id}/fork", {}).status_code == 403
+    assert Design.objects.count() == 1
+
+
+def test_forking_from_the_lab_keeps_the_changes_made_there_as_the_forks_next_revision(alice: User, bob: User) -> None:
+    design = shop(alice, "public")
+    changed = example("reference")
+    changed["nodes"][2]["params"]["instances"] = 5
+    response = post_json(as_user(bob), f"/designs/{design.id}/fork", {"topology": changed})
+    assert response.status_code == 201
+    fork = Design.objects.get(id=response.json()["id"])
+    assert fork.latest_revision == 2 and fork.latest().topology == changed
+    assert design.latest().topology == example("reference")  # the original is untouched
+
+
+def test_a_fork_from_the_lab_with_a_refused_topology_leaves_nothing_behind(alice: User, bob: User) -> None:
+    design = shop(alice, "public")
+    response = post_json(as_user(bob), f"/designs/{design.id}/fork", {"topology": {"version": 1, "nodes": "x"}})
+    assert response.status_code == 400 and response.json()["problems"]
+    assert not Design.objects.filter(owner=bob).exists()
+    design.refresh_from_db()
+    assert design.fork_count == 0
+
+
+def test_a_link_holder_forks_an_unlisted_design_and_loses_sight_of_it_once_the_link_is_revoked(alice: User, bob: User) -> None:
+    design = shop(alice, "unlisted")
+    client = as_user(bob)
+    assert client.post(f"/designs/{design.id}/fork").status_code == 404  # no link yet
+    client.get(f"/s/{design.share_token}/")
+    fork_url = client.post(f"/designs/{design.id}/fork")["Location"]
+    assert ">Shop</a> by alice" in client.get(fork_url).content.decode()
+    services.design_revoke_link(design=design)
+    html = client.get(fork_url).content.decode()
+    assert "a design that is not shared with you" in html and ">Shop<" not in html
+
+
+# ---- sharing and embedding -------------------------------------------------------------------
+
+def test_the_owner_shares_a_design_by_link(client: Client, alice: User) -> None:
+    design = shop(alice)
+    assert as_user(alice).post(f"/designs/{design.id}/share", {"visibility": "unlisted"}).status_code == 302
+    design.refresh_from_db()
+    assert design.visibility == "unlisted" and len(design.share_token) >= 40
+    assert client.get(f"/s/{design.share_token}/").status_code == 200
+    assert as_user(alice).post(f"/designs/{design.id}/share", {"visibility": "everyone"}).status_code == 400
+
+
+def test_the_embed_may_be_framed_by_any_site_and_the_other_pages_only_by_this_one(client: Client, alice: User) -> None:
+    design = shop(alice, "public")
+    services.design_share(design=design, visibility="public")
+    for url in (f"/s/{design.share_token}/embed", f"/designs/{design.id}/embed"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "frame-ancestors *" in response["Content-Security-Policy"]
+        assert "script-src 'self'" in response["Content-Security-Policy"]
+        assert "X-Frame-Options" not in response
+        assert 'id="design-topology"' in response.content.decode()
+    for url in ("/", f"/designs/{design.id}/", "/gallery", f"/s/{design.share_token}/"):
+        response = client.get(url)
+        assert "frame-ancestors 'self'" in response["Content-Security-Policy"], url
+        assert response["X-Frame-Options"] == "DENY", url
+
+
+def test_only_public_designs_embed_by_id_and_a_revoked_link_does_not_embed(client: Client, alice: User) -> None:
+    design = shop(alice, "unlisted")
+    assert as_user(alice).get(f"/designs/{design.id}/embed").status_code == 404
+    assert client.get(f"/s/{design.share_token}/embed").status_code == 200
+    token = design.share_token
+    services.design_revoke_link(design=design)
+    assert client.get(f"/s/{token}/embed").status_code == 404
+
+
+# ---- gallery and thumbnails ------------------------------------------------------------------
+
+def test_the_gallery_lists_public_designs_only_with_search_tags_and_sorting(client: Client, alice: User, bob: User) -> None:
+    shop(alice, "public", name="Shop", tags=["web"], description="a web shop")
+    popular = shop(bob, "public", name="Queue", tags=["async"])
+    shop(alice, "unlisted", name="Secret link")
+    shop(alice, "private", name="Private")
+    services.design_fork(design=popular, owner=alice)
+    names = lambda response: [d.name for d in response.context["page"].object_list]  # noqa: E731
+    assert set(names(client.get("/gallery"))) == {"Shop", "Queue"}
+    assert names(client.get("/gallery?q=web+shop")) == ["Shop"]
+    assert names(client.get("/gallery?tag=async")) == ["Queue"]
+    assert names(client.get("/gallery?sort=forks"))[0] == "Queue"
+    html = client.get("/gallery").content.decode()
+    assert f'src="/designs/{popular.id}/thumbnail.svg"' in html and "Secret link" not in html
+
+
+def test_the_gallery_is_paginated(client: Client, alice: User) -> None:
+    for i in range(14):
+        shop(alice, "public", name=f"Design {i}")
+    first = client.get("/gallery")
+    assert len(first.context["page"].object_list) == 12 and "page=2" in first.content.decode()
+    assert len(client.get("/gallery?page=2").context["page"].object_list) == 2
+    assert client.get("/gallery?page=99").status_code == 200
+
+
+def test_a_thumbnail_is_an_svg_picture_of_the_revision_asked_for(alice: User) -> None:
+    design = three_revisions(alice)
+    response = as_user(alice).get(f"/designs/{design.id}/thumbnail.svg")
+    assert response["Content-Type"] == "image/svg+xml" and response.content.startswith(b"<svg")
+    assert b">audit<" in response.content
+    assert b">audit<" not in as_user(alice).get(f"/designs/{design.id}/thumbnail.svg?revision=1").content
+    download = as_user(alice).get(f"/designs/{design.id}/thumbnail.svg?download=1")
+    assert download["Content-Disposition"] == 'attachment; filename="Shop-r3.svg"'
+
+
+# ---- import and export -----------------------------------------------------------------------
+
+def upload(doc: Any, name: str = "shop.json") -> io.BytesIO:
+    data = io.BytesIO(doc if isinstance(doc, bytes) else json.dumps(doc).encode())
+    data.name = name
+    return data
+
+
+def test_importing_a_topology_file_makes_a_new_private_design(alice: User) -> None:
+    doc = example("cached_api")
+    response = as_user(alice).post("/designs/import", {"file": upload(doc), "name": ""})
+    design = Design.objects.get(owner=alice)
+    assert response["Location"] == f"/designs/{design.id}/"
+    assert design.name == doc["name"] and design.visibility == "private"
+    assert design.latest().topology == doc and design.latest().message == "imported from shop.json"
+
+
+def test_an_imported_file_with_problems_lists_each_with_its_path_in_the_file(alice: User) -> None:
+    bad = example("reference")
+    bad["edges"].append({"from": "nowhere", "to": "lb"})
+    bad["nodes"][0]["params"]["rate_per_s"] = -1
+    response = as_user(alice).post("/designs/import", {"file": upload(bad)})
+    assert response.status_code == 400
+    paths = [p["path"] for p in response.context["problems"]]
+    assert len(paths) >= 2 and all(not p.startswith("$.topology") for p in paths)
+    html = response.content.decode()
+    assert all(f"<code>{p}</code>" in html for p in paths)
+    assert any(p.startswith("$.nodes[0].params") for p in paths) and any(p.startswith("$.edges") for p in paths)
+    assert not Design.objects.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"{not json", "is not valid JSON"),
+    (b'{"version": 1, "nodes": [], "edges": [], "x": NaN}', "is not valid JSON"),
+    (b"[1, 2]", "must be a JSON object"),
+])
+def test_an_imported_file_that_is_not_a_topology_is_refused(alice: User, content: bytes, message: str) -> None:
+    response = as_user(alice).post("/designs/import", {"file": upload(content)})
+    assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_a_visitor_is_asked_to_log_in_to_import(client: Client) -> None:
+    assert client.get("/designs/import")["Location"] == "/accounts/login/?next=/designs/import"
+
+
+def test_export_downloads_the_latest_or_a_given_revision_as_json(alice: User) -> None:
+    design = three_revisions(alice)
+    latest = as_user(alice).get(f"/designs/{design.id}/export.json")
+    assert latest["Content-Disposition"] == 'attachment; filename="Shop-r3.json"'
+    assert json.loads(latest.content) == design.latest().topology
+    first = as_user(alice).get(f"/designs/{design.id}/export.json?revision=1")
+    assert json.loads(first.content) == example("reference")
+    assert as_user(alice).get(f"/designs/{design.id}/export.json?revision=7").status_code == 404
+
+
+# ---- CSRF and hostile text -------------------------------------------------------------------
+
+def test_every_design_form_and_lab_endpoint_refuses_a_post_without_the_csrf_token(alice: User, bob: User) -> None:
+    design = shop(alice, "public")
+    owner = as_user(alice, enforce_csrf_checks=True)
+    for url in owner_posts(design) + [f"/designs/{design.id}/save", "/designs/new", "/designs/import"]:
+        assert owner.post(url, {"name": "x", "visibility": "private"}).status_code == 403, url
+    assert as_user(bob, enforce_csrf_checks=True).post(f"/designs/{design.id}/fork").status_code == 403
+    design.refresh_from_db()
+    assert (design.name, design.visibility, design.fork_count) == ("Shop", "public", 0)
+    assert Design.objects.count() == 1
+
+
+def test_the_forms_carry_the_csrf_token(alice: User) -> None:
+    design = shop(alice, "unlisted")
+    html = as_user(alice).get(f"/designs/{design.id}/").content.decode()
+    assert html.count('name="csrfmiddlewaretoken"') >= html.count('method="post"') >= 5
+
+
+def test_names_and_descriptions_with_markup_render_as_text_everywhere(alice: User) -> None:
+    design = shop(alice, "public", name=XSS_NAME, description=XSS_TEXT)
+    doc = example("reference")
+    doc["nodes"][0]["label"] = XSS_NAME
+    services.design_save(design=design, author=alice, topology=doc)
+    owner = as_user(alice)
+    for url in ("/accounts/profile/", f"/designs/{design.id}/", "/gallery", f"/designs/{design.id}/edit",
+                f"/designs/{design.id}/revisions/2/", f"/s/{design.share_token}/", f"/designs/{design.id}/embed"):
+        html = owner.get(url).content.decode()
+        assert "<img src=x" not in html and "<script>alert" not in html, url
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html or "\\u003Cimg src=x" in html, url
+    svg = owner.get(f"/designs/{design.id}/thumbnail.svg").content.decode()
+    assert "<img" not in svg and "&lt;img src=x" in svg
+    assert selectors.design_get(user=alice, design_id=design.id).name == XSS_NAME  # stored as typed
+
+
+def test_the_embed_code_is_html_with_the_name_escaped_once_for_it_and_once_for_the_page(alice: User) -> None:
+    design = shop(alice, "public", name='Shop" onload="alert(1)')
+    html = as_user(alice).get(f"/designs/{design.id}/").content.decode()
+    code = re.search(r'<textarea readonly id="embed-code"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    assert code.startswith("&lt;iframe src=&quot;http://testserver/designs/")
+    assert "title=&quot;Shop&amp;quot; onload=&amp;quot;alert(1)&quot;" in code
