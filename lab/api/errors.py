@@ -3,10 +3,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 from lab.designs.services import DesignRefused
+from lab.runs.services import RunRefused
+
+
+class Refused(Exception):
+    """An API request that cannot be honoured, with every problem and the status to answer."""
+
+    def __init__(self, problems: list[dict[str, str]], status: int = 400) -> None:
+        self.problems = problems
+        self.status = status
+        super().__init__(problems[0]["message"] if problems else "refused")
+
+
+def problem(path: str, message: str) -> dict[str, str]:
+    return {"path": path, "message": message, "severity": "error"}
 
 
 def _flatten(detail: Any, path: str = "$") -> list[dict[str, str]]:
@@ -20,9 +35,16 @@ def _flatten(detail: Any, path: str = "$") -> list[dict[str, str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DesignRefused):
+    if isinstance(exc, Refused):
+        return Response({"problems": exc.problems}, status=exc.status)
+    if isinstance(exc, (DesignRefused, RunRefused)):
         return Response({"problems": exc.problems}, status=400)
     response = drf_handler(exc, context)
     if response is not None:
-        response.data = {"problems": _flatten(response.data)}
+        data = response.data
+        # DRF wraps a plain message as {"detail": ...}; that is a problem with the request as a
+        # whole ("$"), not with a field called detail.
+        if isinstance(data, dict) and set(data) == {"detail"} and not isinstance(exc, ValidationError):
+            data = data["detail"]
+        response.data = {"problems": _flatten(data)}
     return response

@@ -1,5 +1,32 @@
-"""URL routes of lab.api."""
-from django.urls import path  # noqa: F401
+"""URL routes of the REST API v1, mounted at /api/v1/ in the `v1` namespace (docs/api.md)."""
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import design_views as designs
+from . import run_views as runs
+from . import token_views as tokens
+from . import views
 
 app_name = "v1"
-urlpatterns: list = []
+urlpatterns = [
+    path("catalogue", views.CatalogueView.as_view(), name="catalogue"),
+    path("designs", designs.DesignListView.as_view(), name="designs"),
+    path("designs/<uuid:design_id>", designs.DesignView.as_view(), name="design"),
+    path("designs/<uuid:design_id>/revisions", designs.RevisionListView.as_view(), name="revisions"),
+    path("designs/<uuid:design_id>/revisions/<int:number>", designs.RevisionView.as_view(), name="revision"),
+    path("designs/<uuid:design_id>/diff", designs.DiffView.as_view(), name="diff"),
+    path("designs/<uuid:design_id>/restore", designs.RestoreView.as_view(), name="restore"),
+    path("designs/<uuid:design_id>/fork", designs.ForkView.as_view(), name="fork"),
+    path("designs/<uuid:design_id>/share", designs.ShareView.as_view(), name="share"),
+    path("designs/<uuid:design_id>/unshare", designs.UnshareView.as_view(), name="unshare"),
+    path("designs/<uuid:design_id>/thumbnail.svg", designs.ThumbnailView.as_view(), name="thumbnail"),
+    path("runs", runs.RunListView.as_view(), name="runs"),
+    path("runs/<uuid:run_id>", runs.RunView.as_view(), name="run"),
+    path("runs/<uuid:run_id>/results", runs.RunResultsView.as_view(), name="run-results"),
+    path("runs/<uuid:run_id>/windows", runs.RunWindowsView.as_view(), name="run-windows"),
+    path("tokens", tokens.TokenListView.as_view(), name="tokens"),
+    path("tokens/<int:token_id>", tokens.TokenView.as_view(), name="token"),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^[\s\S]*$", views.not_found),  # [\s\S], not ".": a path may hold a newline (%0A)
+]
