@@ -120,7 +120,10 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": Path(env_str("ARCHLAB_SQLITE", str(BASE_DIR / "archlab.sqlite3"))),
             # Several processes (the server and its simulation workers) share the file.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # IMMEDIATE: a transaction takes the write lock when it begins, so a save racing a
+            # simulation worker's writes waits for it instead of failing with "database is locked".
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                        "transaction_mode": "IMMEDIATE"},
             # A file (browser tests' servers read it too); ARCHLAB_TEST_SQLITE lets two test runs
             # on one checkout keep apart.
             "TEST": {"NAME": Path(env_str("ARCHLAB_TEST_SQLITE", str(BASE_DIR / "archlab-test.sqlite3")))},

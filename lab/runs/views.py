@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lab.sim import LIMITS
 
+from lab.designs import selectors as designs
+
 from . import selectors, services
 
 
@@ -37,6 +39,24 @@ def _session_key(request: HttpRequest) -> str:
     return request.session.session_key or ""
 
 
+def _revision_of(request: HttpRequest, body: dict[str, Any]) -> Any:
+    """The design revision the lab says it is running (it sends `design` and `revision` when the
+    topology is exactly a saved revision), if this browser may see that design."""
+    if not body.get("design"):
+        return None
+    token = request.session.get("design_links", {}).get(str(body["design"]))
+    design = designs.design_get(user=request.user, design_id=body["design"], token=token)
+    revision = designs.revision_get(design=design, number=body.get("revision")) if design else None
+    if revision is None or not isinstance(body.get("topology"), dict):
+        return None
+
+    def model(doc: dict[str, Any]) -> dict[str, Any]:  # the run may set its own duration and seed
+        return {k: v for k, v in doc.items() if k != "settings"}
+
+    # Only a run of exactly that revision is linked to it, so its results stay reproducible.
+    return revision if model(revision.topology) == model(body["topology"]) else None
+
+
 def _run_json(run: Any) -> dict[str, Any]:
     return {"id": str(run.id), "status": run.status, "attempt": run.attempt, "seed": run.seed,
             "duration_s": run.duration_s, "speed": run.speed, "sim_time": run.sim_time, "windows": run.windows,
@@ -53,7 +73,8 @@ def run_start(request: HttpRequest) -> JsonResponse:
                                                    "\"speed\": 1}", "severity": "error"}])
     try:
         run = services.run_create(topology=body["topology"], seed=body.get("seed"), duration_s=body.get("duration_s"),
-                                  speed=body.get("speed", 1.0), owner_key=_session_key(request))
+                                  speed=body.get("speed", 1.0), owner_key=_session_key(request),
+                                  user=request.user, revision=_revision_of(request, body))
     except services.RunRefused as exc:
         return _problems(exc.problems)
     return JsonResponse(_run_json(run), status=201)

@@ -142,3 +142,40 @@ def test_a_command_the_engine_would_refuse_is_refused_when_it_is_sent() -> None:
     with pytest.raises(services.RunRefused, match="does not exist"):
         services.run_command_add(run=run, command={"op": "inject_fault", "fault": {"kind": "crash", "node": "nope"}})
     assert not RunCommand.objects.filter(run=run).exists()
+
+
+def test_a_lab_run_is_linked_to_the_design_revision_only_when_it_runs_exactly_that_revision(settings) -> None:
+    import json as _json
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from lab.designs import services as designs
+
+    settings.ARCHLAB_EMBEDDED_WORKERS = 0
+    alice = User.objects.create_user("alice")
+    doc = example("reference")
+    design = designs.design_create(owner=alice, name="Shop", topology=doc)
+    client = Client()
+    client.force_login(alice)
+    client.get("/")
+    token = client.cookies["csrftoken"].value
+
+    def start(topology: dict, design_id: str = str(design.pk)) -> Run:
+        body = {"topology": topology, "duration_s": 20, "speed": 0, "design": design_id, "revision": 1}
+        response = client.post("/api/runs", _json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 201, response.content
+        return Run.objects.get(pk=response.json()["id"])
+
+    exact = start(doc)
+    assert exact.revision == design.latest() and exact.user == alice
+    changed = example("reference")
+    changed["nodes"][2]["params"]["instances"] = 7
+    assert start(changed).revision is None  # not what revision 1 holds
+    other = Client()
+    other.force_login(User.objects.create_user("bob"))
+    other.get("/")
+    response = other.post("/api/runs", _json.dumps({"topology": doc, "duration_s": 20, "speed": 0,
+                                                    "design": str(design.pk), "revision": 1}),
+                          content_type="application/json", HTTP_X_CSRFTOKEN=other.cookies["csrftoken"].value)
+    assert Run.objects.get(pk=response.json()["id"]).revision is None  # bob cannot see alice's private design

@@ -1,0 +1,227 @@
+"""Who may do what with a design and its runs, cell by cell, over HTTP (REST API v1 and the pages)
+and the run websocket.
+
+Actors: the owner; another signed-in user; a visitor (anonymous); a link holder (a signed-in user
+who has the design's share link). Designs: private (with a link that was revoked), unlisted,
+public, and a fork (the owner's fork of someone else's design, shared unlisted). A denied read is
+always 404, never 403, so a private design cannot be discovered.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.test import Client
+
+from lab.asgi import application
+from lab.designs import services
+from lab.designs.models import Design
+from lab.runs import services as runs
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples" / "reference.json"
+ACTORS = ("owner", "other", "visitor", "link_holder")
+DESIGNS = ("private", "unlisted", "public", "forked")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def no_workers(settings: Any) -> None:
+    settings.ARCHLAB_EMBEDDED_WORKERS = 0
+
+
+class World:
+    """Three users, one design of the kind under test, and a client for the actor under test."""
+
+    def __init__(self, design_kind: str, actor: str) -> None:
+        self.alice = User.objects.create_user("alice")
+        self.bob = User.objects.create_user("bob")
+        self.carol = User.objects.create_user("carol")
+        topology = json.loads(EXAMPLE.read_text())
+        if design_kind == "forked":
+            origin = services.design_create(owner=self.carol, name="Carol's", topology=topology)
+            services.design_share(design=origin, visibility="public")
+            self.design = services.design_fork(design=origin, owner=self.alice)
+            services.design_share(design=self.design, visibility="unlisted")
+        else:
+            self.design = services.design_create(owner=self.alice, name="Shop", topology=topology)
+            services.design_share(design=self.design, visibility="unlisted")  # every design has had a link
+            if design_kind == "private":
+                stale = self.design.share_token
+                services.design_revoke_link(design=self.design)
+                self.design.share_token = ""
+                self.stale_token = stale
+            elif design_kind == "public":
+                services.design_share(design=self.design, visibility="public")
+        self.design.refresh_from_db()
+        self.token = self.design.share_token or getattr(self, "stale_token", "")
+        self.actor = actor
+        self.client = Client()
+        user = {"owner": self.alice, "other": self.bob, "link_holder": self.carol}.get(actor)
+        if user is not None:
+            self.client.force_login(user)
+        self.user = user
+
+    def query(self) -> str:
+        return f"?token={self.token}" if self.actor == "link_holder" else ""
+
+    def call(self, method: str, url: str, body: Any = None) -> Any:
+        extra: dict[str, Any] = {}
+        if body is not None:
+            extra = {"data": json.dumps(body), "content_type": "application/json"}
+        return getattr(self.client, method)(url, **extra)
+
+
+def can_view(actor: str, kind: str) -> bool:
+    if actor == "owner":
+        return True
+    if actor == "link_holder":
+        return kind != "private"
+    return kind == "public"
+
+
+def write_status(actor: str, kind: str, ok: int) -> int:
+    if actor == "owner":
+        return ok
+    if not can_view(actor, kind):
+        return 404
+    return 401 if actor == "visitor" else 403
+
+
+CELLS = [(actor, kind) for actor in ACTORS for kind in DESIGNS]
+
+
+@pytest.mark.parametrize("actor, kind", CELLS)
+def test_read_over_the_api_and_the_pages(actor: str, kind: str) -> None:
+    w = World(kind, actor)
+    expected = 200 if can_view(actor, kind) else 404
+    assert w.call("get", f"/api/v1/designs/{w.design.pk}{w.query()}").status_code == expected
+    assert w.call("get", f"/api/v1/designs/{w.design.pk}/revisions{w.query()}").status_code == expected
+    assert w.call("get", f"/api/v1/designs/{w.design.pk}/thumbnail.svg{w.query()}").status_code == expected
+    page = f"/s/{w.token}/" if actor == "link_holder" else f"/designs/{w.design.pk}/"
+    assert w.call("get", page).status_code == expected
+
+
+@pytest.mark.parametrize("actor, kind", CELLS)
+def test_update_and_delete(actor: str, kind: str) -> None:
+    w = World(kind, actor)
+    url = f"/api/v1/designs/{w.design.pk}{w.query()}"
+    assert w.call("patch", url, {"name": "Renamed"}).status_code == write_status(actor, kind, 200)
+    assert w.call("post", f"/api/v1/designs/{w.design.pk}/revisions{w.query()}",
+                  {"topology": w.design.latest().topology}).status_code == write_status(actor, kind, 201)
+    assert w.call("post", f"/api/v1/designs/{w.design.pk}/share{w.query()}",
+                  {"visibility": "public"}).status_code == write_status(actor, kind, 200)
+    assert w.call("delete", url).status_code == write_status(actor, kind, 204)
+    assert Design.objects.filter(pk=w.design.pk).exists() == (actor != "owner")
+    if actor != "owner":
+        assert Design.objects.get(pk=w.design.pk).name != "Renamed"
+
+
+@pytest.mark.parametrize("actor, kind", CELLS)
+def test_fork(actor: str, kind: str) -> None:
+    w = World(kind, actor)
+    response = w.call("post", f"/api/v1/designs/{w.design.pk}/fork{w.query()}", {})
+    if not can_view(actor, kind):
+        assert response.status_code == 404
+    elif actor == "visitor":
+        assert response.status_code == 401  # sign in to own a copy
+    else:
+        assert response.status_code == 201
+        fork = Design.objects.get(pk=response.json()["id"])
+        assert fork.owner == w.user and fork.forked_from_id == w.design.pk
+
+
+@pytest.mark.parametrize("actor, kind", CELLS)
+def test_run_and_its_results(actor: str, kind: str) -> None:
+    w = World(kind, actor)
+    body = {"design": str(w.design.pk), "duration_s": 20, "speed": 0}
+    if actor == "link_holder":
+        body["token"] = w.token
+    response = w.call("post", "/api/v1/runs", body)
+    if actor == "visitor":
+        # Starting a run over the API needs a sign-in or a token, whatever the design: the answer
+        # is the same for a design that does not exist, so it reveals nothing.
+        assert response.status_code == 401
+        ghost = w.call("post", "/api/v1/runs", {**body, "design": "00000000-0000-0000-0000-000000000000"})
+        assert ghost.status_code == 401 and ghost.json() == response.json()
+        return
+    if not can_view(actor, kind):
+        assert response.status_code == 404
+        return
+    assert response.status_code == 201
+    run_id = response.json()["id"]
+    assert w.call("get", f"/api/v1/runs/{run_id}").status_code == 200
+    assert w.call("get", f"/api/v1/runs/{run_id}/results").status_code == 200
+    before = w.design.latest_revision
+    w.design.refresh_from_db()
+    assert w.design.latest_revision == before  # a run never changes the design
+    # The owner of the design may read a run of it; a third person may not.
+    owner = Client()
+    owner.force_login(w.alice)
+    assert owner.get(f"/api/v1/runs/{run_id}").status_code == 200
+    stranger = Client()
+    stranger.force_login(User.objects.create_user("mallory"))
+    assert stranger.get(f"/api/v1/runs/{run_id}/results").status_code == 404
+
+
+@pytest.mark.parametrize("actor, kind", CELLS)
+def test_reading_and_watching_the_owners_run(actor: str, kind: str) -> None:
+    """Only the owner (who started it) may read or watch the owner's run, whatever the design's
+    visibility: a run may hold what the owner was trying out."""
+    w = World(kind, actor)
+    revision = w.design.latest()
+    run = runs.run_create(topology=revision.topology, duration_s=20, speed=0, user=w.alice, revision=revision)
+    expected = 200 if actor == "owner" else 404
+    assert w.call("get", f"/api/v1/runs/{run.id}").status_code == expected
+    assert w.call("get", f"/api/v1/runs/{run.id}/results").status_code == expected
+    assert w.call("get", f"/api/runs/{run.id}/results.json").status_code == expected
+
+    async def watch() -> tuple[bool, int]:
+        headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+        session = w.client.cookies.get("sessionid")
+        if session is not None:
+            headers.append((b"cookie", f"sessionid={session.value}".encode()))
+        communicator = WebsocketCommunicator(application, f"/ws/runs/{run.id}/", headers=headers)
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    import asyncio
+
+    connected, code = asyncio.run(watch())
+    assert connected == (actor == "owner"), code
+    if not connected:
+        assert code == 4404
+
+
+@pytest.mark.parametrize("actor, kind", CELLS)
+def test_lists(actor: str, kind: str) -> None:
+    w = World(kind, actor)
+    own = w.call("get", "/api/v1/designs")
+    if actor == "visitor":
+        assert own.status_code in (200, 401)
+        ids = [d["id"] for d in own.json().get("results", [])] if own.status_code == 200 else []
+    else:
+        ids = [d["id"] for d in own.json()["results"]]
+    assert (str(w.design.pk) in ids) == (actor == "owner")
+    gallery = [d["id"] for d in w.call("get", "/api/v1/designs?scope=public").json()["results"]]
+    assert (str(w.design.pk) in gallery) == (kind == "public")
+    page = w.call("get", "/gallery").content.decode()
+    assert (str(w.design.pk) in page) == (kind == "public")
+
+
+def test_a_revoked_link_stops_working_at_once_and_resharing_makes_a_new_one() -> None:
+    w = World("unlisted", "link_holder")
+    old = w.token
+    assert w.call("get", f"/s/{old}/").status_code == 200
+    services.design_revoke_link(design=w.design)
+    assert w.call("get", f"/s/{old}/").status_code == 404
+    assert w.call("get", f"/api/v1/designs/{w.design.pk}?token={old}").status_code == 404
+    services.design_share(design=w.design, visibility="unlisted")
+    w.design.refresh_from_db()
+    assert w.design.share_token != old
+    assert w.call("get", f"/s/{w.design.share_token}/").status_code == 200
