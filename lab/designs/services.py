@@ -137,8 +137,10 @@ def design_restore(*, design: Design, author: Any, number: int) -> Revision:
 
 
 @transaction.atomic
-def design_fork(*, design: Design, owner: Any, name: str | None = None) -> Design:
-    """Copy a design the user can see into their own, remembering where it came from."""
+def design_fork(*, design: Design, owner: Any, name: str | None = None, topology: Any = None) -> Design:
+    """Copy a design the user can see into their own, remembering where it came from. With
+    `topology` (changes a viewer made in the lab), that becomes the fork's second revision; a
+    refused topology leaves no fork behind."""
     latest = design.latest()
     fork = Design(owner=owner, name=(name or f"{design.name} (fork)")[:200], description=design.description,
                   forked_from=design, forked_from_revision=latest.number)
@@ -146,6 +148,8 @@ def design_fork(*, design: Design, owner: Any, name: str | None = None) -> Desig
     fork.save()
     _add_revision(fork, owner, latest.topology, f"forked from {design.name} r{latest.number}"[:200])
     Design.objects.filter(pk=design.pk).update(fork_count=F("fork_count") + 1)
+    if topology is not None and topology != latest.topology:
+        _add_revision(fork, owner, clean_topology(topology), "changed in the lab")
     return fork
 
 

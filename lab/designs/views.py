@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -156,11 +155,7 @@ def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
             return body
         changed = body.get("topology") if isinstance(body, dict) else None
     try:
-        # Both or neither: a refused topology leaves no half-made fork behind.
-        with transaction.atomic():
-            fork = services.design_fork(design=design, owner=request.user)
-            if changed is not None and changed != fork.latest().topology:
-                services.design_save(design=fork, author=request.user, topology=changed, message="changed in the lab")
+        fork = services.design_fork(design=design, owner=request.user, topology=changed)
     except services.DesignRefused as exc:
         return _problems(exc.problems)
     if from_lab:

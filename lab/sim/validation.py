@@ -2,20 +2,20 @@
 sentence a student understands. It never raises, whatever it is given."""
 from __future__ import annotations
 
-import difflib
-import re
 from typing import Any
 
+from .checker import _ID, _Checker, _show, _suggest
 from .components import REGISTRY
-from .faults import FAULT_KINDS, TARGET_FIELDS, supports_instance_crashes
-from .params import Param, is_number
-from .geography import LATENCY_FIELDS
-from .pricing import DEFAULT_PRICES, MAX_PRICE
-from .resilience import POLICY_FIELDS
+from .document_checks import _latency, _nul_path, _pricing
+from .fault_checks import _faults, validate_fault
 from .graph_checks import _a, check_graph
-from .topology import DEFAULT_CLASSES, FORMAT, ID_PATTERN, LIMITS, VERSION, problem
+from .params import Param, is_number
+from .resilience import POLICY_FIELDS
+from .topology import DEFAULT_CLASSES, FORMAT, LIMITS, VERSION
 
-_ID = re.compile(ID_PATTERN)
+__all__ = ["validate", "validate_fault", "_Checker", "_show", "_suggest", "CLASS_FIELDS", "EDGE_LATENCY", "KEYS",
+           "SETTINGS"]
+
 TOP_LEVEL = ("format", "version", "name", "description", "settings", "workload", "regions", "nodes", "edges", "faults",
              "pricing", "latency")
 NODE_FIELDS = ("id", "kind", "label", "region", "zone", "position", "params")
@@ -48,54 +48,6 @@ CLASS_FIELDS = (
 EDGE_LATENCY = Param("latency_ms", "number", 0.0, "One-way network latency of the call, paid again by the response. "
                      "Left out: it follows from where the two nodes are placed (see the topology's `latency`).",
                      unit="ms", minimum=0.0, maximum=LIMITS["edge_latency_ms"])
-
-
-def _suggest(word: Any, options: list[str]) -> str:
-    """ " (did you mean 'x'?)" for a near miss, else "". Goes right after the unknown word."""
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, options, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-class _Checker:
-    def __init__(self) -> None:
-        self.problems: list[dict[str, str]] = []
-
-    def add(self, path: str, message: str, severity: str = "error") -> None:
-        self.problems.append(problem(path, message, severity))
-
-    def unknown_fields(self, obj: dict[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:
-        for key in obj:
-            if key not in allowed:
-                self.add(f"{path}.{key}" if isinstance(key, str) else path,
-                         f"{what} has no field {_show(key)}{_suggest(key, list(allowed))}")
-
-    def params(self, obj: Any, declared: tuple[Param, ...], path: str, what: str) -> dict[str, Any]:
-        """Check an object of parameters; return the valid ones merged over the defaults."""
-        values = {p.name: p.default for p in declared}
-        if not isinstance(obj, dict):
-            self.add(path, f"{what} must be an object of named values")
-            return values
-        names = [p.name for p in declared]
-        by_name = {p.name: p for p in declared}
-        for key, value in obj.items():
-            param = by_name.get(key)
-            if param is None:
-                accepted = ", ".join(names) if len(names) <= 12 else ", ".join(names[:12]) + ", ..."
-                self.add(f"{path}.{key}", f"{what} has no parameter {_show(key)}{_suggest(key, names) or f'; it accepts: {accepted}'}")
-                continue
-            reason = param.check(value)
-            if reason:
-                self.add(f"{path}.{key}", f"{what}: {key} {reason}")
-            else:
-                values[key] = value
-        return values
 
 
 def validate(doc: Any) -> list[dict[str, str]]:
@@ -141,66 +93,6 @@ def _validate(doc: Any, c: _Checker) -> None:
     _faults(doc.get("faults", []), nodes, broken, c, doc)
     _pricing(doc.get("pricing", {}), c)
     _latency(doc.get("latency", {}), c)
-
-
-def _latency(raw: Any, c: _Checker) -> None:
-    if not isinstance(raw, dict):
-        c.add("$.latency", "latency must be an object, e.g. {\"cross_zone_ms\": 0.8}")
-        return
-    c.params({k: v for k, v in raw.items() if k != "between_regions"}, LATENCY_FIELDS, "$.latency", "the latency table")
-    pairs = raw.get("between_regions", [])
-    if not isinstance(pairs, list):
-        c.add("$.latency.between_regions", "between_regions must be a list of {\"from\": region, \"to\": region, \"ms\": number}")
-        return
-    if len(pairs) > LIMITS["regions"] ** 2:
-        c.add("$.latency.between_regions", f"at most {LIMITS['regions'] ** 2} region pairs are allowed")
-        return
-    for i, item in enumerate(pairs):
-        path = f"$.latency.between_regions[{i}]"
-        if not isinstance(item, dict) or set(item) != {"from", "to", "ms"}:
-            c.add(path, "a region pair must be an object with exactly from, to and ms")
-            continue
-        if not all(isinstance(item[k], str) and _ID.match(item[k]) for k in ("from", "to")):
-            c.add(path, "from and to must be region ids")
-        elif item["from"] == item["to"]:
-            c.add(path, f"a region pair needs two different regions, not {item['from']!r} twice")
-        if not is_number(item["ms"]) or not 0 <= item["ms"] <= 10_000:
-            c.add(f"{path}.ms", f"ms must be a one-way latency from 0 to 10000 ms, not {_show(item['ms'])}")
-
-
-def _nul_path(value: Any, path: str, depth: int = 0) -> str | None:
-    """The path of the first key or string holding a NUL character, if any."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if depth > 64:
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in key:
-                return path
-            found = _nul_path(item, f"{path}.{key}", depth + 1)
-            if found:
-                return found
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _nul_path(item, f"{path}[{i}]", depth + 1)
-            if found:
-                return found
-    return None
-
-
-def _pricing(raw: Any, c: _Checker) -> None:
-    if not isinstance(raw, dict):
-        c.add("$.pricing", "pricing must be an object of price names and amounts in USD, e.g. {\"vm_medium_hour\": 0.05}")
-        return
-    for name, value in raw.items():
-        path = f"$.pricing.{name}"
-        if name not in DEFAULT_PRICES:
-            close = difflib.get_close_matches(str(name), DEFAULT_PRICES, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            c.add(path, f"there is no price called {_show(name)}{hint}; the prices are listed in docs/components.md")
-        elif not is_number(value) or not 0 <= value <= MAX_PRICE:
-            c.add(path, f"the price {name!r} must be a number of US dollars from 0 to {MAX_PRICE:g}, not {_show(value)}")
 
 
 def _workload(workload: Any, c: _Checker) -> dict[str, str]:
@@ -418,80 +310,3 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
         usable = isinstance(edge_classes, list) and all(isinstance(x, str) for x in edge_classes)
         edges.append({"index": i, "from": source, "to": target, "classes": set(edge_classes) if usable else None})
     return edges
-
-
-def _faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: _Checker, doc: dict[str, Any]) -> None:
-    if not isinstance(raw, list):
-        c.add("$.faults", "faults must be a list")
-        return
-    if len(raw) > LIMITS["faults"]:
-        c.add("$.faults", f"at most {LIMITS['faults']} faults are allowed, not {len(raw)}")
-    seen: set[str] = set()
-    edges = doc.get("edges") if isinstance(doc.get("edges"), list) else []
-    edge_ids = {e.get("id", f"e{i + 1}") for i, e in enumerate(edges)
-                if isinstance(e, dict) and isinstance(e.get("id", ""), str)}
-    node_specs = [n for n in doc.get("nodes", []) if isinstance(n, dict)] if isinstance(doc.get("nodes"), list) else []
-    places = {"zone": {n["zone"] for n in node_specs if isinstance(n.get("zone"), str)},
-              "region": {n["region"] for n in node_specs if isinstance(n.get("region"), str)}}
-    for i, spec in enumerate(raw[: LIMITS["faults"]]):
-        validate_fault(spec, nodes, f"$.faults[{i}]", c, seen, default_id=f"f{i + 1}", broken=broken,
-                       edge_ids=edge_ids, places=places)
-
-
-def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, seen: set[str], default_id: str,
-                   broken: frozenset[str] | set[str] = frozenset(), edge_ids: set[str] | None = None,
-                   places: dict[str, set[str]] | None = None) -> None:
-    """Check one fault. `nodes` maps ids to {"kind": ...}; `edge_ids` and `places` (the zones and
-    regions nodes are placed in) let faults target edges, zones, regions and the links between."""
-    if not isinstance(spec, dict):
-        c.add(path, "a fault must be an object with a kind and a target (node, edge, zone, region or between)")
-        return
-    kind = spec.get("kind")
-    if not isinstance(kind, str) or kind not in FAULT_KINDS:
-        c.add(f"{path}.kind", f"unknown fault kind {_show(kind)}{_suggest(kind, list(FAULT_KINDS))}; "
-                              f"known kinds: {', '.join(FAULT_KINDS)}")
-        return
-    fault_id = spec.get("id", default_id)
-    if not isinstance(fault_id, str) or not _ID.match(fault_id):
-        c.add(f"{path}.id", f"a fault id must be letters, digits, '_', '.' or '-', not {_show(fault_id)}")
-    elif fault_id in seen:
-        c.add(f"{path}.id", f"two faults have the id {fault_id!r}")
-    else:
-        seen.add(fault_id)
-    target = FAULT_KINDS[kind]["target"]
-    fields = {"node_or_edge": ("node", "edge")}.get(target, (target,))
-    given = [f for f in TARGET_FIELDS if f in spec]
-    if len(given) != 1 or given[0] not in fields:
-        wanted = " or ".join(f"\"{f}\"" for f in fields)
-        c.add(path, f"a {kind} fault names exactly one target: {wanted}" + (f", not {', '.join(given)}" if given else ""))
-    elif given[0] == "node":
-        node = spec["node"]
-        if isinstance(node, str) and node in broken:
-            pass  # the node exists; its own problem is reported already
-        elif not isinstance(node, str) or node not in nodes:
-            c.add(f"{path}.node", f"the fault targets node {_show(node)}, which does not exist{_suggest(node, list(nodes))}")
-        elif REGISTRY[nodes[node]["kind"]].is_source:
-            c.add(f"{path}.node", f"{node!r} is a traffic source, which nothing calls, so it cannot fail; "
-                                  "lower its rate to model fewer users")
-        elif kind == "crash_instances" and not supports_instance_crashes(REGISTRY[nodes[node]["kind"]]):
-            c.add(f"{path}.node", f"{node!r} is a {nodes[node]['kind']}, which has no instances to crash; crash the node instead")
-    elif given[0] == "edge":
-        if spec["edge"] not in (edge_ids or ()):
-            c.add(f"{path}.edge", f"the fault targets edge {_show(spec['edge'])}, which does not exist"
-                                  f"{_suggest(spec['edge'], list(edge_ids or ()))}")
-    elif given[0] in ("zone", "region"):
-        place = spec[given[0]]
-        known = places.get(given[0], set()) if places is not None else set()
-        if not isinstance(place, str) or place not in known:
-            c.add(f"{path}.{given[0]}", f"no node is placed in {given[0]} {_show(place)}{_suggest(place, sorted(known))}")
-    else:
-        pair = spec["between"]
-        known = (places.get("zone", set()) | places.get("region", set())) if places is not None else set()
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair) and pair[0] != pair[1]):
-            c.add(f"{path}.between", "a partition is between two different zones or two different regions, "
-                                     "e.g. \"between\": [\"us-west\", \"us-east\"]")
-        elif any(p not in known for p in pair):
-            missing = next(p for p in pair if p not in known)
-            c.add(f"{path}.between", f"no node is placed in zone or region {missing!r}")
-    params = {k: v for k, v in spec.items() if k not in ("id", "kind") + TARGET_FIELDS}
-    c.params(params, FAULT_KINDS[kind]["params"], path, f"the {kind} fault")

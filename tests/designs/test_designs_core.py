@@ -152,3 +152,18 @@ def test_a_nul_character_in_a_name_is_refused_because_postgresql_cannot_store_it
     with pytest.raises(services.DesignRefused) as refused:
         services.design_create(owner=alice, name="a\x00b", topology=example())
     assert refused.value.problems[0]["path"] == "$.name"
+
+
+def test_a_fork_with_lab_changes_gets_them_as_its_second_revision_or_is_not_made(alice: User, bob: User) -> None:
+    design = services.design_create(owner=alice, name="Shop", topology=example())
+    changed = example()
+    changed["nodes"][2]["params"]["instances"] = 8
+    fork = services.design_fork(design=design, owner=bob, topology=changed)
+    assert fork.latest_revision == 2 and fork.latest().topology == changed
+    broken = example()
+    broken["edges"].append({"from": "x", "to": "lb"})
+    with pytest.raises(services.DesignRefused):
+        services.design_fork(design=design, owner=bob, topology=broken)
+    assert Design.objects.filter(owner=bob).count() == 1
+    design.refresh_from_db()
+    assert design.fork_count == 1  # the refused fork did not count
