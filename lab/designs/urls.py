@@ -1,16 +1,16 @@
 """URL routes of lab.designs: the design pages, the gallery, share links and embeds."""
 from django.urls import path
 
-from . import views
+from . import lab_views, views
 
 app_name = "designs"
 urlpatterns = [
     path("gallery", views.gallery, name="gallery"),
-    path("designs/new", views.design_create, name="create"),
+    path("designs/new", lab_views.design_create, name="create"),
     path("designs/import", views.design_import, name="import"),
     path("designs/<uuid:design_id>/", views.design_detail, name="detail"),
     path("designs/<uuid:design_id>/edit", views.design_edit, name="edit"),
-    path("designs/<uuid:design_id>/save", views.design_save, name="save"),
+    path("designs/<uuid:design_id>/save", lab_views.design_save, name="save"),
     path("designs/<uuid:design_id>/settings", views.design_update, name="update"),
     path("designs/<uuid:design_id>/share", views.design_share, name="share"),
     path("designs/<uuid:design_id>/revoke-link", views.design_revoke_link, name="revoke-link"),

@@ -1,5 +1,6 @@
 """Design pages: detail, revisions and their comparison, sharing, forks, import and export, the
-gallery, thumbnails, the shared and embeddable views, and the JSON endpoints the lab saves with.
+gallery, thumbnails, and the shared and embeddable views (the lab's JSON save endpoints are in
+lab_views.py; who may open what is in access.py).
 
 Every read goes through `selectors.design_get`, and every denial (not found, private, revoked
 link, not the owner) answers 404, so nobody can learn that a design exists by guessing.
@@ -31,135 +32,37 @@ from lab.sim import LIMITS
 from lab.sim.schema import catalogue
 from lab.views import render_lab
 
-from . import selectors, services
+from . import access, selectors, services
+from .lab_views import json_body, one_problem, problems_response, saved_response
 from .diff import topology_diff
 from .models import Design, Revision
 from .thumbnails import thumbnail_svg
 
-LINKS = "design_links"  # session: {design id: share token} of the links this browser opened
-MAX_LINKS = 50
 GALLERY_PAGE = 12
-
-
-# ---- who may do what -------------------------------------------------------------------------
-
-def _remember_link(request: HttpRequest, design: Design) -> None:
-    links = {k: v for k, v in request.session.get(LINKS, {}).items() if k != str(design.pk)}
-    links[str(design.pk)] = design.share_token
-    request.session[LINKS] = dict(list(links.items())[-MAX_LINKS:])
-
-
-def _find(request: HttpRequest, design_id: Any) -> Design | None:
-    token = request.session.get(LINKS, {}).get(str(design_id))
-    return selectors.design_get(user=request.user, design_id=design_id, token=token)
-
-
-def _viewable(request: HttpRequest, design_id: Any) -> Design:
-    design = _find(request, design_id)
-    if design is None:
-        raise Http404("no such design")
-    return design
-
-
-def _owned(request: HttpRequest, design_id: Any) -> Design:
-    design = _viewable(request, design_id)
-    if not selectors.can_edit(request.user, design):
-        raise Http404("no such design")  # not 403: others must not learn what exists
-    return design
-
-
-def _revision(design: Design, number: Any) -> Revision:
-    revision = selectors.revision_get(design=design, number=number)
-    if revision is None:
-        raise Http404("no such revision")
-    return revision
-
-
-# ---- JSON endpoints used by the lab page ------------------------------------------------------
-
-def _problems(problems: list[dict[str, str]], status: int = 400) -> JsonResponse:
-    return JsonResponse({"problems": problems}, status=status)
-
-
-def _problem(message: str, path: str = "$") -> list[dict[str, str]]:
-    return [{"path": path, "message": message, "severity": "error"}]
-
-
-def _json_body(request: HttpRequest) -> Any:
-    """The parsed body, or a JsonResponse saying what is wrong with it."""
-    if len(request.body) > LIMITS["document_bytes"] + 10_000:
-        return _problems(_problem("the request is too large"), 413)
-    try:
-        return json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
-    except (ValueError, RecursionError):
-        return _problems(_problem("the request body is not valid JSON"))
-
-
-def _saved(design: Design, revision: int, status: int = 200) -> JsonResponse:
-    return JsonResponse({"id": str(design.pk), "name": design.name, "revision": revision,
-                         "url": reverse("designs:detail", args=[design.pk]),
-                         "edit_url": reverse("designs:edit", args=[design.pk])}, status=status)
-
-
-@require_POST
-def design_create(request: HttpRequest) -> JsonResponse:
-    """Save the lab's topology as a new design: `{"name", "topology", "description"?}`."""
-    if not request.user.is_authenticated:
-        return _problems(_problem("log in to save designs"), 403)
-    body = _json_body(request)
-    if isinstance(body, JsonResponse):
-        return body
-    if not isinstance(body, dict):
-        return _problems(_problem('send {"name": "...", "topology": {...}}'))
-    try:
-        design = services.design_create(owner=request.user, name=body.get("name"), topology=body.get("topology"),
-                                        description=body.get("description") or "")
-    except services.DesignRefused as exc:
-        return _problems(exc.problems)
-    return _saved(design, design.latest_revision, 201)
-
-
-@require_POST
-def design_save(request: HttpRequest, design_id: Any) -> JsonResponse:
-    """A new revision from the lab: `{"topology", "message"?}`."""
-    design = _find(request, design_id)
-    if design is None or not selectors.can_edit(request.user, design):
-        return _problems(_problem("no such design"), 404)
-    body = _json_body(request)
-    if isinstance(body, JsonResponse):
-        return body
-    if not isinstance(body, dict) or not isinstance(body.get("message", ""), str):
-        return _problems(_problem('send {"topology": {...}, "message": "..."}'))
-    try:
-        revision = services.design_save(design=design, author=request.user, topology=body.get("topology"),
-                                        message=body.get("message", "").strip())
-    except services.DesignRefused as exc:
-        return _problems(exc.problems)
-    return _saved(design, revision.number)
 
 
 @require_POST
 def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
     """Fork a design the user may see. From the design page (a form) it answers with the fork's
     page; from the lab (JSON, `{"topology"?}`) the lab's changes become the fork's next revision."""
-    design = _viewable(request, design_id)
+    design = access.viewable_or_404(request, design_id)
     from_lab = request.content_type == "application/json"
     if not request.user.is_authenticated:
         if from_lab:
-            return _problems(_problem("log in to fork designs"), 403)
+            return problems_response(one_problem("log in to fork designs"), 403)
         return redirect_to_login(reverse("designs:detail", args=[design.pk]))
     changed = None
     if from_lab:
-        body = _json_body(request)
+        body = json_body(request)
         if isinstance(body, JsonResponse):
             return body
         changed = body.get("topology") if isinstance(body, dict) else None
     try:
         fork = services.design_fork(design=design, owner=request.user, topology=changed)
     except services.DesignRefused as exc:
-        return _problems(exc.problems)
+        return problems_response(exc.problems)
     if from_lab:
-        return _saved(fork, fork.latest_revision, 201)
+        return saved_response(fork, fork.latest_revision, 201)
     messages.success(request, "Forked: this copy is yours to change; the original stays as it was.")
     return redirect("designs:detail", fork.pk)
 
@@ -169,7 +72,7 @@ def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
 @require_GET
 @ensure_csrf_cookie
 def design_edit(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _viewable(request, design_id)
+    design = access.viewable_or_404(request, design_id)
     return render_lab(request, design=design, revision=design.latest(),
                       editable=selectors.can_edit(request.user, design))
 
@@ -181,7 +84,7 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     design = selectors.design_by_token(token=token)
     if design is None:
         raise Http404("this link does not work (it was revoked, or the design is private)")
-    _remember_link(request, design)
+    access.remember_link(request, design)
     return render_lab(request, design=design, revision=design.latest(),
                       editable=selectors.can_edit(request.user, design))
 
@@ -194,7 +97,7 @@ def _detail(request: HttpRequest, design: Design, status: int = 200, **extra: An
         "design": design, "is_owner": is_owner,
         "revisions": selectors.revisions_of(design=design).select_related("author"),
         # The original's name only for those who may see it: a fork must not reveal a private design.
-        "origin": _find(request, design.forked_from_id) if design.forked_from_id else None,
+        "origin": access.find(request, design.forked_from_id) if design.forked_from_id else None,
         "visibilities": Design.Visibility.choices, "tags_text": " ".join(design.tags),
         "share_url": request.build_absolute_uri(reverse("designs:shared", args=[design.share_token]))
         if is_owner and design.share_token else "",
@@ -218,7 +121,7 @@ def _embed_code(request: HttpRequest, design: Design) -> str:
 
 @require_GET
 def design_detail(request: HttpRequest, design_id: Any) -> HttpResponse:
-    return _detail(request, _viewable(request, design_id))
+    return _detail(request, access.viewable_or_404(request, design_id))
 
 
 def _tags(text: str) -> list[str]:
@@ -227,7 +130,7 @@ def _tags(text: str) -> list[str]:
 
 @require_POST
 def design_update(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _owned(request, design_id)
+    design = access.owned_or_404(request, design_id)
     form = {"name": request.POST.get("name", ""), "description": request.POST.get("description", ""),
             "tags": request.POST.get("tags", "")}
     try:
@@ -241,7 +144,7 @@ def design_update(request: HttpRequest, design_id: Any) -> HttpResponse:
 
 @require_POST
 def design_share(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _owned(request, design_id)
+    design = access.owned_or_404(request, design_id)
     try:
         services.design_share(design=design, visibility=request.POST.get("visibility"))
     except services.DesignRefused as exc:
@@ -252,7 +155,7 @@ def design_share(request: HttpRequest, design_id: Any) -> HttpResponse:
 
 @require_POST
 def design_revoke_link(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _owned(request, design_id)
+    design = access.owned_or_404(request, design_id)
     services.design_revoke_link(design=design)
     messages.success(request, "The link was revoked: it no longer opens this design.")
     return redirect(reverse("designs:detail", args=[design.pk]) + "#share")
@@ -260,7 +163,7 @@ def design_revoke_link(request: HttpRequest, design_id: Any) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def design_delete(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _owned(request, design_id)
+    design = access.owned_or_404(request, design_id)
     if request.method == "GET":
         return render(request, "designs/delete.html", {"design": design})
     name = design.name
@@ -271,8 +174,8 @@ def design_delete(request: HttpRequest, design_id: Any) -> HttpResponse:
 
 @require_GET
 def revision_detail(request: HttpRequest, design_id: Any, number: int) -> HttpResponse:
-    design = _viewable(request, design_id)
-    revision = _revision(design, number)
+    design = access.viewable_or_404(request, design_id)
+    revision = access.revision_or_404(design, number)
     doc = revision.topology
     return render(request, "designs/revision.html", {
         "design": design, "revision": revision, "is_owner": selectors.can_edit(request.user, design),
@@ -285,7 +188,7 @@ def revision_detail(request: HttpRequest, design_id: Any, number: int) -> HttpRe
 
 @require_POST
 def revision_restore(request: HttpRequest, design_id: Any, number: int) -> HttpResponse:
-    design = _owned(request, design_id)
+    design = access.owned_or_404(request, design_id)
     try:
         revision = services.design_restore(design=design, author=request.user, number=number)
     except services.DesignRefused:
@@ -313,10 +216,10 @@ def _node_changes(old: dict[str, Any], new: dict[str, Any], changed: list[dict[s
 
 @require_GET
 def revision_compare(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _viewable(request, design_id)
-    to = _revision(design, request.GET.get("to") or design.latest_revision)
+    design = access.viewable_or_404(request, design_id)
+    to = access.revision_or_404(design, request.GET.get("to") or design.latest_revision)
     default_from = max(to.number - 1, 1)
-    start = _revision(design, request.GET.get("from") or default_from)
+    start = access.revision_or_404(design, request.GET.get("from") or default_from)
     diff = topology_diff(start.topology, to.topology)
     return render(request, "designs/compare.html", {
         "design": design, "start": start, "to": to, "diff": diff,
@@ -336,14 +239,14 @@ def design_import(request: HttpRequest) -> HttpResponse:
     problems: list[dict[str, str]] = []
     doc: Any = None
     if upload is None:
-        problems = _problem("choose a topology JSON file to import")
+        problems = one_problem("choose a topology JSON file to import")
     elif upload.size > LIMITS["document_bytes"]:
-        problems = _problem(f"the file is larger than {LIMITS['document_bytes']} bytes")
+        problems = one_problem(f"the file is larger than {LIMITS['document_bytes']} bytes")
     else:
         try:
             doc = json.loads(upload.read(), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
         except (ValueError, RecursionError) as exc:
-            problems = _problem(f"{upload.name} is not valid JSON: {exc}")
+            problems = one_problem(f"{upload.name} is not valid JSON: {exc}")
     if not problems:
         default = doc.get("name") if isinstance(doc, dict) and isinstance(doc.get("name"), str) else ""
         try:
@@ -366,8 +269,8 @@ def _filename(design: Design, revision: Revision, ext: str) -> str:
 
 @require_GET
 def design_export(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _viewable(request, design_id)
-    revision = _revision(design, request.GET.get("revision") or design.latest_revision)
+    design = access.viewable_or_404(request, design_id)
+    revision = access.revision_or_404(design, request.GET.get("revision") or design.latest_revision)
     response = HttpResponse(json.dumps(revision.topology, indent=2, ensure_ascii=False),
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(design, revision, "json")}"'
@@ -376,8 +279,8 @@ def design_export(request: HttpRequest, design_id: Any) -> HttpResponse:
 
 @require_GET
 def design_thumbnail(request: HttpRequest, design_id: Any) -> HttpResponse:
-    design = _viewable(request, design_id)
-    revision = _revision(design, request.GET.get("revision") or design.latest_revision)
+    design = access.viewable_or_404(request, design_id)
+    revision = access.revision_or_404(design, request.GET.get("revision") or design.latest_revision)
     response = HttpResponse(thumbnail_svg(revision.topology), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=60"
     if request.GET.get("download"):
