@@ -12,7 +12,7 @@ const NODE = { width: 150, height: 56 };
 // an emoji font. An unknown icon shows as a small square.
 const ICONS = {
   users: "☻", split: "⇶", server: "▤", bolt: "⚡", database: "⛁", inbox: "✉",
-  globe: "◍", cloud: "☁", door: "⛩", gauge: "◔", lambda: "λ", "fan-out": "⋔", funnel: "⏷", bucket: "▭",
+  globe: "◍", cloud: "☁", door: "⇥", gauge: "◔", lambda: "λ", "fan-out": "⋔", funnel: "▽", bucket: "▭",
   shards: "☷", broadcast: "⇉", stream: "≋", handshake: "⇄",
 };
 
