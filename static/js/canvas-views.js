@@ -116,3 +116,21 @@ export async function exportPNG(editor) {
   context.drawImage(image, 0, 0, canvas.width, canvas.height);
   return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
 }
+
+// Dragging the background pans; the wheel zooms (0.3x to 2x).
+export function enablePanAndZoom(editor, el) {
+  let start = null;
+  editor.paper.on("blank:pointerdown", (event) => {
+    const t = editor.paper.translate();
+    start = { x: event.clientX - t.tx, y: event.clientY - t.ty };
+  });
+  el.addEventListener("mousemove", (event) => {
+    if (start && event.buttons === 1) editor.paper.translate(event.clientX - start.x, event.clientY - start.y);
+  });
+  el.addEventListener("mouseup", () => { start = null; });
+  editor.paper.on("blank:mousewheel", (event, x, y, delta) => {
+    event.preventDefault();
+    const scale = Math.min(2, Math.max(0.3, editor.paper.scale().sx * (delta > 0 ? 1.1 : 0.9)));
+    editor.paper.scale(scale, scale);
+  });
+}

@@ -4,18 +4,10 @@
 // background pans. Every change is written back to the topology document (`onChange`).
 /* global joint */
 import * as views from "./canvas-views.js";
+import { copySelection, pasteClipboard } from "./clipboard.js";
+import { buildPalette } from "./palette.js";
 
 const NODE = { width: 150, height: 56 };
-// The registry names an icon per kind; plain symbols keep the page free of an icon font.
-// Symbols from the common fonts (Debian's DejaVu has them all), so they never show as boxes.
-// Palette symbols by the kinds' `icon` names: DejaVu Sans has them all, so they render without
-// an emoji font. An unknown icon shows as a small square.
-const ICONS = {
-  users: "☻", split: "⇶", server: "▤", bolt: "⚡", database: "⛁", inbox: "✉",
-  globe: "◍", cloud: "☁", door: "⇥", gauge: "◔", lambda: "λ", "fan-out": "⋔", funnel: "▽", bucket: "▭",
-  shards: "☷", broadcast: "⇉", stream: "≋", handshake: "⇄",
-};
-
 export class Editor {
   // readOnly: a picture to look at (the embeddable view): no palette, dragging or keys.
   constructor({ paperEl, paletteEl, catalogue, onChange, onSelect, onMessage, readOnly = false }) {
@@ -63,9 +55,9 @@ export class Editor {
         if (other !== cell && other.isElement()) other.translate(dx, dy, { together: true });
       }
     });
-    this.enablePanAndZoom(paperEl);
+    views.enablePanAndZoom(this, paperEl);
     if (readOnly) return;
-    this.buildPalette(paletteEl);
+    buildPalette(paletteEl, this, NODE);
     document.addEventListener("keydown", (event) => {
       const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
       if (typing) return;
@@ -102,40 +94,6 @@ export class Editor {
     const exists = this.graph.getLinks().some((l) => l.source().id === sourceView.model.id && l.target().id === target.id);
     if (exists) return `'${sourceView.model.id}' already calls '${target.id}'`;
     return "";
-  }
-
-  buildPalette(el) {
-    const groups = {};
-    for (const kind of Object.values(this.kinds)) (groups[kind.group] ||= []).push(kind);
-    const search = Object.assign(document.createElement("input"), { type: "search", placeholder: "Search components" });
-    search.addEventListener("input", () => {
-      for (const item of el.querySelectorAll("[data-kind]")) {
-        item.hidden = !item.textContent.toLowerCase().includes(search.value.toLowerCase());
-      }
-    });
-    el.replaceChildren(search);
-    // The groups in the engine's order (edge, compute, data, messaging, external).
-    for (const group of this.catalogue.groups || Object.keys(groups)) {
-      const kinds = groups[group];
-      if (!kinds) continue;
-      el.append(Object.assign(document.createElement("h3"), { textContent: group }));
-      for (const kind of kinds) {
-        const item = Object.assign(document.createElement("div"), { textContent: `${ICONS[kind.icon] || "▪"} ${kind.title}`, title: kind.summary, draggable: true });
-        item.className = "palette-item";
-        item.dataset.kind = kind.kind;
-        item.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", kind.kind));
-        el.append(item);
-      }
-    }
-    const paperEl = this.paper.el;
-    paperEl.addEventListener("dragover", (e) => e.preventDefault());
-    paperEl.addEventListener("drop", (e) => {
-      e.preventDefault();
-      const kind = e.dataTransfer.getData("text/plain");
-      if (!this.kinds[kind]) return;
-      const at = this.paper.clientToLocalPoint(e.clientX, e.clientY);
-      this.select(this.addNode({ id: this.freshId(kind), kind, params: {}, position: { x: at.x - NODE.width / 2, y: at.y - NODE.height / 2 } }));
-    });
   }
 
   freshId(kind) {
@@ -284,36 +242,12 @@ export class Editor {
     this.onSelect(this.selected);
   }
 
-  // Copy the selected nodes and the edges between them; paste them with new ids, offset.
   copy() {
-    const ids = new Set(this.selection.filter((c) => c.isElement()).map((c) => c.id));
-    if (!ids.size) return;
-    const doc = this.toTopology();
-    this.clipboard = {
-      nodes: doc.nodes.filter((n) => ids.has(n.id)),
-      edges: doc.edges.filter((e) => ids.has(e.from) && ids.has(e.to)),
-    };
+    this.clipboard = copySelection(this);
   }
 
   paste() {
-    if (!this.clipboard) return;
-    const renamed = {};
-    const pasted = [];
-    this.loading = true;
-    for (const node of this.clipboard.nodes) {
-      renamed[node.id] = this.freshId(node.kind);
-      pasted.push(this.addNode({ ...structuredClone(node), id: renamed[node.id], label: `${node.label} copy`,
-        position: { x: node.position.x + 30, y: node.position.y + 30 } }));
-    }
-    for (const edge of this.clipboard.edges) {
-      const link = new joint.shapes.standard.Link({ source: { id: renamed[edge.from], port: "out" }, target: { id: renamed[edge.to] } });
-      link.set({ latency_ms: edge.latency_ms ?? null, classes: edge.classes ?? null, policy: edge.policy ?? null });
-      link.addTo(this.graph);
-    }
-    this.loading = false;
-    this.changed();
-    this.select(null);
-    for (const cell of pasted) this.toggle(cell);
+    pasteClipboard(this, this.clipboard);
   }
 
   setParam(cell, name, value) {
@@ -343,22 +277,5 @@ export class Editor {
 
   async exportPNG() {
     return views.exportPNG(this);
-  }
-
-  enablePanAndZoom(el) {
-    let start = null;
-    this.paper.on("blank:pointerdown", (event) => {
-      const t = this.paper.translate();
-      start = { x: event.clientX - t.tx, y: event.clientY - t.ty };
-    });
-    el.addEventListener("mousemove", (event) => {
-      if (start && event.buttons === 1) this.paper.translate(event.clientX - start.x, event.clientY - start.y);
-    });
-    el.addEventListener("mouseup", () => { start = null; });
-    this.paper.on("blank:mousewheel", (event, x, y, delta) => {
-      event.preventDefault();
-      const scale = Math.min(2, Math.max(0.3, this.paper.scale().sx * (delta > 0 ? 1.1 : 0.9)));
-      this.paper.scale(scale, scale);
-    });
   }
 }
