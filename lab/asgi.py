@@ -8,6 +8,12 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi = get_asgi_application()  # before importing consumers: it sets Django up
 
+from django.urls import get_resolver  # noqa: E402
+
+# Import every URL module now (the REST API pulls in DRF and drf-spectacular, close to a second
+# of imports) so the server pays it at start, not the first visitor.
+get_resolver().url_patterns
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
