@@ -38,6 +38,23 @@ MAX_REPLICAS = 15
 MAX_PRIMARIES = 5
 
 
+def query_params(noun: str) -> tuple[Param, ...]:
+    """The query-serving parameters of one database instance (or one shard)."""
+    return (
+        Param("workers", "integer", 8, f"Queries one {noun} runs at the same time (think CPU cores).",
+              minimum=1, maximum=1000),
+        Param("max_connections", "integer", 200, f"Requests one {noun} holds at once, running or waiting; more are "
+              "refused with 503.", minimum=1, maximum=100_000),
+        Param("service_distribution", "choice", "exponential", "Shape of the query times.", choices=DISTRIBUTIONS),
+        Param("read_time_ms", "number", 5.0, "Mean time of a read query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
+        Param("write_time_ms", "number", 10.0, "Mean time of a write query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
+        Param("service_cv", "number", 1.0, "Variability of lognormal query times: standard deviation / mean.",
+              minimum=0.01, maximum=20.0, when={"service_distribution": ("lognormal",)}),
+        Param("service_samples_ms", "numbers", [], "Measured query times to resample from (reads and writes alike).",
+              unit="ms", minimum=0.0, maximum=3_600_000.0, when={"service_distribution": ("empirical",)}),
+    )
+
+
 class Database(PrimaryFailover, Component):
     kind = "database"
     title = "Database"
@@ -53,16 +70,7 @@ class Database(PrimaryFailover, Component):
               "replication delay conflict, and the last writer wins.", minimum=1, maximum=MAX_PRIMARIES, live=False),
         Param("read_from", "choice", "replicas", "Where reads go: the primary only, the replicas only (round robin; the primary if there are none), or any instance.",
               choices=("primary", "replicas", "any")),
-        Param("workers", "integer", 8, "Queries one instance runs at the same time (think CPU cores).", minimum=1, maximum=1000),
-        Param("max_connections", "integer", 200, "Requests one instance holds at once, running or waiting; more are refused with 503.",
-              minimum=1, maximum=100_000),
-        Param("service_distribution", "choice", "exponential", "Shape of the query times.", choices=DISTRIBUTIONS),
-        Param("read_time_ms", "number", 5.0, "Mean time of a read query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
-        Param("write_time_ms", "number", 10.0, "Mean time of a write query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
-        Param("service_cv", "number", 1.0, "Variability of lognormal query times: standard deviation / mean.",
-              minimum=0.01, maximum=20.0, when={"service_distribution": ("lognormal",)}),
-        Param("service_samples_ms", "numbers", [], "Measured query times to resample from (reads and writes alike).",
-              unit="ms", minimum=0.0, maximum=3_600_000.0, when={"service_distribution": ("empirical",)}),
+        *query_params("instance"),
         Param("replication_delay_ms", "number", 1.0,
               "Network time for a write to reach a replica. Each replica then applies writes one at a time, "
               "so its lag grows when writes come faster than it can apply them.", unit="ms",

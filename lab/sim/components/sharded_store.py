@@ -27,10 +27,11 @@ import numpy as np
 
 from ..params import Param
 from ..pricing import HOURS_PER_MONTH, per_hour, size_param
-from ..randomness import DISTRIBUTIONS, make_distribution
+from ..randomness import make_distribution
 from ..request import Request
 from ..station import Station
 from .base import Component
+from .database import query_params
 
 STRATEGIES = ("hash", "consistent_hash", "range")
 MAX_SHARDS = 128
@@ -122,16 +123,7 @@ class ShardedStore(Component):
               choices=STRATEGIES, live=False),
         Param("virtual_nodes", "integer", 100, "Points per shard on the consistent-hash ring; more points, more even shards.",
               minimum=1, maximum=1000, when={"sharding": ("consistent_hash",)}, live=False),
-        Param("workers", "integer", 8, "Queries one shard runs at the same time (think CPU cores).", minimum=1, maximum=1000),
-        Param("max_connections", "integer", 200, "Requests one shard holds at once, running or waiting; more are refused with 503.",
-              minimum=1, maximum=100_000),
-        Param("service_distribution", "choice", "exponential", "Shape of the query times.", choices=DISTRIBUTIONS),
-        Param("read_time_ms", "number", 5.0, "Mean time of a read query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
-        Param("write_time_ms", "number", 10.0, "Mean time of a write query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
-        Param("service_cv", "number", 1.0, "Variability of lognormal query times: standard deviation / mean.",
-              minimum=0.01, maximum=20.0, when={"service_distribution": ("lognormal",)}),
-        Param("service_samples_ms", "numbers", [], "Measured query times to resample from (reads and writes alike).",
-              unit="ms", minimum=0.0, maximum=3_600_000.0, when={"service_distribution": ("empirical",)}),
+        *query_params("shard"),
         size_param("shard instance"),
         Param("storage_gb", "number", 100.0, "Provisioned storage of each shard, for its price.", unit="GB",
               minimum=1.0, maximum=1_000_000.0),
