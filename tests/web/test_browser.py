@@ -25,15 +25,21 @@ def shot(page: object, name: str) -> None:
 POINTS = "((document.getElementById('chart-throughput').data || [{x: []}])[0].x.length)"
 
 
+def open_lab(browser: object, live_lab: str, width: int = 1500, height: int = 1100) -> tuple[object, list[str]]:
+    """The lab page in a new page, and the list its script errors are collected in."""
+    page = browser.new_page(bypass_csp=True, viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/")
+    return page, errors
+
+
 def points(page: object, chart: str) -> int:
     return page.evaluate(POINTS)
 
 
 def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_results(live_lab: str, browser: object) -> None:
-    page = browser.new_page(bypass_csp=True, viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_lab + "/")
+    page, errors = open_lab(browser, live_lab, width=1400, height=1000)
     shot(page, "1-opened")
 
     # The one-VM WordPress example, pushed past what its PHP workers can take.
@@ -106,10 +112,7 @@ def connect(page: object, source: str, target: str) -> None:
 
 
 def test_a_new_user_builds_a_topology_on_the_canvas_runs_it_and_scales_it_live(live_lab: str, browser: object) -> None:
-    page = browser.new_page(bypass_csp=True, viewport={"width": 1500, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_lab + "/")
+    page, errors = open_lab(browser, live_lab)
     page.click("#new")
     drop(page, "traffic_source", 0.18, 0.3)
     drop(page, "service_pool", 0.5, 0.3)
@@ -166,10 +169,7 @@ def test_a_new_user_builds_a_topology_on_the_canvas_runs_it_and_scales_it_live(l
 
 
 def test_editing_on_the_canvas_can_be_undone_checked_laid_out_and_exported(live_lab: str, browser: object) -> None:
-    page = browser.new_page(bypass_csp=True, viewport={"width": 1500, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_lab + "/")
+    page, errors = open_lab(browser, live_lab)
     # The palette is the registry, grouped, with a search box.
     assert page.locator("#palette h3").all_text_contents() == ["edge", "compute", "data", "messaging", "external"]
     page.fill("#palette input[type='search']", "cach")
@@ -222,8 +222,7 @@ def test_editing_on_the_canvas_can_be_undone_checked_laid_out_and_exported(live_
 
 
 def test_a_node_can_be_crashed_from_the_canvas_while_a_run_goes_on(live_lab: str, browser: object) -> None:
-    page = browser.new_page(bypass_csp=True, viewport={"width": 1500, "height": 1100})
-    page.goto(live_lab + "/")
+    page, _ = open_lab(browser, live_lab)
     page.select_option("#example", "reference")  # no faults of its own
     page.wait_for_function("document.getElementById('topology').value.includes('Benchmark reference')")
     page.fill("#duration", "120")
@@ -246,10 +245,7 @@ def test_a_node_can_be_crashed_from_the_canvas_while_a_run_goes_on(live_lab: str
 
 
 def test_zones_are_drawn_as_labelled_groups_and_a_node_can_move_between_them(live_lab: str, browser: object) -> None:
-    page = browser.new_page(bypass_csp=True, viewport={"width": 1500, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_lab + "/")
+    page, errors = open_lab(browser, live_lab)
     page.select_option("#example", "three_zones_failover")
     page.wait_for_function("document.getElementById('topology').value.includes('three zones')")
     labels = page.locator("#canvas .joint-element").all_text_contents()
@@ -265,10 +261,7 @@ def test_zones_are_drawn_as_labelled_groups_and_a_node_can_move_between_them(liv
 
 
 def test_several_nodes_can_be_selected_copied_pasted_and_deleted(live_lab: str, browser: object) -> None:
-    page = browser.new_page(bypass_csp=True, viewport={"width": 1500, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_lab + "/")
+    page, errors = open_lab(browser, live_lab)
     page.click("#new")
     drop(page, "service_pool", 0.2, 0.3)
     drop(page, "cache", 0.55, 0.3)
@@ -295,10 +288,7 @@ def test_several_nodes_can_be_selected_copied_pasted_and_deleted(live_lab: str, 
 
 
 def test_selected_nodes_move_together_and_an_edge_gets_classes_and_a_resilience_policy(live_lab: str, browser: object) -> None:
-    page = browser.new_page(bypass_csp=True, viewport={"width": 1500, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_lab + "/")
+    page, errors = open_lab(browser, live_lab)
     page.click("#new")
     drop(page, "service_pool", 0.2, 0.3)
     drop(page, "cache", 0.55, 0.3)
