@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lab.sim import LIMITS, check
 from lab.sim.schema import catalogue
@@ -27,7 +27,7 @@ def examples() -> list[dict[str, str]]:
     return out
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 def lab_page(request: HttpRequest) -> HttpResponse:
     return render_lab(request)
@@ -53,12 +53,12 @@ def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None
                                         "lab_context": context})
 
 
-@require_GET
+@require_safe
 def catalogue_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(catalogue())
 
 
-@require_GET
+@require_safe
 def example_json(request: HttpRequest, name: str) -> JsonResponse:
     if name not in {e["id"] for e in examples()}:
         raise Http404("no such example")

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lab.sim import LIMITS
 from lab.sim.schema import catalogue
@@ -69,7 +69,7 @@ def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
 
 # ---- the lab with a design loaded -----------------------------------------------------------
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 def design_edit(request: HttpRequest, design_id: Any) -> HttpResponse:
     design = access.viewable_or_404(request, design_id)
@@ -77,7 +77,7 @@ def design_edit(request: HttpRequest, design_id: Any) -> HttpResponse:
                       editable=selectors.can_edit(request.user, design))
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 def shared(request: HttpRequest, token: str) -> HttpResponse:
     """A share link: the design in the lab, read-only for anyone but its owner. Runs never change it."""
@@ -119,7 +119,7 @@ def _embed_code(request: HttpRequest, design: Design) -> str:
     return f'<iframe src="{escape(url)}" width="900" height="560" title="{escape(design.name)}"></iframe>'
 
 
-@require_GET
+@require_safe
 def design_detail(request: HttpRequest, design_id: Any) -> HttpResponse:
     return _detail(request, access.viewable_or_404(request, design_id))
 
@@ -172,7 +172,7 @@ def design_delete(request: HttpRequest, design_id: Any) -> HttpResponse:
     return redirect("profile")
 
 
-@require_GET
+@require_safe
 def revision_detail(request: HttpRequest, design_id: Any, number: int) -> HttpResponse:
     design = access.viewable_or_404(request, design_id)
     revision = access.revision_or_404(design, number)
@@ -214,7 +214,7 @@ def _node_changes(old: dict[str, Any], new: dict[str, Any], changed: list[dict[s
             for c in changed]
 
 
-@require_GET
+@require_safe
 def revision_compare(request: HttpRequest, design_id: Any) -> HttpResponse:
     design = access.viewable_or_404(request, design_id)
     to = access.revision_or_404(design, request.GET.get("to") or design.latest_revision)
@@ -267,7 +267,7 @@ def _filename(design: Design, revision: Revision, ext: str) -> str:
     return f"{stem}-r{revision.number}.{ext}"
 
 
-@require_GET
+@require_safe
 def design_export(request: HttpRequest, design_id: Any) -> HttpResponse:
     design = access.viewable_or_404(request, design_id)
     revision = access.revision_or_404(design, request.GET.get("revision") or design.latest_revision)
@@ -277,7 +277,7 @@ def design_export(request: HttpRequest, design_id: Any) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def design_thumbnail(request: HttpRequest, design_id: Any) -> HttpResponse:
     design = access.viewable_or_404(request, design_id)
     revision = access.revision_or_404(design, request.GET.get("revision") or design.latest_revision)
@@ -288,7 +288,7 @@ def design_thumbnail(request: HttpRequest, design_id: Any) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def gallery(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     tag = request.GET.get("tag", "").strip()[:30]
@@ -305,7 +305,7 @@ def _embed(request: HttpRequest, design: Design, full_url: str) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie  # its Run posts to /api/runs (a framing site's page may not pass it on)
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
@@ -316,7 +316,7 @@ def shared_embed(request: HttpRequest, token: str) -> HttpResponse:
     return _embed(request, design, reverse("designs:shared", args=[token]))
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})

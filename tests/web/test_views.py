@@ -114,3 +114,10 @@ def test_one_browser_cannot_queue_runs_without_end(client: Client, settings: obj
     refused = post(client, "/api/runs", body)
     assert refused.status_code == 400 and "already have 2 runs going" in refused.json()["problems"][0]["message"]
     assert post(Client(), "/api/runs", body).status_code == 201  # another browser is not affected
+
+
+def test_pages_answer_head_requests_like_get_without_a_body(client) -> None:
+    # Link checkers and uptime monitors ask with HEAD.
+    for path in ("/", "/gallery"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.content == b""
