@@ -1,16 +1,15 @@
 """The API gateway: routing by class, the time it adds, and its concurrency limit."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import pytest
-from scipy import stats
 
 from lab.sim import Simulation, check, load
 
 from .component_world import Run, node, pool, source, topology
+from .replications import interval
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 CLASSES = [{"name": "read", "operation": "read", "share": 6}, {"name": "write", "operation": "write", "share": 3},
@@ -113,9 +112,7 @@ def test_the_share_throttled_is_erlangs_loss_formula() -> None:
         sim.finish()
         gw = sim.results()["measured"]["nodes"]["gw"]
         values.append(gw["throttled"] / gw["arrivals"])
-    n = len(values)
-    mean = sum(values) / n
-    half = stats.t.ppf(0.995, n - 1) * math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) / math.sqrt(n)
+    mean, half = interval(values)
     expected = erlang_b(10, 200.0 * 0.050)
     assert half < 0.03 * expected
     assert abs(mean - expected) <= half, f"Erlang B {expected:.5f}; simulated {mean:.5f} +- {half:.5f}"

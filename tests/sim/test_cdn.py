@@ -2,18 +2,17 @@
 dynamic calls, the TTL bounds the hit ratio as theory says, and the bill follows the bytes."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import pytest
-from scipy import stats
 
 import lab.sim
 from lab.sim import Simulation, check
 from lab.sim.geography import DEFAULT_LATENCY, REGION_LATENCY_MS
 
 from .component_world import Run
+from .replications import interval
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples" / "cdn_static_assets.json"
 ACCESS_MS = DEFAULT_LATENCY["access_ms"]
@@ -125,9 +124,7 @@ def test_a_ttl_cache_hits_lambda_t_over_one_plus_lambda_t_of_poisson_requests_fo
     for seed in range(101, 111):
         cdn = drained(topo, 60.0, seed=seed)["measured"]["nodes"]["cdn"]
         ratios.append(cdn["hits"] / (cdn["hits"] + cdn["misses"]))
-    n = len(ratios)
-    mean = sum(ratios) / n
-    half = stats.t.ppf(0.995, n - 1) * math.sqrt(sum((r - mean) ** 2 for r in ratios) / (n - 1)) / math.sqrt(n)
+    mean, half = interval(ratios)
     assert half < 0.01 * expected  # narrow enough to catch a real bias
     # A fill takes the origin's 0.01 ms, when further requests miss too: a bias of ~lambda x 1e-5.
     assert abs(mean - expected) <= half + 1e-4, (mean, half, expected)

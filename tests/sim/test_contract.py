@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

@@ -8,14 +8,14 @@ changes from one CI run to the next.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from scipy import stats
 
 from lab.sim import Simulation, load, theory
+
+from .replications import interval
 
 pytestmark = pytest.mark.fidelity
 
@@ -54,10 +54,7 @@ def replicate(topo: dict[str, Any], measure: Callable[[dict[str, Any]], float]) 
         sim.run(topo["settings"]["duration_s"])
         sim.finish()
         values.append(measure(sim.results()))
-    n = len(values)
-    mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    return mean, stats.t.ppf(0.995, n - 1) * sd / math.sqrt(n)
+    return interval(values)
 
 
 def assert_covers(mean: float, half: float, expected: float, max_rel_width: float = 0.05) -> None:

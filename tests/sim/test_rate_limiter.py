@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from scipy import stats
 from lab.sim import Simulation, check, load
 
 from .component_world import Run, node, pool, sink, source, topology
+from .replications import interval
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 
@@ -71,10 +71,7 @@ def replicate(topo: dict[str, Any], measure: Any, seeds: range = range(201, 211)
         sim.run(topo["settings"]["duration_s"])
         sim.finish()
         values.append(measure(sim.results()))
-    n = len(values)
-    mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    return mean, stats.t.ppf(0.995, n - 1) * sd / math.sqrt(n)
+    return interval(values)
 
 
 @pytest.mark.fidelity

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scipy import stats
 
 from lab.sim import REGISTRY, Simulation, check, load
 
 from .component_world import node, pool, simulate, source, topology
+from .replications import interval
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 
@@ -46,10 +46,7 @@ def max_of_exponentials_quantile(q: float, n: int, mean_s: float) -> float:
 def replicate(topo: dict[str, Any], seconds: float, measure: Any, seeds: range = range(201, 211)) -> tuple[float, float]:
     """Mean and 99% half-width of `measure(results)` over independent replications."""
     values = [measure(simulate(topo, seconds, seed=seed)) for seed in seeds]
-    n = len(values)
-    mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    return mean, stats.t.ppf(0.995, n - 1) * sd / math.sqrt(n)
+    return interval(values)
 
 
 # ---------------------------------------------------------------- the straggler effect, against theory

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scipy import stats
 
 from lab.sim import Simulation, check, load, theory
 from lab.sim.pricing import DEFAULT_PRICES
 
 from .component_world import Run, node, pool, simulate, source, topology
+from .replications import interval
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 
@@ -297,9 +297,7 @@ def test_the_cold_start_fraction_of_one_instance_is_e_to_the_minus_lambda_t(lamb
         fn = fn_totals(simulate(topo, 505.0, seed=seed))
         assert fn["throttled"] == 0
         values.append(fn["cold_starts"] / fn["invocations"])
-    n = len(values)
-    mean = sum(values) / n
-    half = stats.t.ppf(0.995, n - 1) * math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) / math.sqrt(n)
+    mean, half = interval(values)
     expected = theory.cold_start_fraction(rate, keep)
     assert half < 0.05 * expected, f"the interval {mean:.4f} +- {half:.4f} is too wide to test anything"
     assert abs(mean - expected) <= half, (

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from scipy import stats
 
 from lab.sim import REGISTRY, Simulation, check, load
 from lab.sim.components.base import Component
@@ -16,6 +15,7 @@ from lab.sim.params import Param
 from lab.sim.request import Request
 
 from .component_world import node, pool, source, topology
+from .replications import interval
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples" / "checkout_saga_vs_2pc.json"
 SEEDS = range(101, 111)
@@ -82,10 +82,7 @@ def replicate(topo: dict[str, Any], until: float) -> tuple[float, float]:
         sim.run(until)
         sim.finish()
         values.append(sim.results()["measured"]["overall"]["latency_ms"]["mean"])
-    n = len(values)
-    mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    return mean, stats.t.ppf(0.995, n - 1) * sd / math.sqrt(n)
+    return interval(values)
 
 
 def mean_of_max_of_exponentials(means: list[float]) -> float:
