@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
 from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples"
 
@@ -50,3 +53,22 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+PASSWORD = "x-Secret-123"
+
+
+@pytest.fixture
+def alice() -> User:
+    """A signed-up user who owns designs in the design and account tests."""
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("alice", email="alice@example.org", password=PASSWORD)
+
+
+@pytest.fixture
+def bob() -> User:
+    """Another signed-up user."""
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("bob", email="bob@example.org", password=PASSWORD)

@@ -14,21 +14,9 @@ from lab.api.authentication import ApiTokenAuthentication
 from lab.designs import services as designs
 from lab.runs import services as runs
 
-from .conftest import example
+from .conftest import PASSWORD, example
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "x-Secret-123"
-
-
-@pytest.fixture
-def alice() -> User:
-    return User.objects.create_user("alice", email="alice@example.org", password=PASSWORD)
-
-
-@pytest.fixture
-def bob() -> User:
-    return User.objects.create_user("bob", email="bob@example.org", password=PASSWORD)
-
 
 def as_user(user: User) -> Client:
     client = Client()
