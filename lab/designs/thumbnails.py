@@ -26,7 +26,10 @@ def thumbnail_svg(topology: dict[str, Any]) -> str:
         xs, ys = [p[0] for p in points.values()], [p[1] for p in points.values()]
         span_x, span_y = max(xs) - min(xs) or 1.0, max(ys) - min(ys) or 1.0
         scale = min((WIDTH - 2 * PAD - BOX_W) / span_x, (HEIGHT - 2 * PAD - BOX_H) / span_y, 1.0)
-        place = {k: (PAD + (x - min(xs)) * scale, PAD + (y - min(ys)) * scale) for k, (x, y) in points.items()}
+        # Centred: a design laid out in one row sits in the middle, not along the top edge.
+        left = (WIDTH - BOX_W - (max(xs) - min(xs)) * scale) / 2
+        top = (HEIGHT - BOX_H - (max(ys) - min(ys)) * scale) / 2
+        place = {k: (left + (x - min(xs)) * scale, top + (y - min(ys)) * scale) for k, (x, y) in points.items()}
     else:
         place = {}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '

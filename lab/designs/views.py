@@ -250,7 +250,9 @@ def design_import(request: HttpRequest) -> HttpResponse:
     if not problems:
         default = doc.get("name") if isinstance(doc, dict) and isinstance(doc.get("name"), str) else ""
         try:
+            described = doc.get("description") if isinstance(doc, dict) else None
             design = services.design_create(owner=request.user, name=name or default or upload.name.rsplit(".", 1)[0],
+                                            description=described if isinstance(described, str) else "",
                                             topology=doc, message=f"imported from {upload.name}"[:200])
         except services.DesignRefused as exc:
             # Paths relative to the file the user chose: "$.nodes[2]", not "$.topology.nodes[2]".

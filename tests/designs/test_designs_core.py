@@ -3,6 +3,7 @@ their origin, links are secret and revocable, and who may see what."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,9 @@ def test_a_fork_with_lab_changes_gets_them_as_its_second_revision_or_is_not_made
     assert Design.objects.filter(owner=bob).count() == 1
     design.refresh_from_db()
     assert design.fork_count == 1  # the refused fork did not count
+
+
+def test_a_thumbnail_of_a_design_in_one_row_is_centred() -> None:
+    doc = {"nodes": [{"id": "a", "position": {"x": 0, "y": 0}}, {"id": "b", "position": {"x": 300, "y": 0}}], "edges": []}
+    ys = [float(y) for y in re.findall(r'<rect x="[\d.]+" y="([\d.]+)"', thumbnail_svg(doc))]
+    assert ys and all(abs(y - (180 - 22) / 2) < 1 for y in ys)

@@ -106,6 +106,7 @@ def test_importing_a_topology_file_makes_a_new_private_design(alice: User) -> No
     design = Design.objects.get(owner=alice)
     assert response["Location"] == f"/designs/{design.id}/"
     assert design.name == doc["name"] and design.visibility == "private"
+    assert design.description == doc["description"]  # the file says what it is; keep it
     assert design.latest().topology == doc and design.latest().message == "imported from shop.json"
 
 
