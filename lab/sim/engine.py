@@ -71,7 +71,6 @@ class Simulation:
         self.created = 0
         self.completed = 0
         self.failed = 0
-        # End-to-end latencies of this window, by class (the overall figure is their union).
         # End-to-end latencies of this window by origin region ("" for unplaced sources) and class.
         self.e2e: dict[tuple[str, str], list[float]] = {}
         self.failures_by_class: dict[str, dict[str, int]] = {c: {} for c in self.class_names}
@@ -81,6 +80,7 @@ class Simulation:
         self.trace_every = max(1, int(trace_every))
         self.timeline: list[dict[str, Any]] = []
         self.active_faults: dict[str, faults.ActiveFault] = {}
+        self.fault_streams: dict[str, Any] = {}  # random streams of injected errors and slowness, by node
         self.draining = False
 
         self.nodes: dict[str, Component] = {}

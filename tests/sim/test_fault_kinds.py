@@ -134,3 +134,24 @@ def test_live_injection_of_each_kind_is_recorded_and_cleared() -> None:
 def test_a_fault_aimed_at_nothing_is_refused_with_a_reason(fault: dict[str, Any], says: str) -> None:
     problems = check(doc([fault]))
     assert any(says in p["message"] for p in problems), problems
+
+
+def test_an_error_rate_keeps_drawing_fresh_randomness_when_something_else_rewires_the_run() -> None:
+    # A live change rewires every node; the fault's random stream must go on, not start over
+    # (starting over replays the same outcome after every change: here, one request between
+    # changes would always fail or always succeed).
+    topology = lab.sim.load({
+        "version": 1, "settings": {"duration_s": 10, "seed": 3},
+        "nodes": [{"id": "users", "kind": "traffic_source", "params": {"rate_per_s": 10, "arrival": "constant"}},
+                  {"id": "app", "kind": "service_pool", "params": {"service_time_ms": 1}},
+                  {"id": "other", "kind": "service_pool"}],
+        "edges": [{"from": "users", "to": "app"}],
+        "faults": [{"kind": "error_rate", "node": "app", "rate": 0.5}],
+    })
+    sim = Simulation(topology)
+    for step in range(1, 41):
+        sim.run(step * 0.1 + 0.05)  # one arrival between two changes
+        assert sim.apply({"op": "set_param", "node": "other", "param": "instances", "value": 1 + step % 3}) == []
+    sim.finish()
+    errors = sim.results()["measured"]["nodes"]["app"]["failures"].get("error", 0)
+    assert 8 <= errors <= 32, errors  # about half of 40, not all or none
