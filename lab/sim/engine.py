@@ -80,7 +80,6 @@ class Simulation:
         self.trace_every = max(1, int(trace_every))
         self.timeline: list[dict[str, Any]] = []
         self.active_faults: dict[str, faults.ActiveFault] = {}
-        self.fault_streams: dict[str, Any] = {}  # random streams of injected errors and slowness, by node
         self.draining = False
 
         self.nodes: dict[str, Component] = {}

@@ -244,10 +244,7 @@ def faulty_receive(node: "Component") -> Any:
     """The receive a node gets while latency, slowness or errors are injected into it."""
     inner = node.fast_receive if node.fast_receive is not None else type(node).receive.__get__(node)
     sim = node.sim
-    # One stream per node for the whole run: a rewire (any live change) must not restart it.
-    gen = sim.fault_streams.get(node.id)
-    if gen is None:
-        gen = sim.fault_streams[node.id] = sim.streams.generator(f"fault:{node.id}")
+    gen = sim.streams.generator(f"fault:{node.id}")  # the same stream, going on, after every rewire
     error, delay, slow = node.fault_error, node.fault_delay, node.fault_slow
 
     def later(req: Any, t: float) -> None:

@@ -24,12 +24,20 @@ class Streams:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
+        self._made: dict[str, np.random.Generator] = {}
 
     def generator(self, name: str) -> np.random.Generator:
-        # A stable hash of the name (not Python's salted hash()) keeps runs reproducible.
-        digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
-        spawn_key = (int.from_bytes(digest, "little"),)
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key)))
+        """The stream called `name`. Asking again gives the same stream, going on where it was:
+        a node that sets itself up again after a live change continues its random numbers
+        instead of replaying them from the start."""
+        made = self._made.get(name)
+        if made is None:
+            # A stable hash of the name (not Python's salted hash()) keeps runs reproducible.
+            digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+            spawn_key = (int.from_bytes(digest, "little"),)
+            made = self._made[name] = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key)))
+        return made
 
 
 class Draws:
