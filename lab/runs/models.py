@@ -15,6 +15,8 @@ class Run(models.Model):
         DONE = "done"
         STOPPED = "stopped"
         FAILED = "failed"
+        # Ended by its budget (events, wall-clock time, memory or windows); results are partial.
+        LIMITED = "limited"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -32,6 +34,21 @@ class Run(models.Model):
     user = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
     revision = models.ForeignKey("designs.Revision", on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="runs")
+    # Who is charged for the run in quotas and fair scheduling: "user:<id>" for a signed-in user
+    # (whatever session or API token started it), "visitor:<session key>" for a visitor. A
+    # visitor's runs also count against their network ("ip:<address>", IPv6 by /64), so a client
+    # that drops its cookies does not get a new allowance each time (docs/operations.md).
+    principal = models.CharField(max_length=80, blank=True, db_index=True)
+    network = models.CharField(max_length=64, blank=True, db_index=True)
+    # Higher runs first (graded runs of lessons and assignments); equal priorities share fairly.
+    priority = models.SmallIntegerField(default=0)
+    # The admission estimate and the limits the worker enforces (lab.sim.budget).
+    budget = models.JSONField(null=True, blank=True)
+    # Last time someone watched a live run (a websocket viewer, or a status read): a paced run
+    # nobody watches is stopped after ARCHLAB_IDLE_STOP_S.
+    watched_at = models.DateTimeField(null=True, blank=True)
+    # Why a run ended other than by reaching its duration: stopped by whom, or which budget.
+    reason = models.CharField(max_length=300, blank=True)
     attempt = models.PositiveIntegerField(default=0)
     worker = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -44,10 +61,23 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["created"]
+        indexes = [models.Index(fields=["status", "priority", "created"], name="run_queue")]
 
     @property
     def is_over(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.STOPPED, self.Status.FAILED)
+        return self.status in OVER
+
+
+OVER = (Run.Status.DONE, Run.Status.STOPPED, Run.Status.FAILED, Run.Status.LIMITED)
+ACTIVE = (Run.Status.QUEUED, Run.Status.RUNNING)
+
+
+class QuotaKey(models.Model):
+    """One row per principal or network that has started a run: starting a run locks its rows
+    (SELECT ... FOR UPDATE on PostgreSQL; SQLite transactions already take the write lock when
+    they begin), so counting a quota and queueing the run cannot interleave with another start."""
+
+    key = models.CharField(max_length=80, unique=True)
 
 
 class RunWindow(models.Model):

@@ -198,6 +198,15 @@ def run_command_record(*, command: RunCommand, problems: list[dict[str, str]]) -
     RunCommand.objects.filter(id=command.id).update(applied=True, problems=problems)
 
 
+def run_mark_watched(*, run_ids: list[str]) -> int:
+    """Someone is watching these runs (the publisher calls this every few seconds for the runs
+    its viewers follow): a paced run nobody watches is stopped after ARCHLAB_IDLE_STOP_S."""
+    if not run_ids:
+        return 0
+    return Run.objects.filter(id__in=run_ids, status__in=(Run.Status.QUEUED, Run.Status.RUNNING)).update(
+        watched_at=timezone.now())
+
+
 def random_seed() -> int:
     return random.SystemRandom().randrange(0, 2**31)
 
