@@ -14,6 +14,7 @@ Usage from a plain script::
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from heapq import heappop, heappush, heapreplace
@@ -312,6 +313,12 @@ class Simulation:
 
     def in_flight(self) -> int:
         return self.created - self.completed - self.failed
+
+    def events_scheduled(self) -> int:
+        """Events put on the heap so far: the value `seq` would hand out next. Read from the
+        counter without advancing it, so the hot loop pays nothing for it (run budgets,
+        lab/sim/budget.py). The first source's arrivals bypass the heap and are not counted."""
+        return next(copy.copy(self.seq.__self__))
 
     # -- control between events -----------------------------------------------------------------
 
