@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .components import REGISTRY
+from .components.traffic_source import peak_rate
 from .topology import LIMITS
 
 
@@ -55,7 +56,7 @@ def check_graph(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], c
             if out[node_id] and not any(e["classes"] is None or name in e["classes"] for e in out[node_id]):
                 c.add(f"$.nodes[{info['index']}]", f"source {node_id!r} sends {name!r} requests, but none of its edges accepts that class")
 
-    expected = sum(_peak_rate(nodes[s]["params"]) for s in sources) * settings["duration_s"]
+    expected = sum(peak_rate(nodes[s]["params"]) for s in sources) * settings["duration_s"]
     if expected > LIMITS["expected_requests"]:
         c.add("$.settings.duration_s", f"this run would start about {expected:,.0f} requests; the limit is "
                                        f"{LIMITS['expected_requests']:,}. Shorten the duration or lower the rates")
@@ -64,20 +65,6 @@ def check_graph(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], c
     for node_id, info in nodes.items():
         if node_id not in reachable and not REGISTRY[info["kind"]].is_source:
             c.add(f"$.nodes[{info['index']}]", f"no traffic source reaches {node_id!r}, so it will stay idle", "warning")
-
-
-def _peak_rate(params: dict[str, Any]) -> float:
-    rates = [params.get("rate_per_s", 0.0)]
-    pattern = params.get("pattern")
-    if pattern == "ramp":
-        rates.append(params.get("ramp_to_per_s", 0.0))
-    elif pattern == "spike":
-        rates.append(params.get("spike_rate_per_s", 0.0))
-    elif pattern == "diurnal":
-        rates.append(params.get("rate_per_s", 0.0) * (1 + params.get("diurnal_amplitude", 0.0)))
-    elif pattern == "schedule":
-        rates.extend(v for _, v in params.get("schedule", []))
-    return max(rates)
 
 
 def _find_cycle(nodes: dict[str, Any], out: dict[str, list[dict[str, Any]]]) -> list[str] | None:

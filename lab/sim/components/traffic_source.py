@@ -54,6 +54,67 @@ def rate_preview(p: dict[str, Any], until_s: float, points: int = 200) -> list[t
     return [(round(i * step, 6), rate_at(p, i * step)) for i in range(points)]
 
 
+def peak_rate(p: dict[str, Any]) -> float:
+    """The highest rate the curve of a source with parameters `p` reaches, in requests/s. The
+    arrivals' thinning draws candidates at it; the validator and run budgets bound a run by it."""
+    base = p["rate_per_s"]
+    pattern = p["pattern"]
+    if pattern == "ramp":
+        return max(base, p["ramp_to_per_s"])
+    if pattern == "spike":
+        return max(base, p["spike_rate_per_s"])
+    if pattern == "diurnal":
+        return base * (1.0 + p["diurnal_amplitude"])
+    if pattern == "schedule":
+        return max([base] + [v for _, v in p["schedule"]])
+    return base
+
+
+Table = tuple[list[float], list[float], list[float]]
+
+
+def cumulative(p: dict[str, Any], t: float, table: Table | None = None) -> float:
+    """Expected requests from time 0 to `t` for a source with parameters `p`: the integral of
+    the rate curve, in closed form for each pattern. (`table` is `schedule_table(p)`, passed by
+    a running source so it is built once.)"""
+    base = p["rate_per_s"]
+    pattern = p["pattern"]
+    if pattern == "steady":
+        return base * t
+    if pattern == "ramp":
+        start, span, to = p["ramp_start_s"], p["ramp_duration_s"], p["ramp_to_per_s"]
+        if t <= start:
+            return base * t
+        if t >= start + span:
+            return base * start + (base + to) * span / 2.0 + to * (t - start - span)
+        x = t - start
+        return base * start + base * x + (to - base) * x * x / (2.0 * span)
+    if pattern == "spike":
+        start, span = p["spike_start_s"], p["spike_duration_s"]
+        overlap = max(0.0, min(t, start + span) - start)
+        return base * t + (p["spike_rate_per_s"] - base) * overlap
+    if pattern == "diurnal":
+        period, amp = p["diurnal_period_s"], p["diurnal_amplitude"]
+        return base * (t - amp * period / (2.0 * math.pi) * math.sin(2.0 * math.pi * t / period))
+    knots, totals, rates = table if table is not None else schedule_table(p)
+    i = bisect.bisect_right(knots, t) - 1
+    return totals[i] + rates[i] * (t - knots[i])
+
+
+def schedule_table(p: dict[str, Any]) -> Table:
+    """Cumulative requests at each schedule point, so `cumulative` is a bisection away."""
+    knots, totals, rates = [0.0], [0.0], [p["rate_per_s"]]
+    for at, value in p["schedule"]:
+        at = float(at)
+        if at <= knots[-1]:
+            rates[-1] = value  # a point at time 0 replaces the base rate
+            continue
+        totals.append(totals[-1] + rates[-1] * (at - knots[-1]))
+        knots.append(at)
+        rates.append(value)
+    return knots, totals, rates
+
+
 class TrafficSource(Component):
     kind = "traffic_source"
     title = "Traffic source"
@@ -163,60 +224,17 @@ class TrafficSource(Component):
         return rate_at(self.p, t)
 
     def _max_rate(self) -> float:
-        p = self.p
-        base = p["rate_per_s"]
-        pattern = p["pattern"]
-        if pattern == "ramp":
-            return max(base, p["ramp_to_per_s"])
-        if pattern == "spike":
-            return max(base, p["spike_rate_per_s"])
-        if pattern == "diurnal":
-            return base * (1.0 + p["diurnal_amplitude"])
-        if pattern == "schedule":
-            return max([base] + [v for _, v in p["schedule"]])
-        return base
+        return peak_rate(self.p)
 
     # -- arrivals -------------------------------------------------------------------------------
 
     def cumulative(self, t: float) -> float:
-        """Expected requests from time 0 to `t`: the integral of the rate curve, in closed form
-        for each pattern. Arrivals are placed by inverting it."""
-        p = self.p
-        base = p["rate_per_s"]
-        pattern = p["pattern"]
-        if pattern == "steady":
-            return base * t
-        if pattern == "ramp":
-            start, span, to = p["ramp_start_s"], p["ramp_duration_s"], p["ramp_to_per_s"]
-            if t <= start:
-                return base * t
-            if t >= start + span:
-                return base * start + (base + to) * span / 2.0 + to * (t - start - span)
-            x = t - start
-            return base * start + base * x + (to - base) * x * x / (2.0 * span)
-        if pattern == "spike":
-            start, span = p["spike_start_s"], p["spike_duration_s"]
-            overlap = max(0.0, min(t, start + span) - start)
-            return base * t + (p["spike_rate_per_s"] - base) * overlap
-        if pattern == "diurnal":
-            period, amp = p["diurnal_period_s"], p["diurnal_amplitude"]
-            return base * (t - amp * period / (2.0 * math.pi) * math.sin(2.0 * math.pi * t / period))
-        knots, totals, rates = self._schedule_table
-        i = bisect.bisect_right(knots, t) - 1
-        return totals[i] + rates[i] * (t - knots[i])
+        """Expected requests from time 0 to `t` (see `cumulative`). Arrivals are placed by
+        inverting it."""
+        return cumulative(self.p, t, self._schedule_table if self.p["pattern"] == "schedule" else None)
 
     def _build_schedule_table(self) -> None:
-        """Cumulative requests at each schedule point, so `cumulative` is a bisection away."""
-        knots, totals, rates = [0.0], [0.0], [self.p["rate_per_s"]]
-        for at, value in self.p["schedule"]:
-            at = float(at)
-            if at <= knots[-1]:
-                rates[-1] = value  # a point at time 0 replaces the base rate
-                continue
-            totals.append(totals[-1] + rates[-1] * (at - knots[-1]))
-            knots.append(at)
-            rates.append(value)
-        self._schedule_table = (knots, totals, rates)
+        self._schedule_table = schedule_table(self.p)
 
     def advance(self, t: float, amount: float) -> float | None:
         """The time by which `amount` more requests are expected after `t`, or None if the rate
