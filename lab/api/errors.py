@@ -37,7 +37,10 @@ def _flatten(detail: Any, path: str = "$") -> list[dict[str, str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Refused):
         return Response({"problems": exc.problems}, status=exc.status)
-    if isinstance(exc, (DesignRefused, RunRefused)):
+    if isinstance(exc, RunRefused):
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return Response({"problems": exc.problems}, status=exc.status, headers=headers)
+    if isinstance(exc, DesignRefused):
         return Response({"problems": exc.problems}, status=400)
     response = drf_handler(exc, context)
     if response is not None:

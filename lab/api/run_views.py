@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lab.designs import selectors as designs
-from lab.runs import selectors, services
+from lab.runs import quotas, selectors, services
 from lab.runs.models import Run
 
 from . import serializers as s
@@ -63,14 +63,14 @@ class RunListView(ApiView):
         request=s.RunCreateRequest,
         examples=[OpenApiExample("a topology, as fast as possible", request_only=True,
                                  value={"topology": TOPOLOGY_EXAMPLE, "seed": 7, "duration_s": 5, "speed": 0})],
-        responses={201: s.RunSerializer, **errors(400, 401, 404, 413, 415)})
+        responses={201: s.RunSerializer, **errors(400, 401, 404, 413, 415, 429)})
     def post(self, request: Request) -> Response:
         require_user(request)
         data = body(request, FIELDS)
         topology, revision = _what_to_run(request, data)
         run = services.run_create(topology=topology, seed=data.get("seed"), duration_s=data.get("duration_s"),
                                   speed=data.get("speed", 1.0), owner_key=run_owner_key(request), user=request.user,
-                                  revision=revision)
+                                  revision=revision, requester=quotas.requester_of(request))
         return Response(s.RunSerializer(run).data, status=201, headers={"Location": f"/api/v1/runs/{run.id}"})
 
 
@@ -78,7 +78,35 @@ class RunView(ApiView):
     @extend_schema(tags=TAGS, summary="A run's status, attempt and progress",
                    responses={200: s.RunSerializer, **errors(401, 404)})
     def get(self, request: Request, run_id: UUID) -> Response:
-        return Response(s.RunSerializer(_run_for_read(request, run_id)).data)
+        run = _run_for_read(request, run_id)
+        if not run.is_over and selectors.run_can_control(run=run, user=request.user, session_key=_session_key(request)):
+            # A script polling its live run is watching it: it is not stopped as unwatched.
+            services.run_mark_watched(run_ids=[run.id])
+        return Response(s.RunSerializer(run).data)
+
+
+def _session_key(request: Request) -> str | None:
+    return request.session.session_key if hasattr(request, "session") else None
+
+
+class RunCommandsView(ApiView):
+    @extend_schema(
+        tags=TAGS, summary="Control a run: pause, resume, stop, change its speed, a parameter or a fault",
+        description="Whoever started the run may control it (the same user from any session or token; a "
+                    "visitor's run from the browser session that started it). The command is queued and reaches "
+                    "the simulation within one window; its outcome is in the run's timeline.",
+        request=s.RunCommandRequest,
+        examples=[OpenApiExample("stop", request_only=True, value={"op": "stop"})],
+        responses={202: s.RunCommandSerializer, **errors(400, 401, 403, 404, 413, 415)})
+    def post(self, request: Request, run_id: UUID) -> Response:
+        run = _run_for_read(request, run_id)
+        if not selectors.run_can_control(run=run, user=request.user, session_key=_session_key(request)):
+            raise Refused([problem("$", "only whoever started this run can control it")], status=403)
+        data = request.data
+        if not isinstance(data, dict):
+            raise Refused([problem("$", "the body must be a command object, e.g. {\"op\": \"stop\"}")])
+        command = services.run_command_add(run=run, command=data)
+        return Response({"id": command.id, "command": command.command}, status=202)
 
 
 class RunResultsView(ApiView):

@@ -144,6 +144,8 @@ class RunSerializer(serializers.Serializer):
     speed = serializers.FloatField(help_text="simulated seconds per wall second; 0 = as fast as possible")
     windows = serializers.IntegerField(help_text="metric windows stored so far")
     error = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_null=True, help_text="why it ended early: who stopped it, or which "
+                                                              "budget limited it (status `limited`)")
     design = serializers.UUIDField(source="revision.design_id", allow_null=True, default=None)
     revision = serializers.IntegerField(source="revision.number", allow_null=True, default=None)
     created = serializers.DateTimeField()
@@ -163,7 +165,23 @@ class RunSerializer(serializers.Serializer):
     def to_representation(self, run: Run) -> dict[str, Any]:
         data = super().to_representation(run)
         data["error"] = data["error"] or None
+        data["reason"] = data["reason"] or None
         return data
+
+
+class RunCommandRequest(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["pause", "resume", "stop", "speed", "set_param", "inject_fault",
+                                          "clear_fault"], help_text="what to do (docs/results.md, live control)")
+    value = serializers.JSONField(required=False, help_text="speed: 0, 1, 10 or 100; set_param: the new value")
+    node = serializers.CharField(required=False, help_text="set_param: the node's id")
+    param = serializers.CharField(required=False, help_text="set_param: the parameter's name")
+    fault = serializers.JSONField(required=False, help_text="inject_fault: a fault as in the topology's `faults`")
+    id = serializers.CharField(required=False, help_text="clear_fault: the fault's id")
+
+
+class RunCommandSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    command = ObjectField(help_text="the command as queued; the worker applies it within one window")
 
 
 class RunResultsSerializer(serializers.Serializer):

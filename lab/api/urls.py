@@ -23,6 +23,7 @@ urlpatterns = [
     path("runs", runs.RunListView.as_view(), name="runs"),
     path("runs/<uuid:run_id>", runs.RunView.as_view(), name="run"),
     path("runs/<uuid:run_id>/results", runs.RunResultsView.as_view(), name="run-results"),
+    path("runs/<uuid:run_id>/commands", runs.RunCommandsView.as_view(), name="run-commands"),
     path("runs/<uuid:run_id>/windows", runs.RunWindowsView.as_view(), name="run-windows"),
     path("tokens", tokens.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:token_id>", tokens.TokenView.as_view(), name="token"),

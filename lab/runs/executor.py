@@ -1,24 +1,31 @@
-"""Executes one claimed run, window by window, in a simulation worker process (never in the
-server's event loop). Between windows it applies control commands, paces the run to its speed,
-stores the windows (which the publisher streams to viewers) and renews its lease."""
+"""One claimed run, advanced a step at a time by the worker's host (host.py), which interleaves
+many runs in one process (never in the server's event loop).
+
+A paced run (speed > 0) steps one window when the wall clock reaches it; a run as fast as
+possible steps a slice sized to take about SLICE_CPU_S of CPU, so the paced runs sharing the
+process keep their deadlines. Between steps the host applies control commands, stores windows
+(which the publisher streams to viewers), renews leases and enforces the run's budget."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 import traceback
 from typing import Any
 
 from lab.sim import Simulation
+from lab.sim import budget as engine_budget
 
-from . import services
+from . import budgets, services
 from .models import Run, RunCommand
 
 log = logging.getLogger(__name__)
 
-# While paused, or waiting for the wall clock, the worker still looks for commands this often.
-POLL_S = 0.05
-# Windows are stored at least this often when running as fast as possible (fewer, larger writes).
+# Windows of a run as fast as possible are stored at least this often (fewer, larger writes).
 FLUSH_S = 0.25
+# CPU time one step of a run as fast as possible aims at: short enough that a paced run sharing
+# the process is at most this late, long enough that the loop's overhead does not show.
+SLICE_CPU_S = 0.02
 
 
 class Execution:
@@ -26,42 +33,101 @@ class Execution:
         self.run = run
         self.pending: list[dict[str, Any]] = []
         self.sim = Simulation(run.topology, seed=run.seed, on_window=self._closed)
+        self.duration = run.duration_s
+        self.window = self.sim.window_s
         self.speed = run.speed
         self.paused = False
         self.stopped = False
+        self.reason = ""       # why it stopped early (a user, or nobody watching)
+        self.limited = ""      # which budget ended it
+        self.over = False      # reached its end; the host writes the final state
+        self.lost = False      # another worker owns it now: write nothing more
         self.last_command = 0
-        self.lost = False
+        self.cpu_s = 0.0
+        self.started = time.monotonic()
+        self.last_flush = self.started
+        self.stored = 0        # windows stored so far
+        self.slice_s = self.window
+        self.limits = budgets.frozen_limits(run.budget)
         # Wall-clock time at which simulated time 0 would have been, at the current speed.
-        self.origin = time.monotonic()
+        self.origin = self.started
+
+    # -- scheduling ----------------------------------------------------------------------------
+
+    @property
+    def paced(self) -> bool:
+        return self.speed > 0
+
+    def _next_boundary(self) -> float:
+        return min(self.duration, (math.floor(self.sim.now / self.window + 1e-9) + 1) * self.window)
+
+    def due(self) -> float:
+        """The monotonic time at which this run next wants the CPU (inf while paused)."""
+        if self.paused or self.over:
+            return math.inf
+        if not self.paced:
+            return 0.0
+        return self.origin + self._next_boundary() / self.speed
+
+    def step(self) -> None:
+        """Advance the simulation by one window (paced) or one CPU slice (as fast as possible)."""
+        sim = self.sim
+        if self.paced:
+            target = self._next_boundary()
+        else:
+            target = min(self.duration, sim.now + self.slice_s)
+        cpu = time.thread_time()
+        sim.run(target)
+        spent = time.thread_time() - cpu
+        self.cpu_s += spent
+        if not self.paced:
+            # Aim the next slice at SLICE_CPU_S, changing by at most 4x a step (bursts happen).
+            ratio = SLICE_CPU_S / max(spent, 1e-4)
+            self.slice_s = min(max(self.slice_s * min(max(ratio, 0.25), 4.0), self.window / 1000), self.duration)
+        if sim.now >= self.duration:
+            self.over = True
+        self._check_budget()
+
+    def _check_budget(self) -> None:
+        usage = engine_budget.Usage.of(self.sim)
+        reason = engine_budget.over(usage, self.limits, cpu_s=self.cpu_s, wall_s=time.monotonic() - self.started,
+                                    windows_stored=self.stored + len(self.pending))
+        if reason:
+            self.limit(reason)
+
+    def limit(self, reason: str) -> None:
+        self.limited = reason
+        self.over = True
+
+    def stop(self, reason: str) -> None:
+        self.stopped = True
+        self.reason = reason
+        self.over = True
+
+    # -- commands and storage ------------------------------------------------------------------
 
     def _closed(self, window: dict[str, Any]) -> None:
         # When the window closed on the wall clock: viewers measure how late its frame arrives.
         window["closed_at"] = round(time.time(), 4)
         self.pending.append(window)
 
-    def apply_commands(self) -> None:
-        for command in services.run_commands_take(run=self.run, after_id=self.last_command):
-            self.last_command = command.id
-            problems = self.apply(command)
-            services.run_command_record(command=command, problems=problems)
-
     def apply(self, command: RunCommand) -> list[dict[str, str]]:
+        self.last_command = max(self.last_command, command.id)
         body = command.command
         op = body.get("op")
-        sim = self.sim
         if op == "pause":
             self.paused = True
         elif op == "resume":
             self.paused = False
             self.rebase()
         elif op == "stop":
-            self.stopped = True
+            self.stop(str(body.get("reason") or "stopped by the person who started it"))
         elif op == "speed":
             self.speed = float(body["value"])
             self.rebase()
         else:
-            return sim.apply(body)
-        sim.record({"type": op, **({"value": body["value"]} if op == "speed" else {})})
+            return self.sim.apply(body)
+        self.sim.record({"type": op, **({"value": body["value"]} if op == "speed" else {})})
         return []
 
     def rebase(self) -> None:
@@ -69,51 +135,45 @@ class Execution:
         if self.speed > 0:
             self.origin = time.monotonic() - self.sim.now / self.speed
 
+    def wants_flush(self, now: float) -> bool:
+        return bool(self.pending) and (self.paced or self.over or now - self.last_flush >= FLUSH_S)
+
     def flush(self) -> None:
+        self.last_flush = time.monotonic()
         if self.pending:
             if not services.run_add_windows(run=self.run, windows=self.pending, sim_time=self.sim.now):
                 self.lost = True
+            self.stored += len(self.pending)
             self.pending.clear()
-        elif not services.run_heartbeat(run=self.run, sim_time=self.sim.now):
-            self.lost = True
 
-    def execute(self) -> None:
+    def finish(self) -> None:
+        """The final write: the last partial window, the results, and how the run ended."""
         sim = self.sim
-        duration = self.run.duration_s
-        window = sim.window_s
-        last_flush = time.monotonic()
-        self.rebase()
-        while sim.now < duration and not self.stopped and not self.lost:
-            self.apply_commands()
-            if self.stopped:
-                break
-            if self.paused:
-                self.flush()
-                time.sleep(POLL_S)
-                continue
-            if self.speed > 0:
-                due = self.origin + (sim.now + window) / self.speed
-                wait = due - time.monotonic()
-                if wait > 0:
-                    time.sleep(min(wait, POLL_S))
-                    if wait > POLL_S:
-                        continue  # look at commands again before the window is due
-            sim.run(min(duration, sim.now + window))
-            if self.speed > 0 or time.monotonic() - last_flush >= FLUSH_S:
-                self.flush()
-                last_flush = time.monotonic()
+        sim.finish()
+        self.flush()
         if self.lost:
             log.warning("run %s: lease lost, stopping without writing results", self.run.id)
             return
-        sim.finish()
-        self.flush()
-        services.run_finish(run=self.run, results=sim.results(), stopped=self.stopped)
+        results = sim.results()
+        if self.limited:
+            results["limited"] = self.limited
+        services.run_finish(run=self.run, results=results, stopped=self.stopped, limited=self.limited,
+                            reason=self.reason)
+
+    def fail(self, exc: BaseException) -> None:
+        log.error("run %s failed", self.run.id, exc_info=exc)
+        services.run_fail(run=self.run, error=f"{type(exc).__name__}: {exc}\n"
+                                              f"{''.join(traceback.format_exception(exc, limit=5))}")
 
 
 def execute(run: Run) -> None:
-    """Run a claimed run to its end; a crash of the simulation marks it failed, never silently."""
-    try:
-        Execution(run).execute()
-    except Exception as exc:  # noqa: BLE001 - whatever happened, the run must end with a status
-        log.exception("run %s failed", run.id)
-        services.run_fail(run=run, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+    """Run one claimed run to its end in this thread, through the same host loop the workers use
+    (the tests' and the command line's way in)."""
+    from .host import Host
+
+    host = Host(worker=run.worker)
+    host.adopt(run)
+    while host.executions:
+        pause = host.tick()
+        if pause > 0:
+            time.sleep(min(pause, 0.05))

@@ -29,6 +29,14 @@ def run_can_view(*, run: Run, user: Any, session_key: str | None) -> bool:
     return bool(session_key) and run.owner_key == session_key
 
 
+def run_can_control(*, run: Run, user: Any, session_key: str | None) -> bool:
+    """Who may pause, change or stop a run: the signed-in user who started it, from any session
+    or with any of their API tokens; for a visitor's run, the browser session that started it."""
+    if run.user_id is not None:
+        return bool(getattr(user, "is_authenticated", False)) and run.user_id == user.pk
+    return bool(session_key) and bool(run.owner_key) and run.owner_key == session_key
+
+
 def run_window_rows(*, run: Run) -> QuerySet[RunWindow]:
     """A run's windows as a query, for pages of them (a long run has thousands)."""
     return RunWindow.objects.filter(run=run).order_by("seq")

@@ -7,6 +7,8 @@ retry that replaced it.
 from __future__ import annotations
 
 import random
+import socket
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +20,8 @@ from django.utils import timezone
 from lab.sim import LIMITS, REGISTRY, InvalidTopology, load
 from lab.sim.validation import _Checker, validate_fault
 
-from .models import Run, RunCommand, RunWindow
+from . import budgets, quotas
+from .models import ACTIVE, QuotaKey, Run, RunCommand, RunWindow
 
 SPEEDS = (0.0, 1.0, 10.0, 100.0)  # simulated seconds per wall second; 0 = as fast as possible
 RUN_OPS = ("pause", "resume", "stop", "speed")
@@ -27,10 +30,13 @@ MAX_ATTEMPTS = 2
 
 
 class RunRefused(ValueError):
-    """The request to start or control a run cannot be honoured; `problems` say why."""
+    """The request to start or control a run cannot be honoured; `problems` say why. `status` is
+    the HTTP status to answer (400, or 429 over a quota, with `retry_after` seconds)."""
 
-    def __init__(self, problems: list[dict[str, str]]) -> None:
+    def __init__(self, problems: list[dict[str, str]], *, status: int = 400, retry_after: int | None = None) -> None:
         self.problems = problems
+        self.status = status
+        self.retry_after = retry_after
         super().__init__(problems[0]["message"] if problems else "refused")
 
 
@@ -38,9 +44,7 @@ def _problem(path: str, message: str) -> dict[str, str]:
     return {"path": path, "message": message, "severity": "error"}
 
 
-def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed: Any = 1.0,
-               owner_key: str = "", user: Any = None, revision: Any = None) -> Run:
-    """Validate and freeze a topology and queue a run of it. Raises RunRefused."""
+def _check_settings(seed: Any, duration_s: Any, speed: Any) -> None:
     problems = []
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
         problems.append(_problem("$.seed", "seed must be a whole number from 0 to 2^63 - 1"))
@@ -52,6 +56,15 @@ def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed
         problems.append(_problem("$.speed", "speed must be 1, 10, 100 or 0 (as fast as possible)"))
     if problems:
         raise RunRefused(problems)
+
+
+def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed: Any = 1.0,
+               owner_key: str = "", user: Any = None, revision: Any = None,
+               requester: quotas.Requester | None = None, priority: int = 0) -> Run:
+    """Validate and freeze a topology, check its budget and the requester's quota, and queue a
+    run of it. Raises RunRefused (status 429 over a quota). Without a `requester` (the server's
+    own runs, and tests) no quota is charged."""
+    _check_settings(seed, duration_s, speed)
     if isinstance(topology, dict) and isinstance(topology.get("settings", {}), dict):
         overrides = {k: v for k, v in (("seed", seed), ("duration_s", duration_s)) if v is not None}
         topology = {**topology, "settings": {**topology.get("settings", {}), **overrides}}
@@ -59,19 +72,66 @@ def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed
         frozen = load(topology)
     except InvalidTopology as exc:
         raise RunRefused(exc.problems) from None
-    if owner_key and Run.objects.filter(owner_key=owner_key, status__in=(Run.Status.QUEUED, Run.Status.RUNNING)).count() \
-            >= settings.ARCHLAB_MAX_ACTIVE_RUNS:
-        raise RunRefused([_problem("$", f"you already have {settings.ARCHLAB_MAX_ACTIVE_RUNS} runs going; "
-                                        "stop one or let it finish first")])
     duration = float(frozen["settings"]["duration_s"])
     if duration > settings.ARCHLAB_MAX_RUN_S:
         raise RunRefused([_problem("$.settings.duration_s", f"a run in the lab lasts at most "
                                                             f"{settings.ARCHLAB_MAX_RUN_S} simulated seconds")])
-    run = Run.objects.create(topology=frozen, seed=int(frozen["settings"]["seed"]), duration_s=duration,
-                             speed=float(speed), owner_key=owner_key,
-                             user=user if getattr(user, "is_authenticated", False) else None, revision=revision)
+    estimate = budgets.admit(frozen, speed=float(speed))  # raises RunRefused with what to lower
+    signed_in = getattr(user, "is_authenticated", False)
+    if requester is not None:
+        principal, network = requester.principal, requester.network
+        caps = requester.caps
+    else:
+        principal = f"user:{user.pk}" if signed_in else (f"visitor:{owner_key}" if owner_key else "")
+        network, caps = "", None
+    fields = dict(topology=frozen, seed=int(frozen["settings"]["seed"]), duration_s=duration, speed=float(speed),
+                  owner_key=owner_key, user=user if signed_in else None, revision=revision, principal=principal,
+                  network=network, priority=priority,
+                  budget={**estimate, "running_cap": caps.running if caps else None,
+                          "network_running_cap": quotas.network_caps().running if network else None})
+    if caps is None:
+        run = Run.objects.create(**fields)
+    else:
+        run = _create_within_quota(fields, principal, network, caps)
     transaction.on_commit(_wake_workers)
     return run
+
+
+def _create_within_quota(fields: dict[str, Any], principal: str, network: str, caps: quotas.Caps) -> Run:
+    keys = sorted(k for k in (principal, network) if k)
+    for key in keys:
+        QuotaKey.objects.get_or_create(key=key)
+    with transaction.atomic():
+        # The lock is held to the end of this transaction: count and insert cannot interleave.
+        list(QuotaKey.objects.select_for_update().filter(key__in=keys).order_by("key"))
+        active = Run.objects.filter(status__in=ACTIVE)
+        mine = active.filter(principal=principal)
+        if mine.count() >= caps.active:
+            raise RunRefused([_problem("$", f"you already have {caps.active} runs going or waiting (at most "
+                                            f"{caps.running} run at once); stop one or let it finish, then try again")],
+                             status=429, retry_after=_retry_after(mine))
+        if network:
+            ours = active.filter(network=network)
+            net = quotas.network_caps()
+            if ours.count() >= net.active:
+                raise RunRefused([_problem("$", f"visitors from your network already have {net.active} runs going or "
+                                                "waiting; sign in to get your own allowance, or try again shortly")],
+                                 status=429, retry_after=_retry_after(ours))
+        if active.filter(status=Run.Status.QUEUED).count() >= settings.ARCHLAB_MAX_QUEUED:
+            raise RunRefused([_problem("$", "the server's queue is full; try again in a minute")],
+                             status=429, retry_after=60)
+        return Run.objects.create(**fields)
+
+
+def _retry_after(runs: Any) -> int:
+    """Seconds until one of these runs is likely to end: the soonest paced run's remaining wall
+    time, else a short wait (a run as fast as possible usually ends in seconds)."""
+    soonest = None
+    for status, speed, duration, sim_time in runs.values_list("status", "speed", "duration_s", "sim_time"):
+        if status == Run.Status.RUNNING and speed > 0:
+            left = (duration - sim_time) / speed
+            soonest = left if soonest is None else min(soonest, left)
+    return int(min(max(soonest if soonest is not None else 5, 1), 600))
 
 
 def _wake_workers() -> None:
@@ -81,13 +141,47 @@ def _wake_workers() -> None:
 
 
 def run_claim_next(*, worker: str) -> Run | None:
-    """Claim the oldest queued run for `worker`, or return None. The conditional UPDATE makes the
-    claim atomic on SQLite and PostgreSQL alike: of two workers racing, one updates 0 rows."""
-    lease = timezone.now() + timedelta(seconds=settings.ARCHLAB_LEASE_S)
-    for run_id in Run.objects.filter(status=Run.Status.QUEUED).order_by("created").values_list("id", flat=True)[:5]:
-        claimed = Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(
-            status=Run.Status.RUNNING, worker=worker, attempt=F("attempt") + 1, lease_until=lease,
-            started=timezone.now())
+    """Claim the next queued run for `worker`, or return None.
+
+    Fair across principals: the highest priority first, then the principal (and, for visitors,
+    the network) with the fewest runs running, then the oldest. A run whose principal or network
+    already has its running allowance running waits. The conditional UPDATE makes the claim
+    atomic on SQLite and PostgreSQL alike (of two workers racing, one updates 0 rows), and the
+    quota lock keeps two workers from both starting a principal's last allowed run."""
+    candidates = list(Run.objects.filter(status=Run.Status.QUEUED).order_by("-priority", "created")
+                      .values_list("id", "principal", "network", "priority", "budget")[:500])
+    if not candidates:
+        return None
+    running = Counter()
+    for principal, network in Run.objects.filter(status=Run.Status.RUNNING).values_list("principal", "network"):
+        running[principal] += 1
+        if network:
+            running[network] += 1
+
+    def blocked(principal: str, network: str, budget: dict[str, Any] | None) -> bool:
+        budget = budget or {}
+        cap, net_cap = budget.get("running_cap"), budget.get("network_running_cap")
+        return bool((principal and cap is not None and running[principal] >= cap)
+                    or (network and net_cap is not None and running[network] >= net_cap))
+
+    order = sorted((c for c in candidates if not blocked(c[1], c[2], c[4])),
+                   key=lambda c: (-c[3], running[c[1]] if c[1] else 0))  # stable: oldest first within
+    for run_id, principal, network, _, budget in order[:5]:
+        keys = sorted(k for k in (principal, network) if k)
+        with transaction.atomic():
+            if keys:
+                list(QuotaKey.objects.select_for_update().filter(key__in=keys).order_by("key"))
+                now_running = Run.objects.filter(status=Run.Status.RUNNING)
+                counts = Counter({principal: now_running.filter(principal=principal).count()})
+                if network:
+                    counts[network] = now_running.filter(network=network).count()
+                running.update({k: counts[k] for k in counts})
+                if blocked(principal, network, budget):
+                    continue
+            lease = timezone.now() + timedelta(seconds=settings.ARCHLAB_LEASE_S)
+            claimed = Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(
+                status=Run.Status.RUNNING, worker=worker, attempt=F("attempt") + 1, lease_until=lease,
+                started=timezone.now())
         if claimed:
             return Run.objects.get(id=run_id)
     return None
@@ -103,6 +197,22 @@ def run_heartbeat(*, run: Run, sim_time: float) -> bool:
     return bool(_owned(run).update(lease_until=lease, sim_time=sim_time))
 
 
+def run_heartbeat_many(*, runs: list[Run]) -> set[Any]:
+    """Extend the leases of a worker's runs in one statement; returns the ids it still owns
+    (a run missing from the answer was reaped or re-claimed: its execution must stop)."""
+    if not runs:
+        return set()
+    lease = timezone.now() + timedelta(seconds=settings.ARCHLAB_LEASE_S)
+    worker = runs[0].worker
+    attempts = {run.id: run.attempt for run in runs}
+    with transaction.atomic():
+        owned = {rid for rid, attempt in Run.objects.filter(id__in=list(attempts), status=Run.Status.RUNNING,
+                                                             worker=worker).values_list("id", "attempt")
+                 if attempts[rid] == attempt}
+        Run.objects.filter(id__in=list(owned), worker=worker).update(lease_until=lease)
+    return owned
+
+
 def run_add_windows(*, run: Run, windows: list[dict[str, Any]], sim_time: float) -> bool:
     """Store closed windows; False (and nothing stored) if the run is no longer this worker's."""
     with transaction.atomic():
@@ -113,9 +223,13 @@ def run_add_windows(*, run: Run, windows: list[dict[str, Any]], sim_time: float)
     return True
 
 
-def run_finish(*, run: Run, results: dict[str, Any], stopped: bool) -> bool:
-    status = Run.Status.STOPPED if stopped else Run.Status.DONE
-    return bool(_owned(run).update(status=status, results=results, finished=timezone.now(), lease_until=None))
+def run_finish(*, run: Run, results: dict[str, Any], stopped: bool = False, limited: str = "",
+               reason: str = "") -> bool:
+    """The run's final write: done, stopped (with who or why in `reason`), or limited by its
+    budget (`limited` says which). Fenced: a worker that lost the run writes nothing."""
+    status = Run.Status.LIMITED if limited else (Run.Status.STOPPED if stopped else Run.Status.DONE)
+    return bool(_owned(run).update(status=status, results=results, finished=timezone.now(), lease_until=None,
+                                   reason=(limited or reason)[:300]))
 
 
 def run_fail(*, run: Run, error: str) -> bool:
@@ -123,24 +237,54 @@ def run_fail(*, run: Run, error: str) -> bool:
                                    lease_until=None))
 
 
+def _requeue_or_fail(run_id: Any, attempt: int, why: str) -> int:
+    """A run whose worker is gone: retried once from the start (same seed, so the same result),
+    then failed. Fenced by attempt, so a run that moved on is left alone."""
+    with transaction.atomic():
+        still = Run.objects.filter(id=run_id, attempt=attempt, status=Run.Status.RUNNING)
+        if attempt < MAX_ATTEMPTS:
+            changed = still.update(status=Run.Status.QUEUED, worker="", lease_until=None, windows=0, sim_time=0.0)
+            if changed:
+                RunWindow.objects.filter(run_id=run_id).delete()
+                RunCommand.objects.filter(run_id=run_id).update(applied=False)
+        else:
+            changed = still.update(status=Run.Status.FAILED, error=f"the simulation worker was lost twice ({why})",
+                                   finished=timezone.now(), lease_until=None)
+    return changed
+
+
 def run_reap_expired() -> int:
-    """Runs whose worker stopped renewing its lease: retried once from the start, then failed."""
+    """Runs whose worker stopped renewing its lease, or whose worker process on this machine is
+    gone (no need to wait for the lease: after a restart or a crash they go back to the queue at
+    once). Safe to call from any process, as often as wanted."""
     now = timezone.now()
     reaped = 0
-    for run in Run.objects.filter(status=Run.Status.RUNNING, lease_until__lt=now):
-        with transaction.atomic():
-            if run.attempt < MAX_ATTEMPTS:
-                changed = Run.objects.filter(id=run.id, attempt=run.attempt, status=Run.Status.RUNNING).update(
-                    status=Run.Status.QUEUED, worker="", lease_until=None, windows=0, sim_time=0.0)
-                if changed:
-                    RunWindow.objects.filter(run=run).delete()
-                    RunCommand.objects.filter(run=run).update(applied=False)
-            else:
-                changed = Run.objects.filter(id=run.id, attempt=run.attempt, status=Run.Status.RUNNING).update(
-                    status=Run.Status.FAILED, error="the simulation worker was lost twice", finished=now,
-                    lease_until=None)
-            reaped += changed
+    for run_id, attempt, worker, lease in Run.objects.filter(status=Run.Status.RUNNING).values_list(
+            "id", "attempt", "worker", "lease_until"):
+        if lease is not None and lease < now:
+            reaped += _requeue_or_fail(run_id, attempt, "its lease expired")
+        elif worker_is_gone(worker):
+            reaped += _requeue_or_fail(run_id, attempt, "its process ended")
     return reaped
+
+
+def run_requeue_of_worker(*, worker: str) -> int:
+    """A worker known to be dead (the embedded pool saw its process end): its runs at once."""
+    return sum(_requeue_or_fail(run_id, attempt, "its process ended") for run_id, attempt in
+               Run.objects.filter(status=Run.Status.RUNNING, worker=worker).values_list("id", "attempt"))
+
+
+def worker_is_gone(worker: str) -> bool:
+    """True if `worker` ("host:pid") names a process on this machine that no longer runs."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rpartition(")")[2].split()[0]
+        return state in ("Z", "X")  # a zombie has ended; only its exit status is left
+    except OSError:
+        return True
 
 
 def run_command_add(*, run: Run, command: Any) -> RunCommand:
@@ -205,6 +349,10 @@ def run_mark_watched(*, run_ids: list[str]) -> int:
         return 0
     return Run.objects.filter(id__in=run_ids, status__in=(Run.Status.QUEUED, Run.Status.RUNNING)).update(
         watched_at=timezone.now())
+
+
+def queued_exist() -> bool:
+    return Run.objects.filter(status=Run.Status.QUEUED).exists()
 
 
 def random_seed() -> int:

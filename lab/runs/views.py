@@ -14,7 +14,7 @@ from lab.sim import LIMITS
 
 from lab.designs import selectors as designs
 
-from . import selectors, services
+from . import quotas, selectors, services
 
 
 def _problems(problems: list[dict[str, str]], status: int = 400) -> JsonResponse:
@@ -28,15 +28,6 @@ def _body(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
         return json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c))), None
     except (ValueError, RecursionError):
         return None, _problems([{"path": "$", "message": "the request body is not valid JSON", "severity": "error"}])
-
-
-def _session_key(request: HttpRequest) -> str:
-    """The browser's session key: it owns the runs it starts. An empty session would never be
-    sent back as a cookie, so it is marked as a visitor's first."""
-    if not request.session.session_key:
-        request.session["visitor"] = True
-        request.session.save()
-    return request.session.session_key or ""
 
 
 def _revision_of(request: HttpRequest, body: dict[str, Any]) -> Any:
@@ -60,7 +51,7 @@ def _revision_of(request: HttpRequest, body: dict[str, Any]) -> Any:
 def _run_json(run: Any) -> dict[str, Any]:
     return {"id": str(run.id), "status": run.status, "attempt": run.attempt, "seed": run.seed,
             "duration_s": run.duration_s, "speed": run.speed, "sim_time": run.sim_time, "windows": run.windows,
-            "error": run.error or None, "websocket": f"/ws/runs/{run.id}/"}
+            "error": run.error or None, "reason": run.reason or None, "websocket": f"/ws/runs/{run.id}/"}
 
 
 @require_POST
@@ -71,13 +62,22 @@ def run_start(request: HttpRequest) -> JsonResponse:
     if not isinstance(body, dict) or "topology" not in body:
         return _problems([{"path": "$", "message": "send {\"topology\": {...}, \"seed\": 1, \"duration_s\": 60, "
                                                    "\"speed\": 1}", "severity": "error"}])
+    who = quotas.requester_of(request)
     try:
         run = services.run_create(topology=body["topology"], seed=body.get("seed"), duration_s=body.get("duration_s"),
-                                  speed=body.get("speed", 1.0), owner_key=_session_key(request),
-                                  user=request.user, revision=_revision_of(request, body))
+                                  speed=body.get("speed", 1.0), owner_key=who.session_key,
+                                  user=request.user, revision=_revision_of(request, body), requester=who)
     except services.RunRefused as exc:
-        return _problems(exc.problems)
+        return refused(exc)
     return JsonResponse(_run_json(run), status=201)
+
+
+def refused(exc: services.RunRefused) -> JsonResponse:
+    """A refused start or command: 400 with the problems, or 429 with Retry-After over a quota."""
+    response = _problems(exc.problems, exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @require_GET
@@ -101,8 +101,8 @@ def run_command(request: HttpRequest, run_id: str) -> JsonResponse:
     run = selectors.run_get(run_id=run_id)
     if run is None:
         return _problems([{"path": "$", "message": "no such run", "severity": "error"}], 404)
-    if not run.owner_key or run.owner_key != request.session.session_key:
-        return _problems([{"path": "$", "message": "only the browser that started this run can control it",
+    if not selectors.run_can_control(run=run, user=request.user, session_key=request.session.session_key):
+        return _problems([{"path": "$", "message": "only whoever started this run can control it",
                            "severity": "error"}], 403)
     body, error = _body(request)
     if error:
@@ -110,7 +110,7 @@ def run_command(request: HttpRequest, run_id: str) -> JsonResponse:
     try:
         command = services.run_command_add(run=run, command=body)
     except services.RunRefused as exc:
-        return _problems(exc.problems)
+        return refused(exc)
     return JsonResponse({"id": command.id, "command": command.command}, status=202)
 
 

@@ -1,54 +1,96 @@
-"""The simulation worker loop: reap lost runs, claim the next queued one, execute it, repeat.
-It runs in `manage.py runsimworker` processes (scale-out) or in processes the server starts
-(embedded, see embedded.py). It polls, so a lost wake-up hint only delays a run."""
+"""The simulation worker loop: claim queued runs while there is room, step every run it holds
+(host.py), reap lost runs, repeat. It runs in `manage.py runsimworker` processes (scale-out)
+or in processes the server starts (embedded, see embedded.py). It polls, so a lost wake-up hint
+only delays a run by CLAIM_POLL_S."""
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import time
 from typing import Any
 
+from django.conf import settings
+
 log = logging.getLogger(__name__)
-IDLE_POLL_S = 0.2
+CLAIM_POLL_S = 0.2
+REAP_S = 2.0
+MEMORY_CHECK_S = 1.0
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def serve(*, stop: Any = None, wake: Any = None, once: bool = False) -> None:
-    """Loop until `stop` (a multiprocessing Event) is set. `wake` (an Event) cuts the idle wait
-    short when a run is queued."""
-    from . import executor, services
+def rss_bytes() -> int:
+    """This process's resident memory (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def serve(*, stop: Any = None, wake: Any = None, once: bool = False, parent: int | None = None) -> None:
+    """Loop until `stop` (a multiprocessing Event) is set, SIGTERM arrives, or the process that
+    started this one (`parent`) is gone: an embedded worker never outlives its server. `wake` (an
+    Event) cuts the wait short when a run is queued. `once`: execute the runs of one claim, then
+    return (tests and debugging)."""
+    from . import services
+    from .host import Host
 
     name = worker_name()
-    log.info("simulation worker %s ready", name)
-    while stop is None or not stop.is_set():
-        services.run_reap_expired()
-        run = services.run_claim_next(worker=name)
-        if run is not None:
-            log.info("worker %s runs %s (attempt %s)", name, run.id, run.attempt)
-            executor.execute(run)
-            if once:
-                return
-            continue
-        if once:
+    host = Host(worker=name)
+    capacity = settings.ARCHLAB_RUNS_PER_WORKER
+    terminating = []
+    signal.signal(signal.SIGTERM, lambda *_: terminating.append(True))
+    log.info("simulation worker %s ready (up to %d runs at once)", name, capacity)
+    next_claim = next_reap = next_memory = 0.0
+    claimed_any = False
+    while not terminating and (stop is None or not stop.is_set()):
+        if parent is not None and os.getppid() != parent:
+            log.warning("worker %s: the server that started it is gone; exiting", name)
+            break
+        now = time.monotonic()
+        if now >= next_reap:
+            services.run_reap_expired()
+            next_reap = now + REAP_S
+        if now >= next_memory:
+            host.memory_guard(rss_bytes(), settings.ARCHLAB_WORKER_MEMORY_MB * 2**20)
+            next_memory = now + MEMORY_CHECK_S
+        if now >= next_claim and len(host.executions) < capacity and not (once and claimed_any):
+            run = services.run_claim_next(worker=name)
+            if run is not None:
+                log.info("worker %s runs %s (attempt %s)", name, run.id, run.attempt)
+                host.adopt(run)
+                claimed_any = True
+                continue  # more may be waiting: claim again at once
+            # A busy worker looks later than an idle one, so new runs go to the idle worker.
+            fast, paced = host.load
+            next_claim = now + CLAIM_POLL_S * (1 + fast) + 0.002 * paced
+        if once and claimed_any and not host.executions:
             return
-        if wake is not None:
-            if wake.wait(IDLE_POLL_S):
-                wake.clear()
-        else:
-            time.sleep(IDLE_POLL_S)
+        if once and not claimed_any and not host.executions:
+            return
+        pause = min(host.tick(), max(0.0, next_claim - time.monotonic()), REAP_S)
+        if pause > 0:
+            if wake is not None:
+                if wake.wait(pause):
+                    wake.clear()
+                    next_claim = min(next_claim, time.monotonic() + 0.01 * host.load[0])
+            else:
+                time.sleep(pause)
+    host.release()
 
 
-def serve_in_child(stop: Any, wake: Any) -> None:
+def serve_in_child(stop: Any, wake: Any, parent: int) -> None:
     """Entry point of a spawned embedded worker: a fresh interpreter that sets Django up itself."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lab.settings")
     import django
 
     django.setup()
     try:
-        serve(stop=stop, wake=wake)
+        serve(stop=stop, wake=wake, parent=parent)
     except KeyboardInterrupt:
         pass

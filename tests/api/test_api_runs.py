@@ -113,10 +113,11 @@ def test_a_revision_the_design_does_not_have_is_refused(as_alice: Client, alice:
 def test_a_script_with_a_token_has_the_same_limit_on_active_runs(alice: User, settings: Any) -> None:
     headers = bearer(alice)
     client = Client(enforce_csrf_checks=True)
-    for _ in range(settings.ARCHLAB_MAX_ACTIVE_RUNS):
+    for _ in range(settings.ARCHLAB_USER_RUNNING + settings.ARCHLAB_USER_QUEUED):
         assert start(client, {"topology": example()}, **headers).status_code == 201
     refused = start(client, {"topology": example()}, **headers)
-    assert refused.status_code == 400 and "runs going" in refused.json()["problems"][0]["message"]
+    assert refused.status_code == 429 and "runs going" in refused.json()["problems"][0]["message"]
+    assert int(refused["Retry-After"]) >= 1
     assert set(Run.objects.values_list("owner_key", flat=True)) == {f"user:{alice.pk}"}
 
 

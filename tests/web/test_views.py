@@ -108,11 +108,12 @@ def test_an_unknown_results_format_is_404_not_a_file(client: Client) -> None:
 
 
 def test_one_browser_cannot_queue_runs_without_end(client: Client, settings: object) -> None:
-    settings.ARCHLAB_MAX_ACTIVE_RUNS = 2
+    settings.ARCHLAB_VISITOR_RUNNING, settings.ARCHLAB_VISITOR_QUEUED = 1, 1
     body = {"topology": example("reference"), "duration_s": 3}
     assert [post(client, "/api/runs", body).status_code for _ in range(2)] == [201, 201]
     refused = post(client, "/api/runs", body)
-    assert refused.status_code == 400 and "already have 2 runs going" in refused.json()["problems"][0]["message"]
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "already have 2 runs going or waiting" in refused.json()["problems"][0]["message"]
     assert post(Client(), "/api/runs", body).status_code == 201  # another browser is not affected
 
 
