@@ -171,11 +171,12 @@ def run_claim_next(*, worker: str) -> Run | None:
         with transaction.atomic():
             if keys:
                 list(QuotaKey.objects.select_for_update().filter(key__in=keys).order_by("key"))
+                # Counted again under the lock: another worker may have started one meanwhile.
                 now_running = Run.objects.filter(status=Run.Status.RUNNING)
-                counts = Counter({principal: now_running.filter(principal=principal).count()})
+                if principal:
+                    running[principal] = now_running.filter(principal=principal).count()
                 if network:
-                    counts[network] = now_running.filter(network=network).count()
-                running.update({k: counts[k] for k in counts})
+                    running[network] = now_running.filter(network=network).count()
                 if blocked(principal, network, budget):
                     continue
             lease = timezone.now() + timedelta(seconds=settings.ARCHLAB_LEASE_S)
