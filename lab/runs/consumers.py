@@ -1,7 +1,8 @@
 """The websocket a viewer of a run talks to: thin. It parses, authorizes and calls a service;
-frames come from the publisher."""
+every frame goes out through the connection's publisher.Viewer, within the client's credit."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -9,11 +10,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import messages, publisher, selectors, services
 
+# Commands become database rows and reach a worker: a burst of this many, then this many a second.
+COMMAND_BURST = 10
+COMMANDS_PER_S = 2.0
+
 
 class RunConsumer(AsyncWebsocketConsumer):
+    viewer: publisher.Viewer | None = None
+
     async def connect(self) -> None:
         self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
-        self.watching = False
         session = self.scope.get("session")
         run = await database_sync_to_async(_visible_run)(self.run_id, self.scope.get("user"),
                                                           getattr(session, "session_key", None))
@@ -21,48 +27,53 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.close(code=4404)
             return
         self.run_id = str(run.id)
+        self.tokens, self.filled = float(COMMAND_BURST), time.monotonic()
         await self.accept()
-        await self.channel_layer.group_add(publisher.group_name(self.run_id), self.channel_name)
-        last_seq = await self._send_snapshot()
-        publisher.watch(self.run_id, last_seq)
-        self.watching = True
+        self.viewer = await publisher.watch(self.run_id, lambda text: self.send(text_data=text))
+        if self.viewer is None:
+            await self.close(code=4404)
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "watching", False):
-            publisher.unwatch(self.run_id)
-            await self.channel_layer.group_discard(publisher.group_name(self.run_id), self.channel_name)
+        if self.viewer is not None:
+            publisher.unwatch(self.viewer)
+            self.viewer = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        viewer = self.viewer
+        if viewer is None:
+            return
         try:
             message = messages.decode(text_data)
         except messages.BadMessage as exc:
-            await self._frame(messages.error(str(exc)))
+            viewer.reply(messages.error(str(exc), exc.problems))
             return
         kind = message["type"]
-        if kind == messages.RESYNC:
-            await self._send_snapshot()
+        if kind == messages.RECEIVED:
+            problem = viewer.received(message["frames"])
+            if problem:
+                viewer.reply(messages.error(problem))
+        elif kind == messages.RESYNC:
+            viewer.resync()
         elif kind == messages.PING:
-            run = await database_sync_to_async(selectors.run_get)(run_id=self.run_id)
-            await self._frame(messages.status(run))
+            viewer.ping()
+        elif self._may_command():
+            await self._control(viewer, message["command"])
         else:
-            await self._control(message["command"])
+            viewer.reply(messages.error(f"too many commands; at most {COMMANDS_PER_S:g} a second"))
 
-    async def _control(self, command: dict[str, Any]) -> None:
+    def _may_command(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(COMMAND_BURST, self.tokens + (now - self.filled) * COMMANDS_PER_S)
+        self.filled = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def _control(self, viewer: publisher.Viewer, command: dict[str, Any]) -> None:
         session = self.scope.get("session")
         key = getattr(session, "session_key", None) or ""
-        reply = await database_sync_to_async(_queue_command)(self.run_id, key, command)
-        await self._frame(reply)
-
-    async def _send_snapshot(self) -> int:
-        run, windows = await database_sync_to_async(_snapshot)(self.run_id)
-        await self._frame(messages.snapshot(run, [data for _, data in windows]))
-        return windows[-1][0] if windows else -1
-
-    async def _frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=messages.encode(frame))
-
-    async def run_frame(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
+        viewer.reply(await database_sync_to_async(_queue_command)(self.run_id, key, command))
 
 
 def _visible_run(run_id: str, user: Any, session_key: str | None) -> Any:
@@ -70,11 +81,6 @@ def _visible_run(run_id: str, user: Any, session_key: str | None) -> Any:
     if run is None or not selectors.run_can_view(run=run, user=user, session_key=session_key):
         return None
     return run
-
-
-def _snapshot(run_id: str) -> tuple[Any, list[tuple[int, dict[str, Any]]]]:
-    run = selectors.run_get(run_id=run_id)
-    return run, selectors.run_windows(run=run)
 
 
 def _queue_command(run_id: str, session_key: str, command: dict[str, Any]) -> dict[str, Any]:
@@ -87,4 +93,4 @@ def _queue_command(run_id: str, session_key: str, command: dict[str, Any]) -> di
         queued = services.run_command_add(run=run, command=command)
     except services.RunRefused as exc:
         return messages.error(str(exc), exc.problems)
-    return {"type": messages.ACK, "id": queued.id, "command": command}
+    return messages.ack(queued.id, command)

@@ -1,77 +1,165 @@
 """Every websocket message type, in both directions, defined in one place.
 
-Server to client frames carry the run id, the attempt and a sequence number (the window index)
-so a client can tell a gap or a retry, and are encoded without NaN or Infinity.
-Client to server messages are parsed here: anything else gets an `error` frame, never a crash.
+Server to client frames carry the run id and the attempt, and window data carries sequence
+numbers (the window index), so a client can tell a gap or a retry. Frames are strict JSON (no
+NaN or Infinity), ASCII (so a frame's length in characters is its length in bytes) and never
+longer than MAX_FRAME: a snapshot is a header followed by pages of windows.
+Client to server messages are parsed here with the project's one strict JSON reader: anything
+else gets an `error` frame, never a crash. The protocol is in docs/api.md ("Websocket").
 """
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-# Server -> client
-SNAPSHOT = "snapshot"   # on connect and on resync: the run's status and every window so far
-WINDOW = "window"       # one closed window: {"run", "attempt", "seq", "window"}
-STATUS = "status"       # the run's status changed: {"run", "attempt", "status", "sim_time", "results"?}
-ACK = "ack"             # a command was queued: {"command", "id"}
-ERROR = "error"         # a message could not be used: {"message", "problems"?}
+from lab.sim import strict_json
 
-SERVER_TYPES = (SNAPSHOT, WINDOW, STATUS, ACK, ERROR)
+# Daphne refuses frames over 1 MiB (close 1011); browsers and proxies have limits of their own.
+MAX_FRAME = 256 * 1024
+# A page of windows aims at this size, so a page and a few live frames fit in a client's credit.
+PAGE_BYTES = 128 * 1024
+
+# Server -> client
+SNAPSHOT = "snapshot"   # start over: the run's status; windows 0..`through` follow in `windows` pages
+WINDOWS = "windows"     # a page of windows: {"run", "attempt", "first", "last", "windows": [...]}
+WINDOW = "window"       # one closed window: {"run", "attempt", "seq", "window"}
+STATUS = "status"       # the run's status changed: {"run", "attempt", "status", "sim_time", "error", "reason", "results"}
+ACK = "ack"             # a command was queued: {"command", "id"}
+ERROR = "error"         # a message could not be used: {"message", "problems"}
+
+SERVER_TYPES = (SNAPSHOT, WINDOWS, WINDOW, STATUS, ACK, ERROR)
+# The fields of each server frame (docs/api.md); `results_omitted` joins `results` when the
+# results do not fit in a frame.
+SERVER_FIELDS = {
+    SNAPSHOT: {"type", "run", "attempt", "status", "sim_time", "duration_s", "speed", "error", "reason", "through",
+                 "results"},
+    WINDOWS: {"type", "run", "attempt", "first", "last", "windows"},
+    WINDOW: {"type", "run", "attempt", "seq", "window"},
+    STATUS: {"type", "run", "attempt", "status", "sim_time", "error", "reason", "results"},
+    ACK: {"type", "id", "command"},
+    ERROR: {"type", "message", "problems"},
+}
 
 # Client -> server
 CONTROL = "control"     # {"type": "control", "command": {"op": "pause" | "resume" | "stop" | "speed" | "set_param" | ...}}
-RESYNC = "resync"       # {"type": "resync"}: send a fresh snapshot (after a gap or a reconnect)
-PING = "ping"           # {"type": "ping"}: answered by a status frame
+RESYNC = "resync"       # {"type": "resync"}: send a fresh snapshot (at most one a second; extra requests coalesce)
+PING = "ping"           # {"type": "ping"}: answered by a status frame (pings waiting coalesce into one)
+RECEIVED = "ack"        # {"type": "ack", "frames": N}: N frames of this connection have arrived (flow control)
 
-CLIENT_TYPES = (CONTROL, RESYNC, PING)
+CLIENT_TYPES = (CONTROL, RESYNC, PING, RECEIVED)
 MAX_CLIENT_MESSAGE = 20_000
+
+OVER = ("done", "stopped", "failed", "limited")
 
 
 class BadMessage(ValueError):
-    pass
+    def __init__(self, message: str, problems: list[dict[str, str]] | None = None) -> None:
+        self.problems = problems or [{"path": "$", "message": message, "severity": "error"}]
+        super().__init__(message)
 
 
 def encode(message: dict[str, Any]) -> str:
     if message.get("type") not in SERVER_TYPES:
         raise ValueError(f"not a server message type: {message.get('type')!r}")
-    return json.dumps(message, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(message, allow_nan=False, separators=(",", ":"))
+    if len(text) > MAX_FRAME:
+        raise ValueError(f"a {message['type']} frame of {len(text):,} bytes is over the {MAX_FRAME:,} byte limit")
+    return text
 
 
 def decode(text: str | None) -> dict[str, Any]:
     """Parse a client message or raise BadMessage with a sentence for the client."""
     if text is None:
         raise BadMessage("this websocket takes JSON text messages, not binary ones")
-    if len(text) > MAX_CLIENT_MESSAGE:
-        raise BadMessage(f"the message is {len(text)} characters; the limit is {MAX_CLIENT_MESSAGE}")
     try:
-        message = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
-    except (ValueError, RecursionError):
-        raise BadMessage("the message is not valid JSON") from None
+        message = strict_json.loads(text, max_bytes=MAX_CLIENT_MESSAGE, what="the message")
+    except strict_json.JsonRefused as exc:
+        raise BadMessage(str(exc), exc.problems) from None
     if not isinstance(message, dict):
         raise BadMessage("a message must be a JSON object with a \"type\"")
     kind = message.get("type")
-    if kind not in CLIENT_TYPES:
+    if not isinstance(kind, str) or kind not in CLIENT_TYPES:
         raise BadMessage(f"unknown message type {str(kind)[:40]!r}; known: {', '.join(CLIENT_TYPES)}")
     if kind == CONTROL and not isinstance(message.get("command"), dict):
         raise BadMessage("a control message needs a \"command\" object, e.g. {\"op\": \"pause\"}")
+    if kind == RECEIVED:
+        frames = message.get("frames")
+        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
+            raise BadMessage("an ack needs \"frames\": how many frames of this connection have arrived")
     return message
 
 
-def snapshot(run: Any, windows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": SNAPSHOT, "run": str(run.id), "attempt": run.attempt, "status": run.status,
-            "sim_time": run.sim_time, "duration_s": run.duration_s, "speed": run.speed,
-            "windows": windows, "results": run.results if run.is_over else None}
+def window_json(seq: int, data: Any) -> str:
+    """One window's JSON, encoded once and shared by every frame that carries it. A stored window
+    with a non-finite number (which strict JSON cannot carry) goes out with null in its place,
+    and one too large for a frame as a stub, so one odd row never stops a stream."""
+    try:
+        text = json.dumps(data, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        text = json.dumps(_finite(data), allow_nan=False, separators=(",", ":"))
+    if len(text) > MAX_FRAME - 512:
+        text = json.dumps({"index": seq, "omitted": "this window is too large to stream; download the results"})
+    return text
 
 
-def window(run_id: str, attempt: int, seq: int, data: dict[str, Any]) -> dict[str, Any]:
-    return {"type": WINDOW, "run": run_id, "attempt": attempt, "seq": seq, "window": data}
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
-def status(run: Any) -> dict[str, Any]:
-    return {"type": STATUS, "run": str(run.id), "attempt": run.attempt, "status": run.status,
-            "sim_time": run.sim_time, "error": run.error or None,
-            "results": run.results if run.is_over else None}
+def _head(kind: str, run_id: str, attempt: int) -> str:
+    # run ids are UUIDs and attempts integers: nothing here needs escaping.
+    return f'{{"type":"{kind}","run":"{run_id}","attempt":{int(attempt)}'
+
+
+def window(run_id: str, attempt: int, seq: int, data_json: str) -> str:
+    """A live window frame, from the window's encoded JSON (window_json)."""
+    return f'{_head(WINDOW, run_id, attempt)},"seq":{int(seq)},"window":{data_json}}}'
+
+
+def page(run_id: str, attempt: int, windows: list[tuple[int, str]]) -> str:
+    """A page of consecutive windows, from (seq, encoded JSON) pairs whose total is within a frame."""
+    body = ",".join(text for _, text in windows)
+    return f'{_head(WINDOWS, run_id, attempt)},"first":{windows[0][0]},"last":{windows[-1][0]},"windows":[{body}]}}'
+
+
+def page_overhead(run_id: str) -> int:
+    return len(page(run_id, 2**31, [(2**31, "")])) + 16
+
+
+def _with_results(frame: dict[str, Any], results: Any) -> str:
+    """Results ride on the frame when they fit; otherwise the client downloads them."""
+    try:
+        return encode({**frame, "results": results})
+    except ValueError:
+        return encode({**frame, "results": None, "results_omitted": True})
+
+
+def snapshot(state: Any, through: int) -> str:
+    """The header of a snapshot: the run as the publisher last read it; windows 0..`through`
+    follow in pages (none when `through` is -1), then live frames."""
+    return _with_results({"type": SNAPSHOT, "run": state.run_id, "attempt": state.attempt, "status": state.status,
+                          "sim_time": state.sim_time, "duration_s": state.duration_s, "speed": state.speed,
+                          "error": state.error or None, "reason": state.reason or None, "through": through},
+                         state.results if state.status in OVER else None)
+
+
+def status(state: Any) -> str:
+    return _with_results({"type": STATUS, "run": state.run_id, "attempt": state.attempt, "status": state.status,
+                          "sim_time": state.sim_time, "error": state.error or None, "reason": state.reason or None},
+                         state.results if state.status in OVER else None)
+
+
+def ack(queued_id: int, command: dict[str, Any]) -> dict[str, Any]:
+    return {"type": ACK, "id": queued_id, "command": command}
 
 
 def error(message: str, problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"type": ERROR, "message": message, "problems": problems or []}
+    return {"type": ERROR, "message": message,
+            "problems": problems or [{"path": "$", "message": message, "severity": "error"}]}

@@ -9,7 +9,7 @@ import { renderInspector } from "./inspector.js";
 import { DesignBar } from "./lab-designs.js";
 import { liveEdit } from "./live-edit.js";
 import { showNodePanel } from "./node-panel.js";
-import { RunSocket } from "./run-socket.js";
+import { RunSocket, isOver } from "./run-socket.js";
 
 const $ = (id) => document.getElementById(id);
 const catalogue = JSON.parse($("catalogue-data").textContent);
@@ -126,7 +126,31 @@ async function startRun() {
     error(msg) {
       $("status").textContent = msg.message;
     },
+    connection: showConnection,
   });
+}
+
+// The socket reconnects by itself for a while; then the user decides. Text only, in the status line.
+const reconnect = el("button", "Reconnect");
+reconnect.type = "button";
+reconnect.hidden = true;
+$("status").after(reconnect);
+reconnect.addEventListener("click", () => {
+  reconnect.hidden = true;
+  $("status").textContent = "Reconnecting...";
+  if (socket) socket.retry();
+});
+
+function showConnection(state, delayMs) {
+  reconnect.hidden = state !== "gave-up";
+  if (state === "reconnecting") {
+    $("status").textContent = `Lost the connection to the server; trying again in ${Math.ceil(delayMs / 1000)} s...`;
+  } else if (state === "gave-up") {
+    $("status").textContent = "Lost the connection to the server and could not get it back. The run goes on without you watching; press Reconnect to try again.";
+  } else if (state === "gone") {
+    $("status").textContent = "This run does not exist any more, or it is not yours to watch.";
+    for (const id of ["pause", "stop", "edit-apply"]) $(id).disabled = true;
+  }
 }
 
 // Windows that arrived since the last animation frame are drawn together: a run going as fast
@@ -148,12 +172,19 @@ function drawPending() {
 function showStatus(msg) {
   if (msg.status === "queued") $("status").textContent = "Waiting for a simulation worker...";
   if (msg.status === "running" && paused) $("status").textContent = "Paused.";
-  if (["done", "stopped", "failed"].includes(msg.status)) {
+  if (isOver(msg.status)) {
     drawPending();
-    $("status").textContent = msg.status === "failed" ? `The run failed: ${msg.error || "unknown error"}` : `Run ${msg.status}.`;
+    $("status").textContent = endText(msg);
     for (const id of ["pause", "stop", "edit-apply"]) $(id).disabled = true;
     if (msg.results) showResults(msg.results);
+    else if (msg.results_omitted) showDownloads(); // too large for the socket: download them
   }
+}
+
+function endText(msg) {
+  if (msg.status === "failed") return `The run failed: ${msg.error || "unknown error"}`;
+  if (msg.status === "limited") return `The run reached its budget and ended early${msg.reason ? `: ${msg.reason}` : ""}. Its results so far are below.`;
+  return `Run ${msg.status}.`;
 }
 
 function showNodes(window) {
@@ -182,6 +213,10 @@ function showResults(results) {
     const sample = traces.slice(-3).map((t) => `${t.latency_ms} ms, failed at ${t.failed_at}: ` + t.hops.map((h) => `${h.node} (queue ${h.queue_ms} ms, service ${h.service_ms} ms)`).join(" -> "));
     box.append(el("h3", cause), el("pre", sample.join("\n")));
   }
+  showDownloads();
+}
+
+function showDownloads() {
   $("download-json").href = `/api/runs/${runId}/results.json`;
   $("download-csv").href = `/api/runs/${runId}/results.csv`;
   $("downloads").hidden = false;

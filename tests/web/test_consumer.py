@@ -1,5 +1,6 @@
 """The run websocket, through Channels' communicator in-process: snapshots, frames in order,
-control, and garbage that gets an error without killing the consumer."""
+control, and garbage that gets an error without killing the consumer. (Long runs, slow readers
+and resync floods: test_streams.py; a thousand garbage frames: test_streams_garbage.py.)"""
 from __future__ import annotations
 
 import json
@@ -14,33 +15,9 @@ from lab.runs import executor, services
 from lab.runs.models import RunCommand
 
 from .conftest import example
+from .stream_client import HEADERS, Client, new_session
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
-
-async def connect(run_id: str, session_key: str) -> WebsocketCommunicator:
-    """Watch a run as the browser whose session started it (only it, its user, or the owner of
-    the design it ran may watch)."""
-    communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/",
-                                         headers=HEADERS + [(b"cookie", f"sessionid={session_key}".encode())])
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def receive(communicator: WebsocketCommunicator, timeout: float = 5.0) -> dict[str, Any]:
-    return json.loads(await communicator.receive_from(timeout))
-
-
-@database_sync_to_async
-def new_session() -> str:
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session["visitor"] = True
-    session.create()
-    return session.session_key
 
 
 async def new_run(duration: float = 4.0) -> tuple[str, str]:
@@ -58,48 +35,52 @@ def execute_next() -> None:
 
 async def test_a_viewer_gets_a_snapshot_then_every_window_in_order_then_the_end() -> None:
     run_id, key = await new_run()
-    ws = await connect(run_id, key)
-    snapshot = await receive(ws)
-    assert snapshot["type"] == "snapshot" and snapshot["status"] == "queued" and snapshot["windows"] == []
+    ws = await Client.open(run_id, key)
+    snapshot = await ws.snapshot()
+    assert snapshot["status"] == "queued" and snapshot["windows"] == [] and snapshot["through"] == -1
     await execute_next()
     seqs, final = [], None
     while final is None:
-        frame = await receive(ws)
+        frame = await ws.frame()
         if frame["type"] == "window":
             assert frame["run"] == run_id and frame["attempt"] == 1
             seqs.append(frame["seq"])
+        elif frame["type"] == "windows":  # windows the viewer was behind on come as a page
+            seqs.extend(w["index"] for w in frame["windows"])
         elif frame["type"] == "status" and frame["status"] == "done":
             final = frame
     assert seqs == [0, 1, 2, 3]
     assert final["results"]["requests"]["created"] > 3000
-    await ws.disconnect()
+    await ws.close()
 
 
 async def test_a_viewer_who_joins_late_gets_the_windows_so_far_in_the_snapshot() -> None:
     run_id, key = await new_run(duration=3.0)
     await execute_next()
-    ws = await connect(run_id, key)
-    snapshot = await receive(ws)
+    ws = await Client.open(run_id, key)
+    snapshot = await ws.snapshot()
     assert snapshot["status"] == "done"
     assert [w["index"] for w in snapshot["windows"]] == [0, 1, 2]
     assert snapshot["results"]["measured"]["overall"]["completions"] > 0
-    await ws.disconnect()
+    await ws.close()
 
 
 @pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '{"type": "launch"}', '{"type": "control"}',
-                                     '{"type": "control", "command": 3}', "x" * 30_000, '{"a": NaN}'])
+                                     '{"type": "control", "command": 3}', "x" * 30_000, '{"a": NaN}',
+                                     '{"type": "ping", "x": "\\ud800"}', '{"type": "ack", "frames": "3"}',
+                                     '{"type": "ack", "frames": 99999}', '{"type": "ping", "type": "resync"}'])
 async def test_garbage_gets_an_error_frame_and_the_consumer_keeps_working(garbage: str) -> None:
     run_id, key = await new_run()
-    ws = await connect(run_id, key)
-    await receive(ws)
-    await ws.send_to(text_data=garbage)
-    error = await receive(ws)
-    assert error["type"] == "error" and error["message"]
-    await ws.send_to(bytes_data=b"\x00\x01")
-    assert (await receive(ws))["type"] == "error"
-    await ws.send_to(text_data=json.dumps({"type": "ping"}))
-    assert (await receive(ws))["type"] == "status"
-    await ws.disconnect()
+    ws = await Client.open(run_id, key)
+    await ws.snapshot()
+    await ws.ws.send_to(text_data=garbage)
+    error = await ws.frame()
+    assert error["type"] == "error" and error["message"] and error["problems"][0]["message"]
+    await ws.ws.send_to(bytes_data=b"\x00\x01")
+    assert (await ws.frame())["type"] == "error"
+    await ws.send({"type": "ping"})
+    assert (await ws.frame())["type"] == "status"
+    await ws.close()
 
 
 async def test_a_stranger_cannot_watch_or_control_someone_elses_run() -> None:
@@ -141,48 +122,38 @@ def owned_run(duration: float, speed: float) -> tuple[str, str]:
     return str(run.id), session.session_key
 
 
-async def next_of(ws: WebsocketCommunicator, kind: str, timeout: float = 10.0) -> dict[str, Any]:
-    while True:
-        frame = await receive(ws, timeout)
-        if frame["type"] == kind:
-            return frame
-
-
 async def test_pause_resume_a_live_edit_and_stop_reach_a_running_simulation() -> None:
     import asyncio
 
     run_id, session_key = await owned_run(duration=600.0, speed=10.0)
-    ws = WebsocketCommunicator(application, f"/ws/runs/{run_id}/",
-                               headers=HEADERS + [(b"cookie", f"sessionid={session_key}".encode())])
-    assert (await ws.connect())[0]
-    await next_of(ws, "snapshot")
+    ws = await Client.open(run_id, session_key)
+    await ws.snapshot()
     worker = asyncio.create_task(asyncio.to_thread(lambda: executor.execute(services.run_claim_next(worker="w"))))
-    before = [(await next_of(ws, "window"))["window"] for _ in range(3)]
+    before = [(await ws.next_of("window"))["window"] for _ in range(3)]
 
-    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "pause"}}))
-    assert (await next_of(ws, "ack"))["command"] == {"op": "pause"}
+    await ws.send({"type": "control", "command": {"op": "pause"}})
+    assert (await ws.next_of("ack"))["command"] == {"op": "pause"}
     await asyncio.sleep(0.4)  # a window may have been on its way; then nothing more comes
-    while not await ws.receive_nothing(0.05):
-        await ws.receive_from()
-    assert await ws.receive_nothing(0.5), "windows kept coming while paused"
+    while not await ws.quiet(0.05):
+        await ws.frame()
+    assert await ws.quiet(0.5), "windows kept coming while paused"
 
-    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "resume"}}))
-    await ws.send_to(text_data=json.dumps({"type": "control", "command": {
-        "op": "set_param", "node": "db", "param": "workers", "value": 16}}))
+    await ws.send({"type": "control", "command": {"op": "resume"}})
+    await ws.send({"type": "control", "command": {"op": "set_param", "node": "db", "param": "workers", "value": 16}})
     after = []
     while len(after) < 6:
-        after.append((await next_of(ws, "window"))["window"])
+        after.append((await ws.next_of("window"))["window"])
     events = [e for w in after for e in w["events"]]
     assert {"type": "set_param", "node": "db", "param": "workers", "value": 16, "old": 2}.items() <= next(
         e for e in events if e["type"] == "set_param").items()
     # Sixteen database workers instead of two: the database's utilization falls.
     assert after[-1]["nodes"]["db"]["utilization"] < before[-1]["nodes"]["db"]["utilization"] / 3
 
-    await ws.send_to(text_data=json.dumps({"type": "control", "command": {"op": "stop"}}))
+    await ws.send({"type": "control", "command": {"op": "stop"}})
     final = None
     while final is None:
-        frame = await next_of(ws, "status")
+        frame = await ws.next_of("status")
         final = frame if frame["status"] in ("stopped", "done") else None
     assert final["status"] == "stopped"
     await worker
-    await ws.disconnect()
+    await ws.close()
