@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
+from lab.http import json_body, one_problem, problems_response
 from lab.sim import LIMITS, check
 from lab.sim.schema import catalogue
 
@@ -68,10 +69,10 @@ def example_json(request: HttpRequest, name: str) -> JsonResponse:
 @require_POST
 def topology_check(request: HttpRequest) -> JsonResponse:
     """Every problem of a topology document (the request body), as validation reports them."""
-    if len(request.body) > LIMITS["document_bytes"]:
-        return JsonResponse({"problems": [{"path": "$", "message": "the document is too large", "severity": "error"}]},
-                            status=413)
-    return JsonResponse({"problems": check(request.body)})
+    doc = json_body(request, max_bytes=LIMITS["document_bytes"], what="the document")
+    if isinstance(doc, JsonResponse):
+        return doc
+    return JsonResponse({"problems": check(doc)})
 
 
 @require_POST
@@ -80,13 +81,11 @@ def source_preview(request: HttpRequest) -> JsonResponse:
     preview. Body: `{"params": {...}, "until_s": 300}`."""
     from lab.sim.components.traffic_source import TrafficSource, rate_preview
 
-    try:
-        body = json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
-    except (ValueError, RecursionError):
-        body = None
+    body = json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
     if not isinstance(body, dict) or not isinstance(body.get("params", {}), dict):
-        return JsonResponse({"problems": [{"path": "$", "message": "send {\"params\": {...}, \"until_s\": 300}",
-                                           "severity": "error"}]}, status=400)
+        return problems_response(one_problem('send {"params": {...}, "until_s": 300}'))
     declared = {p.name: p for p in TrafficSource.params}
     params = TrafficSource.defaults()
     problems = []
@@ -102,5 +101,5 @@ def source_preview(request: HttpRequest) -> JsonResponse:
         problems.append({"path": "$.until_s", "message": f"until_s must be more than 0 and at most {LIMITS['duration_s']:g}",
                          "severity": "error"})
     if problems:
-        return JsonResponse({"problems": problems}, status=400)
+        return problems_response(problems)
     return JsonResponse({"points": rate_preview(params, float(until))})

@@ -30,7 +30,8 @@ TAGS = ["designs"]
 
 
 def _detail(request: Request, design: Design, status: int = 200) -> Response:
-    data = s.DesignDetailSerializer(design, context={"request": request, "latest": design.latest()}).data
+    latest = selectors.revision_latest(design=design)
+    data = s.DesignDetailSerializer(design, context={"request": request, "latest": latest}).data
     headers = {"Location": data["url"]} if status == 201 else None
     return Response(data, status=status, headers=headers)
 
@@ -223,4 +224,5 @@ class ThumbnailView(ApiView):
                               **errors(401, 404)})
     def get(self, request: Request, design_id: UUID) -> HttpResponse:
         design = design_for_read(request, design_id)
-        return HttpResponse(thumbnail_svg(design.latest().topology), content_type="image/svg+xml")
+        latest = selectors.revision_latest(design=design)
+        return HttpResponse(thumbnail_svg(latest.topology), content_type="image/svg+xml")

@@ -1,45 +1,30 @@
-"""The API's one request parser: strict JSON, bounded in size, never a 500 for a hostile body."""
+"""The API's one request parser: the project's strict JSON reader (lab.sim.strict_json) under the
+same body limit as the page-side endpoints, so a hostile body is never a 500."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from rest_framework import exceptions, parsers
+from rest_framework import parsers
 
-from lab.sim import LIMITS
+from lab.http import MAX_BODY_BYTES, one_problem
+from lab.sim.strict_json import JsonRefused, loads
 
-# A topology may be as large as the engine allows, plus room for the fields around it.
-MAX_BODY_BYTES = LIMITS["document_bytes"] + 10_000
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = 413
-    default_detail = f"the request is larger than {MAX_BODY_BYTES:,} bytes"
-    default_code = "too_large"
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+from .errors import Refused
 
 
 class JsonBodyParser(parsers.BaseParser):
     """Like DRF's JSONParser, but it reads at most MAX_BODY_BYTES (DRF's parser reads the whole
-    body), refuses NaN and Infinity, and turns a too-deep document or a lone UTF-16 surrogate
-    (`"\\ud800"`, which no database can store as text) into a 400 instead of a crash."""
+    body) and refuses what the strict reader refuses (NaN, Infinity, lone UTF-16 surrogates,
+    duplicate keys, deep nesting), each as problems with a 400, or a 413 for an oversize body."""
 
     media_type = "application/json"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        # One byte past the limit is enough to know the body is over it.
         raw = stream.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise RequestTooLarge()
+        if len(raw) > MAX_BODY_BYTES:  # its real size is unknown: the rest was never read
+            raise Refused(one_problem(f"the request body is over the limit of {MAX_BODY_BYTES:,} bytes"), 413)
         try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise exceptions.ParseError("the request contains a lone UTF-16 surrogate (\\ud800-\\udfff), "
-                                        "which is not a character") from None
-        except (ValueError, RecursionError) as exc:
-            where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-            raise exceptions.ParseError(f"the request body is not valid JSON{where}") from None
-        return data
+            return loads(raw, max_bytes=MAX_BODY_BYTES)
+        except JsonRefused as exc:
+            raise Refused(exc.problems, exc.status) from None

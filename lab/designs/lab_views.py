@@ -2,35 +2,16 @@
 revision of the design being edited. Errors come back as {"problems": [...]} like the engine's."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from lab.sim import LIMITS
+from lab.http import json_body, json_endpoint, one_problem, problems_response
 
 from . import access, selectors, services
 from .models import Design
-
-
-def problems_response(problems: list[dict[str, str]], status: int = 400) -> JsonResponse:
-    return JsonResponse({"problems": problems}, status=status)
-
-
-def one_problem(message: str, path: str = "$") -> list[dict[str, str]]:
-    return [{"path": path, "message": message, "severity": "error"}]
-
-
-def json_body(request: HttpRequest) -> Any:
-    """The parsed body, or a JsonResponse saying what is wrong with it."""
-    if len(request.body) > LIMITS["document_bytes"] + 10_000:
-        return problems_response(one_problem("the request is too large"), 413)
-    try:
-        return json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
-    except (ValueError, RecursionError):
-        return problems_response(one_problem("the request body is not valid JSON"))
 
 
 def saved_response(design: Design, revision: int, status: int = 200) -> JsonResponse:
@@ -39,6 +20,7 @@ def saved_response(design: Design, revision: int, status: int = 200) -> JsonResp
                          "edit_url": reverse("designs:edit", args=[design.pk])}, status=status)
 
 
+@json_endpoint
 @require_POST
 def design_create(request: HttpRequest) -> JsonResponse:
     """Save the lab's topology as a new design: `{"name", "topology", "description"?}`."""
@@ -57,6 +39,7 @@ def design_create(request: HttpRequest) -> JsonResponse:
     return saved_response(design, design.latest_revision, 201)
 
 
+@json_endpoint
 @require_POST
 def design_save(request: HttpRequest, design_id: Any) -> JsonResponse:
     """A new revision from the lab: `{"topology", "message"?}`."""

@@ -15,6 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from lab.sim.strict_json import scrub
+
 from .models import Design, Revision
 
 
@@ -76,7 +78,19 @@ def revisions_of(*, design: Design) -> QuerySet[Revision]:
 
 
 def revision_get(*, design: Design, number: Any) -> Revision | None:
+    """A revision to show, run or export. Its topology is scrubbed: one stored before the strict
+    reader refused lone surrogates has U+FFFD in their place, so every page and API answer
+    made from it can be encoded as UTF-8 (the reads of a document all come through here)."""
     try:
-        return design.revisions.get(number=int(number))
+        revision = design.revisions.get(number=int(number))
     except (Revision.DoesNotExist, ValueError, TypeError, OverflowError):
         return None
+    revision.topology = scrub(revision.topology)
+    return revision
+
+
+def revision_latest(*, design: Design) -> Revision:
+    revision = revision_get(design=design, number=design.latest_revision)
+    if revision is None:  # every design is created with its first revision, in one transaction
+        raise Revision.DoesNotExist(f"design {design.pk} has no revision {design.latest_revision}")
+    return revision

@@ -28,12 +28,14 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from lab.http import json_body, one_problem, problems_response
 from lab.sim import LIMITS
 from lab.sim.schema import catalogue
+from lab.sim.strict_json import JsonRefused, check_size, loads
 from lab.views import render_lab
 
 from . import access, selectors, services
-from .lab_views import json_body, one_problem, problems_response, saved_response
+from .lab_views import saved_response
 from .diff import topology_diff
 from .models import Design, Revision
 from .thumbnails import thumbnail_svg
@@ -73,7 +75,7 @@ def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
 @ensure_csrf_cookie
 def design_edit(request: HttpRequest, design_id: Any) -> HttpResponse:
     design = access.viewable_or_404(request, design_id)
-    return render_lab(request, design=design, revision=design.latest(),
+    return render_lab(request, design=design, revision=selectors.revision_latest(design=design),
                       editable=selectors.can_edit(request.user, design))
 
 
@@ -85,7 +87,7 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     if design is None:
         raise Http404("this link does not work (it was revoked, or the design is private)")
     access.remember_link(request, design)
-    return render_lab(request, design=design, revision=design.latest(),
+    return render_lab(request, design=design, revision=selectors.revision_latest(design=design),
                       editable=selectors.can_edit(request.user, design))
 
 
@@ -240,13 +242,12 @@ def design_import(request: HttpRequest) -> HttpResponse:
     doc: Any = None
     if upload is None:
         problems = one_problem("choose a topology JSON file to import")
-    elif upload.size > LIMITS["document_bytes"]:
-        problems = one_problem(f"the file is larger than {LIMITS['document_bytes']} bytes")
     else:
         try:
-            doc = json.loads(upload.read(), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
-        except (ValueError, RecursionError) as exc:
-            problems = one_problem(f"{upload.name} is not valid JSON: {exc}")
+            check_size(upload.size, max_bytes=LIMITS["document_bytes"], what=upload.name)
+            doc = loads(upload.read(), max_bytes=LIMITS["document_bytes"], what=upload.name)
+        except JsonRefused as exc:
+            problems = exc.problems
     if not problems:
         default = doc.get("name") if isinstance(doc, dict) and isinstance(doc.get("name"), str) else ""
         try:
@@ -303,7 +304,8 @@ def gallery(request: HttpRequest) -> HttpResponse:
 
 def _embed(request: HttpRequest, design: Design, full_url: str) -> HttpResponse:
     return render(request, "designs/embed.html", {
-        "design": design, "topology": design.latest().topology, "catalogue": catalogue(), "full_url": full_url,
+        "design": design, "topology": selectors.revision_latest(design=design).topology, "catalogue": catalogue(),
+        "full_url": full_url,
     })
 
 

@@ -10,24 +10,18 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from lab.sim import LIMITS
-
 from lab.designs import selectors as designs
+from lab.http import json_body, problems_response
 
 from . import quotas, selectors, services
 
 
-def _problems(problems: list[dict[str, str]], status: int = 400) -> JsonResponse:
-    return JsonResponse({"problems": problems}, status=status)
+_problems = problems_response
 
 
 def _body(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
-    if len(request.body) > LIMITS["document_bytes"] + 10_000:
-        return None, _problems([{"path": "$", "message": "the request is too large", "severity": "error"}], 413)
-    try:
-        return json.loads(request.body or b"null", parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c))), None
-    except (ValueError, RecursionError):
-        return None, _problems([{"path": "$", "message": "the request body is not valid JSON", "severity": "error"}])
+    body = json_body(request)
+    return (None, body) if isinstance(body, JsonResponse) else (body, None)
 
 
 def _revision_of(request: HttpRequest, body: dict[str, Any]) -> Any:

@@ -7,8 +7,9 @@ document (every default filled in) or raises `InvalidTopology` carrying every pr
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
+
+from .strict_json import JsonRefused, loads
 
 FORMAT = "archlab.topology"
 VERSION = 1
@@ -53,23 +54,14 @@ def problem(path: str, message: str, severity: str = "error") -> dict[str, str]:
     return {"path": path, "message": message, "severity": severity}
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def parse(text: str | bytes) -> tuple[Any, list[dict[str, str]]]:
-    """Parse JSON text strictly: no NaN or Infinity, no oversize documents."""
-    size = len(text.encode("utf-8") if isinstance(text, str) else text)
-    if size > LIMITS["document_bytes"]:
-        return None, [problem("$", f"the document is {size:,} bytes; the limit is {LIMITS['document_bytes']:,} bytes")]
+    """Parse a document with the strict reader (strict_json: no NaN or Infinity, no lone
+    surrogates or duplicate keys, no oversize documents): the value and no problems, or None and
+    the problem that refused it."""
     try:
-        return json.loads(text, parse_constant=_reject_constant), []
-    except ValueError as exc:  # JSONDecodeError and NaN/Infinity, and bad UTF-8 in bytes
-        message = getattr(exc, "msg", None) or str(exc)
-        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
-        return None, [problem("$", f"this is not valid JSON: {message}{where}")]
-    except RecursionError:
-        return None, [problem("$", "the document is nested too deeply to be a topology")]
+        return loads(text, max_bytes=LIMITS["document_bytes"], what="this"), []
+    except JsonRefused as exc:
+        return None, exc.problems
 
 
 def normalize(doc: dict[str, Any]) -> dict[str, Any]:

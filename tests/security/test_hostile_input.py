@@ -57,3 +57,137 @@ def test_no_form_or_page_parameter_can_make_a_server_error(settings) -> None:
     assert refused["import binary"] == refused["import nan"] == refused["import huge"] == 400
     d.refresh_from_db()
     assert d.name == "x" and d.visibility == "private"
+
+
+# ---- documents stored before the strict reader, and input over the limits --------------------
+
+def _stored_with_a_lone_surrogate(owner: User) -> tuple[object, object]:
+    """A public design whose revisions, and a run of it, hold lone surrogates, written straight
+    through the ORM as the old save endpoint let them in (a JSON field stores them escaped)."""
+    from lab.designs.models import Revision
+    from lab.runs.models import Run
+
+    doc = json.load(open("lab/sim/examples/reference.json"))
+    design = services.design_create(owner=owner, name="old", topology=doc)
+    services.design_save(design=design, author=owner, topology={**doc, "description": "second"}, message="")
+    services.design_share(design=design, visibility="public")
+    bad = json.loads(json.dumps(doc))
+    bad["name"], bad["description"] = "bad \ud800 name", "\udfff"
+    bad["nodes"][0]["label"] = "L\udc00"
+    bad["nodes"][0]["params"]["\ud800"] = "\ud801"
+    Revision.objects.filter(design=design).update(topology=bad)
+    run = Run.objects.create(topology=bad, seed=1, duration_s=1, user=owner, revision=design.latest(),
+                             results={"note": "\ud800"})
+    return design, run
+
+
+def test_a_document_stored_with_a_lone_surrogate_is_readable_everywhere_with_a_replacement_character(settings) -> None:
+    settings.ARCHLAB_EMBEDDED_WORKERS = 0
+    from lab.accounts.models import ApiToken
+
+    alice = User.objects.create_user("alice")
+    design, run = _stored_with_a_lone_surrogate(alice)
+    _, secret = ApiToken.issue(alice, "reads")
+    owner, visitor = Client(), Client()
+    owner.force_login(alice)
+    base, api = f"/designs/{design.pk}", f"/api/v1/designs/{design.pk}"
+    pages = [base + "/", base + "/edit", base + "/revisions/1/", base + "/revisions/2/", base + "/compare?from=1&to=2",
+             base + "/export.json", base + "/thumbnail.svg", base + "/thumbnail.svg?download=1", base + "/embed",
+             "/gallery", f"/api/runs/{run.pk}", f"/api/runs/{run.pk}/results.json"]
+    apis = [api, api + "/revisions", api + "/revisions/2", api + "/diff?from=1&to=2", api + "/thumbnail.svg",
+            f"/api/v1/runs/{run.pk}", "/api/v1/designs?scope=public"]
+    shown = {}
+    for client in (owner, visitor):
+        for url in pages:
+            shown[url] = client.get(url)
+        for url in apis:
+            shown[url] = client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    failed = {url: r.status_code for url, r in shown.items() if r.status_code >= 500}
+    assert failed == {}
+    for url in (base + "/revisions/1/", base + "/export.json", base + "/thumbnail.svg", api, api + "/revisions/2"):
+        assert shown[url].status_code == 200, url
+        assert "\ufffd" in shown[url].content.decode("utf-8"), url
+    assert json.loads(shown[base + "/export.json"].content)["name"] == "bad \ufffd name"
+    assert shown[api].json()["topology"]["nodes"][0]["label"] == "L\ufffd"
+    # Reading it did not change what is stored: the scrub is for output only.
+    assert design.latest().topology["name"] == "bad \ud800 name"
+
+
+def _errors_logged(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info]
+
+
+@pytest.mark.parametrize("url", ["/api/runs", "/api/topologies/check", "/api/sources/preview", "/designs/new",
+                                 "/api/v1/designs", "/api/v1/runs"])
+def test_a_body_over_the_limit_gets_a_json_413_and_no_traceback(url: str, caplog) -> None:
+    from lab.http import MAX_BODY_BYTES
+
+    a = User.objects.create_user("alice")
+    c = Client()
+    c.force_login(a)
+    for size in (MAX_BODY_BYTES + 1, 3_000_000):  # over ours, and over Django's buffer limit too
+        response = c.post(url, data=b"x" * size, content_type="application/json")
+        assert response.status_code == 413, (url, size)
+        problem, = response.json()["problems"]
+        assert problem["path"] == "$" and f"the limit is {MAX_BODY_BYTES:,} bytes" in problem["message"]
+    assert _errors_logged(caplog) == []
+
+
+def test_a_body_just_under_the_document_limit_is_read() -> None:
+    from lab.sim import LIMITS
+
+    doc = {"padding": "p" * (LIMITS["document_bytes"] - 20)}
+    response = Client().post("/api/topologies/check", data=json.dumps(doc), content_type="application/json")
+    assert response.status_code == 200 and response.json()["problems"]
+
+
+@pytest.mark.parametrize("url, is_json", [("/api/runs/", True), ("/api/v1/designs?search=", True),
+                                          ("/api/catalogue?", True), ("/gallery?q=", False)])
+def test_an_overlong_address_gets_414_as_json_on_json_endpoints(url: str, is_json: bool, caplog) -> None:
+    from lab.http import MAX_URL_BYTES
+
+    response = Client().get(url + "a" * MAX_URL_BYTES)
+    assert response.status_code == 414
+    if is_json:
+        problem, = response.json()["problems"]
+        assert f"the limit is {MAX_URL_BYTES:,}" in problem["message"]
+    else:
+        assert response["Content-Type"].startswith("text/plain") and b"the limit is" in response.content
+    assert Client().get(url + "a" * (MAX_URL_BYTES - len(url) - 10)).status_code != 414
+    assert _errors_logged(caplog) == []
+
+
+def test_a_body_without_a_length_over_the_limit_gets_a_json_413() -> None:
+    """Chunked bodies carry no Content-Length; Django measures what it buffered instead."""
+    from django.test import RequestFactory
+
+    from lab.designs import lab_views
+
+    request = RequestFactory().post("/designs/new", data=b"[" * 3_000_000, content_type="application/json")
+    del request.META["CONTENT_LENGTH"]
+    request.user = User.objects.create_user("alice")
+    response = lab_views.design_create(request)
+    assert response.status_code == 413 and json.loads(response.content)["problems"][0]["path"] == "$"
+
+
+def test_django_refusals_on_json_endpoints_are_problems_too() -> None:
+    c = Client(enforce_csrf_checks=True)
+    refusals = {"wrong method": c.get("/api/runs"), "no such address": c.get("/api/nothing-here"),
+                "no csrf token": c.post("/api/runs", data="{}", content_type="application/json"),
+                "lab save, wrong method": c.get("/designs/new")}
+    for label, response in refusals.items():
+        assert 400 <= response.status_code < 500, label
+        problem, = response.json()["problems"]
+        assert problem["path"] == "$" and problem["message"], label
+    assert "it takes POST" in refusals["wrong method"].json()["problems"][0]["message"]
+    assert refusals["wrong method"]["Allow"] == "POST"
+
+
+def test_a_form_sent_to_a_json_endpoint_after_the_csrf_check_read_it_is_refused_as_415() -> None:
+    a = User.objects.create_user("alice")
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(a)
+    c.get("/")  # the CSRF cookie
+    token = c.cookies["csrftoken"].value
+    response = c.post("/api/runs", data={"topology": "x", "csrfmiddlewaretoken": token})  # multipart
+    assert response.status_code == 415 and "Content-Type: application/json" in response.json()["problems"][0]["message"]
