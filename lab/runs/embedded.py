@@ -47,23 +47,38 @@ def wake() -> None:
     with _lock:
         if not _pool:
             _start(count)
-        _pool["wake"].set()
+        _ring()
 
 
-def _spawn(index: int) -> Any:
+def _ring() -> None:
+    """Wake every worker: one byte down each doorbell pipe, never blocking (a full pipe already
+    says "wake up"). Called with _lock held."""
+    for bell in _pool.get("bells", []):
+        try:
+            os.write(bell.fileno(), b"!")
+        except (BlockingIOError, OSError):
+            pass
+
+
+def _spawn(index: int) -> tuple[Any, Any]:
     from .worker import serve_in_child
 
     ctx = _pool["ctx"]
-    proc = ctx.Process(target=serve_in_child, args=(_pool["stop"], _pool["wake"], os.getpid()),
-                       name=f"archlab-sim-{index}", daemon=True)
+    reader, writer = ctx.Pipe(duplex=False)
+    os.set_blocking(writer.fileno(), False)
+    proc = ctx.Process(target=serve_in_child, args=(reader, os.getpid()), name=f"archlab-sim-{index}", daemon=True)
     proc.start()
-    return proc
+    reader.close()  # the child has its own copy; the server keeps only the writing end
+    return proc, writer
 
 
 def _start(count: int) -> None:
     ctx = multiprocessing.get_context("spawn")
-    _pool.update(ctx=ctx, stop=ctx.Event(), wake=ctx.Event(), processes=[], halt=threading.Event())
-    _pool["processes"] = [_spawn(i) for i in range(count)]
+    _pool.update(ctx=ctx, processes=[], bells=[], halt=threading.Event())
+    for i in range(count):
+        proc, bell = _spawn(i)
+        _pool["processes"].append(proc)
+        _pool["bells"].append(bell)
     supervisor = threading.Thread(target=_supervise, args=(_pool["halt"],), name="archlab-sim-supervisor",
                                   daemon=True)
     _pool["supervisor"] = supervisor
@@ -90,14 +105,16 @@ def _supervise(halt: threading.Event) -> None:
                                 proc.exitcode)
                     services.run_requeue_of_worker(worker=f"{host}:{proc.pid}")
                     proc.join(0)
-                    processes[i] = _spawn(i)
-                    _pool["wake"].set()
+                    _pool["bells"][i].close()
+                    processes[i], _pool["bells"][i] = _spawn(i)
+                    _ring()
                     _pool["replaced"] = _pool.get("replaced", 0) + 1
             ticks += 1
             if ticks % 4 == 0:  # every ~2 s: expired leases, and runs of processes gone since a restart
                 services.run_reap_expired()
                 if services.queued_exist():
-                    _pool["wake"].set()
+                    with _lock:
+                        _ring()
         except Exception:  # noqa: BLE001 - the supervisor must outlive a database hiccup
             log.exception("the simulation pool supervisor hit an error; going on")
         finally:
@@ -115,8 +132,8 @@ def shutdown(timeout: float = 5.0) -> None:
         if not _pool:
             return
         _pool["halt"].set()
-        _pool["stop"].set()
-        _pool["wake"].set()
+        for bell in _pool["bells"]:
+            bell.close()  # end of file: the worker stops
         for proc in _pool["processes"]:
             proc.join(timeout)
             if proc.is_alive():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import socket
 import time
@@ -32,11 +33,31 @@ def rss_bytes() -> int:
         return 0
 
 
-def serve(*, stop: Any = None, wake: Any = None, once: bool = False, parent: int | None = None) -> None:
-    """Loop until `stop` (a multiprocessing Event) is set, SIGTERM arrives, or the process that
-    started this one (`parent`) is gone: an embedded worker never outlives its server. `wake` (an
-    Event) cuts the wait short when a run is queued. `once`: execute the runs of one claim, then
-    return (tests and debugging)."""
+class Doorbell:
+    """The read end of a pipe from the server: a byte means "a run was queued", end of file means
+    "stop" (the server closed it, or died: the kernel closes a dead process's pipes). A pipe,
+    not a multiprocessing Event: an Event is a lock shared by every worker, and a worker
+    SIGKILLed while holding it would leave every other worker stuck on it for good."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection  # kept so the descriptor stays open
+        self.fd = connection.fileno()
+        self.closed = False
+
+    def wait(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return False
+        if not os.read(self.fd, 4096):
+            self.closed = True
+        return True
+
+
+def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | None = None) -> None:
+    """Loop until the doorbell's pipe closes, SIGTERM arrives, or the process that started this
+    one (`parent`) is gone: an embedded worker never outlives its server. A ring of the `bell`
+    cuts the wait short when a run is queued. `once`: execute the runs of one claim, then return
+    (tests and debugging)."""
     from . import services
     from .host import Host
 
@@ -48,7 +69,7 @@ def serve(*, stop: Any = None, wake: Any = None, once: bool = False, parent: int
     log.info("simulation worker %s ready (up to %d runs at once)", name, capacity)
     next_claim = next_reap = next_memory = 0.0
     claimed_any = False
-    while not terminating and (stop is None or not stop.is_set()):
+    while not terminating and not (bell is not None and bell.closed):
         if parent is not None and os.getppid() != parent:
             log.warning("worker %s: the server that started it is gone; exiting", name)
             break
@@ -75,22 +96,21 @@ def serve(*, stop: Any = None, wake: Any = None, once: bool = False, parent: int
             return
         pause = min(host.tick(), max(0.0, next_claim - time.monotonic()), REAP_S)
         if pause > 0:
-            if wake is not None:
-                if wake.wait(pause):
-                    wake.clear()
+            if bell is not None:
+                if bell.wait(pause):
                     next_claim = min(next_claim, time.monotonic() + 0.01 * host.load[0])
             else:
                 time.sleep(pause)
     host.release()
 
 
-def serve_in_child(stop: Any, wake: Any, parent: int) -> None:
+def serve_in_child(bell: Any, parent: int) -> None:
     """Entry point of a spawned embedded worker: a fresh interpreter that sets Django up itself."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lab.settings")
     import django
 
     django.setup()
     try:
-        serve(stop=stop, wake=wake, parent=parent)
+        serve(bell=Doorbell(bell), parent=parent)
     except KeyboardInterrupt:
         pass
