@@ -32,15 +32,20 @@ def admit(topology: dict[str, Any], *, speed: float) -> dict[str, Any]:
     from .services import RunRefused
 
     estimate = engine_budget.estimate(topology)
-    budget = limits()
+    budget = dataclasses.replace(limits(), max_wall_s=float(settings.ARCHLAB_RUN_MAX_WALL_S))
     problems = engine_budget.check(estimate, budget, speed=speed or None)
     if problems:
-        raise RunRefused(problems)
+        # Events and CPU seconds are in proportion, and so are windows and their bytes: one
+        # sentence per setting to lower is enough (the first, the limit met first).
+        unique = list({p["path"]: p for p in reversed(problems)}.values())[::-1]
+        raise RunRefused(unique)
     duration = float(topology["settings"]["duration_s"])
-    # A paced run lasts its duration / speed on the wall clock; pauses and a busy server add
-    # some. A run as fast as possible is bounded by its CPU seconds, and by this much waiting.
-    wall = duration / speed + settings.ARCHLAB_RUN_WALL_SLACK_S if speed > 0 else settings.ARCHLAB_RUN_MAX_WALL_S
-    budget = dataclasses.replace(budget, max_wall_s=round(wall, 3))
+    if speed > 0:
+        # A paced run lasts its duration / speed on the wall clock; pauses and a busy server
+        # add some, up to ARCHLAB_RUN_WALL_SLACK_S. A run as fast as possible is bounded by its
+        # CPU seconds, and by the wall-clock limit.
+        wall = min(budget.max_wall_s, duration / speed + settings.ARCHLAB_RUN_WALL_SLACK_S)
+        budget = dataclasses.replace(budget, max_wall_s=round(wall, 3))
     return {"estimate": estimate.to_dict(), "limits": budget.to_dict()}
 
 

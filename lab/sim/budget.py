@@ -293,7 +293,7 @@ def over(usage: Usage, budget: Budget, *, cpu_s: float, wall_s: float, windows_s
         (u.events >= b.max_events, f"{_count(b.max_events)} events"),
         (cpu_s >= b.max_cpu_s, f"{_duration(b.max_cpu_s)} of CPU time"),
         (wall_s >= b.max_wall_s, f"{_duration(b.max_wall_s)} of wall-clock time"),
-        (windows_stored >= b.max_windows, f"{_count(b.max_windows)} stored windows"),
+        (windows_stored > b.max_windows, f"{_count(b.max_windows)} stored windows"),
         (bytes_stored is not None and bytes_stored >= b.max_stored_bytes, f"{_bytes(b.max_stored_bytes, 3)} of stored windows"),
     ]
     for hit, what in spent:
