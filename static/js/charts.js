@@ -4,8 +4,8 @@
 
 const LAYOUT = { margin: { l: 48, r: 8, t: 28, b: 28 }, legend: { orientation: "h", y: -0.2 }, xaxis: { title: { text: "s" } } };
 
-// Plotly is 4.7 MB: the page becomes interactive without it and fetches it in the background;
-// a run waits for it only if it has not arrived yet.
+// Plotly (its cartesian bundle) is 1.5 MB, 0.5 MB compressed: the page becomes interactive
+// without it and fetches it in the background; a run waits for it only if it has not arrived yet.
 let plotlyLoading = null;
 export function loadPlotly() {
   if (!plotlyLoading) {
