@@ -82,14 +82,16 @@ def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | Non
             next_memory = now + MEMORY_CHECK_S
         if now >= next_claim and len(host.executions) < capacity and not (once and claimed_any):
             run = services.run_claim_next(worker=name)
+            fast, paced = host.load
             if run is not None:
                 log.info("worker %s runs %s (attempt %s)", name, run.id, run.attempt)
                 host.adopt(run)
                 claimed_any = True
-                continue  # more may be waiting: claim again at once
+                # More may be waiting; a short breath first, so an idle worker gets some of them.
+                next_claim = now + 0.02 * (1 + fast) + 0.002 * paced
+                continue
             # A busy worker looks later than an idle one, so new runs go to the idle worker.
-            fast, paced = host.load
-            next_claim = now + CLAIM_POLL_S * (1 + fast) + 0.002 * paced
+            next_claim = now + CLAIM_POLL_S * (1 + fast) + 0.004 * paced
         if once and claimed_any and not host.executions:
             return
         if once and not claimed_any and not host.executions:
@@ -98,7 +100,10 @@ def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | Non
         if pause > 0:
             if bell is not None:
                 if bell.wait(pause):
-                    next_claim = min(next_claim, time.monotonic() + 0.01 * host.load[0])
+                    # Rung: a run was queued. An idle worker claims at once, a busy one a little
+                    # later, so runs spread over the pool.
+                    fast, paced = host.load
+                    next_claim = min(next_claim, time.monotonic() + 0.1 * fast + 0.004 * paced)
             else:
                 time.sleep(pause)
     host.release()
