@@ -51,8 +51,10 @@ class InputLimitsMiddleware:
                 request, 414, f"the address is {length:,} characters long; the limit is {MAX_URL_BYTES:,}")
         else:
             response = self.get_response(request)
+        # (A compressed body is left alone: this runs inside GZipMiddleware, so it never is.)
         if 400 <= response.status_code < 500 and not response.streaming and wants_json(request) \
-                and not response.get("Content-Type", "").startswith("application/json"):
+                and not response.get("Content-Type", "").startswith("application/json") \
+                and not response.has_header("Content-Encoding"):
             self._as_problem(request, response)
         return response
 

@@ -118,7 +118,7 @@ def fixed_cases(valid: Any, max_bytes: int) -> Iterator[Case]:
                "multipart/form-data; boundary=b")
 
 
-def random_case(valid: Any, paths: list[tuple[Any, ...]], rng: random.Random, max_bytes: int) -> Case:
+def random_case(valid: Any, paths: list[tuple[Any, ...]], rng: random.Random) -> Case:
     kind = rng.randrange(12)
     text = dump(valid)
     if kind == 0:
@@ -174,5 +174,5 @@ def bad_requests(valid: Any, *, seed: int, count: int, max_bytes: int) -> list[C
             break
         cases.append(Case("wrong type", dump(replaced(valid, path, WRONG_VALUES[i % len(WRONG_VALUES)])).encode()))
     while len(cases) < count:
-        cases.append(random_case(valid, paths, rng, max_bytes))
+        cases.append(random_case(valid, paths, rng))
     return cases
