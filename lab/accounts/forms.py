@@ -15,11 +15,9 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        # One account per address, so a password reset mail reaches exactly one account.
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address already exists.")
-        return email
+        # An address that is already registered is not refused here: that would tell anyone who
+        # has an account (services.user_sign_up handles it, without a visible difference).
+        return self.cleaned_data["email"].strip()
 
 
 class TokenForm(forms.Form):

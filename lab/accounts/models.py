@@ -1,5 +1,6 @@
 """API tokens: a user creates named tokens for scripts in their profile and revokes them there.
-Only a hash of the token is stored; the token itself is shown once, when it is made."""
+Only a hash of the token is stored; the token itself is shown once, when it is made. And the
+address typed at a sign-up that another account already had (ClaimedAddress)."""
 from __future__ import annotations
 
 import hashlib
@@ -34,3 +35,13 @@ class ApiToken(models.Model):
         secret = PREFIX + secrets.token_urlsafe(32)
         row = cls.objects.create(user=user, name=name[:100], key_hash=hash_token(secret), hint=secret[:12])
         return row, secret
+
+
+class ClaimedAddress(models.Model):
+    """The address typed at sign-up when another account already had it. The account is made all
+    the same and its profile shows this address as any profile does, so a sign-up tells nobody
+    which addresses are registered (docs/decisions.md). No mail ever goes to it: the address
+    belongs to the other account, whose owner was told of the attempt."""
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claimed_address")
+    email = models.EmailField()
+    created = models.DateTimeField(auto_now_add=True)

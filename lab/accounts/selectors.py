@@ -1,4 +1,4 @@
-"""Reads for the profile page: a user's designs, runs and API tokens."""
+"""Reads for the profile page: a user's address, designs, runs and API tokens."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +9,16 @@ from lab.designs.models import Design
 from lab.designs.selectors import can_view, designs_of
 from lab.runs.models import Run
 
-from .models import ApiToken
+from .models import ApiToken, ClaimedAddress
+
+
+def shown_address(*, user: Any) -> str:
+    """The address the profile shows: the account's, or the one typed at sign-up when another
+    account had it (shown alike, so the page does not tell which; see ClaimedAddress)."""
+    if user.email:
+        return user.email
+    claim = ClaimedAddress.objects.filter(user=user).first()
+    return claim.email if claim else ""
 
 
 def profile_designs(*, user: Any) -> QuerySet[Design]:

@@ -2,6 +2,9 @@
 are Django's own views (see urls.py) with this site's templates in templates/registration/."""
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -23,7 +26,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = services.user_sign_up(username=form.cleaned_data["username"], email=form.cleaned_data["email"],
+                                     password=form.cleaned_data["password1"],
+                                     base_url=f"{request.scheme}://{request.get_host()}")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}. Your account is ready.")
         return redirect("profile")
@@ -33,6 +38,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {
+        "address": selectors.shown_address(user=request.user),
         "designs": selectors.profile_designs(user=request.user),
         "runs": selectors.recent_runs(user=request.user),
         "tokens": selectors.live_tokens(user=request.user),
@@ -60,3 +66,11 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404("no such token")
     messages.success(request, "The token was revoked: scripts using it are refused from now on.")
     return redirect("profile")
+
+
+def locked_out(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:
+    """django-axes' answer (AXES_LOCKOUT_CALLABLE) to a log-in for a username locked at this
+    address: a page that says so and for how long, with status 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html",
+                  {"username": request.POST.get("username", "")[:150], "minutes": minutes}, status=429)

@@ -1,13 +1,20 @@
-"""Accounts on Django's own auth: sign up, log in and out, change and reset a password, and the
-profile with its designs, runs and API tokens."""
+"""Accounts on Django's own auth: sign up (which tells nobody which addresses are registered), log
+in and out (throttled by username and address), change and reset a password, and the profile
+with its designs, runs and API tokens."""
 from __future__ import annotations
 
 import re
+import statistics
+import time
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from lab.accounts.models import ApiToken
 from lab.api.authentication import ApiTokenAuthentication
@@ -39,10 +46,16 @@ def test_a_visitor_signs_up_with_an_email_and_lands_on_their_profile_signed_in(c
     assert "Welcome, carol" in page.content.decode()
 
 
+def test_a_new_account_gets_a_welcome_mail_that_says_how_to_get_back_in(client: Client) -> None:
+    signup(client)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["carol@example.org"]
+    assert mail.outbox[0].subject == "Your Archlab account is ready" and '"carol"' in mail.outbox[0].body
+    assert "http://testserver/accounts/password/reset/" in mail.outbox[0].body
+
+
 @pytest.mark.parametrize("fields, field", [
     ({"password2": "something-else-7"}, "password2"),
     ({"email": ""}, "email"),
-    ({"email": "ALICE@example.org"}, "email"),
     ({"username": "alice"}, "username"),
     ({"password1": "password", "password2": "password"}, "password2"),
 ])
@@ -51,6 +64,59 @@ def test_sign_up_refuses_bad_input_and_says_which_field(client: Client, alice: U
     assert response.status_code == 400
     assert field in response.context["form"].errors
     assert not User.objects.filter(username="carol").exists()
+
+
+def scrub(html: str, *words: str) -> str:
+    """A page with what legitimately differs between two visitors taken out: their name, their
+    address and the per-response CSRF tokens."""
+    for word in words:
+        html = html.replace(word, "WORD")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+
+
+def test_signing_up_with_a_registered_address_looks_like_any_sign_up(alice: User) -> None:
+    fresh, taken = Client(), Client()
+    a = signup(fresh, username="carol", email="carol@example.org")
+    b = signup(taken, username="mallory", email="ALICE@example.org")
+    assert (a.status_code, a["Location"]) == (b.status_code, b["Location"]) == (302, "/accounts/profile/")
+    assert sorted(a.cookies) == sorted(b.cookies)
+    page_a, page_b = fresh.get(a["Location"]), taken.get(b["Location"])
+    assert page_a.status_code == page_b.status_code == 200
+    assert "ALICE@example.org" in page_b.content.decode()  # the profile shows the address typed
+    assert scrub(page_a.content.decode(), "carol@example.org", "carol") == \
+        scrub(page_b.content.decode(), "ALICE@example.org", "mallory")
+
+
+def test_a_registered_address_stays_with_its_account_and_its_owner_is_told_with_a_reset_link(client: Client, alice: User) -> None:
+    signup(client, username="mallory", email="ALICE@example.org")
+    mallory = User.objects.get(username="mallory")
+    assert mallory.email == "" and User.objects.filter(email__iexact="alice@example.org").get() == alice
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["alice@example.org"]
+    assert mail.outbox[0].subject == "Someone tried to sign up to Archlab with your address"
+    body = mail.outbox[0].body
+    assert '"mallory"' in body and '"alice"' in body and "nothing about your account was changed" in body
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", body).group(1)
+    form = Client().get(link, follow=True)
+    assert form.context["validlink"] and form.context["form"].user == alice
+    # A reset asked for that address still reaches only Alice's account.
+    mail.outbox.clear()
+    Client().post("/accounts/password/reset/", {"email": "alice@example.org"})
+    assert len(mail.outbox) == 1 and '"alice"' in mail.outbox[0].body
+
+
+def test_a_registered_address_costs_a_sign_up_as_long_as_a_new_one() -> None:
+    # Both cases hash a password, make an account and send one mail; before, a taken address
+    # was refused at once, hundreds of times faster than a sign-up, which told it apart.
+    User.objects.create_user("alice", email="alice@example.org", password=PASSWORD)
+
+    def seconds(index: int, email: str) -> float:
+        start = time.perf_counter()
+        signup(Client(), username=f"user{index}", email=email)
+        return time.perf_counter() - start
+
+    fresh = statistics.median(seconds(i, f"new{i}@example.org") for i in range(3))
+    taken = statistics.median(seconds(10 + i, "alice@example.org") for i in range(3))
+    assert 0.5 < taken / fresh < 2, (fresh, taken)
 
 
 def test_a_user_logs_in_and_out_and_logging_out_needs_a_post(client: Client, alice: User) -> None:
@@ -102,10 +168,69 @@ def test_password_reset_mails_a_link_that_sets_a_new_password_once(client: Clien
     assert not client.get(link, follow=True).context["validlink"]  # used once
 
 
-def test_password_reset_for_an_unknown_address_sends_nothing_and_answers_the_same(client: Client) -> None:
-    response = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
-    assert response["Location"] == "/accounts/password/reset/sent/"
-    assert mail.outbox == []
+def test_password_reset_for_an_unknown_address_sends_nothing_and_answers_the_same(alice: User) -> None:
+    known, unknown = Client(), Client()
+    a = known.post("/accounts/password/reset/", {"email": "alice@example.org"}, follow=True)
+    b = unknown.post("/accounts/password/reset/", {"email": "nobody@example.org"}, follow=True)
+    assert a.redirect_chain == b.redirect_chain == [("/accounts/password/reset/sent/", 302)]
+    assert a.status_code == b.status_code == 200 and a.content == b.content
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+
+
+# Login throttling (django-axes): by username and address together --------------------------
+
+def fail_logins(client: Client, username: str, times: int) -> None:
+    for _ in range(times):
+        response = client.post("/accounts/login/", {"username": username, "password": "wrong"})
+        assert response.status_code == 200 and "correct username and password" in response.content.decode()
+
+
+def lock(client: Client, username: str) -> None:
+    fail_logins(client, username, settings.AXES_FAILURE_LIMIT - 1)
+    assert client.post("/accounts/login/", {"username": username, "password": "wrong"}).status_code == 429
+
+
+def test_wrong_passwords_pause_log_in_for_that_account_from_that_address_with_a_clear_page(client: Client, alice: User) -> None:
+    fail_logins(client, "alice", settings.AXES_FAILURE_LIMIT - 1)
+    response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert 'id="locked-out"' in html and "Too many wrong passwords" in html
+    assert f"paused for {settings.AXES_COOLOFF_TIME.total_seconds() // 60:.0f} minutes" in html
+    assert 'href="/accounts/password/reset/"' in html
+    # Even the right password waits now.
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_other_students_behind_the_same_school_address_still_log_in(alice: User, bob: User) -> None:
+    lock(Client(REMOTE_ADDR="203.0.113.9"), "alice")
+    classmate = Client(REMOTE_ADDR="203.0.113.9")
+    response = classmate.post("/accounts/login/", {"username": "bob", "password": PASSWORD})
+    assert response.status_code == 302 and classmate.session["_auth_user_id"] == str(bob.pk)
+    assert Client(REMOTE_ADDR="203.0.113.9").post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 429
+
+
+def test_the_paused_account_still_logs_in_from_another_address(alice: User) -> None:
+    lock(Client(REMOTE_ADDR="203.0.113.9"), "alice")
+    at_home = Client(REMOTE_ADDR="198.51.100.4")
+    assert at_home.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+
+
+def test_the_pause_ends_when_the_cool_off_has_passed(client: Client, alice: User) -> None:
+    lock(client, "alice")
+    # The attempts age as the clock does: one second past the cool-off.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_a_successful_log_in_forgets_earlier_typos(client: Client, alice: User) -> None:
+    fail_logins(client, "alice", settings.AXES_FAILURE_LIMIT - 1)
+    assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+    client.post("/accounts/logout/")
+    fail_logins(client, "alice", settings.AXES_FAILURE_LIMIT - 1)  # counted from zero again
+    assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
 
 
 def test_the_profile_needs_a_login(client: Client) -> None:
