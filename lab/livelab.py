@@ -1,11 +1,15 @@
 """A real lab server for browser tests and load benchmarks: Daphne on a free loopback port with
-its own SQLite file and embedded simulation workers, as `scripts/start.sh` runs it."""
+its own SQLite file and embedded simulation workers, and static files collected and served as
+`scripts/start.sh` does."""
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,11 +26,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def collected_static(env: dict[str, str]) -> Path:
+    """A STATIC_ROOT that `manage.py collectstatic` has filled, shared by every server started
+    while static/, the storage and the pinned dependencies stay the same: collecting (hashing and
+    compressing ~200 files) takes seconds, and each test module starts a server. A new content
+    gets a new directory, so a running server's files never change under it."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (ROOT / "lab" / "static_files.py").read_bytes())
+    for path in sorted((ROOT / "static").rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    target = Path(tempfile.gettempdir()) / "archlab-static" / digest.hexdigest()[:16]
+    if not target.exists():
+        draft = target.with_name(f"{target.name}.{os.getpid()}")
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
+                       env={**env, "ARCHLAB_STATIC_ROOT": str(draft)}, check=True)
+        try:
+            draft.rename(target)
+        except OSError:  # another server collected the same files first
+            shutil.rmtree(draft)
+    return target
+
+
 def start_lab(port: int, db: Path, workers: int = 2, **extra_env: str) -> subprocess.Popen[bytes]:
-    """Migrate `db` and start Daphne on `port`; returns once it accepts connections."""
+    """Migrate `db`, collect the static files and start Daphne on `port`; returns once it accepts
+    connections."""
     env = {**os.environ, "ARCHLAB_SQLITE": str(db), "ARCHLAB_EMBEDDED_WORKERS": str(workers),
            "DJANGO_SETTINGS_MODULE": "lab.settings", "LOG_LEVEL": "WARNING", **extra_env}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    if "ARCHLAB_STATIC_ROOT" not in extra_env:
+        env["ARCHLAB_STATIC_ROOT"] = str(collected_static(env))
     server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                                "lab.asgi_static:application"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,5 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/python manage.py migrate --noinput -v 0
+# Hashed, compressed copies of the static files in staticfiles/ (git-ignored), served by WhiteNoise.
+.venv/bin/python manage.py collectstatic --noinput -v 0
 echo "Archlab: http://127.0.0.1:${PORT:-8000}/"
 exec .venv/bin/python -m daphne -b 127.0.0.1 -p "${PORT:-8000}" lab.asgi_static:application

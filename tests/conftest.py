@@ -1,4 +1,13 @@
 import multiprocessing
+import os
+import tempfile
+
+from django.conf import settings
+
+# Pages rendered in the test process name the plain static files, whether or not someone ran
+# collectstatic into staticfiles/ (scripts/start.sh does); live servers collect their own
+# (lab.livelab.start_lab).
+settings.STATIC_ROOT = os.path.join(tempfile.gettempdir(), "archlab-tests-collect-nothing-here")
 
 # Processes started from tests (embedded workers, Daphne) must be spawned, not forked: a fork of
 # a process that has run asyncio and asgiref threads is unsafe (see STACK-NOTES, pitfall 6).
