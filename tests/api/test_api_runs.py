@@ -165,3 +165,37 @@ def test_results_and_windows_arrive_when_the_run_is_over(as_alice: Client) -> No
     assert page["results"][0]["window"]["index"] == 0
     last = call(as_alice, "get", f"{URL}/{run_id}/windows?page_size=2&page=3").json()
     assert [w["seq"] for w in last["results"]] == [4] and last["next"] is None
+
+
+# Who may control a run -----------------------------------------------------------------------
+
+
+def test_a_run_started_with_a_token_is_stopped_with_the_token_and_ends_stopped(alice: User) -> None:
+    headers = bearer(alice)
+    client = Client(enforce_csrf_checks=True)
+    run_id = start(client, {"topology": example(), "duration_s": 600, "speed": 1}, **headers).json()["id"]
+    stopped = call(client, "post", f"/api/v1/runs/{run_id}/commands", {"op": "stop"}, **headers)
+    assert stopped.status_code == 202 and stopped.json()["command"] == {"op": "stop"}
+    executor.execute(services.run_claim_next(worker="test"))
+    detail = call(client, "get", f"/api/v1/runs/{run_id}", **headers).json()
+    assert detail["status"] == "stopped" and "stopped by the person who started it" in detail["reason"]
+
+
+def test_the_same_user_controls_a_run_from_another_session_and_nobody_else_does(alice: User, bob: User) -> None:
+    run_id = start(Client(), {"topology": example(), "duration_s": 600}, **bearer(alice)).json()["id"]
+    browser = signed_in(alice)
+    assert call(browser, "post", f"/api/v1/runs/{run_id}/commands", {"op": "pause"}).status_code == 202
+    assert call(browser, "post", f"/api/runs/{run_id}/commands", {"op": "resume"}).status_code == 202
+    other = call(Client(), "post", f"/api/v1/runs/{run_id}/commands", {"op": "stop"}, **bearer(bob))
+    assert other.status_code == 404  # bob may not even see it
+    assert Run.objects.get(id=run_id).commands.count() == 2
+
+
+def test_a_command_to_a_finished_run_or_a_garbage_command_is_refused_with_a_sentence(alice: User) -> None:
+    headers = bearer(alice)
+    run_id = start(Client(), {"topology": example(), "duration_s": 2, "speed": 0}, **headers).json()["id"]
+    garbage = call(Client(), "post", f"/api/v1/runs/{run_id}/commands", [1, 2], **headers)
+    assert garbage.status_code == 400 and "command object" in garbage.json()["problems"][0]["message"]
+    executor.execute(services.run_claim_next(worker="test"))
+    late = call(Client(), "post", f"/api/v1/runs/{run_id}/commands", {"op": "stop"}, **headers)
+    assert late.status_code == 400 and "the run is done" in late.json()["problems"][0]["message"]

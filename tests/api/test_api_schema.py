@@ -30,6 +30,7 @@ ENDPOINTS = {
     "/api/v1/runs/{run_id}": {"get"},
     "/api/v1/runs/{run_id}/results": {"get"},
     "/api/v1/runs/{run_id}/windows": {"get"},
+    "/api/v1/runs/{run_id}/commands": {"post"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
 }
