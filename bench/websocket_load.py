@@ -19,9 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import websockets
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.stream_client import watch  # noqa: E402
 from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,27 +40,6 @@ def start_runs(base: str, count: int, duration_s: float) -> tuple[list[str], str
             "Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"})
         ids.append(json.loads(opener.open(request).read())["id"])
     return ids, next(c.value for c in jar if c.name == "sessionid")
-
-
-async def watch(url: str, origin: str, session: str, delays: list[float], stats: dict[str, int], until: float) -> None:
-    last = -1
-    async with websockets.connect(url, origin=origin, max_size=2**24,
-                                  additional_headers={"Cookie": f"sessionid={session}"}) as ws:
-        while time.time() < until:
-            try:
-                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.time())))
-            except asyncio.TimeoutError:
-                break
-            if message["type"] == "snapshot":
-                last = message["windows"][-1]["index"] if message["windows"] else -1
-            elif message["type"] == "window":
-                delays.append(time.time() - message["window"]["closed_at"])
-                stats["frames"] += 1
-                if message["seq"] != last + 1:
-                    stats["gaps"] += 1
-                last = message["seq"]
-            elif message["type"] == "status" and message["status"] in ("done", "stopped", "failed"):
-                break
 
 
 def page_load(base: str) -> dict[str, float] | None:
@@ -105,7 +83,8 @@ def main() -> None:
     base, origin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         server = start_lab(port, Path(tmp) / "load.sqlite3", workers=args.runs,
-                           ARCHLAB_MAX_ACTIVE_RUNS=str(args.runs))
+                           ARCHLAB_MAX_ACTIVE_RUNS=str(args.runs), ARCHLAB_VISITOR_RUNNING=str(args.runs),
+                           ARCHLAB_VISITOR_QUEUED=str(args.runs))
         try:
             page = page_load(base)
             run_ids, session = start_runs(base, args.runs, duration_s=args.seconds * 10 + 20)

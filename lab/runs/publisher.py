@@ -231,6 +231,11 @@ def _read_page(run_id: str, after: int, through: int, rows: int) -> list[tuple[i
     return [(seq, messages.window_json(seq, data)) for seq, data in found]
 
 
+# Off the one thread Django's async code shares, so that a class connecting at once (a snapshot
+# each) does not hold up the poller's tick and everyone's live frames behind their page reads.
+_read_page_async = database_sync_to_async(_read_page, thread_sensitive=False)
+
+
 class Viewer:
     """One websocket's stream of one run: a single task writes every frame, within the client's
     credit, from the shared RunState and the database, never from a backlog."""
@@ -365,7 +370,7 @@ class Viewer:
         state, attempt = self.state, self.state.attempt
         rows = self._spare if self._spare and self._spare[0][0] == self.seq + 1 else []
         if not rows:
-            rows = await database_sync_to_async(_read_page)(state.run_id, self.seq, target, self._page_rows)
+            rows = await _read_page_async(state.run_id, self.seq, target, self._page_rows)
             if state.attempt != attempt or self.attempt != attempt:
                 return True  # a retry began while reading: the loop starts a new snapshot
         if not rows or rows[0][0] != self.seq + 1:

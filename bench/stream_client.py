@@ -1,0 +1,47 @@
+"""A benchmark's well-behaved run viewer: it reads every frame, acknowledges as the page does
+(static/js/run-socket.js: every 8 frames or 64 KiB), puts paged snapshots together, and records
+each live window's delay from the worker closing it (window["closed_at"]) to its arrival."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import websockets
+
+OVER = ("done", "stopped", "failed", "limited")
+ACK_EVERY_FRAMES = 8
+ACK_EVERY_BYTES = 64 * 1024
+
+
+async def watch(url: str, origin: str, session: str, delays: list[float], stats: dict[str, int], until: float) -> None:
+    last = -1
+    received = acked = unacked_bytes = 0
+    async with websockets.connect(url, origin=origin, max_size=2**20,
+                                  additional_headers={"Cookie": f"sessionid={session}"}) as ws:
+        while time.time() < until:
+            try:
+                text = await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.time()))
+            except asyncio.TimeoutError:
+                break
+            received += 1
+            unacked_bytes += len(text)
+            stats["largest"] = max(stats.get("largest", 0), len(text))
+            if received - acked >= ACK_EVERY_FRAMES or unacked_bytes >= ACK_EVERY_BYTES:
+                await ws.send(json.dumps({"type": "ack", "frames": received}))
+                acked, unacked_bytes = received, 0
+            message = json.loads(text)
+            if message["type"] == "snapshot":
+                # (A server before paged snapshots sent every window in the header itself.)
+                windows = message.get("windows") or [{"index": -1}]
+                last = windows[-1]["index"]
+            elif message["type"] == "windows":  # a snapshot's pages, or a catch-up
+                stats["gaps"] += message["first"] != last + 1
+                last = message["last"]
+            elif message["type"] == "window":
+                delays.append(time.time() - message["window"]["closed_at"])
+                stats["frames"] += 1
+                stats["gaps"] += message["seq"] != last + 1
+                last = message["seq"]
+            elif message["type"] == "status" and message["status"] in OVER:
+                break
