@@ -3,9 +3,6 @@ control, and garbage that gets an error without killing the consumer. (Long runs
 and resync floods: test_streams.py; a thousand garbage frames: test_streams_garbage.py.)"""
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
