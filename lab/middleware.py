@@ -83,3 +83,5 @@ class InputLimitsMiddleware:
             message = SENTENCES.get(status) or f"the request was refused ({status} {response.reason_phrase})"
         response.content = json.dumps({"problems": one_problem(message)}).encode()  # type: ignore[attr-defined]
         response["Content-Type"] = "application/json"
+        if response.has_header("Content-Length"):  # the old body's length would leave the client waiting
+            response["Content-Length"] = str(len(response.content))  # type: ignore[attr-defined]
