@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any, Callable
 
 import websockets
 
@@ -14,7 +15,9 @@ ACK_EVERY_FRAMES = 8
 ACK_EVERY_BYTES = 64 * 1024
 
 
-async def watch(url: str, origin: str, session: str, delays: list[float], stats: dict[str, int], until: float) -> None:
+async def watch(url: str, origin: str, session: str, delays: list[float], stats: dict[str, int], until: float,
+                on_window: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Watch one run until `until` (epoch seconds) or its end; `on_window` sees each live window."""
     last = -1
     received = acked = unacked_bytes = 0
     async with websockets.connect(url, origin=origin, max_size=2**20,
@@ -40,6 +43,8 @@ async def watch(url: str, origin: str, session: str, delays: list[float], stats:
                 last = message["last"]
             elif message["type"] == "window":
                 delays.append(time.time() - message["window"]["closed_at"])
+                if on_window is not None:
+                    on_window(message["window"])
                 stats["frames"] += 1
                 stats["gaps"] += message["seq"] != last + 1
                 last = message["seq"]

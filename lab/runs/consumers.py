@@ -73,7 +73,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _control(self, viewer: publisher.Viewer, command: dict[str, Any]) -> None:
         session = self.scope.get("session")
         key = getattr(session, "session_key", None) or ""
-        viewer.reply(await database_sync_to_async(_queue_command)(self.run_id, key, command))
+        viewer.reply(await database_sync_to_async(_queue_command)(self.run_id, self.scope.get("user"), key, command))
 
 
 def _visible_run(run_id: str, user: Any, session_key: str | None) -> Any:
@@ -83,12 +83,12 @@ def _visible_run(run_id: str, user: Any, session_key: str | None) -> Any:
     return run
 
 
-def _queue_command(run_id: str, session_key: str, command: dict[str, Any]) -> dict[str, Any]:
+def _queue_command(run_id: str, user: Any, session_key: str, command: dict[str, Any]) -> dict[str, Any]:
     run = selectors.run_get(run_id=run_id)
     if run is None:
         return messages.error("the run no longer exists")
-    if not run.owner_key or run.owner_key != session_key:
-        return messages.error("only the browser that started this run can control it; start your own run to experiment")
+    if not selectors.run_can_control(run=run, user=user, session_key=session_key):
+        return messages.error("only whoever started this run can control it; start your own run to experiment")
     try:
         queued = services.run_command_add(run=run, command=command)
     except services.RunRefused as exc:

@@ -11,7 +11,8 @@ export async function getJSON(url) {
   return response.json();
 }
 
-// Resolves to {ok, status, body}; a refused request carries body.problems.
+// Resolves to {ok, status, body, retryAfter}; a refused request carries body.problems, and a
+// 429 (over a quota) says in retryAfter how many seconds to wait.
 export async function postJSON(url, body) {
   const response = await fetch(url, {
     method: "POST",
@@ -20,5 +21,5 @@ export async function postJSON(url, body) {
   });
   let data = null;
   try { data = await response.json(); } catch { data = { problems: [{ path: "$", message: `the server answered ${response.status}` }] }; }
-  return { ok: response.ok, status: response.status, body: data };
+  return { ok: response.ok, status: response.status, body: data, retryAfter: Number(response.headers.get("Retry-After")) || null };
 }

@@ -92,6 +92,12 @@ async function startRun() {
   const body = { topology, seed: Number($("seed").value), duration_s: Number($("duration").value), speed: Number($("speed").value),
     ...bar.runFields($("topology").value) };
   const response = await postJSON("/api/runs", body);
+  if (response.status === 429) { // over a quota: the design is fine, the server says "not now"
+    const why = (response.body.problems || [])[0]?.message || "too many runs at once";
+    const wait = response.retryAfter ? ` Try again in about ${response.retryAfter} s.` : "";
+    $("status").textContent = `Not started: ${why}.${wait}`;
+    return;
+  }
   if (!response.ok) {
     showProblems(response.body.problems || []);
     $("status").textContent = "The run was refused: see the problems listed under the topology.";

@@ -154,3 +154,37 @@ async def test_pause_resume_a_live_edit_and_stop_reach_a_running_simulation() ->
     assert final["status"] == "stopped"
     await worker
     await ws.close()
+
+
+@database_sync_to_async
+def users_run_and_another_session_of_that_user() -> tuple[str, str, str]:
+    """A run a user started with an API token, and a browser session of the same user and of
+    another user (both signed in)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def signed_in(user: User) -> str:
+        session = SessionStore()
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                        HASH_SESSION_KEY: user.get_session_auth_hash()})
+        session.create()
+        return session.session_key
+
+    alice, bob = User.objects.create_user("alice"), User.objects.create_user("bob")
+    run = services.run_create(topology=example("reference"), duration_s=600, speed=1, owner_key=f"user:{alice.pk}",
+                              user=alice)
+    return str(run.id), signed_in(alice), signed_in(bob)
+
+
+async def test_the_user_who_started_a_run_controls_it_from_any_session_and_nobody_else_does() -> None:
+    run_id, alices, bobs = await users_run_and_another_session_of_that_user()
+    ws = await Client.open(run_id, alices)
+    await ws.snapshot()
+    await ws.send({"type": "control", "command": {"op": "stop"}})
+    assert (await ws.next_of("ack"))["command"] == {"op": "stop"}
+    await ws.close()
+    stranger = WebsocketCommunicator(application, f"/ws/runs/{run_id}/",
+                                     headers=HEADERS + [(b"cookie", f"sessionid={bobs}".encode())])
+    connected, code = await stranger.connect()
+    assert not connected and code == 4404  # bob may not even watch it
