@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -48,6 +49,12 @@ def collected_static(env: dict[str, str]) -> Path:
     return target
 
 
+def _log(env: dict[str, str]) -> Any:
+    """Where a server's output goes: nowhere, or appended to ARCHLAB_SERVER_LOG (to debug a test)."""
+    path = env.get("ARCHLAB_SERVER_LOG")
+    return open(path, "ab") if path else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it open
+
+
 def start_lab(port: int, db: Path, workers: int = 2, **extra_env: str) -> subprocess.Popen[bytes]:
     """Migrate `db`, collect the static files and start Daphne on `port`; returns once it accepts
     connections."""
@@ -58,7 +65,7 @@ def start_lab(port: int, db: Path, workers: int = 2, **extra_env: str) -> subpro
         env["ARCHLAB_STATIC_ROOT"] = str(collected_static(env))
     server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                                "lab.asgi_static:application"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=_log(env), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

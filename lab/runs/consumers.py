@@ -16,6 +16,10 @@ COMMANDS_PER_S = 2.0
 
 
 class RunConsumer(AsyncWebsocketConsumer):
+    # Frames come from this process's publisher, never through the channel layer, so the
+    # consumer does not listen on it: an idle listen on Redis timed out (redis-py's read timeout
+    # is shorter than channels-redis's blocking pop) and closed the websocket with 1011.
+    channel_layer_alias = "none: the publisher hands frames over in-process"
     viewer: publisher.Viewer | None = None
 
     async def connect(self) -> None:

@@ -87,8 +87,11 @@ def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | Non
                 log.info("worker %s runs %s (attempt %s)", name, run.id, run.attempt)
                 host.adopt(run)
                 claimed_any = True
-                # More may be waiting; a short breath first, so an idle worker gets some of them.
-                next_claim = now + 0.02 * (1 + fast) + 0.002 * paced
+                # More may be waiting. Runs as fast as possible each want a core: after one, a
+                # worker waits a poll per such run it holds, so an idle worker takes the next;
+                # paced runs are cheap, and a class's burst of them is claimed at once.
+                fast, paced = host.load
+                next_claim = now + (CLAIM_POLL_S * fast if run.speed == 0 else 0.02) + 0.002 * paced
                 continue
             # A busy worker looks later than an idle one, so new runs go to the idle worker.
             next_claim = now + CLAIM_POLL_S * (1 + fast) + 0.004 * paced
