@@ -27,18 +27,16 @@ def limits() -> engine_budget.Budget:
     return dataclasses.replace(engine_budget.Budget(), **overrides)
 
 
-def admit(topology: dict[str, Any], *, speed: float) -> dict[str, Any]:
-    """The estimate and the limits to freeze into the run; raises RunRefused if over budget."""
-    from .services import RunRefused
-
+def admit(topology: dict[str, Any], *, speed: float) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The estimate and limits to freeze into the run, and the problems if it is over budget
+    (one per setting to lower)."""
     estimate = engine_budget.estimate(topology)
     budget = dataclasses.replace(limits(), max_wall_s=float(settings.ARCHLAB_RUN_MAX_WALL_S))
     problems = engine_budget.check(estimate, budget, speed=speed or None)
     if problems:
         # Events and CPU seconds are in proportion, and so are windows and their bytes: one
         # sentence per setting to lower is enough (the first, the limit met first).
-        unique = list({p["path"]: p for p in reversed(problems)}.values())[::-1]
-        raise RunRefused(unique)
+        return {}, list({p["path"]: p for p in reversed(problems)}.values())[::-1]
     duration = float(topology["settings"]["duration_s"])
     if speed > 0:
         # A paced run lasts its duration / speed on the wall clock; pauses and a busy server
@@ -46,7 +44,7 @@ def admit(topology: dict[str, Any], *, speed: float) -> dict[str, Any]:
         # CPU seconds, and by the wall-clock limit.
         wall = min(budget.max_wall_s, duration / speed + settings.ARCHLAB_RUN_WALL_SLACK_S)
         budget = dataclasses.replace(budget, max_wall_s=round(wall, 3))
-    return {"estimate": estimate.to_dict(), "limits": budget.to_dict()}
+    return {"estimate": estimate.to_dict(), "limits": budget.to_dict()}, []
 
 
 def frozen_limits(run_budget: dict[str, Any] | None) -> engine_budget.Budget:

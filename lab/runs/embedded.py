@@ -50,6 +50,10 @@ def wake() -> None:
         _ring()
 
 
+def on_run_queued(**_: Any) -> None:
+    wake()
+
+
 def _ring() -> None:
     """Wake every worker: one byte down each doorbell pipe, never blocking (a full pipe already
     says "wake up"). Called with _lock held."""

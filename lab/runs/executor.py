@@ -164,16 +164,3 @@ class Execution:
         log.error("run %s failed", self.run.id, exc_info=exc)
         services.run_fail(run=self.run, error=f"{type(exc).__name__}: {exc}\n"
                                               f"{''.join(traceback.format_exception(exc, limit=5))}")
-
-
-def execute(run: Run) -> None:
-    """Run one claimed run to its end in this thread, through the same host loop the workers use
-    (the tests' and the command line's way in)."""
-    from .host import Host
-
-    host = Host(worker=run.worker)
-    host.adopt(run)
-    while host.executions:
-        pause = host.tick()
-        if pause > 0:
-            time.sleep(min(pause, 0.05))

@@ -20,7 +20,7 @@ from django.utils import timezone
 from lab.sim import LIMITS, REGISTRY, InvalidTopology, load
 from lab.sim.validation import _Checker, validate_fault
 
-from . import budgets, quotas
+from . import budgets, quotas, signals
 from .models import ACTIVE, QuotaKey, Run, RunCommand, RunWindow
 
 SPEEDS = (0.0, 1.0, 10.0, 100.0)  # simulated seconds per wall second; 0 = as fast as possible
@@ -76,7 +76,9 @@ def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed
     if duration > settings.ARCHLAB_MAX_RUN_S:
         raise RunRefused([_problem("$.settings.duration_s", f"a run in the lab lasts at most "
                                                             f"{settings.ARCHLAB_MAX_RUN_S} simulated seconds")])
-    estimate = budgets.admit(frozen, speed=float(speed))  # raises RunRefused with what to lower
+    estimate, over_budget = budgets.admit(frozen, speed=float(speed))
+    if over_budget:
+        raise RunRefused(over_budget)
     signed_in = getattr(user, "is_authenticated", False)
     if requester is not None:
         principal, network = requester.principal, requester.network
@@ -93,7 +95,7 @@ def run_create(*, topology: Any, seed: Any = None, duration_s: Any = None, speed
         run = Run.objects.create(**fields)
     else:
         run = _create_within_quota(fields, principal, network, caps)
-    transaction.on_commit(_wake_workers)
+    transaction.on_commit(lambda: signals.run_queued.send(sender=Run, run=run))
     return run
 
 
@@ -132,12 +134,6 @@ def _retry_after(runs: Any) -> int:
             left = (duration - sim_time) / speed
             soonest = left if soonest is None else min(soonest, left)
     return int(min(max(soonest if soonest is not None else 5, 1), 600))
-
-
-def _wake_workers() -> None:
-    from . import embedded
-
-    embedded.wake()
 
 
 def run_claim_next(*, worker: str) -> Run | None:

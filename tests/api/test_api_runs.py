@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from lab.runs import executor, services
+from lab.runs import host, services
 from lab.runs.models import Run
 
 from .conftest import bearer, call, design_of, example, paths, signed_in
@@ -154,7 +154,7 @@ def test_results_and_windows_arrive_when_the_run_is_over(as_alice: Client) -> No
     queued = call(as_alice, "get", f"{URL}/{run_id}/results").json()
     assert queued == {"id": run_id, "status": "queued", "results": None}
     assert call(as_alice, "get", f"{URL}/{run_id}/windows").json()["count"] == 0
-    executor.execute(services.run_claim_next(worker="test"))
+    host.execute(services.run_claim_next(worker="test"))
     run = call(as_alice, "get", f"{URL}/{run_id}").json()
     assert run["status"] == "done" and run["attempt"] == 1 and run["progress"] == 1 and run["windows"] == 5
     assert run["error"] is None and run["started"] and run["finished"]
@@ -176,7 +176,7 @@ def test_a_run_started_with_a_token_is_stopped_with_the_token_and_ends_stopped(a
     run_id = start(client, {"topology": example(), "duration_s": 600, "speed": 1}, **headers).json()["id"]
     stopped = call(client, "post", f"/api/v1/runs/{run_id}/commands", {"op": "stop"}, **headers)
     assert stopped.status_code == 202 and stopped.json()["command"] == {"op": "stop"}
-    executor.execute(services.run_claim_next(worker="test"))
+    host.execute(services.run_claim_next(worker="test"))
     detail = call(client, "get", f"/api/v1/runs/{run_id}", **headers).json()
     assert detail["status"] == "stopped" and "stopped by the person who started it" in detail["reason"]
 
@@ -196,6 +196,6 @@ def test_a_command_to_a_finished_run_or_a_garbage_command_is_refused_with_a_sent
     run_id = start(Client(), {"topology": example(), "duration_s": 2, "speed": 0}, **headers).json()["id"]
     garbage = call(Client(), "post", f"/api/v1/runs/{run_id}/commands", [1, 2], **headers)
     assert garbage.status_code == 400 and "command object" in garbage.json()["problems"][0]["message"]
-    executor.execute(services.run_claim_next(worker="test"))
+    host.execute(services.run_claim_next(worker="test"))
     late = call(Client(), "post", f"/api/v1/runs/{run_id}/commands", {"op": "stop"}, **headers)
     assert late.status_code == 400 and "the run is done" in late.json()["problems"][0]["message"]

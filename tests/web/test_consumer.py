@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from lab.asgi import application
-from lab.runs import executor, services
+from lab.runs import host, services
 from lab.runs.models import RunCommand
 
 from .conftest import example
@@ -27,7 +27,7 @@ async def new_run(duration: float = 4.0) -> tuple[str, str]:
 
 @database_sync_to_async
 def execute_next() -> None:
-    executor.execute(services.run_claim_next(worker="w"))
+    host.execute(services.run_claim_next(worker="w"))
 
 
 async def test_a_viewer_gets_a_snapshot_then_every_window_in_order_then_the_end() -> None:
@@ -125,7 +125,7 @@ async def test_pause_resume_a_live_edit_and_stop_reach_a_running_simulation() ->
     run_id, session_key = await owned_run(duration=600.0, speed=10.0)
     ws = await Client.open(run_id, session_key)
     await ws.snapshot()
-    worker = asyncio.create_task(asyncio.to_thread(lambda: executor.execute(services.run_claim_next(worker="w"))))
+    worker = asyncio.create_task(asyncio.to_thread(lambda: host.execute(services.run_claim_next(worker="w"))))
     before = [(await ws.next_of("window"))["window"] for _ in range(3)]
 
     await ws.send({"type": "control", "command": {"op": "pause"}})

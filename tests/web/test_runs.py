@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lab.runs import executor, services
+from lab.runs import host, services
 from lab.runs.models import Run, RunCommand, RunWindow
 
 from .conftest import example
@@ -82,7 +82,7 @@ def test_a_zombie_worker_cannot_write_over_the_retry() -> None:
 
 def test_the_executor_stores_every_window_and_the_results() -> None:
     run = queued(duration=5.0)
-    executor.execute(services.run_claim_next(worker="w"))
+    host.execute(services.run_claim_next(worker="w"))
     run.refresh_from_db()
     assert run.status == "done" and run.windows == 5 and run.sim_time == 5.0
     assert list(RunWindow.objects.filter(run=run).values_list("seq", flat=True)) == [0, 1, 2, 3, 4]
@@ -93,7 +93,7 @@ def test_commands_reach_the_simulation_and_land_in_its_timeline() -> None:
     run = queued(duration=3.0)
     services.run_command_add(run=run, command={"op": "set_param", "node": "db", "param": "workers", "value": 4})
     services.run_command_add(run=run, command={"op": "clear_fault", "id": "never-injected"})
-    executor.execute(services.run_claim_next(worker="w"))
+    host.execute(services.run_claim_next(worker="w"))
     run.refresh_from_db()
     assert [e["type"] for e in run.results["timeline"]] == ["set_param"]
     good, bad = RunCommand.objects.filter(run=run).order_by("id")
@@ -104,7 +104,7 @@ def test_commands_reach_the_simulation_and_land_in_its_timeline() -> None:
 def test_a_stop_command_ends_the_run_early_as_stopped() -> None:
     run = queued(duration=600.0)
     services.run_command_add(run=run, command={"op": "stop"})
-    executor.execute(services.run_claim_next(worker="w"))
+    host.execute(services.run_claim_next(worker="w"))
     run.refresh_from_db()
     assert run.status == "stopped" and run.sim_time < 600
 
@@ -126,7 +126,7 @@ def test_a_paced_run_takes_about_its_simulated_time_divided_by_its_speed() -> No
 
     run = services.run_create(topology=example("reference"), duration_s=4.0, speed=10)
     start = time.monotonic()
-    executor.execute(services.run_claim_next(worker="w"))
+    host.execute(services.run_claim_next(worker="w"))
     elapsed = time.monotonic() - start
     run.refresh_from_db()
     assert run.status == "done"

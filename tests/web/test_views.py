@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from lab.runs import executor, services
+from lab.runs import host, services
 from lab.runs.models import Run
 
 from .conftest import example
@@ -73,7 +73,7 @@ def test_only_the_browser_that_started_a_run_can_control_it(client: Client) -> N
 
 def test_results_download_as_json_and_csv(client: Client) -> None:
     run_id = post(client, "/api/runs", {"topology": example("reference"), "duration_s": 3, "speed": 0}).json()["id"]
-    executor.execute(services.run_claim_next(worker="w"))
+    host.execute(services.run_claim_next(worker="w"))
     data = client.get(f"/api/runs/{run_id}/results.json").json()
     assert data["run"]["status"] == "done" and len(data["windows"]) == 3
     assert data["results"]["requests"]["created"] > 2000

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from lab.runs import executor, services
-from lab.runs.host import Host
+from lab.runs import services
+from lab.runs.host import Host, execute
 from lab.runs.models import Run
 
 from .conftest import example
@@ -91,7 +91,7 @@ def test_runs_as_fast_as_possible_share_the_cpu_fairly_between_principals() -> N
 def test_a_run_over_its_event_budget_ends_as_limited_with_its_partial_results() -> None:
     run = queue("user:1", duration=600.0)
     Run.objects.filter(id=run.id).update(budget={**run.budget, "limits": {**run.budget["limits"], "max_events": 50_000}})
-    executor.execute(services.run_claim_next(worker="w"))
+    execute(services.run_claim_next(worker="w"))
     run.refresh_from_db()
     assert run.status == "limited" and run.sim_time < 600
     assert "budget of 50,000 events" in run.reason or "budget of 50 thousand events" in run.reason
