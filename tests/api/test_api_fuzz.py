@@ -174,7 +174,11 @@ def test_no_request_makes_the_api_fail_or_break_its_document(case: Any, world: d
     # Two cases in three (by a stable property of the case) aim at real objects, the rest at random ids.
     if case.path_parameters and zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 3:
         case.path_parameters = {k: real.get(k, v) for k, v in case.path_parameters.items()}
+    # The server gzips JSON for clients that accept it; schemathesis's in-process WSGI client asks
+    # for gzip but does not decode it, so the fuzz asks for the plain body.
+    plain = {"Accept-Encoding": "identity"}
     if case.path.startswith("/api/v1/tokens"):
-        case.call_and_validate(checks=CHECKS, **world["session"])
+        session = world["session"]
+        case.call_and_validate(checks=CHECKS, cookies=session["cookies"], headers={**session["headers"], **plain})
     else:
-        case.call_and_validate(headers=world["bearer"], checks=CHECKS)
+        case.call_and_validate(headers={**world["bearer"], **plain}, checks=CHECKS)

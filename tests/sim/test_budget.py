@@ -133,7 +133,7 @@ def test_a_run_past_its_event_budget_is_told_so_with_the_simulated_time() -> Non
     ({"max_events": 200_000_000}, {"events": 200_000_000}, "200 million events"),
     ({"max_cpu_s": 900}, {"cpu_s": 901}, "900 s of CPU time"),
     ({"max_wall_s": 7200}, {"wall_s": 7200}, "2.0 hours of wall-clock time"),
-    ({"max_windows": 7200}, {"windows_stored": 7200}, "7,200 stored windows"),
+    ({"max_windows": 7200}, {"windows_stored": 7201}, "7,200 stored windows"),
     ({"max_stored_bytes": 256_000_000}, {"bytes_stored": 300e6}, "256 MB of stored windows"),
 ])
 def test_over_names_the_budget_that_was_used_up(limits: dict[str, Any], usage: dict[str, Any], expected: str) -> None:
