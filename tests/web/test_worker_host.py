@@ -131,3 +131,24 @@ def test_a_paced_run_nobody_watches_is_stopped_after_the_idle_time(settings: Any
     assert unwatched.status == "stopped" and "nobody watched it" in unwatched.reason
     assert watched.status == "running"
     host.release()
+
+
+def test_over_the_workers_memory_limit_the_run_holding_the_most_events_is_limited() -> None:
+    small = queue("user:1", duration=600.0)
+    big = queue("user:2", duration=600.0, name="two_regions_geo_routing")
+    host = Host(worker="w")
+    host.adopt(services.run_claim_next(worker="w"))
+    host.adopt(services.run_claim_next(worker="w"))
+    for _ in range(20):
+        host.tick()
+    sizes = {rid: len(ex.sim.heap) for rid, ex in host.executions.items()}
+    biggest = max(sizes, key=sizes.get)
+    host.memory_guard(rss_bytes=3 * 2**30, limit_bytes=2 * 2**30)
+    drive(host, until=lambda: biggest not in host.executions)
+    limited = Run.objects.get(id=biggest)
+    assert limited.status == "limited" and "ran short of memory (3072 MiB used, limit 2048 MiB)" in limited.reason
+    other = small if biggest == big.id else big
+    assert other.id in host.executions  # the others go on
+    host.memory_guard(rss_bytes=2**30, limit_bytes=2 * 2**30)  # under the limit: nothing happens
+    assert not host.executions[other.id].over
+    host.release()
