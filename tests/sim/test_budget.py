@@ -11,6 +11,8 @@ import pytest
 from lab.sim import Simulation, load
 from lab.sim.budget import Budget, Usage, check, estimate, measure, over
 
+from .budget_world import chain, doc, two_hundred_nodes
+
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples").glob("*.json"))
 
 
@@ -18,32 +20,6 @@ def example(name: str, **settings: Any) -> dict[str, Any]:
     topo = load((EXAMPLES[0].parent / f"{name}.json").read_text())
     topo["settings"].update(settings)
     return topo
-
-
-def doc(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
-    return load({"format": "archlab.topology", "version": 1,
-                 "settings": {"duration_s": 3600, "window_s": 1, **settings}, "nodes": nodes, "edges": edges})
-
-
-def two_hundred_nodes(rate: float = 27_000, **settings: Any) -> dict[str, Any]:
-    """Users, a balancer and nine chains of 22 pools: 200 nodes, 23 visits a request."""
-    nodes = [{"id": "users", "kind": "traffic_source", "params": {"rate_per_s": rate}},
-             {"id": "lb", "kind": "load_balancer"}]
-    edges = [{"from": "users", "to": "lb"}]
-    for branch in range(9):
-        previous = "lb"
-        for i in range(22):
-            nodes.append({"id": f"app{branch}_{i}", "kind": "service_pool"})
-            edges.append({"from": previous, "to": f"app{branch}_{i}"})
-            previous = f"app{branch}_{i}"
-    return doc(nodes, edges, **{"window_s": 0.01, **settings})
-
-
-def chain(rate: float, hops: int = 64, **settings: Any) -> dict[str, Any]:
-    nodes = [{"id": "users", "kind": "traffic_source", "params": {"rate_per_s": rate}}]
-    nodes += [{"id": f"s{i}", "kind": "service_pool", "params": {"service_time_ms": 1}} for i in range(hops)]
-    edges = [{"from": "users", "to": "s0"}] + [{"from": f"s{i}", "to": f"s{i + 1}"} for i in range(hops - 1)]
-    return doc(nodes, edges, **settings)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

@@ -14,6 +14,8 @@ from lab.runs import services
 from lab.runs.host import Host
 from lab.runs.models import Run
 
+from sim.budget_world import chain, two_hundred_nodes  # tests/ is on the path: the engine tests' designs
+
 from .conftest import example
 
 pytestmark = pytest.mark.django_db
@@ -22,26 +24,6 @@ pytestmark = pytest.mark.django_db
 def topology(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
     return {"format": "archlab.topology", "version": 1, "settings": {"duration_s": 3600, "window_s": 1, **settings},
             "nodes": nodes, "edges": edges}
-
-
-def two_hundred_nodes() -> dict[str, Any]:
-    nodes = [{"id": "users", "kind": "traffic_source", "params": {"rate_per_s": 27_000}},
-             {"id": "lb", "kind": "load_balancer"}]
-    edges = [{"from": "users", "to": "lb"}]
-    for branch in range(9):
-        previous = "lb"
-        for i in range(22):
-            nodes.append({"id": f"app{branch}_{i}", "kind": "service_pool"})
-            edges.append({"from": previous, "to": f"app{branch}_{i}"})
-            previous = f"app{branch}_{i}"
-    return topology(nodes, edges, window_s=0.01)
-
-
-def chain(rate: float, hops: int = 64) -> dict[str, Any]:
-    nodes = [{"id": "users", "kind": "traffic_source", "params": {"rate_per_s": rate}}]
-    nodes += [{"id": f"s{i}", "kind": "service_pool", "params": {"service_time_ms": 1}} for i in range(hops)]
-    edges = [{"from": "users", "to": "s0"}] + [{"from": f"s{i}", "to": f"s{i + 1}"} for i in range(hops - 1)]
-    return topology(nodes, edges)
 
 
 def start(doc: dict[str, Any], **fields: Any) -> Any:
