@@ -109,20 +109,24 @@ def _create_within_quota(fields: dict[str, Any], principal: str, network: str, c
         active = Run.objects.filter(status__in=ACTIVE)
         mine = active.filter(principal=principal)
         if mine.count() >= caps.active:
-            raise RunRefused([_problem("$", f"you already have {caps.active} runs going or waiting (at most "
-                                            f"{caps.running} run at once); stop one or let it finish, then try again")],
+            raise RunRefused([_problem("$", f"you already have {_runs(caps.active)} going or waiting (at most "
+                                            f"{caps.running} at once); stop one or let it finish, then try again")],
                              status=429, retry_after=_retry_after(mine))
         if network:
             ours = active.filter(network=network)
             net = quotas.network_caps()
             if ours.count() >= net.active:
-                raise RunRefused([_problem("$", f"visitors from your network already have {net.active} runs going or "
+                raise RunRefused([_problem("$", f"visitors from your network already have {_runs(net.active)} going or "
                                                 "waiting; sign in to get your own allowance, or try again shortly")],
                                  status=429, retry_after=_retry_after(ours))
         if active.filter(status=Run.Status.QUEUED).count() >= settings.ARCHLAB_MAX_QUEUED:
             raise RunRefused([_problem("$", "the server's queue is full; try again in a minute")],
                              status=429, retry_after=60)
         return Run.objects.create(**fields)
+
+
+def _runs(n: int) -> str:
+    return "1 run" if n == 1 else f"{n} runs"
 
 
 def _retry_after(runs: Any) -> int:

@@ -88,7 +88,6 @@ function writeJSON(doc, edited = true) {
 async function startRun() {
   const topology = currentTopology();
   if (!topology) return;
-  if (running()) socket.control({ op: "stop" }); // a new run replaces the one on screen
   const body = { topology, seed: Number($("seed").value), duration_s: Number($("duration").value), speed: Number($("speed").value),
     ...bar.runFields($("topology").value) };
   const response = await postJSON("/api/runs", body);
@@ -96,6 +95,8 @@ async function startRun() {
     const why = (response.body.problems || [])[0]?.message || "too many runs at once";
     const wait = response.retryAfter ? ` Try again in about ${response.retryAfter} s.` : "";
     $("status").textContent = `Not started: ${why}.${wait}`;
+    // The status line is the running run's; the refusal stays listed until the next start.
+    $("problems").replaceChildren(el("li", `Not started: ${why}.${wait}`, "warning"));
     return;
   }
   if (!response.ok) {
@@ -104,6 +105,10 @@ async function startRun() {
     return;
   }
   showProblems([]);
+  // The new run replaces the one on screen, once it is accepted: a refused start (a quota, a
+  // problem) leaves the current run going. (A visitor's new run waits in the queue until the
+  // old one has stopped.)
+  if (running()) socket.control({ op: "stop" });
   await loadPlotly();
   $("charts-hint").hidden = true;
   if (socket) socket.close();

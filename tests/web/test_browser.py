@@ -331,3 +331,40 @@ def test_selected_nodes_move_together_and_an_edge_gets_classes_and_a_resilience_
     assert edge["policy"] == {"timeout_ms": 300, "retries": 2}
     assert "latency_ms" not in edge  # it follows from placement
     assert errors == []
+
+
+def test_a_start_over_the_visitors_allowance_leaves_the_current_run_going_and_says_when_to_retry(
+        live_lab: str, browser: object) -> None:
+    page, errors = open_lab(browser, live_lab)
+    page.select_option("#speed", "1")
+    page.fill("#duration", "600")
+    page.click("#run")
+    page.wait_for_function(f"{POINTS} >= 2", timeout=20_000)
+    # Two more runs from the same browser fill its allowance (1 running, 2 waiting).
+    statuses = page.evaluate("""async () => {
+        const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const body = JSON.stringify({topology: JSON.parse(document.getElementById('topology').value), speed: 1});
+        const out = [];
+        for (let i = 0; i < 2; i++) {
+            const r = await fetch('/api/runs', {method: 'POST', body,
+                                                headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}});
+            out.push([r.status, (await r.json()).id]);
+        }
+        return out;
+    }""")
+    assert [status for status, _ in statuses] == [201, 201]
+    before = points(page, "throughput")
+    page.click("#run")
+    notice = page.locator("#problems li")
+    notice.first.wait_for(timeout=10_000)
+    assert "Not started: you already have 3 runs going or waiting" in notice.first.inner_text()
+    assert "Try again in about" in notice.first.inner_text()
+    page.wait_for_function(f"{POINTS} >= {before + 2}", timeout=20_000)  # the run on screen goes on
+    shot(page, "limits-refused")
+    assert not errors
+    page.click("#stop")
+    page.evaluate("""async (ids) => {  // the two waiting runs too: the next tests share the server
+        const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        for (const id of ids) await fetch(`/api/runs/${id}/commands`, {method: 'POST', body: '{"op": "stop"}',
+                                          headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}});
+    }""", [run_id for _, run_id in statuses])
