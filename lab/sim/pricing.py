@@ -8,11 +8,29 @@ itself from these names in its `accrue_cost`; docs/components.md lists them.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 HOURS_PER_MONTH = 730.0  # the clouds' own convention: 365 * 24 / 12
 SIZES = ("small", "medium", "large", "xlarge", "2xlarge")
+# Each size up doubles vCPUs (and memory), as the clouds' general-purpose families do. The list is
+# finite on purpose: 2xlarge is the biggest machine there is, the ceiling of scaling up.
+VCPUS = {"small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+LARGEST_SIZE = SIZES[-1]
+BASE_SIZE = "medium"  # the size a kind's worker count is written for (the default size)
+
+
+def sized_workers(workers: int, size: str) -> int:
+    """The workers an instance of `size` runs, given `workers` for a medium one.
+
+    Workers scale with vCPUs (docs/decisions.md, 34): a size up doubles them, a size down halves
+    them (rounded up, at least 1). A request's own service time does not change: one request on
+    one core takes as long on a big machine as on a small one, but twice the cores serve twice
+    the requests at once. So a bigger size adds capacity (lower utilization, less queueing) and
+    does not make an idle system faster.
+    """
+    return max(1, math.ceil(workers * VCPUS[size] / VCPUS[BASE_SIZE]))
 
 
 @dataclass(frozen=True)
@@ -84,10 +102,16 @@ def prices_markdown() -> str:
     return "\n".join(lines)
 
 
-def size_param(what: str, default: str = "medium") -> "Any":
-    """The instance size a kind is billed by (it does not change service times: set those)."""
+def size_param(what: str, default: str = "medium", scales: str | None = None) -> "Any":
+    """The instance size a kind is billed by and, when `scales` names its workers, sized by."""
     from .params import Param
 
-    return Param("instance_size", "choice", default,
-                 f"Size of each {what}, for its price only (see docs/components.md#prices); "
-                 "service times are set separately.", choices=SIZES)
+    if scales is None:
+        text = (f"Size of each {what}, for its price only (see docs/components.md#prices); "
+                "service times are set separately.")
+    else:
+        text = (f"Size of each {what}: small 2 vCPU, medium 4, large 8, xlarge 16, 2xlarge 32 (the largest there is). "
+                f"{scales} are given for medium and scale with the vCPUs (half at small, twice at large, "
+                "8 times at 2xlarge); so does the price (see docs/components.md#prices). "
+                "A request's own service time stays the same.")
+    return Param("instance_size", "choice", default, text, choices=SIZES)

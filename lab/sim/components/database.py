@@ -27,7 +27,7 @@ from heapq import heappush
 from typing import Any
 
 from ..params import Param
-from ..pricing import HOURS_PER_MONTH, per_hour, size_param
+from ..pricing import HOURS_PER_MONTH, per_hour, size_param, sized_workers
 from ..randomness import DISTRIBUTIONS, make_distribution
 from ..request import Request
 from ..station import Station
@@ -38,11 +38,13 @@ MAX_REPLICAS = 15
 MAX_PRIMARIES = 5
 
 
-def query_params(noun: str) -> tuple[Param, ...]:
-    """The query-serving parameters of one database instance (or one shard)."""
+def query_params(noun: str, sized: bool = False) -> tuple[Param, ...]:
+    """The query-serving parameters of one database instance (or one shard); `sized`: the
+    workers are for a medium instance and `instance_size` scales them (pricing.sized_workers)."""
+    scaled = "; instance_size scales it with the vCPUs" if sized else ""
     return (
-        Param("workers", "integer", 8, f"Queries one {noun} runs at the same time (think CPU cores).",
-              minimum=1, maximum=1000),
+        Param("workers", "integer", 8, f"Queries one {'medium ' if sized else ''}{noun} runs at the same time "
+              f"(think CPU cores){scaled}.", minimum=1, maximum=1000),
         Param("max_connections", "integer", 200, f"Requests one {noun} holds at once, running or waiting; more are "
               "refused with 503.", minimum=1, maximum=100_000),
         Param("service_distribution", "choice", "exponential", "Shape of the query times.", choices=DISTRIBUTIONS),
@@ -70,7 +72,7 @@ class Database(PrimaryFailover, Component):
               "replication delay conflict, and the last writer wins.", minimum=1, maximum=MAX_PRIMARIES, live=False),
         Param("read_from", "choice", "replicas", "Where reads go: the primary only, the replicas only (round robin; the primary if there are none), or any instance.",
               choices=("primary", "replicas", "any")),
-        *query_params("instance"),
+        *query_params("instance", sized=True),
         Param("replication_delay_ms", "number", 1.0,
               "Network time for a write to reach a replica. Each replica then applies writes one at a time, "
               "so its lag grows when writes come faster than it can apply them.", unit="ms",
@@ -93,7 +95,7 @@ class Database(PrimaryFailover, Component):
               choices=("automatic", "none")),
         Param("election_delay_s", "number", 30.0, "Time to notice the primary is gone and promote a replica.",
               unit="s", minimum=0.0, maximum=3600.0, when={"failover": ("automatic",)}),
-        size_param("database instance (the primary and each replica)"),
+        size_param("database instance (the primary and each replica)", scales="Query workers"),
         Param("storage_gb", "number", 100.0, "Provisioned storage of each instance, for its price.", unit="GB",
               minimum=1.0, maximum=1_000_000.0),
     )
@@ -133,11 +135,14 @@ class Database(PrimaryFailover, Component):
         write = make_distribution(kind, p["write_time_ms"] / 1000.0, cv, samples, gen)
         self.writes_set = {c for c, op in self.sim.operations.items() if op == "write"}
         by_class = {c: write for c in sorted(self.writes_set)}
-        waiting = max(0, p["max_connections"] - p["workers"])
+        # A bigger instance runs more queries at once, but each still holds a connection, so the
+        # connection limit stays a ceiling of its own.
+        workers = min(sized_workers(p["workers"], p["instance_size"]), p["max_connections"])
+        waiting = max(0, p["max_connections"] - workers)
         if not hasattr(self, "instances"):
             count = p["primaries"] + p["replicas"]
             self.instances = [
-                Station(self, p["workers"], waiting, read, self.sim.reply, by_class=by_class)
+                Station(self, workers, waiting, read, self.sim.reply, by_class=by_class)
                 for _ in range(count)
             ]
             self._primaries = list(range(p["primaries"]))  # positions of the instances taking writes
@@ -174,8 +179,8 @@ class Database(PrimaryFailover, Component):
             for station in self.instances:
                 station.set_distribution(read, by_class)
                 station.queue_limit = waiting
-                if station.workers != p["workers"]:
-                    station.resize(p["workers"], self.sim.now)
+                if station.workers != workers:
+                    station.resize(workers, self.sim.now)
         self._apply = make_distribution(kind, p["write_time_ms"] / 1000.0, cv, samples, self._apply_gen)
         self._read_from = p["read_from"]
         self._delay = p["replication_delay_ms"] / 1000.0

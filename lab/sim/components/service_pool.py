@@ -1,13 +1,16 @@
 """Service pool: VMs or containers running an application. Instances times workers serve one FIFO
 queue; after its own work a request calls the pool's dependencies (outgoing edges) in turn. With
-`autoscale` on, a target-tracking autoscaler (lab/sim/autoscaling.py) adds and removes instances."""
+`autoscale` on, a target-tracking autoscaler (lab/sim/autoscaling.py) adds and removes instances.
+
+`instance_size` scales each instance's workers with its vCPUs (`workers_per_instance` is for a
+medium instance; pricing.sized_workers): scaling up adds capacity until the largest size."""
 from __future__ import annotations
 
 from typing import Any
 
 from ..autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
-from ..pricing import per_hour, size_param
+from ..pricing import per_hour, size_param, sized_workers
 from ..randomness import DISTRIBUTIONS, make_distribution
 from ..request import Request
 from ..station import Station
@@ -58,8 +61,8 @@ class ServicePool(Component):
     params = (
         Param("instances", "integer", 2, "Number of instances (VMs or containers); with autoscaling, how many it "
               "starts with (kept between min_instances and max_instances).", minimum=1, maximum=1000),
-        Param("workers_per_instance", "integer", 4, "Requests one instance serves at the same time (threads, processes).",
-              minimum=1, maximum=10_000),
+        Param("workers_per_instance", "integer", 4, "Requests one medium instance serves at the same time (threads, "
+              "processes); instance_size scales it with the vCPUs.", minimum=1, maximum=10_000),
         Param("queue_capacity", "integer", 1000, "Requests that may wait for a worker; more are refused with 503.",
               minimum=0, maximum=1_000_000),
         *service_params("service_time", 20.0),
@@ -69,7 +72,7 @@ class ServicePool(Component):
               "Workers stay busy while the request waits on the pool's dependencies (thread per request, "
               "like PHP-FPM). Off: a worker is free as soon as its own work is done (event loop, like Node).",
               live=False),
-        size_param("instance"),
+        size_param("instance", scales="Workers per instance"),
         *autoscaling_params("utilization", 0.6),
     )
 
@@ -82,13 +85,14 @@ class ServicePool(Component):
         now = self.sim.now
         dist, by_class = build_samplers(self, "service_time", "service")
         self.distribution = dist
+        per_instance = sized_workers(p["workers_per_instance"], p["instance_size"])
         if not hasattr(self, "station"):
-            self.station = Station(self, p["instances"] * p["workers_per_instance"], p["queue_capacity"], dist,
+            self.station = Station(self, p["instances"] * per_instance, p["queue_capacity"], dist,
                                    self._served, by_class=by_class, timeout_s=p["timeout_ms"] / 1000.0,
                                    hold=p["blocking_calls"])
             self._blocking = p["blocking_calls"]
             self.fast_receive = self.station.arrive  # the hot path goes straight to the queue
-            self.fleet = Fleet(self, self.station, p["workers_per_instance"], p["instances"], now)
+            self.fleet = Fleet(self, self.station, per_instance, p["instances"], now)
             self.fleet.configure(p, now)
             self.fleet.place(self.fleet.clamp(p["instances"]), now)
         else:
@@ -98,7 +102,7 @@ class ServicePool(Component):
             st.set_timeout(p["timeout_ms"] / 1000.0, now)
             fleet = self.fleet
             fleet.configure(p, now)
-            fleet.set_per_instance(p["workers_per_instance"], now)
+            fleet.set_per_instance(per_instance, now)
             if p["instances"] != self._instances:
                 fleet.place(fleet.clamp(p["instances"]), now)  # set by hand: it takes effect at once
         self._instances = p["instances"]
