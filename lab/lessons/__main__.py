@@ -1,0 +1,81 @@
+"""The lesson author's command line.
+
+    python -m lab.lessons check <folder>                      # does the lesson load, and does it teach?
+    python -m lab.lessons grade <folder> <step-id> <design.json>  # grade one design on one step
+
+Exit status: 0 the lesson teaches (or the design passes), 1 it does not (or the design fails),
+2 the lesson (or the design) is broken.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .format import InvalidLesson
+from .grading import grade_step, prove_lesson
+from .loader import load_lesson
+
+
+def _load(folder: str) -> object | None:
+    try:
+        lesson = load_lesson(Path(folder))
+    except InvalidLesson as exc:
+        print(f"The lesson in {folder} does not load:")
+        for p in exc.problems:
+            print(f"  {p['severity']}: {p['path']}: {p['message']}")
+        return None
+    for p in lesson.warnings:
+        print(f"  warning: {p['path']}: {p['message']}")
+    return lesson
+
+
+def check(folder: str) -> int:
+    lesson = _load(folder)
+    if lesson is None:
+        return 2
+    report = prove_lesson(lesson)
+    print(report.text())
+    return 0 if report.teaches else 2 if report.broken else 1
+
+
+def grade(folder: str, step_id: str, design_path: str) -> int:
+    lesson = _load(folder)
+    if lesson is None:
+        return 2
+    index = next((i for i, s in enumerate(lesson.steps) if s.id == step_id), None)  # type: ignore[attr-defined]
+    if index is None:
+        print(f"The lesson has no step {step_id!r}.")
+        return 2
+    try:
+        design = json.loads(Path(design_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"Cannot read {design_path}: {exc}")
+        return 2
+    result = grade_step(lesson.steps[index], design, start_topology=lesson.start_design(index))  # type: ignore[attr-defined]
+    for p in result.problems:
+        print(f"  {p['path']}: {p['message']}")
+    for g in result.goals:
+        print(f"{'PASS' if g.passed else 'FAIL'} {g.goal} ({g.seeds_passed} of {len(g.results)} seeds, "
+              f"{g.seeds_needed} needed): {g.sentence}" + (f" {g.look_at}" if not g.passed and g.look_at else ""))
+    print(f"Step {step_id}: {'passed' if result.passed else 'not passed'} in {result.elapsed_s:.2f} s")
+    return 2 if result.problems else 0 if result.passed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lab.lessons", description="Check and grade lessons.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="load a lesson and prove that every step teaches").add_argument("folder")
+    g = sub.add_parser("grade", help="grade a design on one step")
+    g.add_argument("folder")
+    g.add_argument("step")
+    g.add_argument("design")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return check(args.folder)
+    return grade(args.folder, args.step, args.design)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
