@@ -9,9 +9,10 @@ Exit status: 0 the lesson teaches (or the design passes), 1 it does not (or the 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from lab.sim import LIMITS, strict_json
 
 from .format import InvalidLesson
 from .grading import grade_step, prove_lesson
@@ -49,9 +50,13 @@ def grade(folder: str, step_id: str, design_path: str) -> int:
         print(f"The lesson has no step {step_id!r}.")
         return 2
     try:
-        design = json.loads(Path(design_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"Cannot read {design_path}: {exc}")
+        design = strict_json.loads(Path(design_path).read_bytes(), max_bytes=LIMITS["document_bytes"],
+                                   what=design_path)
+    except OSError as exc:
+        print(f"Cannot read {design_path}: {exc.strerror}")
+        return 2
+    except strict_json.JsonRefused as exc:
+        print(str(exc))
         return 2
     result = grade_step(lesson.steps[index], design, start_topology=lesson.start_design(index))  # type: ignore[attr-defined]
     for p in result.problems:
