@@ -16,7 +16,7 @@ export function drawGroups(editor) {
     const group = new joint.shapes.standard.Rectangle({
       position: { x: box.x, y: box.y - 14 }, size: { width: box.width, height: box.height + 14 }, z: -1,
       attrs: { body: { fill: "#eef2fb", stroke: "#b7c3e0", strokeDasharray: "4 3", rx: 8, ry: 8, pointerEvents: "none" },
-               label: { text: place, refY: 10, textVerticalAnchor: "top", fontSize: 11, fill: "#5b6577" } },
+               label: { text: place, refY: 10, textVerticalAnchor: "top", fontSize: 13, fill: "#5b6577" } },
     });
     group.set("isGroup", true);
     group.addTo(editor.graph);
@@ -71,8 +71,31 @@ export function autoLayout(editor) {
     rows[column] = (rows[column] || 0) + 1;
     e.position(40 + column * 220, 40 + (rows[column] - 1) * 90);
   }
-  editor.paper.transformToFitContent({ padding: 20, maxScale: 1 });
+  fitView(editor);
   editor.changed();
+}
+
+// The lab draws node labels at 14 px (lab.css); below 0.8x they would shrink under 11 px, too
+// small to read, so a large design is shown at 0.8x from its top-left corner (the traffic
+// sources) and the rest is a drag away, rather than fitted whole and unreadable.
+export const MIN_SCALE = 0.8;
+
+export function fitView(editor, { padding = 24, minScale = MIN_SCALE, maxScale = 1 } = {}) {
+  const paper = editor.paper;
+  const width = paper.el.clientWidth;
+  const height = paper.el.clientHeight;
+  const box = editor.graph.getElements().length ? editor.graph.getBBox() : null;
+  if (!box || !width || !height) {
+    paper.scale(1, 1);
+    paper.translate(0, 0);
+    return;
+  }
+  const fit = Math.min((width - 2 * padding) / box.width, (height - 2 * padding) / box.height);
+  const scale = Math.max(minScale, Math.min(maxScale, fit));
+  // Centred along an axis where it fits, from the padding where it does not.
+  const offset = (size, start, room) => (size * scale + 2 * padding <= room ? (room - size * scale) / 2 : padding) - start * scale;
+  paper.scale(scale, scale);
+  paper.translate(offset(box.width, box.x, width), offset(box.height, box.y, height));
 }
 
 // During a run each node shows its utilization as colour and its load as text.
@@ -95,7 +118,7 @@ export function showEdgeRates(editor, window) {
   for (const edge of Object.values(window.edges || {})) rates[`${edge.from}>${edge.to}`] = edge.rate_per_s;
   for (const link of editor.graph.getLinks()) {
     const rate = rates[`${link.source().id}>${link.target().id}`];
-    link.labels(rate === undefined || rate === null ? [] : [{ attrs: { text: { text: `${rate.toFixed(0)}/s`, fontSize: 10 } } }]);
+    link.labels(rate === undefined || rate === null ? [] : [{ attrs: { text: { text: `${rate.toFixed(0)}/s`, fontSize: 12 } } }]);
   }
 }
 

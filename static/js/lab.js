@@ -9,6 +9,8 @@ import { renderInspector } from "./inspector.js";
 import { DesignBar } from "./lab-designs.js";
 import { liveEdit } from "./live-edit.js";
 import { showNodePanel } from "./node-panel.js";
+import { fitView } from "./canvas-views.js";
+import { Panels } from "./panels.js";
 import { RunSocket, isOver } from "./run-socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +33,22 @@ const editor = new Editor({
   },
 });
 renderInspector($("inspector"), null, editor);
+// The canvas fills its part of the page (the stylesheet sizes it), and is fitted at a readable zoom.
+editor.paper.setDimensions("100%", "100%");
+// The workspace fills the screen under the bars above it, however many lines they take.
+const workspace = document.querySelector(".workspace");
+const fillScreen = () => document.documentElement.style.setProperty("--above", `${workspace.offsetTop}px`);
+fillScreen();
+const bars = new ResizeObserver(fillScreen);
+for (const bar of document.querySelectorAll("header.site, #design-bar, main.lab > .toolbar")) bars.observe(bar);
+// Charts drawn while their panel was closed take their width when it opens; the JSON view,
+// below the canvas, scrolls into sight.
+new Panels(document, {
+  onOpen(name, body) {
+    if (name === "charts") window.dispatchEvent(new Event("resize"));
+    if (name === "json") body.scrollIntoView({ block: "nearest" });
+  },
+});
 // Saving: as a new design, as a revision of the design being edited, or as a fork of another's.
 const bar = new DesignBar({ context: JSON.parse($("lab-context").textContent), topology: currentTopology, showProblems });
 let socket = null;
@@ -75,6 +93,7 @@ function setTopology(doc, edited = false) {
   if (doc.settings && doc.settings.duration_s) $("duration").value = doc.settings.duration_s;
   if (doc.settings && doc.settings.seed !== undefined) $("seed").value = doc.settings.seed;
   editor.load(doc);
+  fitView(editor);
   writeJSON(doc, edited);
 }
 
@@ -101,7 +120,7 @@ async function startRun() {
   }
   if (!response.ok) {
     showProblems(response.body.problems || []);
-    $("status").textContent = "The run was refused: see the problems listed under the topology.";
+    $("status").textContent = "The run was refused: see the problems listed under the canvas.";
     return;
   }
   showProblems([]);
@@ -245,7 +264,7 @@ $("export-png").addEventListener("click", async () => {
   link.download = "topology.png";
   link.click();
 });
-$("fit").addEventListener("click", () => editor.paper.transformToFitContent({ padding: 20, maxScale: 1 }));
+$("fit").addEventListener("click", () => fitView(editor));
 $("export-svg").addEventListener("click", () => download(editor.exportSVG(), "image/svg+xml", "topology.svg"));
 $("apply-json").addEventListener("click", () => {
   const doc = currentTopology();

@@ -34,6 +34,13 @@ def open_lab(browser: object, live_lab: str, width: int = 1500, height: int = 11
     return page, errors
 
 
+def fill_topology(page: object, text: str) -> None:
+    """Type a topology into the JSON view, opening it first as a user does (it starts closed)."""
+    if not page.is_visible("#topology"):
+        page.click("#json-toggle")
+    page.fill("#topology", text)
+
+
 def points(page: object, chart: str) -> int:
     return page.evaluate(POINTS)
 
@@ -48,7 +55,7 @@ def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_
     doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
     doc["nodes"][0]["params"].update({"pattern": "steady", "rate_per_s": 400})
     doc["nodes"][1]["params"]["timeout_ms"] = 1000
-    page.fill("#topology", __import__("json").dumps(doc))
+    fill_topology(page, __import__("json").dumps(doc))
     page.fill("#duration", "300")
     page.select_option("#speed", "10")
     page.click("#run")
@@ -196,7 +203,7 @@ def test_editing_on_the_canvas_can_be_undone_checked_laid_out_and_exported(live_
     doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
     doc["nodes"].append({"id": "app", "kind": "service_pool", "position": {"x": 300, "y": 300}})
     doc["edges"] = [{"from": "load_balancer-1", "to": "app", "latency_ms": 1e9}]
-    page.fill("#topology", json.dumps(doc))
+    fill_topology(page, json.dumps(doc))
     page.click("#apply-json")
     page.click("#validate")
     page.wait_for_function("document.getElementById('problems').textContent.includes('latency_ms')")
@@ -312,7 +319,7 @@ def test_selected_nodes_move_together_and_an_edge_gets_classes_and_a_resilience_
     # Two request classes, so the edge can carry one of them.
     topology = doc()
     topology["workload"] = {"classes": [{"name": "read"}, {"name": "write", "operation": "write"}]}
-    page.fill("#topology", json.dumps(topology))
+    fill_topology(page, json.dumps(topology))
     page.click("#apply-json")
     page.click("#canvas .joint-link path[joint-selector='line']", force=True)
     latency = page.locator("#inspector input[name='latency_ms']")

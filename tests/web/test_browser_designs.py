@@ -51,6 +51,8 @@ def change_topology(page: Any, change: Callable[[dict[str, Any]], None]) -> dict
     """Edit the lab's JSON view and apply it, as a user does."""
     doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
     change(doc)
+    if not page.is_visible("#topology"):  # the JSON view is one click away, closed at first
+        page.click("#json-toggle")
     page.fill("#topology", json.dumps(doc, indent=2))
     page.click("#apply-json")
     return doc

@@ -1,0 +1,107 @@
+"""The lab page laid out for learning, in Debian's Chromium at a laptop's and a tablet's size: the
+canvas takes most of the screen with labels readable at the fitted zoom, the side and bottom
+panels collapse and stay so, the JSON view is one click away, nothing overflows sideways.
+Screenshots go to test-artifacts/layout-*.png."""
+from __future__ import annotations
+
+import pytest
+
+from .test_browser import open_lab, shot
+
+pytestmark = pytest.mark.browser
+
+# The rendered size of a node's label: its CSS font size times the canvas zoom, as on screen.
+LABEL_PX = """(id) => {
+    const text = document.querySelector(`#canvas [model-id="${id}"] text`);
+    return parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a;
+}"""
+AREA = "(el) => { const r = el.getBoundingClientRect(); return r.width * r.height; }"
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+
+
+def first_node(page: object) -> str:
+    page.wait_for_selector("#canvas .joint-element")
+    return page.eval_on_selector("#topology", "t => JSON.parse(t.value).nodes[0].id")
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (1024, 768)])
+def test_the_canvas_takes_most_of_the_screen_with_readable_labels_and_nothing_overflows(
+        live_lab: str, browser: object, width: int, height: int) -> None:
+    page, errors = open_lab(browser, live_lab, width=width, height=height)
+    node = first_node(page)
+    shot(page, f"layout-{width}x{height}-opened")
+    assert page.evaluate(OVERFLOW) <= 0
+    canvas = page.eval_on_selector("#canvas", AREA)
+    charts = page.eval_on_selector("#panel-charts", AREA)
+    inspector = page.eval_on_selector("#panel-inspector", AREA)
+    assert canvas > charts and canvas > inspector, (canvas, charts, inspector)
+    assert page.locator("#canvas").bounding_box()["y"] < height / 4  # the canvas starts near the top
+    assert page.evaluate(LABEL_PX, node) >= 11
+
+    # The widest examples too: shown at a readable zoom, the rest a drag away.
+    page.select_option("#example", "api_gateway_spa")
+    page.wait_for_function("document.getElementById('topology').value.includes('an API gateway for the single-page app')")
+    node = first_node(page)
+    assert page.evaluate(LABEL_PX, node) >= 11
+    page.click("#fit")
+    assert page.evaluate(LABEL_PX, node) >= 11
+    assert page.evaluate(OVERFLOW) <= 0
+    shot(page, f"layout-{width}x{height}-wide-example")
+    assert errors == []
+
+
+def test_a_large_screen_has_no_overflow_either(live_lab: str, browser: object) -> None:
+    page, errors = open_lab(browser, live_lab)  # 1500 x 1100
+    first_node(page)
+    assert page.evaluate(OVERFLOW) <= 0
+    shot(page, "layout-1500x1100-opened")
+    assert errors == []
+
+
+def test_panels_collapse_and_expand_from_mouse_or_keyboard_and_stay_so_after_a_reload(
+        live_lab: str, browser: object) -> None:
+    page, errors = open_lab(browser, live_lab, width=1280, height=800)
+    first_node(page)
+    canvas_before = page.eval_on_selector("#canvas", AREA)
+    for name in ("inspector", "charts", "details"):
+        toggle = page.locator(f"#{name}-toggle")
+        assert toggle.get_attribute("aria-expanded") == "true"
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "false"
+    assert not page.is_visible("#inspector") and not page.is_visible("#chart-throughput")
+    assert not page.is_visible("#nodes")
+    shot(page, "layout-1280x800-collapsed")
+
+    page.reload()
+    first_node(page)
+    assert page.get_attribute("#inspector-toggle", "aria-expanded") == "false"
+    assert not page.is_visible("#inspector") and not page.is_visible("#chart-throughput")
+    assert page.eval_on_selector("#canvas", AREA) >= canvas_before  # the canvas never loses room
+
+    # The keyboard opens them again: a toggle is a button, Enter and Space work on it.
+    page.focus("#inspector-toggle")
+    page.keyboard.press("Enter")
+    page.focus("#charts-toggle")
+    page.keyboard.press(" ")
+    assert page.is_visible("#inspector") and page.is_visible("#chart-throughput")
+    assert page.get_attribute("#charts-toggle", "aria-expanded") == "true"
+    page.reload()
+    first_node(page)
+    assert page.is_visible("#inspector") and page.is_visible("#chart-throughput") and not page.is_visible("#nodes")
+    assert errors == []
+
+
+def test_the_json_view_opens_with_one_click_and_shows_the_topology(live_lab: str, browser: object) -> None:
+    page, errors = open_lab(browser, live_lab, width=1280, height=800)
+    node = first_node(page)
+    assert not page.is_visible("#topology")
+    assert page.get_attribute("#json-toggle", "aria-expanded") == "false"
+    page.click("#json-toggle")
+    assert page.is_visible("#topology") and page.get_attribute("#json-toggle", "aria-expanded") == "true"
+    assert f'"{node}"' in page.input_value("#topology")
+    assert page.is_visible("#apply-json")
+    assert page.evaluate(OVERFLOW) <= 0
+    shot(page, "layout-1280x800-json")
+    page.click("#json-view button.close")
+    assert not page.is_visible("#topology")
+    assert errors == []
