@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "lab.accounts",
     "lab.designs",
     "lab.runs",
+    "lab.lessons",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,8 @@ else:
 # Simulation workers the server starts itself (embedded mode); 0 when separate
 # `manage.py runsimworker` processes do the work (scale-out mode).
 ARCHLAB_EMBEDDED_WORKERS = env_int("ARCHLAB_EMBEDDED_WORKERS", 0 if env_str("DATABASE_URL") else 2)
+# The lesson folders the lesson index is read from (docs/lessons.md), once per process.
+ARCHLAB_LESSONS_DIR = Path(env_str("ARCHLAB_LESSONS_DIR", str(BASE_DIR / "lab" / "lessons" / "content")))
 # Runs on a shared server (docs/operations.md, "Limits"). The longest run in simulated seconds.
 ARCHLAB_MAX_RUN_S = env_int("ARCHLAB_MAX_RUN_S", 3600, minimum=1)
 # How many runs each kind of requester may have running at once, and waiting in the queue on top.

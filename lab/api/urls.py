@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import design_views as designs
+from . import lesson_views as lessons
 from . import run_views as runs
 from . import token_views as tokens
 from . import views
@@ -25,6 +26,14 @@ urlpatterns = [
     path("runs/<uuid:run_id>/results", runs.RunResultsView.as_view(), name="run-results"),
     path("runs/<uuid:run_id>/commands", runs.RunCommandsView.as_view(), name="run-commands"),
     path("runs/<uuid:run_id>/windows", runs.RunWindowsView.as_view(), name="run-windows"),
+    path("lessons", lessons.LessonListView.as_view(), name="lessons"),
+    path("lessons/<slug:lesson_id>", lessons.LessonView.as_view(), name="lesson"),
+    path("lessons/<slug:lesson_id>/steps/<slug:step_id>/attempts", lessons.AttemptListView.as_view(),
+         name="lesson-attempts"),
+    path("lessons/<slug:lesson_id>/attempts/<uuid:attempt_id>", lessons.AttemptView.as_view(), name="lesson-attempt"),
+    path("lessons/<slug:lesson_id>/steps/<slug:step_id>/hints", lessons.HintView.as_view(), name="lesson-hints"),
+    path("lessons/<slug:lesson_id>/steps/<slug:step_id>/solution", lessons.SolutionView.as_view(),
+         name="lesson-solution"),
     path("tokens", tokens.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:token_id>", tokens.TokenView.as_view(), name="token"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

@@ -31,6 +31,12 @@ ENDPOINTS = {
     "/api/v1/runs/{run_id}/results": {"get"},
     "/api/v1/runs/{run_id}/windows": {"get"},
     "/api/v1/runs/{run_id}/commands": {"post"},
+    "/api/v1/lessons": {"get"},
+    "/api/v1/lessons/{lesson_id}": {"get"},
+    "/api/v1/lessons/{lesson_id}/steps/{step_id}/attempts": {"post"},
+    "/api/v1/lessons/{lesson_id}/attempts/{attempt_id}": {"get"},
+    "/api/v1/lessons/{lesson_id}/steps/{step_id}/hints": {"post"},
+    "/api/v1/lessons/{lesson_id}/steps/{step_id}/solution": {"get"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
 }

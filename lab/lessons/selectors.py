@@ -1,0 +1,225 @@
+"""Reads for lessons: the lesson index (read from ARCHLAB_LESSONS_DIR once per process), a
+lesson's steps as a learner sees them, progress, attempts, and the solution as a diff in words."""
+from __future__ import annotations
+
+import json
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from lab.designs.diff import topology_diff
+
+from . import render
+from . import scenario as scenarios
+from .format import START_PREVIOUS, Lesson, Step
+from .loader import BrokenLesson, LessonIndex, load_all
+from .models import Attempt, AttemptRun, LessonProgress
+
+
+@lru_cache(maxsize=4)
+def _index(root: str) -> LessonIndex:
+    return load_all(Path(root))
+
+
+def lesson_index() -> LessonIndex:
+    """Every lesson folder, loaded once per process (a changed lesson shows after a restart;
+    `lesson_index_reload` for tests and the authors' tools)."""
+    return _index(str(settings.ARCHLAB_LESSONS_DIR))
+
+
+def lesson_index_reload() -> None:
+    _index.cache_clear()
+
+
+def lesson_get(*, lesson_id: str) -> Lesson | None:
+    return lesson_index().get(lesson_id)
+
+
+def step_index(*, lesson: Lesson, step_id: str) -> int | None:
+    return next((i for i, s in enumerate(lesson.steps) if s.id == step_id), None)
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def progress_get(*, user: Any, lesson_id: str) -> LessonProgress | None:
+    if not _signed_in(user):
+        return None
+    return LessonProgress.objects.filter(user=user, lesson=lesson_id).first()
+
+
+def progress_summary(progress: LessonProgress | None, lesson: Lesson) -> dict[str, Any] | None:
+    if progress is None:
+        return None
+    ids = [s.id for s in lesson.steps]
+    return {"current_step": progress.current_step or ids[0],
+            "passed_steps": [s for s in ids if s in progress.passed_steps],
+            "steps": len(ids), "attempts": progress.attempts, "best": progress.best,
+            "updated": progress.updated}
+
+
+def lesson_list(*, user: Any) -> list[dict[str, Any]]:
+    """The lesson index in order, with the caller's progress. Broken lessons are hidden from
+    learners; staff see them listed (`broken`, with every problem) so an author can fix them."""
+    index = lesson_index()
+    mine = ({p.lesson: p for p in LessonProgress.objects.filter(user=user)} if _signed_in(user) else {})
+    items: list[dict[str, Any]] = [
+        {"id": lesson.id, "title": lesson.title, "summary": lesson.summary, "minutes": lesson.minutes,
+         "teaches": list(lesson.teaches), "steps": len(lesson.steps), "broken": False, "problems": [],
+         "progress": progress_summary(mine.get(lesson.id), lesson)}
+        for lesson in index.lessons]
+    if getattr(user, "is_staff", False):
+        items += [_broken(b) for b in index.broken]
+    return items
+
+
+def _broken(lesson: BrokenLesson) -> dict[str, Any]:
+    return {"id": lesson.id, "title": lesson.id, "summary": "", "minutes": 0, "teaches": [], "steps": 0,
+            "broken": True, "problems": list(lesson.problems), "progress": None}
+
+
+# -- a lesson's steps --------------------------------------------------------------------------
+
+@lru_cache(maxsize=512)
+def _html(folder: str, source: str, text: str, prefix: str) -> str:
+    return render.render(text, folder=Path(folder), source=source, image_prefix=prefix)
+
+
+def image_prefix(lesson: Lesson) -> str:
+    return f"/lessons/{lesson.id}/files/"
+
+
+def step_start(*, lesson: Lesson, index: int, user: Any) -> dict[str, Any]:
+    """The design the caller starts step `index` from: its file; for "previous", the design
+    with which they passed the previous step (its reference if they did not pass it); for
+    "previous-reference", the previous step's reference."""
+    step = lesson.steps[index]
+    if step.start == START_PREVIOUS and _signed_in(user):
+        passed = (Attempt.objects.filter(user=user, lesson=lesson.id, step=lesson.steps[index - 1].id, passed=True)
+                  .order_by("-created").values_list("topology", flat=True).first())
+        if passed is not None:
+            return passed
+    return lesson.start_design(index)
+
+
+def scenario_summary(step: Step) -> dict[str, Any]:
+    scn = scenarios.as_dict(step.scenario)
+    rule = "every seed must pass" if scn["seed_rule"] == "all" else \
+        f"{scn['seed_rule']['at_least']} of {len(scn['seeds'])} seeds must pass"
+    parts = [f"{scn['duration_s']:g} simulated seconds ({scn['warmup_s']:g} s warm-up) on "
+             f"{len(scn['seeds'])} seed{'s' if len(scn['seeds']) != 1 else ''}; {rule}"]
+    parts += [f"traffic through {t['source']!r}: " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in t["params"].items())
+              for t in scn["traffic"]]
+    parts += [f"fault {f['id']!r}: {f.get('kind')}" + (f" from {f['start_s']:g} s" if "start_s" in f else "")
+              for f in scn["faults"]]
+    return {**scn, "text": "; ".join(parts) + "."}
+
+
+def _goal(goal: dict[str, Any]) -> dict[str, Any]:
+    return {"id": goal.get("id", ""), "text": goal.get("text", ""), "spec": dict(goal)}
+
+
+def lesson_detail(*, lesson: Lesson, user: Any) -> dict[str, Any]:
+    """The lesson as the caller sees it: every step with its rendered narrative, goals (text and
+    spec), scenario, palette, locks, predictions, the hints they unlocked, and their progress.
+    A step's debrief is shown once they passed it."""
+    progress = progress_get(user=user, lesson_id=lesson.id)
+    passed = set(progress.passed_steps) if progress else set()
+    counts: dict[str, int] = {}
+    if progress is not None:
+        for step_id in Attempt.objects.filter(user=user, lesson=lesson.id).values_list("step", flat=True):
+            counts[step_id] = counts.get(step_id, 0) + 1
+    prefix = image_prefix(lesson)
+    steps = []
+    for i, step in enumerate(lesson.steps):
+        unlocked = progress.hints.get(step.id, 0) if progress else 0
+        steps.append({
+            "id": step.id, "title": step.title,
+            "narrative_html": _html(str(lesson.folder), step.narrative, step.narrative_markdown, prefix),
+            "debrief_html": (_html(str(lesson.folder), step.debrief, step.debrief_markdown, prefix)
+                             if step.debrief and step.debrief_markdown is not None and step.id in passed else None),
+            "goals": [_goal(g) for g in step.goals],
+            "scenario": scenario_summary(step),
+            "palette": list(step.palette) if step.palette is not None else None,
+            "locked": list(step.locked),
+            "predictions": [{"id": p.id, "question": p.question, "metric": p.metric, "unit": p.unit}
+                            for p in step.predictions],
+            "hints": {"total": len(step.hints), "unlocked": [h.text for h in step.hints[:unlocked]]},
+            "start": step_start(lesson=lesson, index=i, user=user),
+            "topology": progress.topologies.get(step.id) if progress else None,
+            "passed": step.id in passed, "attempts": counts.get(step.id, 0),
+            "best": progress.best.get(step.id) if progress else None,
+        })
+    return {"id": lesson.id, "title": lesson.title, "summary": lesson.summary, "minutes": lesson.minutes,
+            "teaches": list(lesson.teaches), "steps": steps, "progress": progress_summary(progress, lesson)}
+
+
+def hints_of(*, step: Step, progress: LessonProgress | None) -> dict[str, Any]:
+    unlocked = progress.hints.get(step.id, 0) if progress else 0
+    return {"step": step.id, "total": len(step.hints), "unlocked": [h.text for h in step.hints[:unlocked]]}
+
+
+# -- attempts ----------------------------------------------------------------------------------
+
+def attempt_get(*, user: Any, lesson_id: str, attempt_id: Any) -> Attempt | None:
+    """The caller's own attempt; anyone else's is not there (the API answers 404)."""
+    if not _signed_in(user):
+        return None
+    try:
+        key = uuid.UUID(str(attempt_id))
+    except ValueError:
+        return None
+    return Attempt.objects.filter(id=key, user=user, lesson=lesson_id).first()
+
+
+def attempt_runs(*, attempt: Attempt) -> list[AttemptRun]:
+    return list(attempt.attempt_runs.select_related("run").order_by("role", "seed"))
+
+
+# -- the solution ------------------------------------------------------------------------------
+
+def _value(value: Any) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def diff_words(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What to do to `old` to get `new`, one sentence per change (lab/designs/diff.py finds the
+    changes; moves on the canvas are left out). The scenario's sections (settings, faults) are
+    imposed by the step, so they are not changes the learner has to make."""
+    diff = topology_diff(old, new)
+    before = {str(n.get("id")): n for n in old.get("nodes") or [] if isinstance(n, dict)}
+    after = {str(n.get("id")): n for n in new.get("nodes") or [] if isinstance(n, dict)}
+
+    def field(node: dict[str, Any], name: str) -> Any:
+        return (node.get("params") or {}).get(name[7:]) if name.startswith("params.") else node.get(name)
+
+    words = [f"Add {after[n].get('kind', 'a node')} {n!r}." for n in diff["nodes"]["added"]]
+    words += [f"Remove {before[n].get('kind', 'node')} {n!r}." for n in diff["nodes"]["removed"]]
+    for change in diff["nodes"]["changed"]:
+        parts = [f"{f.removeprefix('params.')} from {_value(field(before[change['id']], f))} to "
+                 f"{_value(field(after[change['id']], f))}" for f in change["fields"] if f != "position"]
+        if parts:
+            words.append(f"Change {change['id']!r}: " + "; ".join(parts) + ".")
+    words += [f"Connect {e.replace(' -> ', ' to ')}." for e in diff["edges"]["added"]]
+    words += [f"Disconnect {e.replace(' -> ', ' from ')}." for e in diff["edges"]["removed"]]
+    words += [f"Change the edge {c['id']}: {', '.join(c['fields'])}." for c in diff["edges"]["changed"]]
+    words += [f"Change the {s} (compare it with the reference)." for s in diff["sections"]
+              if s in ("workload", "regions", "latency", "pricing")]
+    return words or ["Your design already matches the reference."]
+
+
+def solution_get(*, lesson: Lesson, step: Step, user: Any) -> dict[str, Any]:
+    """The reference against the caller's latest design for the step (or, before they submit
+    one, the design they start the step from)."""
+    progress = progress_get(user=user, lesson_id=lesson.id)
+    mine = progress.topologies.get(step.id) if progress else None
+    index = step_index(lesson=lesson, step_id=step.id)
+    against = mine if isinstance(mine, dict) else step_start(lesson=lesson, index=index or 0, user=user)
+    reference = lesson.design(step.reference)
+    return {"step": step.id, "against": "your latest design" if isinstance(mine, dict) else "the start design",
+            "words": diff_words(against, reference), "diff": topology_diff(against, reference),
+            "reference": reference}

@@ -1,0 +1,326 @@
+"""Writes for lessons: submitting a design for grading, grading it once its runs are over,
+unlocking hints, showing the solution.
+
+A graded attempt is ordinary runs (decision 35): the step's scenario is imposed on the learner's
+design (scenario.apply) and one run per seed is queued through lab.runs.services.run_create at
+priority 10, under the learner's quota and the run budgets like any run. When a goal is relative,
+the start design runs on the same seeds too (reused from the learner's earlier attempts when it
+is the same design). Nothing waits for the runs: the first read after they are over grades the
+attempt with lab.lessons.goals (the same evaluation as the command line and the tests) and
+stores the grade.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+import lab.sim
+from lab.sim import load as load_topology
+from lab.runs import quotas
+from lab.runs import selectors as run_selectors
+from lab.runs import services as run_services
+from lab.runs.models import Run
+from lab.sim.metrics import RESULTS_VERSION
+
+from . import goals as goal_eval
+from . import scenario as scenarios
+from . import selectors
+from .format import Lesson, Step
+# The seed rule of grading.py, applied to runs made elsewhere. grading.py has no public function
+# for "grade these runs" yet (grade_step runs the designs itself); until it has, this module
+# uses its per-goal rule rather than a second copy of it.
+from .grading import _grade_goal, _seeds_needed
+from .models import Attempt, AttemptRun, LessonProgress
+
+GRADED_PRIORITY = 10
+MAX_PREDICTION = 1e12
+
+
+class LessonRefused(ValueError):
+    """A lesson request that cannot be honoured; `problems` say why, `status` is the HTTP status."""
+
+    def __init__(self, problems: list[dict[str, str]], status: int = 400) -> None:
+        self.problems = problems
+        self.status = status
+        super().__init__(problems[0]["message"] if problems else "refused")
+
+
+def _problem(path: str, message: str) -> dict[str, str]:
+    return {"path": path, "message": message, "severity": "error"}
+
+
+@lru_cache(maxsize=1)
+def engine_version() -> dict[str, Any]:
+    """What ran a grade: the engine's source fingerprint (every file of lab/sim), and the
+    versions of the topology and results formats. Same fingerprint, same seed: same results."""
+    root = Path(lab.sim.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return {"sim": "sha256:" + digest.hexdigest()[:16], "topology_version": lab.sim.VERSION,
+            "results_version": RESULTS_VERSION}
+
+
+def _run_key(topology: dict[str, Any], seed: int) -> str:
+    text = json.dumps([topology, seed, engine_version()["sim"]], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def progress_for(*, user: Any, lesson_id: str) -> LessonProgress:
+    progress, _ = LessonProgress.objects.get_or_create(user=user, lesson=lesson_id)
+    return progress
+
+
+# -- submitting --------------------------------------------------------------------------------
+
+def _in_body(problems: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Problems of the submitted design, under $.topology: the engine's JSON paths keep their
+    place; the scenario's (which name the lesson's traffic or fault) are about the design as a whole."""
+    return [{**p, "path": "$.topology" + p["path"][1:] if p["path"].startswith("$") else "$.topology"}
+            for p in problems]
+
+
+def _locked_problems(step: Step, design: dict[str, Any], start: dict[str, Any]) -> list[dict[str, str]]:
+    """What the learner changed that the step locks, both sides with the scenario imposed (so the
+    traffic the scenario sets is never a difference)."""
+    now = {n["id"]: n for n in design["nodes"]}
+    before = {n["id"]: n for n in start["nodes"]}
+    problems = []
+    for entry in step.locked:
+        node_id, _, param = entry.partition(".")
+        old = before.get(node_id)
+        if old is None:
+            continue
+        new = now.get(node_id)
+        if new is None:
+            problems.append(_problem("$.topology.nodes", f"this step locks node {node_id!r}: keep it in your design as it was"))
+        elif param:
+            a, b = old["params"].get(param), new["params"].get(param)
+            if a != b:
+                problems.append(_problem("$.topology.nodes", f"this step locks {node_id}.{param} at {json.dumps(a)}; "
+                                                             f"your design changes it to {json.dumps(b)}"))
+        elif old.get("kind") != new.get("kind") or old["params"] != new["params"]:
+            changed = sorted(k for k in set(old["params"]) | set(new["params"]) if old["params"].get(k) != new["params"].get(k))
+            what = ", ".join(changed) if changed else "its kind"
+            problems.append(_problem("$.topology.nodes", f"this step locks node {node_id!r}; your design changes {what}"))
+    return problems
+
+
+def _predictions(step: Step, guesses: Any) -> list[dict[str, Any]]:
+    if guesses is None:
+        return []
+    if not isinstance(guesses, dict):
+        raise LessonRefused([_problem("$.predictions", 'predictions is an object of guesses: {"<prediction id>": number}')])
+    known = {p.id: p for p in step.predictions}
+    problems, chosen = [], []
+    for key, value in guesses.items():
+        if key not in known:
+            names = ", ".join(known) or "none"
+            problems.append(_problem(f"$.predictions.{str(key)[:64]}", f"this step has no prediction {str(key)[:64]!r}; "
+                                                                        f"its predictions are {names}"))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > MAX_PREDICTION:
+            problems.append(_problem(f"$.predictions.{key}", "a guess is a number"))
+        else:
+            p = known[key]
+            chosen.append({"id": p.id, "guess": value, "question": p.question, "metric": p.metric, "unit": p.unit,
+                           "scope": p.scope, "span": p.span, **({"cause": p.cause} if p.cause else {})})
+    if problems:
+        raise LessonRefused(problems)
+    return chosen
+
+
+def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, predictions: Any = None,
+                   owner_key: str, requester: quotas.Requester | None) -> Attempt:
+    """Queue a graded attempt of `topology` on a step. Raises LessonRefused (400: a design that
+    cannot take the step's scenario, or changes what the step locks; 404: no such step) and
+    lab.runs' RunRefused (429 over the learner's quota, 400 over a run budget). Either way
+    nothing is stored."""
+    index = selectors.step_index(lesson=lesson, step_id=step_id)
+    if index is None:
+        raise LessonRefused([_problem("$", f"lesson {lesson.id!r} has no step {step_id!r}")], status=404)
+    step = lesson.steps[index]
+    if not isinstance(topology, dict):
+        raise LessonRefused([_problem("$.topology", "send your design: a topology document (docs/topology.md)")])
+    guesses = _predictions(step, predictions)
+    scn = scenarios.as_dict(step.scenario)
+    design, problems = scenarios.apply(topology, scn)
+    if design is None:
+        raise LessonRefused(_in_body(problems))
+    start = selectors.step_start(lesson=lesson, index=index, user=user)
+    start_design, _ = scenarios.apply(start, scn)
+    if start_design is not None:
+        locked = _locked_problems(step, design, start_design)
+        if locked:
+            raise LessonRefused(locked)
+    relative = any("relative" in g for g in step.goals)
+    seeds = [int(s) for s in scn["seeds"]]
+    with transaction.atomic():
+        attempt = Attempt.objects.create(
+            user=user, lesson=lesson.id, step=step.id, topology=topology,
+            start_topology=start if relative else None, scenario=scn, seeds=seeds,
+            goals=[dict(g) for g in step.goals], engine=engine_version(), predictions=guesses)
+        for seed in seeds:
+            run = run_services.run_create(topology=design, seed=seed, duration_s=scn["duration_s"], speed=0,
+                                          user=user, owner_key=owner_key, requester=requester,
+                                          priority=GRADED_PRIORITY)
+            AttemptRun.objects.create(attempt=attempt, run=run, seed=seed, role=AttemptRun.Role.DESIGN,
+                                      key=_run_key(run.topology, seed))
+        if relative and start_design is not None:
+            for seed in seeds:
+                _start_run(attempt, start_design, seed, scn, user=user, owner_key=owner_key)
+        progress = progress_for(user=user, lesson_id=lesson.id)
+        progress.topologies = {**progress.topologies, step.id: topology}
+        progress.current_step = step.id
+        progress.attempts += 1
+        progress.save()
+    return attempt
+
+
+def _start_run(attempt: Attempt, start_design: dict[str, Any], seed: int, scn: dict[str, Any], *,
+               user: Any, owner_key: str) -> None:
+    """The start design on one seed: the same run as in an earlier attempt of this learner when
+    there is one (same design, seed and engine give the same results), else a new run. It is the
+    lesson's comparison, not the learner's experiment, so it is not charged to their quota."""
+    frozen = load_topology({**start_design, "settings": {**start_design["settings"], "seed": seed}})
+    key = _run_key(frozen, seed)
+    earlier = (AttemptRun.objects.filter(role=AttemptRun.Role.START, key=key, attempt__user=user)
+               .exclude(run__status__in=(Run.Status.FAILED, Run.Status.STOPPED, Run.Status.LIMITED))
+               .order_by("-id").first())
+    if earlier is not None:
+        run = earlier.run
+    else:
+        run = run_services.run_create(topology=start_design, seed=seed, duration_s=scn["duration_s"], speed=0,
+                                      user=user, owner_key=owner_key, requester=None, priority=GRADED_PRIORITY)
+    AttemptRun.objects.create(attempt=attempt, run=run, seed=seed, role=AttemptRun.Role.START, key=key)
+
+
+# -- grading -----------------------------------------------------------------------------------
+
+def attempt_refresh(*, attempt: Attempt) -> Attempt:
+    """Bring an attempt's status up to date from its runs, and grade it once they are all over.
+    The grade is written once (a conditional UPDATE): of two readers racing, one grades."""
+    if attempt.status == Attempt.Status.GRADED:
+        return attempt
+    links = list(attempt.attempt_runs.select_related("run"))
+    runs = [link.run for link in links]
+    if not all(run.is_over for run in runs) or not runs:
+        status = Attempt.Status.RUNNING if any(r.status != Run.Status.QUEUED for r in runs) else Attempt.Status.QUEUED
+        if status != attempt.status:
+            Attempt.objects.filter(id=attempt.id).exclude(status=Attempt.Status.GRADED).update(status=status)
+            attempt.refresh_from_db()
+        return attempt
+    grade = _grade(attempt, links)
+    with transaction.atomic():
+        won = Attempt.objects.filter(id=attempt.id).exclude(status=Attempt.Status.GRADED).update(
+            status=Attempt.Status.GRADED, grade=grade, passed=grade["passed"], graded=timezone.now())
+        if won:
+            _record_in_progress(attempt, grade)
+    attempt.refresh_from_db()
+    return attempt
+
+
+def _as_run(run: Run) -> dict[str, Any]:
+    return {"results": run.results, "windows": [data for _, data in run_selectors.run_windows(run=run)],
+            "topology": run.topology}
+
+
+def _ended_sentence(run: Run | None, seed: int, what: str) -> str:
+    if run is None:
+        return f"the run of {what} on seed {seed} is gone; submit again"
+    lines = run.error.strip().splitlines()
+    why = run.reason or (lines[-1] if lines else "")
+    ending = {"limited": "was stopped by its budget", "stopped": "was stopped", "failed": "failed"}.get(run.status, run.status)
+    return f"the run of {what} on seed {seed} {ending}" + (f" ({why[:200]})" if why else "") + \
+           "; a step is passed only by complete runs: submit again"
+
+
+def _grade(attempt: Attempt, links: list[AttemptRun]) -> dict[str, Any]:
+    seeds = [int(s) for s in attempt.seeds]
+    needed = _seeds_needed(attempt.scenario)
+    mine = {link.seed: link.run for link in links if link.role == AttemptRun.Role.DESIGN}
+    starts = {link.seed: link.run for link in links if link.role == AttemptRun.Role.START}
+    base = {"seeds": seeds, "seeds_needed": needed, "engine": attempt.engine}
+    problems = [_problem("$", _ended_sentence(mine.get(s), s, "your design")) for s in seeds
+                if mine.get(s) is None or mine[s].status != Run.Status.DONE]
+    if problems:
+        return {**base, "passed": False, "goals": [], "predictions": [], "problems": problems}
+    runs = [_as_run(mine[s]) for s in seeds]
+    start_runs = None
+    if starts and all(starts.get(s) is not None and starts[s].status == Run.Status.DONE for s in seeds):
+        start_runs = [_as_run(starts[s]) for s in seeds]
+    graded = [_grade_goal(goal, runs, start_runs, needed) for goal in attempt.goals]
+    goals = [{"goal": g.goal, "text": g.text, "passed": g.passed, "seeds_passed": g.seeds_passed,
+              "seeds_needed": g.seeds_needed, "sentence": g.sentence, "look_at": g.look_at,
+              "measured": [{"seed": r.seed if r.seed is not None else seeds[i], "value": r.measured, "unit": r.unit,
+                            "target": r.target, "baseline": r.baseline, "passed": r.passed, "sentence": r.sentence}
+                           for i, r in enumerate(g.results)]}
+             for g in graded]
+    predictions = [{"id": p["id"], "question": p["question"], "guess": p["guess"], "unit": p["unit"],
+                    "measured": [{"seed": seed, "value": _measure(p, run)} for seed, run in zip(seeds, runs)]}
+                   for p in attempt.predictions]
+    return {**base, "passed": all(g["passed"] for g in goals), "goals": goals, "predictions": predictions,
+            "problems": []}
+
+
+def _measure(prediction: dict[str, Any], run: dict[str, Any]) -> float | None:
+    spec = {k: prediction[k] for k in ("metric", "scope", "span", "cause") if k in prediction}
+    value = goal_eval.measure(spec, run)[0]
+    return round(value, 6) if value is not None else None
+
+
+def _record_in_progress(attempt: Attempt, grade: dict[str, Any]) -> None:
+    progress = LessonProgress.objects.select_for_update().filter(user_id=attempt.user_id, lesson=attempt.lesson).first()
+    if progress is None:
+        return
+    lesson = selectors.lesson_get(lesson_id=attempt.lesson)
+    index = selectors.step_index(lesson=lesson, step_id=attempt.step) if lesson is not None else None
+    step = lesson.steps[index] if index is not None else None
+    if grade["passed"]:
+        if attempt.step not in progress.passed_steps:
+            progress.passed_steps = [*progress.passed_steps, attempt.step]
+        if lesson is not None and index is not None and index + 1 < len(lesson.steps):
+            progress.current_step = lesson.steps[index + 1].id
+    elif step is not None and step.hints:
+        # A failed attempt unlocks the next hint.
+        progress.hints = {**progress.hints, step.id: min(progress.hints.get(step.id, 0) + 1, len(step.hints))}
+    summary = {"attempt": str(attempt.id), "passed": grade["passed"], "goals": len(grade["goals"]),
+               "goals_passed": sum(g["passed"] for g in grade["goals"]),
+               "measured": {g["goal"]: [m["value"] for m in g["measured"]] for g in grade["goals"]}}
+    old = progress.best.get(attempt.step)
+    if old is None or (summary["passed"], summary["goals_passed"]) >= (old["passed"], old["goals_passed"]):
+        progress.best = {**progress.best, attempt.step: summary}
+    progress.save()
+
+
+# -- hints and the solution --------------------------------------------------------------------
+
+def hint_unlock(*, user: Any, lesson: Lesson, step: Step) -> LessonProgress:
+    """Unlock the step's next hint. LessonRefused when it has none left."""
+    with transaction.atomic():
+        progress = progress_for(user=user, lesson_id=lesson.id)
+        progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
+        shown = progress.hints.get(step.id, 0)
+        if not step.hints:
+            raise LessonRefused([_problem("$", "this step has no hints")])
+        if shown >= len(step.hints):
+            raise LessonRefused([_problem("$", f"all {len(step.hints)} hints of this step are already shown")])
+        progress.hints = {**progress.hints, step.id: shown + 1}
+        progress.save()
+    return progress
+
+
+def solution_show(*, user: Any, lesson: Lesson, step: Step) -> dict[str, Any]:
+    """The step's reference as a diff against the learner's design; a signed-in learner's
+    progress records that they saw it."""
+    if getattr(user, "is_authenticated", False):
+        progress = progress_for(user=user, lesson_id=lesson.id)
+        if step.id not in progress.solutions_shown:
+            progress.solutions_shown = [*progress.solutions_shown, step.id]
+            progress.save(update_fields=["solutions_shown", "updated"])
+    return selectors.solution_get(lesson=lesson, step=step, user=user)
