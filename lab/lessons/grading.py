@@ -109,6 +109,18 @@ def grade_step(step: Any, learner_topology: dict[str, Any], *, start_topology: d
                      time.perf_counter() - began, runs)
 
 
+def grade_runs(goals: Any, scenario: Any, runs: list[Run], start_runs: list[Run] | None = None) -> list[GoalGrade]:
+    """Grade runs already made (one per seed of `scenario`, in its order), e.g. by the server's
+    workers: every goal with the scenario's seed rule. `start_runs` for relative goals."""
+    needed = _seeds_needed(scenarios.as_dict(scenario))
+    return [_grade_goal(goal, runs, start_runs, needed) for goal in goals]
+
+
+def seeds_needed(scenario: Any) -> int:
+    """How many seeds a goal must pass on under the scenario's seed rule."""
+    return _seeds_needed(scenarios.as_dict(scenario))
+
+
 def _grade_goal(goal: dict[str, Any], runs: list[Run], start_runs: list[Run] | None, needed: int) -> GoalGrade:
     if _is_once(goal):
         results = [evaluate(goal, runs[0])]

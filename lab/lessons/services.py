@@ -35,7 +35,7 @@ from .format import Lesson, Step
 # The seed rule of grading.py, applied to runs made elsewhere. grading.py has no public function
 # for "grade these runs" yet (grade_step runs the designs itself); until it has, this module
 # uses its per-goal rule rather than a second copy of it.
-from .grading import _grade_goal, _seeds_needed
+from .grading import grade_runs, seeds_needed
 from .models import Attempt, AttemptRun, LessonProgress
 
 GRADED_PRIORITY = 10
@@ -242,7 +242,7 @@ def _ended_sentence(run: Run | None, seed: int, what: str) -> str:
 
 def _grade(attempt: Attempt, links: list[AttemptRun]) -> dict[str, Any]:
     seeds = [int(s) for s in attempt.seeds]
-    needed = _seeds_needed(attempt.scenario)
+    needed = seeds_needed(attempt.scenario)
     mine = {link.seed: link.run for link in links if link.role == AttemptRun.Role.DESIGN}
     starts = {link.seed: link.run for link in links if link.role == AttemptRun.Role.START}
     base = {"seeds": seeds, "seeds_needed": needed, "engine": attempt.engine}
@@ -254,7 +254,7 @@ def _grade(attempt: Attempt, links: list[AttemptRun]) -> dict[str, Any]:
     start_runs = None
     if starts and all(starts.get(s) is not None and starts[s].status == Run.Status.DONE for s in seeds):
         start_runs = [_as_run(starts[s]) for s in seeds]
-    graded = [_grade_goal(goal, runs, start_runs, needed) for goal in attempt.goals]
+    graded = grade_runs(attempt.goals, attempt.scenario, runs, start_runs)
     goals = [{"goal": g.goal, "text": g.text, "passed": g.passed, "seeds_passed": g.seeds_passed,
               "seeds_needed": g.seeds_needed, "sentence": g.sentence, "look_at": g.look_at,
               "measured": [{"seed": r.seed if r.seed is not None else seeds[i], "value": r.measured, "unit": r.unit,
