@@ -186,9 +186,9 @@ class Host:
                       f"{limit_bytes // 2**20} MiB); this run held the most events in memory")
 
     def release(self) -> None:
-        """The worker is shutting down cleanly: its runs go back to the queue at once (a retry)."""
+        """The worker is shutting down cleanly: its runs go back to the queue at once."""
         if self.executions:
-            services.run_requeue_of_worker(worker=self.worker)
+            services.run_hand_back(worker=self.worker)
         self.executions.clear()
 
 

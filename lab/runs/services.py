@@ -275,6 +275,23 @@ def run_requeue_of_worker(*, worker: str) -> int:
                Run.objects.filter(status=Run.Status.RUNNING, worker=worker).values_list("id", "attempt"))
 
 
+def run_hand_back(*, worker: str) -> int:
+    """A worker shutting down cleanly (SIGTERM, its server gone) gives its runs back to the queue
+    to start again elsewhere. Not a loss: the attempt it used is given back too, so a run handed
+    back (perhaps more than once, by workers of a server that is going away) still has its retry."""
+    handed = 0
+    for run_id in Run.objects.filter(status=Run.Status.RUNNING, worker=worker).values_list("id", flat=True):
+        with transaction.atomic():
+            changed = Run.objects.filter(id=run_id, status=Run.Status.RUNNING, worker=worker).update(
+                status=Run.Status.QUEUED, worker="", lease_until=None, windows=0, sim_time=0.0,
+                attempt=F("attempt") - 1)
+            if changed:
+                RunWindow.objects.filter(run_id=run_id).delete()
+                RunCommand.objects.filter(run_id=run_id).update(applied=False)
+        handed += changed
+    return handed
+
+
 def worker_is_gone(worker: str) -> bool:
     """True if `worker` ("host:pid") names a process on this machine that no longer runs."""
     host, _, pid = worker.rpartition(":")

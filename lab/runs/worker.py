@@ -80,7 +80,9 @@ def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | Non
         if now >= next_memory:
             host.memory_guard(rss_bytes(), settings.ARCHLAB_WORKER_MEMORY_MB * 2**20)
             next_memory = now + MEMORY_CHECK_S
-        if now >= next_claim and len(host.executions) < capacity and not (once and claimed_any):
+        # (Checked again right before claiming: a worker whose server just died claims nothing.)
+        orphaned = parent is not None and os.getppid() != parent
+        if not orphaned and now >= next_claim and len(host.executions) < capacity and not (once and claimed_any):
             run = services.run_claim_next(worker=name)
             fast, paced = host.load
             if run is not None:

@@ -179,3 +179,14 @@ def test_a_lab_run_is_linked_to_the_design_revision_only_when_it_runs_exactly_th
                                                     "design": str(design.pk), "revision": 1}),
                           content_type="application/json", HTTP_X_CSRFTOKEN=other.cookies["csrftoken"].value)
     assert Run.objects.get(pk=response.json()["id"]).revision is None  # bob cannot see alice's private design
+
+
+def test_a_run_handed_back_by_a_worker_shutting_down_keeps_its_retry() -> None:
+    run = queued()
+    claimed = services.run_claim_next(worker="a")
+    services.run_add_windows(run=claimed, windows=[{"index": 0}], sim_time=1.0)
+    assert services.run_hand_back(worker="a") == 1
+    again = Run.objects.get(id=run.id)
+    assert (again.status, again.attempt, again.windows) == ("queued", 0, 0)
+    assert not RunWindow.objects.filter(run=run).exists()
+    assert services.run_claim_next(worker="b").attempt == 1

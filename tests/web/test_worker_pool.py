@@ -172,7 +172,8 @@ def test_a_server_whose_workers_lose_it_exits_and_gives_its_runs_back(lab: dict[
     server.kill()  # the server alone: its workers see their doorbell pipe close
     server.wait(10)
     wait_for(lambda: not any(alive(w) for w in workers), 10, "the orphaned workers exited")
-    assert {run_row(db, r)["status"] for r in running} == {"queued"}  # handed back, not left running
+    # Handed back, not left running, and not counted as a loss: the attempt is given back.
+    assert {(run_row(db, r)["status"], run_row(db, r)["attempt"]) for r in running} == {("queued", 0)}
 
 
 def test_everything_killed_and_restarted_loses_no_design_and_no_run(lab: dict[str, Any]) -> None:
