@@ -225,3 +225,16 @@ def test_the_search_example_is_valid_and_its_timeout_cuts_the_stragglers() -> No
     assert 0.12 < share < 0.25
     assert with_timeout["leaves_waited_mean"] > 19.7
     assert with_timeout["errors"] == 0
+
+
+def test_leaves_that_time_out_on_a_guarded_edge_fail_their_parent_and_the_run_goes_on() -> None:
+    # A leaf is the root's own request: it can time out on the edge's policy before any node
+    # has seen it (this raised AttributeError: 'Request' object has no attribute 't_node').
+    slow = pool("leaf", instances=1, workers_per_instance=8, queue_capacity=1000, service_time_ms=60)
+    doc = fan_out(20, rate=2.0, leaf=slow, timeout_ms=500, on_timeout="partial")
+    doc["edges"][1]["policy"] = {"retries": 1, "backoff_ms": 2, "jitter": "full", "timeout_ms": 50}
+    results = simulate(doc, 30.0)
+    ledger = results["requests"]
+    assert ledger["created"] > 40
+    assert ledger["created"] == ledger["completed"] + ledger["failed"] + ledger["in_flight"]
+    assert results["measured"]["nodes"]["root"]["failures"].get("dependency", 0) > 0

@@ -226,8 +226,11 @@ class Component:
     def fail(self, req: Request, t: float, cause: str) -> None:
         failures = self.failures
         failures[cause] = failures.get(cause, 0) + 1
-        if cause == "timeout":  # it arrived at t_node and waited until now
-            hop = (self.id, req.t_node, t - req.t_node, 0.0, cause)
+        # A timed-out request arrived at t_node and waited until now. A node's own request (a
+        # fan-out leaf, a retry) may time out before any node set t_node: then only now is known.
+        arrived = getattr(req, "t_node", None) if cause == "timeout" else None
+        if arrived is not None:
+            hop = (self.id, arrived, t - arrived, 0.0, cause)
         else:
             hop = (self.id, t, 0.0, 0.0, cause)
         if req.trace is not None:
