@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import http.cookiejar
-import json
 import os
 import socket
 import statistics
@@ -28,31 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.stream_client import watch  # noqa: E402
+from bench.stream_client import start_runs, watch  # noqa: E402
 from lab.livelab import free_port, start_lab  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP_S = 5.0
-
-
-def start_runs(base: str, count: int, duration_s: float, example: str) -> tuple[list[str], str]:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(base + "/").read()
-    token = next(c.value for c in jar if c.name == "csrftoken")
-    topology = json.loads((ROOT / "lab" / "sim" / "examples" / f"{example}.json").read_text())
-    topology["settings"]["warmup_s"] = 0
-    ids = []
-    for seed in range(count):
-        body = json.dumps({"topology": topology, "seed": seed + 1, "duration_s": duration_s, "speed": 10}).encode()
-        request = urllib.request.Request(base + "/api/runs", data=body, method="POST", headers={
-            "Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"})
-        ids.append(json.loads(opener.open(request).read())["id"])
-    return ids, next(c.value for c in jar if c.name == "sessionid")
 
 
 def rss_mb(pid: int) -> float:

@@ -4,8 +4,11 @@ each live window's delay from the worker closing it (window["closed_at"]) to its
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import json
 import time
+import urllib.request
+from pathlib import Path
 from typing import Any, Callable
 
 import websockets
@@ -50,3 +53,24 @@ async def watch(url: str, origin: str, session: str, delays: list[float], stats:
                 last = message["seq"]
             elif message["type"] == "status" and message["status"] in OVER:
                 break
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "lab" / "sim" / "examples"
+
+
+def start_runs(base: str, count: int, duration_s: float, example: str = "reference") -> tuple[list[str], str]:
+    """Start `count` runs of an example at 10x from one browser session; returns their ids and
+    the session key (only the session that started a run may watch it)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(base + "/").read()
+    token = next(c.value for c in jar if c.name == "csrftoken")
+    topology = json.loads((EXAMPLES / f"{example}.json").read_text())
+    topology["settings"]["warmup_s"] = 0
+    ids = []
+    for seed in range(count):
+        body = json.dumps({"topology": topology, "seed": seed + 1, "duration_s": duration_s, "speed": 10}).encode()
+        request = urllib.request.Request(base + "/api/runs", data=body, method="POST", headers={
+            "Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"})
+        ids.append(json.loads(opener.open(request).read())["id"])
+    return ids, next(c.value for c in jar if c.name == "sessionid")

@@ -10,38 +10,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.cookiejar
-import json
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.stream_client import watch  # noqa: E402
+from bench.stream_client import start_runs, watch  # noqa: E402
 from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-def start_runs(base: str, count: int, duration_s: float) -> tuple[list[str], str]:
-    """Start `count` runs from one browser session; returns their ids and the session key (only
-    the session that started a run may watch it)."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(base + "/").read()
-    token = next(c.value for c in jar if c.name == "csrftoken")
-    topology = json.loads((ROOT / "lab" / "sim" / "examples" / "reference.json").read_text())
-    topology["settings"]["warmup_s"] = 0
-    ids = []
-    for seed in range(count):
-        body = json.dumps({"topology": topology, "seed": seed + 1, "duration_s": duration_s, "speed": 10}).encode()
-        request = urllib.request.Request(base + "/api/runs", data=body, method="POST", headers={
-            "Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"})
-        ids.append(json.loads(opener.open(request).read())["id"])
-    return ids, next(c.value for c in jar if c.name == "sessionid")
-
-
 def page_load(base: str) -> dict[str, float] | None:
     """Time to interactive and bytes transferred for the lab page, in Debian's Chromium."""
     if not Path(CHROMIUM).exists():

@@ -15,7 +15,7 @@ from lab.lessons import selectors, services
 from lab.lessons.format import Lesson, Step
 from lab.runs import quotas
 
-from . import serializers as s
+from . import lesson_serializers as s
 from .errors import Refused
 from .permissions import not_found, require_user, run_owner_key
 from .schema import TOPOLOGY_EXAMPLE
