@@ -132,9 +132,11 @@ async def test_a_reader_that_stalls_does_not_hold_back_another_viewer_of_the_sam
 
 async def test_a_resync_flood_gets_at_most_one_snapshot_a_second() -> None:
     run_id, key = await finished_run(300)
+    # Before connecting: the server sends the first snapshot after this, and the deferred one at
+    # least MIN_SNAPSHOT_S after the first, however slowly this client reads them.
+    started = time.monotonic()
     client = await Client.open(run_id, key)
     await client.snapshot()
-    started = time.monotonic()
     for _ in range(200):
         await client.send({"type": "resync"})
     headers = []
@@ -144,7 +146,7 @@ async def test_a_resync_flood_gets_at_most_one_snapshot_a_second() -> None:
             headers.append(time.monotonic())
             assert len((await client.snapshot(frame))["windows"]) == 300
     assert len(headers) == 1, "200 requests within a second coalesce into one deferred snapshot"
-    assert headers[0] - started >= publisher.MIN_SNAPSHOT_S * 0.5
+    assert headers[0] - started >= publisher.MIN_SNAPSHOT_S
     await client.close()
 
 
