@@ -51,7 +51,7 @@ def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_
 
     # The one-VM WordPress example, pushed past what its PHP workers can take.
     page.select_option("#example", "single_vm_wordpress")
-    page.wait_for_function("document.getElementById('topology').value.includes('one WordPress VM')")
+    page.wait_for_function("document.getElementById('topology').value.includes('One WordPress VM')")
     doc = page.eval_on_selector("#topology", "t => JSON.parse(t.value)")
     doc["nodes"][0]["params"].update({"pattern": "steady", "rate_per_s": 400})
     doc["nodes"][1]["params"]["timeout_ms"] = 1000

@@ -40,7 +40,7 @@ def test_the_canvas_takes_most_of_the_screen_with_readable_labels_and_nothing_ov
 
     # The widest examples too: shown at a readable zoom, the rest a drag away.
     page.select_option("#example", "api_gateway_spa")
-    page.wait_for_function("document.getElementById('topology').value.includes('an API gateway for the single-page app')")
+    page.wait_for_function("document.getElementById('topology').value.includes('An API gateway for a single-page app')")
     node = first_node(page)
     assert page.evaluate(LABEL_PX, node) >= 11
     page.click("#fit")

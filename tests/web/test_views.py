@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -11,7 +13,7 @@ from django.test import Client
 from lab.runs import host, services
 from lab.runs.models import Run
 
-from .conftest import example
+from .conftest import EXAMPLES, example
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +27,20 @@ def test_the_lab_page_lists_the_examples_and_carries_the_catalogue_as_json(clien
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Step 1: one WordPress VM" in html
+    assert "One WordPress VM and its database" in html
     assert 'id="catalogue-data" type="application/json"' in html
     assert "csrftoken" in response.cookies
+
+
+def test_no_example_in_the_picker_is_named_as_a_step_of_a_story(client: Client) -> None:
+    # The picker sorts examples by file name, so "Step 1", "Step 3"... read out of order there;
+    # the numbered story is the startup-growth lesson's.
+    html = client.get("/").content.decode()
+    picker = html[html.index('<select id="example">'):]
+    names = [unescape(n) for n in re.findall(r'<option value="[^"]+" title="[^"]*">([^<]*)</option>',
+                                            picker[:picker.index("</select>")])]
+    assert len(names) == len(list(EXAMPLES.glob("*.json")))
+    assert [n for n in names if re.match(r"Step \d", n)] == []
 
 
 def test_starting_a_run_answers_201_with_its_websocket(client: Client) -> None:
