@@ -1,6 +1,6 @@
 """Imposing a step's scenario on the learner's design: the lesson, not the learner, decides the
-traffic, the faults, the duration and the windows of a graded run, so a goal cannot be passed by
-lowering the load or deleting the node a fault takes down.
+traffic, the faults, the duration, the windows and the prices of a graded run, so a goal cannot be
+passed by lowering the load, deleting the node a fault takes down or making instances cheaper.
 
 `scenario` is the [steps.scenario] table as a dict, or lab.lessons.format.Scenario.
 """
@@ -99,6 +99,9 @@ def apply(learner_topology: dict[str, Any], scenario: Any) -> tuple[dict[str, An
         if missing is not None:
             problems.append(_p(f"scenario.faults[{i}].{missing[0]}", missing[1]))
     doc["faults"] = faults
+    # The prices are the lab's list prices, not the learner's: a `pricing` section of the design
+    # would pass a budget goal by making instances cheap instead of the design right-sized.
+    doc.pop("pricing", None)
     if problems:
         return None, problems
     try:

@@ -69,3 +69,10 @@ def test_an_invalid_design_passes_the_engines_problems_through():
     learner["edges"].append({"id": "e9", "from": "db", "to": "nowhere"})
     _, problems = apply(learner, SCENARIO)
     assert problems and all(p["path"].startswith("$.") for p in problems)
+
+
+def test_a_design_that_makes_its_instances_cheap_is_priced_at_the_labs_list_prices():
+    learner = {**copy.deepcopy(BASE), "pricing": {"vm_medium_hour": 0.0001}}
+    topology, problems = apply(learner, SCENARIO)
+    honest, _ = apply(copy.deepcopy(BASE), SCENARIO)
+    assert problems == [] and topology == honest  # its override is gone
