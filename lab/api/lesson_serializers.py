@@ -17,7 +17,8 @@ class LessonProgressSerializer(serializers.Serializer):
     passed_steps = serializers.ListField(child=serializers.CharField())
     steps = serializers.IntegerField(help_text="how many steps the lesson has")
     attempts = serializers.IntegerField(help_text="graded attempts submitted, all steps together")
-    best = ObjectField(help_text="step id -> the best graded attempt: attempt, passed, goals, goals_passed, measured")
+    best = ObjectField(help_text="step id -> the best graded attempt: attempt, passed, goals, goals_passed, measured, "
+                                 "comparison (as in the grade)")
     updated = serializers.DateTimeField()
 
 
@@ -64,11 +65,18 @@ class LessonStepSerializer(serializers.Serializer):
     locked = serializers.ListField(child=serializers.CharField(), help_text='node ids, or "node.param"')
     predictions = LessonPredictionSerializer(many=True)
     hints = LessonHintsSerializer()
-    start = TopologyField(help_text="the design you start this step from")
+    start = TopologyField(help_text="the design you start this step from (for a visitor on a step that starts "
+                                    "from the previous one: the previous step's reference)")
+    start_from = serializers.ChoiceField(
+        choices=["file", "previous", "previous-reference"],
+        help_text="where `start` comes from: the step's own file; the design you passed the previous step with "
+                  "(its reference if you did not; a visitor's browser shows its own passed design, the server "
+                  "checks locks against the reference); or the previous step's reference")
     topology = TopologyField(allow_null=True, help_text="your latest design for this step (null before you submit one)")
     passed = serializers.BooleanField()
     attempts = serializers.IntegerField()
-    best = ObjectField(allow_null=True)
+    best = ObjectField(allow_null=True, help_text="your best graded attempt on the step (as in progress.best); "
+                                                  "null for a visitor, whose progress is in their browser")
 
 
 class LessonDetailSerializer(serializers.Serializer):
@@ -89,9 +97,15 @@ class AttemptRunSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Run.Status.values, source="run.status")
     url = serializers.SerializerMethodField()
     websocket = serializers.SerializerMethodField()
+    watchable = serializers.SerializerMethodField(
+        help_text="whether you may open the run (`url`, `websocket`): your design's runs, yes; a start run is the "
+                  "lesson's, shared by every learner on the step, and shown through the grade's comparison")
 
     def get_url(self, link: Any) -> str:
         return f"/api/v1/runs/{link.run_id}"
+
+    def get_watchable(self, link: Any) -> bool:
+        return link.run_id in self.context.get("watchable", ())
 
     def get_websocket(self, link: Any) -> str:
         return f"/ws/runs/{link.run_id}/"
@@ -131,6 +145,22 @@ class PredictionGradeSerializer(serializers.Serializer):
     measured = PredictionMeasureSerializer(many=True)
 
 
+class ComparisonFiguresSerializer(serializers.Serializer):
+    p50_ms = serializers.FloatField(allow_null=True)
+    p95_ms = serializers.FloatField(allow_null=True)
+    p99_ms = serializers.FloatField(allow_null=True)
+    error_rate_pct = serializers.FloatField(allow_null=True)
+    cost_per_1k_requests = serializers.FloatField(allow_null=True, help_text="USD per 1,000 completed requests")
+    monthly_cost = serializers.FloatField(allow_null=True, help_text="USD a month (730 hours) at the measured rate")
+
+
+class ComparisonSerializer(serializers.Serializer):
+    start = ComparisonFiguresSerializer(allow_null=True, help_text="the step's start design on the same seeds; null "
+                                                                   "when its runs did not complete")
+    design = ComparisonFiguresSerializer(allow_null=True, help_text="your design; null when one of its runs did not "
+                                                                    "complete")
+
+
 class GradeSerializer(serializers.Serializer):
     passed = serializers.BooleanField()
     seeds = serializers.ListField(child=serializers.IntegerField())
@@ -139,6 +169,21 @@ class GradeSerializer(serializers.Serializer):
     predictions = PredictionGradeSerializer(many=True, help_text="your guesses beside the measured values")
     problems = ProblemSerializer(many=True, help_text="why it could not be graded (a run that did not complete)")
     engine = ObjectField()
+    comparison = ComparisonSerializer(allow_null=True, help_text="each figure the median over the seeds of the "
+                                                                 "measured span (null in grades older than it)")
+
+
+class LiveGoalSerializer(serializers.Serializer):
+    goal = serializers.CharField()
+    text = serializers.CharField()
+    state = serializers.ChoiceField(choices=["pending", "passing", "failing"],
+                                    help_text="pending: cannot be told yet (measured at the end, a relative goal "
+                                              "before the start design's run is over, a span not begun)")
+    value = serializers.FloatField(allow_null=True)
+    unit = serializers.CharField()
+    target = serializers.FloatField(allow_null=True)
+    sentence = serializers.CharField()
+    look_at = serializers.CharField(help_text="where to look, from the run (empty when pending or passing)")
 
 
 class AttemptSerializer(serializers.Serializer):
@@ -155,15 +200,28 @@ class AttemptSerializer(serializers.Serializer):
     topology = TopologyField(help_text="the design as you submitted it")
     runs = serializers.SerializerMethodField()
     grade = serializers.SerializerMethodField()
+    live = serializers.SerializerMethodField()
+    debrief_html = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     @extend_schema_field(AttemptRunSerializer(many=True))
     def get_runs(self, attempt: Any) -> list[dict[str, Any]]:
-        return AttemptRunSerializer(self.context["runs"], many=True).data
+        return AttemptRunSerializer(self.context["runs"], many=True, context=self.context).data
 
     @extend_schema_field(GradeSerializer(allow_null=True))
     def get_grade(self, attempt: Any) -> dict[str, Any] | None:
-        return attempt.grade
+        return {"comparison": None, **attempt.grade} if attempt.grade is not None else None
+
+    @extend_schema_field(LiveGoalSerializer(many=True))
+    def get_live(self, attempt: Any) -> list[dict[str, Any]]:
+        """Every goal of the step as a checklist: on the first seed's windows so far while the
+        runs go (at most one evaluation a second), the grade's goals once graded."""
+        return self.context.get("live", [])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_debrief_html(self, attempt: Any) -> str | None:
+        """The step's debrief once this attempt passed (a visitor has no other way to it)."""
+        return self.context.get("debrief_html")
 
     def get_url(self, attempt: Any) -> str:
         return f"/api/v1/lessons/{attempt.lesson}/attempts/{attempt.id}"
@@ -174,6 +232,17 @@ class AttemptCreateRequest(serializers.Serializer):
                                        "imposed on it")
     predictions = serializers.DictField(child=serializers.FloatField(), required=False,
                                         help_text="your guesses before the run: {prediction id: number}")
+
+
+class ProgressClaimRequest(serializers.Serializer):
+    attempts = serializers.ListField(child=serializers.UUIDField(), max_length=500,
+                                     help_text="the ids of the attempts you made as a visitor (kept by your browser)")
+
+
+class ProgressClaimSerializer(serializers.Serializer):
+    claimed = serializers.IntegerField(help_text="attempts now yours, replayed into your progress")
+    ignored = serializers.IntegerField(help_text="ids of attempts that are someone's already (yours too) or unknown")
+    lessons = LessonSerializer(many=True, help_text="the lessons with your progress, as GET /api/v1/lessons has them")
 
 
 class LessonStepHintsSerializer(LessonHintsSerializer):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import exceptions, permissions
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
 from lab.designs import selectors as designs
@@ -52,6 +53,18 @@ def require_user(request: Request) -> None:
         raise exceptions.NotAuthenticated("sign in, or send an API token: Authorization: Bearer <token>")
 
 
+def visitor_session(request: Request) -> str:
+    """The browser session a visitor writes as, with the CSRF check a signed-in session gets
+    (DRF checks CSRF only once someone is signed in): another site's page cannot make a visitor's
+    browser spend their run allowance. A session is started for a first-time visitor."""
+    SessionAuthentication().enforce_csrf(request)
+    session = request.session
+    if not session.session_key:
+        session["visitor"] = True
+        session.save()
+    return session.session_key or ""
+
+
 def design_for_write(request: Request, design_id: Any) -> Design:
     design = design_for_read(request, design_id)
     require_user(request)
@@ -69,6 +82,10 @@ def run_owner_key(request: Request) -> str:
     """Who the run's active-run limit counts against: the browser session for a signed-in page
     (which also lets that page control the run over its websocket), else `user:<id>` for a
     script with a token. A session key never has a colon, so no browser can control the latter."""
+    if request.auth is None and not request.user.is_authenticated and not request.session.session_key:
+        # A visitor's first write: without a saved session the run would be "user:None"'s.
+        request.session["visitor"] = True
+        request.session.save()
     if request.auth is None and request.session.session_key:
         return request.session.session_key
     return f"user:{request.user.pk}"

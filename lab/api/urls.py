@@ -27,6 +27,8 @@ urlpatterns = [
     path("runs/<uuid:run_id>/commands", runs.RunCommandsView.as_view(), name="run-commands"),
     path("runs/<uuid:run_id>/windows", runs.RunWindowsView.as_view(), name="run-windows"),
     path("lessons", lessons.LessonListView.as_view(), name="lessons"),
+    # Before lessons/<id>, so a lesson cannot be named "progress" (its pages would be unreachable).
+    path("lessons/progress", lessons.ProgressClaimView.as_view(), name="lesson-progress"),
     path("lessons/<slug:lesson_id>", lessons.LessonView.as_view(), name="lesson"),
     path("lessons/<slug:lesson_id>/steps/<slug:step_id>/attempts", lessons.AttemptListView.as_view(),
          name="lesson-attempts"),

@@ -11,6 +11,7 @@ by the caller (`load_design(path) -> topology document`).
 """
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -18,7 +19,8 @@ from typing import Any, Callable
 from lab.sim import simulate
 
 from . import scenario as scenarios
-from .goals import GoalResult, evaluate
+from . import spans
+from .goals import METRICS, GoalResult, evaluate
 
 Run = dict[str, Any]
 Problem = dict[str, str]
@@ -132,6 +134,88 @@ def _grade_goal(goal: dict[str, Any], runs: list[Run], start_runs: list[Run] | N
     shown = next((r for r in results if not r.passed), results[0])
     return GoalGrade(str(goal.get("id", "")), str(goal.get("text", "")), passed >= needed, passed, needed,
                      results, shown.sentence, shown.look_at)
+
+
+# -- the comparison with the start design ----------------------------------------------------
+
+def comparison_figures(results: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The headline figures of a design on a step: the median over its seeds' results documents
+    of the measured span's p50, p95 and p99 latency, error rate, cost per 1,000 completed
+    requests and monthly cost. A figure no seed measured (nothing completed) is None."""
+    overall = [((r or {}).get("measured") or {}).get("overall") or {} for r in results]
+
+    def median(read: Callable[[dict[str, Any]], Any]) -> float | None:
+        values = [float(v) for v in map(read, overall) if isinstance(v, (int, float))]
+        return round(statistics.median(values), 6) if values else None
+
+    def latency(q: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda o: (o.get("latency_ms") or {}).get(q) if o.get("completions") else None
+
+    per_million = median(lambda o: o.get("cost_per_million_usd"))
+    return {"p50_ms": median(latency("p50")), "p95_ms": median(latency("p95")), "p99_ms": median(latency("p99")),
+            "error_rate_pct": median(lambda o: o["error_rate"] * 100.0 if o.get("error_rate") is not None else None),
+            "cost_per_1k_requests": round(per_million / 1000.0, 9) if per_million is not None else None,
+            "monthly_cost": median(lambda o: o.get("cost_monthly_usd"))}
+
+
+# -- live goals -------------------------------------------------------------------------------
+
+# Figures a partial run cannot stand for: a count over the measured span grows until the end,
+# and the monthly cost structure reads the results document.
+_AT_THE_END = ("completed_count",)
+
+
+def live_goals(goals: Any, run: Run, start_run: Run | None = None) -> list[dict[str, Any]]:
+    """Each goal on a run that is still going (`run` with the windows so far and results None),
+    as a learner's checklist: state "passing" or "failing" on what has arrived, or "pending"
+    when it cannot be told yet (measured at the end, a relative goal before the start run is
+    over, a span that has not begun). The same evaluation as grading, on one seed."""
+    out = []
+    for spec in goals:
+        item = {"goal": str(spec.get("id", "")), "text": str(spec.get("text", "")), "state": "pending",
+                "value": None, "unit": "", "target": None, "sentence": "", "look_at": ""}
+        pending = _live_pending(spec, run, start_run)
+        if pending is not None:
+            item.update(unit=pending[0], sentence=pending[1])
+            out.append(item)
+            continue
+        result = evaluate(spec, run, start_run=start_run)
+        item.update(unit=result.unit, target=result.target, value=result.measured, look_at=result.look_at)
+        if result.measured is None:
+            item["sentence"] = result.sentence
+        else:
+            item["state"] = "passing" if result.passed else "failing"
+            item["sentence"] = ("So far: " + result.sentence) if "structure" not in spec else result.sentence
+        out.append(item)
+    return out
+
+
+def _live_pending(spec: dict[str, Any], run: Run, start_run: Run | None) -> tuple[str, str] | None:
+    """(unit, sentence) when the goal cannot be told on the run so far, else None."""
+    structure = spec.get("structure")
+    if isinstance(structure, dict):
+        if "monthly_cost_usd_at_most" in structure:
+            return "USD/month", (f"The monthly cost is measured at the end of the run; the goal is at most "
+                                 f"${float(structure['monthly_cost_usd_at_most']):,.0f} a month.")
+        return None
+    metric = METRICS.get(spec.get("metric"))  # type: ignore[arg-type]
+    if metric is None:
+        return "", "This goal is measured at the end of the run."
+    if metric.name in _AT_THE_END:
+        return metric.unit, f"The {metric.label} is counted at the end of the run."
+    if "relative" in spec and start_run is None:
+        return metric.unit, ("This goal compares with the start design on the same seed: it is measured at the "
+                             "end, once the start design's run is over.")
+    windows = run.get("windows") or []
+    span = spec.get("span", "measured")
+    if span in ("measured", "worst_window") and not any(w.get("measured") for w in windows):
+        return metric.unit, f"The {metric.label} is measured once the warm-up is over."
+    if isinstance(span, dict):
+        fault = span.get("fault") or span.get("after")
+        interval = spans.fault_interval(str(fault), run) if windows else None
+        if interval is None or not spans.windows_between(windows, *interval):
+            return metric.unit, f"The {metric.label} is measured once {fault} starts."
+    return None
 
 
 # -- proof ------------------------------------------------------------------------------------

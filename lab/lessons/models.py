@@ -1,7 +1,9 @@
 """A learner's progress through a lesson, and graded attempts (docs/api.md, "Lessons").
 
 A graded attempt is ordinary runs (lab.runs), one per seed of the step's scenario, plus the
-start design's runs on the same seeds when a goal is relative (decision 35). The attempt keeps
+start design's runs on the same seeds, which every attempt is compared with (decision 35). It is
+a signed-in learner's, or a visitor's: then `visitor` holds the browser session that submitted it
+and the visitor's progress lives in their browser until they sign up and claim it. The attempt keeps
 what makes its grade reproducible: the design as submitted, the scenario, the seeds and the
 engine's fingerprint. It is graded once, on the first read after its runs are over, and the
 grade is stored. Lessons themselves are files (lab/lessons/content/), so rows name them by id.
@@ -27,7 +29,8 @@ class LessonProgress(models.Model):
     topologies = models.JSONField(default=dict, blank=True)
     # step id -> how many of the step's hints are unlocked.
     hints = models.JSONField(default=dict, blank=True)
-    # step id -> the best graded attempt so far: {"attempt", "passed", "goals_passed", "goals", "measured"}.
+    # step id -> the best graded attempt so far:
+    # {"attempt", "passed", "goals_passed", "goals", "measured", "comparison"}.
     best = models.JSONField(default=dict, blank=True)
     # Steps whose reference solution the learner asked to see (a teacher may want to know).
     solutions_shown = models.JSONField(default=list, blank=True)
@@ -49,13 +52,18 @@ class Attempt(models.Model):
         GRADED = "graded"    # every run is over and `grade` is stored
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_attempts")
+    # Null for a visitor's attempt (until a signed-in learner claims it with its id).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_attempts",
+                             null=True, blank=True)
+    # The browser session a visitor submitted it from: only that session may read it. Kept after
+    # a claim, as a record of where it came from.
+    visitor = models.CharField(max_length=40, blank=True, db_index=True)
     lesson = models.CharField(max_length=64)
     step = models.CharField(max_length=64)
     created = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # The design as the learner submitted it, and the start design relative goals compare with
-    # (null when the step has no relative goal).
+    # The design as the learner submitted it, and the start design it is compared with (relative
+    # goals, and the grade's comparison; null in attempts made before every attempt had one).
     topology = models.JSONField()
     start_topology = models.JSONField(null=True, blank=True)
     # The scenario imposed (as plain data), its seeds, the goals graded, and the engine that ran
@@ -75,7 +83,7 @@ class Attempt(models.Model):
         indexes = [models.Index(fields=["user", "lesson", "step", "created"], name="attempts_of_a_step")]
 
     def __str__(self) -> str:
-        return f"{self.lesson}/{self.step} by {self.user_id}"
+        return f"{self.lesson}/{self.step} by {self.user_id or 'a visitor'}"
 
 
 class AttemptRun(models.Model):
@@ -90,7 +98,7 @@ class AttemptRun(models.Model):
     seed = models.BigIntegerField()
     role = models.CharField(max_length=10, choices=Role.choices)
     # What the run computes: a hash of the frozen topology, seed and engine. A start run with the
-    # same key gives the same results, so the learner's next attempt reuses it.
+    # same key gives the same results, so any later attempt, whoever makes it, reuses it.
     key = models.CharField(max_length=64, db_index=True)
 
     class Meta:

@@ -1,20 +1,26 @@
 """Reads for lessons: the lesson index (read from ARCHLAB_LESSONS_DIR once per process), a
-lesson's steps as a learner sees them, progress, attempts, and the solution as a diff in words."""
+lesson's steps as a learner sees them (a signed-in learner's progress, or a visitor's hints),
+attempts with their live goals, and the solution as a diff in words."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 
 from lab.designs.diff import topology_diff
+from lab.runs import selectors as run_selectors
+from lab.runs.models import Run
 
 from . import render
 from . import scenario as scenarios
-from .format import START_PREVIOUS, Lesson, Step
+from .format import START_PREVIOUS, STARTS, Lesson, Step
+from .grading import live_goals
 from .loader import BrokenLesson, LessonIndex, load_all
 from .models import Attempt, AttemptRun, LessonProgress
 
@@ -123,20 +129,50 @@ def _goal(goal: dict[str, Any]) -> dict[str, Any]:
     return {"id": goal.get("id", ""), "text": goal.get("text", ""), "spec": dict(goal)}
 
 
-def lesson_detail(*, lesson: Lesson, user: Any) -> dict[str, Any]:
+def asked_count(asked: Any, step_id: str) -> int:
+    """Hints a visitor's session asked for on a step (`asked`: step id -> count), whatever the
+    session holds."""
+    value = asked.get(step_id) if isinstance(asked, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def visitor_hints(*, lesson: Lesson, session_key: str, asked: Any) -> dict[str, int]:
+    """Step id -> hints unlocked for a visitor: those their session asked for (`asked`: lesson id
+    -> step id -> count), and one per failed attempt of that session, as for a signed-in learner."""
+    mine = asked.get(lesson.id) if isinstance(asked, dict) else None
+    failed: dict[str, int] = {}
+    if session_key:
+        for step_id in Attempt.objects.filter(user__isnull=True, visitor=session_key, lesson=lesson.id,
+                                              passed=False).values_list("step", flat=True):
+            failed[step_id] = failed.get(step_id, 0) + 1
+    return {s.id: min(len(s.hints), asked_count(mine or {}, s.id) + failed.get(s.id, 0)) for s in lesson.steps}
+
+
+def _start_from(step: Step) -> str:
+    return step.start if step.start in STARTS else "file"
+
+
+def lesson_detail(*, lesson: Lesson, user: Any, session_key: str = "", asked: Any = None) -> dict[str, Any]:
     """The lesson as the caller sees it: every step with its rendered narrative, goals (text and
     spec), scenario, palette, locks, predictions, the hints they unlocked, and their progress.
-    A step's debrief is shown once they passed it."""
+    A step's debrief is shown once they passed it. A visitor's progress is in their browser: for
+    them the hints come from their session (`session_key`, and `asked`, what it keeps)."""
     progress = progress_get(user=user, lesson_id=lesson.id)
     passed = set(progress.passed_steps) if progress else set()
+    if _signed_in(user):
+        mine = Attempt.objects.filter(user=user, lesson=lesson.id)
+        hints = progress.hints if progress is not None else {}
+    else:
+        mine = (Attempt.objects.filter(user__isnull=True, visitor=session_key, lesson=lesson.id) if session_key
+                else Attempt.objects.none())
+        hints = visitor_hints(lesson=lesson, session_key=session_key, asked=asked)
     counts: dict[str, int] = {}
-    if progress is not None:
-        for step_id in Attempt.objects.filter(user=user, lesson=lesson.id).values_list("step", flat=True):
-            counts[step_id] = counts.get(step_id, 0) + 1
+    for step_id in mine.values_list("step", flat=True):
+        counts[step_id] = counts.get(step_id, 0) + 1
     prefix = image_prefix(lesson)
     steps = []
     for i, step in enumerate(lesson.steps):
-        unlocked = progress.hints.get(step.id, 0) if progress else 0
+        unlocked = hints.get(step.id, 0)
         steps.append({
             "id": step.id, "title": step.title,
             "narrative_html": _html(str(lesson.folder), step.narrative, step.narrative_markdown, prefix),
@@ -150,6 +186,7 @@ def lesson_detail(*, lesson: Lesson, user: Any) -> dict[str, Any]:
                             for p in step.predictions],
             "hints": {"total": len(step.hints), "unlocked": [h.text for h in step.hints[:unlocked]]},
             "start": step_start(lesson=lesson, index=i, user=user),
+            "start_from": _start_from(step),
             "topology": progress.topologies.get(step.id) if progress else None,
             "passed": step.id in passed, "attempts": counts.get(step.id, 0),
             "best": progress.best.get(step.id) if progress else None,
@@ -158,26 +195,95 @@ def lesson_detail(*, lesson: Lesson, user: Any) -> dict[str, Any]:
             "teaches": list(lesson.teaches), "steps": steps, "progress": progress_summary(progress, lesson)}
 
 
-def hints_of(*, step: Step, progress: LessonProgress | None) -> dict[str, Any]:
-    unlocked = progress.hints.get(step.id, 0) if progress else 0
+def hints_of(*, step: Step, progress: LessonProgress | None = None, unlocked: int | None = None) -> dict[str, Any]:
+    if unlocked is None:
+        unlocked = progress.hints.get(step.id, 0) if progress else 0
     return {"step": step.id, "total": len(step.hints), "unlocked": [h.text for h in step.hints[:unlocked]]}
 
 
 # -- attempts ----------------------------------------------------------------------------------
 
-def attempt_get(*, user: Any, lesson_id: str, attempt_id: Any) -> Attempt | None:
-    """The caller's own attempt; anyone else's is not there (the API answers 404)."""
-    if not _signed_in(user):
-        return None
+def attempt_get(*, user: Any, lesson_id: str, attempt_id: Any, session_key: str = "") -> Attempt | None:
+    """The caller's own attempt: a signed-in learner's, or a visitor's from the browser session
+    that submitted it. Anyone else's is not there (the API answers 404)."""
     try:
         key = uuid.UUID(str(attempt_id))
     except ValueError:
         return None
-    return Attempt.objects.filter(id=key, user=user, lesson=lesson_id).first()
+    if _signed_in(user):
+        return Attempt.objects.filter(id=key, user=user, lesson=lesson_id).first()
+    if not session_key:
+        return None
+    return Attempt.objects.filter(id=key, user__isnull=True, visitor=session_key, lesson=lesson_id).first()
 
 
 def attempt_runs(*, attempt: Attempt) -> list[AttemptRun]:
     return list(attempt.attempt_runs.select_related("run").order_by("role", "seed"))
+
+
+def attempt_debrief(*, attempt: Attempt) -> str | None:
+    """The step's debrief, once this attempt passed it."""
+    lesson = lesson_get(lesson_id=attempt.lesson) if attempt.passed else None
+    index = step_index(lesson=lesson, step_id=attempt.step) if lesson is not None else None
+    step = lesson.steps[index] if lesson is not None and index is not None else None
+    if lesson is None or step is None or not step.debrief or step.debrief_markdown is None:
+        return None
+    return _html(str(lesson.folder), step.debrief, step.debrief_markdown, image_prefix(lesson))
+
+
+# The live goals are evaluated at most once a second per attempt (per server process): a page
+# polling every half second, or ten tabs, cost one evaluation a second, not one per read.
+LIVE_EVERY_S = 1.0
+
+
+def attempt_live(*, attempt: Attempt, links: list[AttemptRun]) -> list[dict[str, Any]]:
+    """Each goal of the attempt's step as the learner's checklist: while its runs go, evaluated
+    on the windows so far of the first seed's run of their design (grading.live_goals); once it
+    is graded, the grade's goals in the same shape."""
+    if attempt.status == Attempt.Status.GRADED and attempt.grade is not None:
+        return graded_live(attempt)
+    seed = int(attempt.seeds[0])
+    design = next((link.run for link in links if link.role == AttemptRun.Role.DESIGN and link.seed == seed), None)
+    start = next((link.run for link in links if link.role == AttemptRun.Role.START and link.seed == seed), None)
+    if design is None:
+        return []
+    key = f"lessons:live:{attempt.id}"
+    cached = cache.get(key)
+    now = time.time()  # wall clock: a cache shared by several processes compares their times
+    # Same windows (and start run) as last time, or asked again within the second: the last
+    # evaluation stands.
+    seen = (design.windows, start.status if start is not None else None)
+    if cached is not None and (cached["seen"] == seen or now - cached["at"] < LIVE_EVERY_S):
+        return cached["live"]
+    run = {"results": None, "topology": design.topology,
+           "windows": [data for _, data in run_selectors.run_windows(run=design)]}
+    start_run = None
+    if start is not None and start.status == Run.Status.DONE:
+        start_run = {"results": start.results, "topology": start.topology,
+                     "windows": [data for _, data in run_selectors.run_windows(run=start)]}
+    live = live_goals(attempt.goals, run, start_run)
+    cache.set(key, {"seen": seen, "at": now, "live": live}, timeout=60)
+    return live
+
+
+def graded_live(attempt: Attempt) -> list[dict[str, Any]]:
+    """The grade in the live goals' shape: per goal the seed its sentence is about (the first
+    that failed, else the first)."""
+    grade = attempt.grade or {}
+    if not grade.get("goals"):
+        # Not graded goal by goal: a run did not complete. Every goal fails for that reason.
+        why = "; ".join(p["message"] for p in grade.get("problems") or []) or "the attempt could not be graded"
+        return [{"goal": str(g.get("id", "")), "text": str(g.get("text", "")), "state": "failing", "value": None,
+                 "unit": "", "target": None, "sentence": why[0].upper() + why[1:] + ("" if why.endswith(".") else "."),
+                 "look_at": ""} for g in attempt.goals]
+    out = []
+    for g in grade["goals"]:
+        measured = g.get("measured") or []
+        shown = next((m for m in measured if not m["passed"]), measured[0] if measured else {})
+        out.append({"goal": g["goal"], "text": g["text"], "state": "passing" if g["passed"] else "failing",
+                    "value": shown.get("value"), "unit": shown.get("unit", ""), "target": shown.get("target"),
+                    "sentence": g["sentence"], "look_at": "" if g["passed"] else g["look_at"]})
+    return out
 
 
 # -- the solution ------------------------------------------------------------------------------

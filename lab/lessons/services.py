@@ -1,18 +1,24 @@
 """Writes for lessons: submitting a design for grading, grading it once its runs are over,
-unlocking hints, showing the solution.
+unlocking hints, showing the solution, and a new account claiming what it did as a visitor.
 
 A graded attempt is ordinary runs (decision 35): the step's scenario is imposed on the learner's
 design (scenario.apply) and one run per seed is queued through lab.runs.services.run_create at
-priority 10, under the learner's quota and the run budgets like any run. When a goal is relative,
-the start design runs on the same seeds too (reused from the learner's earlier attempts when it
-is the same design). Nothing waits for the runs: the first read after they are over grades the
-attempt with lab.lessons.goals (the same evaluation as the command line and the tests) and
-stores the grade.
+priority 10, under the learner's quota and the run budgets like any run. The start design runs on
+the same seeds too, for relative goals and the grade's comparison; a start run is deterministic,
+so one with the same design, seed and engine is reused whoever's attempt made it. Nothing waits
+for the runs: the first read after they are over grades the attempt with lab.lessons.goals (the
+same evaluation as the command line and the tests) and stores the grade.
+
+A visitor (no account) takes lessons too: their attempts are theirs by browser session, their
+progress lives in the browser (static/js/lesson-progress.js), the hints they asked for in their
+session. On sign-up the browser sends its attempt ids and `progress_claim` gives those attempts
+to the new account and replays them into its progress.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +31,7 @@ from lab.sim import load as load_topology
 from lab.runs import quotas
 from lab.runs import selectors as run_selectors
 from lab.runs import services as run_services
-from lab.runs.models import Run
+from lab.runs.models import ACTIVE, Run
 from lab.sim.metrics import RESULTS_VERSION
 
 from . import goals as goal_eval
@@ -35,11 +41,12 @@ from .format import Lesson, Step
 # The seed rule of grading.py, applied to runs made elsewhere. grading.py has no public function
 # for "grade these runs" yet (grade_step runs the designs itself); until it has, this module
 # uses its per-goal rule rather than a second copy of it.
-from .grading import grade_runs, seeds_needed
+from .grading import comparison_figures, grade_runs, seeds_needed
 from .models import Attempt, AttemptRun, LessonProgress
 
 GRADED_PRIORITY = 10
 MAX_PREDICTION = 1e12
+MAX_CLAIM = 500  # attempt ids in one claim: a long lesson series taken twice over, as a visitor
 
 
 class LessonRefused(ValueError):
@@ -136,11 +143,14 @@ def _predictions(step: Step, guesses: Any) -> list[dict[str, Any]]:
 
 
 def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, predictions: Any = None,
-                   owner_key: str, requester: quotas.Requester | None) -> Attempt:
-    """Queue a graded attempt of `topology` on a step. Raises LessonRefused (400: a design that
-    cannot take the step's scenario, or changes what the step locks; 404: no such step) and
-    lab.runs' RunRefused (429 over the learner's quota, 400 over a run budget). Either way
-    nothing is stored."""
+                   owner_key: str, requester: quotas.Requester | None, visitor: str = "") -> Attempt:
+    """Queue a graded attempt of `topology` on a step, by a signed-in `user` or (user anonymous)
+    by the browser session `visitor`. Raises LessonRefused (400: a design that cannot take the
+    step's scenario, or changes what the step locks; 404: no such step) and lab.runs' RunRefused
+    (429 over the learner's quota, 400 over a run budget). Either way nothing is stored."""
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    if not signed_in and not visitor:
+        raise LessonRefused([_problem("$", "a visitor's attempt needs a browser session (cookies)")], status=401)
     index = selectors.step_index(lesson=lesson, step_id=step_id)
     if index is None:
         raise LessonRefused([_problem("$", f"lesson {lesson.id!r} has no step {step_id!r}")], status=404)
@@ -158,45 +168,56 @@ def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, pr
         locked = _locked_problems(step, design, start_design)
         if locked:
             raise LessonRefused(locked)
-    relative = any("relative" in g for g in step.goals)
     seeds = [int(s) for s in scn["seeds"]]
     with transaction.atomic():
         attempt = Attempt.objects.create(
-            user=user, lesson=lesson.id, step=step.id, topology=topology,
-            start_topology=start if relative else None, scenario=scn, seeds=seeds,
-            goals=[dict(g) for g in step.goals], engine=engine_version(), predictions=guesses)
+            user=user if signed_in else None, visitor="" if signed_in else visitor, lesson=lesson.id,
+            step=step.id, topology=topology, start_topology=start if start_design is not None else None,
+            scenario=scn, seeds=seeds, goals=[dict(g) for g in step.goals], engine=engine_version(),
+            predictions=guesses)
         for seed in seeds:
             run = run_services.run_create(topology=design, seed=seed, duration_s=scn["duration_s"], speed=0,
                                           user=user, owner_key=owner_key, requester=requester,
                                           priority=GRADED_PRIORITY)
             AttemptRun.objects.create(attempt=attempt, run=run, seed=seed, role=AttemptRun.Role.DESIGN,
                                       key=_run_key(run.topology, seed))
-        if relative and start_design is not None:
+        if start_design is not None:
             for seed in seeds:
-                _start_run(attempt, start_design, seed, scn, user=user, owner_key=owner_key)
-        progress = progress_for(user=user, lesson_id=lesson.id)
-        progress.topologies = {**progress.topologies, step.id: topology}
-        progress.current_step = step.id
-        progress.attempts += 1
-        progress.save()
+                _start_run(attempt, start_design, seed, scn)
+        if signed_in:
+            progress = progress_for(user=user, lesson_id=lesson.id)
+            _apply_submitted(progress, attempt)
+            progress.save()
     return attempt
 
 
-def _start_run(attempt: Attempt, start_design: dict[str, Any], seed: int, scn: dict[str, Any], *,
-               user: Any, owner_key: str) -> None:
-    """The start design on one seed: the same run as in an earlier attempt of this learner when
-    there is one (same design, seed and engine give the same results), else a new run. It is the
-    lesson's comparison, not the learner's experiment, so it is not charged to their quota."""
+def _apply_submitted(progress: LessonProgress, attempt: Attempt) -> None:
+    """What submitting an attempt does to its learner's progress."""
+    progress.topologies = {**progress.topologies, attempt.step: attempt.topology}
+    progress.current_step = attempt.step
+    progress.attempts += 1
+
+
+def _start_run(attempt: Attempt, start_design: dict[str, Any], seed: int, scn: dict[str, Any]) -> None:
+    """The start design on one seed: a run with the same key when there is one, done or still
+    going, whoever's attempt made it (the same design, seed and engine give the same results),
+    else a new run. A new one belongs to nobody: no quota is charged for it (it is the lesson's
+    comparison, not the learner's experiment; the attempt's own runs, within the quota, bound how
+    many there can be: one per seed per attempt at most), nobody can pause, change or stop it,
+    and the learners see its figures in their grades, not the run."""
     frozen = load_topology({**start_design, "settings": {**start_design["settings"], "seed": seed}})
     key = _run_key(frozen, seed)
-    earlier = (AttemptRun.objects.filter(role=AttemptRun.Role.START, key=key, attempt__user=user)
-               .exclude(run__status__in=(Run.Status.FAILED, Run.Status.STOPPED, Run.Status.LIMITED))
-               .order_by("-id").first())
+    same = AttemptRun.objects.filter(role=AttemptRun.Role.START, key=key).select_related("run").order_by("-id")
+    # One still going is reused only if it is nobody's: a learner could stop their own run (a
+    # start run made before start runs belonged to nobody) and leave every attempt sharing it
+    # without a comparison. A failed, stopped or limited one is not reused: this attempt tries again.
+    earlier = (same.filter(run__status=Run.Status.DONE).first()
+               or same.filter(run__status__in=ACTIVE, run__user__isnull=True, run__owner_key="").first())
     if earlier is not None:
         run = earlier.run
     else:
         run = run_services.run_create(topology=start_design, seed=seed, duration_s=scn["duration_s"], speed=0,
-                                      user=user, owner_key=owner_key, requester=None, priority=GRADED_PRIORITY)
+                                      user=None, owner_key="", requester=None, priority=GRADED_PRIORITY)
     AttemptRun.objects.create(attempt=attempt, run=run, seed=seed, role=AttemptRun.Role.START, key=key)
 
 
@@ -245,15 +266,18 @@ def _grade(attempt: Attempt, links: list[AttemptRun]) -> dict[str, Any]:
     needed = seeds_needed(attempt.scenario)
     mine = {link.seed: link.run for link in links if link.role == AttemptRun.Role.DESIGN}
     starts = {link.seed: link.run for link in links if link.role == AttemptRun.Role.START}
+    start_done = bool(starts) and all(starts.get(s) is not None and starts[s].status == Run.Status.DONE for s in seeds)
     base = {"seeds": seeds, "seeds_needed": needed, "engine": attempt.engine}
     problems = [_problem("$", _ended_sentence(mine.get(s), s, "your design")) for s in seeds
                 if mine.get(s) is None or mine[s].status != Run.Status.DONE]
+    # Figures of complete runs only, on every seed: a partial run's numbers are not comparable.
+    comparison = {"start": comparison_figures([starts[s].results for s in seeds]) if start_done else None,
+                  "design": None if problems else comparison_figures([mine[s].results for s in seeds])}
     if problems:
-        return {**base, "passed": False, "goals": [], "predictions": [], "problems": problems}
+        return {**base, "passed": False, "goals": [], "predictions": [], "problems": problems,
+                "comparison": comparison}
     runs = [_as_run(mine[s]) for s in seeds]
-    start_runs = None
-    if starts and all(starts.get(s) is not None and starts[s].status == Run.Status.DONE for s in seeds):
-        start_runs = [_as_run(starts[s]) for s in seeds]
+    start_runs = [_as_run(starts[s]) for s in seeds] if start_done else None
     graded = grade_runs(attempt.goals, attempt.scenario, runs, start_runs)
     goals = [{"goal": g.goal, "text": g.text, "passed": g.passed, "seeds_passed": g.seeds_passed,
               "seeds_needed": g.seeds_needed, "sentence": g.sentence, "look_at": g.look_at,
@@ -265,7 +289,7 @@ def _grade(attempt: Attempt, links: list[AttemptRun]) -> dict[str, Any]:
                     "measured": [{"seed": seed, "value": _measure(p, run)} for seed, run in zip(seeds, runs)]}
                    for p in attempt.predictions]
     return {**base, "passed": all(g["passed"] for g in goals), "goals": goals, "predictions": predictions,
-            "problems": []}
+            "problems": [], "comparison": comparison}
 
 
 def _measure(prediction: dict[str, Any], run: dict[str, Any]) -> float | None:
@@ -275,27 +299,39 @@ def _measure(prediction: dict[str, Any], run: dict[str, Any]) -> float | None:
 
 
 def _record_in_progress(attempt: Attempt, grade: dict[str, Any]) -> None:
+    if attempt.user_id is None:
+        return  # a visitor's progress is kept in their browser
     progress = LessonProgress.objects.select_for_update().filter(user_id=attempt.user_id, lesson=attempt.lesson).first()
     if progress is None:
         return
-    lesson = selectors.lesson_get(lesson_id=attempt.lesson)
+    _apply_graded(progress, attempt, grade, selectors.lesson_get(lesson_id=attempt.lesson))
+    progress.save()
+
+
+def _apply_graded(progress: LessonProgress, attempt: Attempt, grade: dict[str, Any], lesson: Lesson | None) -> None:
+    """What a graded attempt does to its learner's progress: a pass marks the step passed and
+    moves on to the next step, a failure unlocks the step's next hint, the best attempt is kept."""
     index = selectors.step_index(lesson=lesson, step_id=attempt.step) if lesson is not None else None
-    step = lesson.steps[index] if index is not None else None
+    step = lesson.steps[index] if lesson is not None and index is not None else None
     if grade["passed"]:
         if attempt.step not in progress.passed_steps:
             progress.passed_steps = [*progress.passed_steps, attempt.step]
         if lesson is not None and index is not None and index + 1 < len(lesson.steps):
             progress.current_step = lesson.steps[index + 1].id
     elif step is not None and step.hints:
-        # A failed attempt unlocks the next hint.
         progress.hints = {**progress.hints, step.id: min(progress.hints.get(step.id, 0) + 1, len(step.hints))}
-    summary = {"attempt": str(attempt.id), "passed": grade["passed"], "goals": len(grade["goals"]),
-               "goals_passed": sum(g["passed"] for g in grade["goals"]),
-               "measured": {g["goal"]: [m["value"] for m in g["measured"]] for g in grade["goals"]}}
+    summary = grade_summary(attempt, grade)
     old = progress.best.get(attempt.step)
     if old is None or (summary["passed"], summary["goals_passed"]) >= (old["passed"], old["goals_passed"]):
         progress.best = {**progress.best, attempt.step: summary}
-    progress.save()
+
+
+def grade_summary(attempt: Attempt, grade: dict[str, Any]) -> dict[str, Any]:
+    """A step's best attempt as progress keeps it (and the browser keeps a visitor's)."""
+    return {"attempt": str(attempt.id), "passed": grade["passed"], "goals": len(grade["goals"]),
+            "goals_passed": sum(g["passed"] for g in grade["goals"]),
+            "measured": {g["goal"]: [m["value"] for m in g["measured"]] for g in grade["goals"]},
+            "comparison": grade.get("comparison")}
 
 
 # -- hints and the solution --------------------------------------------------------------------
@@ -315,6 +351,21 @@ def hint_unlock(*, user: Any, lesson: Lesson, step: Step) -> LessonProgress:
     return progress
 
 
+def visitor_hint_unlock(*, lesson: Lesson, step: Step, session_key: str,
+                        asked: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Unlock a visitor's next hint: `asked` is what their session keeps (lesson id -> step id ->
+    hints asked for); the answer is the new value to keep. Their failed attempts unlock hints
+    too (selectors.visitor_hints), so the two together never pass the step's hints."""
+    shown = selectors.visitor_hints(lesson=lesson, session_key=session_key, asked=asked).get(step.id, 0)
+    if not step.hints:
+        raise LessonRefused([_problem("$", "this step has no hints")])
+    if shown >= len(step.hints):
+        raise LessonRefused([_problem("$", f"all {len(step.hints)} hints of this step are already shown")])
+    mine = dict(asked.get(lesson.id) or {})
+    mine[step.id] = selectors.asked_count(mine, step.id) + 1
+    return {**asked, lesson.id: mine}
+
+
 def solution_show(*, user: Any, lesson: Lesson, step: Step) -> dict[str, Any]:
     """The step's reference as a diff against the learner's design; a signed-in learner's
     progress records that they saw it."""
@@ -324,3 +375,49 @@ def solution_show(*, user: Any, lesson: Lesson, step: Step) -> dict[str, Any]:
             progress.solutions_shown = [*progress.solutions_shown, step.id]
             progress.save(update_fields=["solutions_shown", "updated"])
     return selectors.solution_get(lesson=lesson, step=step, user=user)
+
+
+# -- a visitor's attempts, claimed by their new account ------------------------------------------
+
+def progress_claim(*, user: Any, attempt_ids: list[uuid.UUID],
+                   asked: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """Give the visitor's attempts among `attempt_ids` to `user` and replay them into the user's
+    progress as if they had been submitted signed in: the design of each step, its attempts,
+    passed steps, best attempts, hints (one per failed attempt, plus those the visitor's session
+    `asked` for in the same lessons) and the current step. An attempt's id is unguessable, so
+    holding it is the proof that it is yours, as a share link's token is. Attempts that are
+    someone's already, or unknown, are ignored; so claiming twice claims nothing the second time.
+    Attempts whose runs are over are graded first, as the visitor's next read would have."""
+    ids = list(dict.fromkeys(attempt_ids))
+    candidates = list(Attempt.objects.filter(id__in=ids, user__isnull=True).order_by("created", "id"))
+    # Graded while they are still nobody's, so grading touches no progress: the replay below does.
+    candidates = [attempt_refresh(attempt=a) if a.status != Attempt.Status.GRADED else a for a in candidates]
+    claimed: list[Attempt] = []
+    with transaction.atomic():
+        for attempt in candidates:
+            # One conditional UPDATE each: of two claims racing for an attempt, one gets it.
+            if Attempt.objects.filter(id=attempt.id, user__isnull=True).update(user=user):
+                attempt.user = user
+                claimed.append(attempt)
+        # Their runs too, so the account can watch and read them (the visitor's session key
+        # changed when they signed up; the runs keep counting against the visitor's quota).
+        Run.objects.filter(lesson_attempt_runs__attempt__in=claimed, lesson_attempt_runs__role=AttemptRun.Role.DESIGN,
+                           user__isnull=True).update(user=user)
+        for lesson_id in dict.fromkeys(a.lesson for a in claimed):
+            _replay(user, lesson_id, [a for a in claimed if a.lesson == lesson_id], (asked or {}).get(lesson_id))
+    return {"claimed": len(claimed), "ignored": len(ids) - len(claimed), "lessons": selectors.lesson_list(user=user)}
+
+
+def _replay(user: Any, lesson_id: str, attempts: list[Attempt], asked: dict[str, int] | None) -> None:
+    progress = progress_for(user=user, lesson_id=lesson_id)
+    progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
+    lesson = selectors.lesson_get(lesson_id=lesson_id)
+    for attempt in attempts:
+        _apply_submitted(progress, attempt)
+        if attempt.status == Attempt.Status.GRADED and attempt.grade is not None:
+            _apply_graded(progress, attempt, attempt.grade, lesson)
+    for step in lesson.steps if lesson is not None else ():
+        more = selectors.asked_count(asked or {}, step.id)
+        if more and step.hints:
+            progress.hints = {**progress.hints, step.id: min(progress.hints.get(step.id, 0) + more, len(step.hints))}
+    progress.save()

@@ -316,6 +316,9 @@ def run_command_add(*, run: Run, command: Any) -> RunCommand:
                                                    f"{', '.join(RUN_OPS + ENGINE_OPS)}")])
     if op == "speed" and (isinstance(command.get("value"), bool) or command.get("value") not in SPEEDS):
         raise RunRefused([_problem("$.command.value", "speed must be 1, 10, 100 or 0 (as fast as possible)")])
+    if op in ENGINE_OPS and _grades_a_lesson(run):
+        raise RunRefused([_problem("$.command.op", "this run grades a lesson attempt: its design and faults are the "
+                                                   "step's; change your design and submit again")])
     if run.is_over:
         raise RunRefused([_problem("$.run", f"the run is {run.status}; start a new run to change it")])
     problems = _check_engine_command(run, command)
@@ -324,6 +327,13 @@ def run_command_add(*, run: Run, command: Any) -> RunCommand:
     if len(str(command)) > 20_000:
         raise RunRefused([_problem("$.command", "the command is too large")])
     return RunCommand.objects.create(run=run, command=command)
+
+
+def _grades_a_lesson(run: Run) -> bool:
+    """A graded run's design and faults are what its grade says was measured, so they stay the
+    step's: pausing, the speed and stopping (the attempt then cannot pass) are the learner's.
+    (lab.lessons links its runs to attempts; the reverse relation is all this needs of it.)"""
+    return run.lesson_attempt_runs.exists()
 
 
 def _check_engine_command(run: Run, command: dict[str, Any]) -> list[dict[str, str]]:
