@@ -1,7 +1,9 @@
 // The profile page offers to save the lab's work in progress, made before signing up or in,
-// as a design, so nothing built as a visitor is lost.
+// as a design, and the lessons taken as a visitor to the account, so nothing done as a visitor
+// is lost.
 import { postJSON } from "./api.js";
 import * as drafts from "./drafts.js";
+import * as lessons from "./lesson-progress.js";
 
 const $ = (id) => document.getElementById(id);
 const draft = drafts.unsavedDraft();
@@ -27,5 +29,33 @@ if (draft) {
   $("draft-dismiss").addEventListener("click", () => {
     drafts.markDraftSaved(); // not offered again; the lab still shows it
     $("draft-offer").hidden = true;
+  });
+}
+
+const CLAIM_BATCH = 500; // the most attempt ids the server takes in one request
+const attemptIds = lessons.allAttemptIds();
+
+if (attemptIds.length) {
+  $("lessons-offer").hidden = false;
+  $("lessons-save").addEventListener("click", async () => {
+    $("lessons-save").disabled = true;
+    let claimed = 0;
+    for (let i = 0; i < attemptIds.length; i += CLAIM_BATCH) {
+      const response = await postJSON($("lessons-save").dataset.claimUrl, { attempts: attemptIds.slice(i, i + CLAIM_BATCH) });
+      if (!response.ok) {
+        const problems = (response.body && response.body.problems) || [];
+        $("lessons-status").textContent = `Not saved: ${problems.map((p) => p.message).join("; ") || "the server refused it"}`;
+        $("lessons-save").disabled = false;
+        return;
+      }
+      claimed += response.body.claimed;
+    }
+    lessons.forgetClaimed();
+    $("lessons-status").textContent = claimed === 1 ? "Saved 1 lesson attempt to your account."
+      : `Saved ${claimed} lesson attempts to your account.`;
+    $("lessons-actions").hidden = true; // (the row's display: flex would beat its own `hidden`)
+  });
+  $("lessons-dismiss").addEventListener("click", () => {
+    $("lessons-offer").hidden = true; // offered again next time: the attempts are still here
   });
 }
