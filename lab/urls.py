@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from lab import views
+from lab.lessons import views as lessons
 from lab.runs import views as runs
 
 urlpatterns = [
@@ -13,6 +14,10 @@ urlpatterns = [
     path("api/runs/<str:run_id>", runs.run_detail, name="run-detail"),
     path("api/runs/<str:run_id>/commands", runs.run_command, name="run-command"),
     path("api/runs/<str:run_id>/results.<str:fmt>", runs.run_results, name="run-results"),
+    path("lessons/", lessons.lesson_index, name="lessons"),
+    path("lessons/<slug:lesson_id>/", lessons.lesson_page, name="lesson"),
+    path("lessons/<slug:lesson_id>/steps/<slug:step_id>/", lessons.lesson_page, name="lesson-step"),
+    path("lessons/<slug:lesson_id>/files/<path:path>", lessons.lesson_file, name="lesson-file"),
     path("api/v1/", include("lab.api.urls", namespace="v1")),
     path("accounts/", include("lab.accounts.urls")),
     path("", include("lab.designs.urls")),

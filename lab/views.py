@@ -34,14 +34,17 @@ def lab_page(request: HttpRequest) -> HttpResponse:
     return render_lab(request)
 
 
-def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None, editable: bool = False) -> HttpResponse:
+def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None, editable: bool = False,
+               lesson: dict[str, Any] | None = None) -> HttpResponse:
     """The lab page; with `design` and its `revision` loaded when given. Callers have checked that
-    the user may see the design, and `editable` says whether they may save to it."""
+    the user may see the design, and `editable` says whether they may save to it. With `lesson`
+    (its id, title, steps and the step asked for) it is a lesson page: the lesson panel loads the
+    step's design, and nothing is kept in, or offered from, the lab's draft."""
     listed = examples()
     # The first example travels with the page, so the lab is usable without another request.
     first = json.loads((EXAMPLES / f"{listed[0]['id']}.json").read_text()) if listed else None
     context: dict[str, Any] = {"signed_in": request.user.is_authenticated, "create_url": reverse("designs:create"),
-                               "design": None}
+                               "design": None, "lesson": lesson}
     if design is not None:
         context["design"] = {
             "id": str(design.pk), "name": design.name, "revision": revision.number, "editable": editable,
@@ -51,7 +54,7 @@ def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None
         }
     return render(request, "lab.html", {"examples": listed, "catalogue": catalogue(), "first_example": first,
                                         "design": design, "revision": revision, "editable": editable,
-                                        "lab_context": context})
+                                        "lesson": lesson, "lab_context": context})
 
 
 @require_safe

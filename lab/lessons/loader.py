@@ -23,6 +23,8 @@ from . import render
 from .format import FORMAT, ID_PATTERN, LESSON_FIELDS, LESSON_FILE, LIMITS, VERSION, Field, InvalidLesson, Lesson
 
 _ID = re.compile(ID_PATTERN)
+# Ids that would collide with the lessons API's own routes (lab/api/urls.py).
+RESERVED_IDS = frozenset({"progress"})
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 __all__ = ["BrokenLesson", "LessonIndex", "check_lesson", "load_all", "load_lesson"]
@@ -205,6 +207,8 @@ def _check_header(doc: dict[str, Any], folder: Folder) -> None:
     lesson_id = doc.get("id")
     if isinstance(lesson_id, str) and lesson_id != folder.root.name:
         p.add(at("id"), f"the id {lesson_id!r} must be the folder's name, {folder.root.name!r}")
+    if lesson_id in RESERVED_IDS:
+        p.add(at("id"), f"{lesson_id!r} is a name the lab's addresses use (/api/v1/lessons/{lesson_id}); choose another id")
     minutes = doc.get("minutes")
     if isinstance(minutes, int) and not 1 <= minutes <= LIMITS["minutes"]:
         p.add(at("minutes"), f"minutes must be from 1 to {LIMITS['minutes']}, not {minutes}")

@@ -32,6 +32,7 @@ ENDPOINTS = {
     "/api/v1/runs/{run_id}/windows": {"get"},
     "/api/v1/runs/{run_id}/commands": {"post"},
     "/api/v1/lessons": {"get"},
+    "/api/v1/lessons/progress": {"post"},
     "/api/v1/lessons/{lesson_id}": {"get"},
     "/api/v1/lessons/{lesson_id}/steps/{step_id}/attempts": {"post"},
     "/api/v1/lessons/{lesson_id}/attempts/{attempt_id}": {"get"},

@@ -175,6 +175,11 @@ def test_the_lesson_id_must_be_its_folder_name(tmp_path: Path) -> None:
     assert "must be the folder's name, 'other-name'" in errors(folder)["lesson.toml: id"]
 
 
+def test_a_lesson_cannot_take_an_id_the_lessons_api_uses_for_itself(tmp_path: Path) -> None:
+    folder = write_lesson(tmp_path, toml=replaced('id = "first-lesson"', 'id = "progress"'), name="progress")
+    assert "a name the lab's addresses use" in errors(folder)["lesson.toml: id"]
+
+
 def test_a_broken_lesson_is_listed_as_broken_while_a_good_one_loads(tmp_path: Path) -> None:
     write_lesson(tmp_path)
     write_lesson(tmp_path, name="broken-one", toml="not toml =")

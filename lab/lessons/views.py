@@ -1,0 +1,60 @@
+"""The lesson pages: the index (what each lesson teaches, how long it takes, your progress), a
+lesson in the lab (the lab page with a lesson panel; the panel talks to /api/v1/lessons), and the
+pictures of a lesson's folder. Rules live in selectors.py and services.py; these only render."""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_safe
+
+from lab.views import render_lab
+
+from . import selectors
+from .render import IMAGE_SUFFIXES
+
+# A picture of a lesson is the author's file, served as a picture and nothing else: an SVG can
+# carry script, so it is sandboxed (no script, no fetches, no forms) and never sniffed as HTML.
+PICTURE_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
+MAX_PICTURE_BYTES = 5 * 1024 * 1024
+
+
+@require_safe
+def lesson_index(request: HttpRequest) -> HttpResponse:
+    lessons = selectors.lesson_list(user=request.user)
+    return render(request, "lessons/index.html", {"lessons": lessons})
+
+
+@require_safe
+@ensure_csrf_cookie
+def lesson_page(request: HttpRequest, lesson_id: str, step_id: str | None = None) -> HttpResponse:
+    lesson = selectors.lesson_get(lesson_id=lesson_id)
+    if lesson is None:
+        raise Http404("no such lesson")
+    if step_id is not None and selectors.step_index(lesson=lesson, step_id=step_id) is None:
+        raise Http404("no such step in this lesson")
+    return render_lab(request, lesson={"id": lesson.id, "title": lesson.title, "step": step_id,
+                                       "steps": [{"id": s.id, "title": s.title} for s in lesson.steps]})
+
+
+@require_safe
+def lesson_file(request: HttpRequest, lesson_id: str, path: str) -> FileResponse:
+    """A picture from the lesson's folder (its Markdown names it; render.py rewrote the link)."""
+    lesson = selectors.lesson_get(lesson_id=lesson_id)
+    if lesson is None:
+        raise Http404("no such lesson")
+    folder = Path(lesson.folder).resolve()
+    target = (folder / path).resolve()
+    # Inside the folder (no "..", no link that leads out), a picture, a file, not huge.
+    if (not target.is_relative_to(folder) or target.suffix.lower() not in IMAGE_SUFFIXES
+            or not target.is_file() or target.stat().st_size > MAX_PICTURE_BYTES):
+        raise Http404("no such picture in this lesson")
+    kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    response = FileResponse(target.open("rb"), content_type=kind)
+    response["Content-Security-Policy"] = PICTURE_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
