@@ -81,7 +81,9 @@ export class RunView {
         this.seen.splice(0, this.seen.length, ...msg.windows);
         this.charts.reset(this.charts.nodeIds);
         this.charts.append(msg.windows);
-        if (msg.windows.length) this.showNodes(msg.windows[msg.windows.length - 1]);
+        // A run that ended before the socket opened arrives whole in its snapshot: the canvas
+        // shows its last window, not the previous run's.
+        if (msg.windows.length) this.showWindow(msg.windows[msg.windows.length - 1]);
         this.showStatus(msg);
       },
       window: (msg) => {
@@ -115,11 +117,15 @@ export class RunView {
     this.seen.push(...batch);
     this.charts.append(batch);
     const last = batch[batch.length - 1];
-    this.showNodes(last);
-    this.editor.showWindow(last);
-    this.editor.showEdgeRates(last);
+    this.showWindow(last);
     $("status").textContent = `Running: ${last.t_end.toFixed(0)} s simulated.`;
     for (const listener of this.listeners) listener(last);
+  }
+
+  showWindow(window) {
+    this.showNodes(window);
+    this.editor.showWindow(window);
+    this.editor.showEdgeRates(window);
   }
 
   showStatus(msg) {

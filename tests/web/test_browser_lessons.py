@@ -53,6 +53,8 @@ def test_a_new_learner_fails_step_one_reads_what_to_look_at_fixes_it_with_the_mo
     page.click("#submit-attempt")
     assert graded(page).startswith("Passed"), page.inner_text("#goals")
     assert page.locator("#goals li.goal.failing").count() == 0
+    # The canvas shows the passing run, not the failed one: the VM is no longer saturated.
+    page.wait_for_function("!document.querySelector(\"#canvas [model-id='app']\").textContent.includes('100%')")
     assert page.is_visible("#debrief") and page.inner_text("#debrief").strip()
     page.wait_for_function("(document.getElementById('comparison-chart').data || []).length > 0")
     shot(page, "lesson-3-step1-passed")
@@ -80,4 +82,24 @@ def test_a_new_learner_fails_step_one_reads_what_to_look_at_fixes_it_with_the_mo
     page.click("[data-lesson=startup-growth] .progress a")
     page.wait_for_selector("#goals li.goal")
     assert page.inner_text("#step-title").startswith("Step 2 of")
+    assert errors == []
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (1024, 768)])
+def test_a_lesson_fits_a_laptop_and_a_tablet_with_the_canvas_the_largest_part(
+        live_lab: str, browser: object, width: int, height: int) -> None:
+    page = browser.new_page(bypass_csp=True, viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_lab + "/lessons/startup-growth/steps/zones/")
+    page.wait_for_selector("#goals li.goal")
+    page.wait_for_selector("#canvas .joint-element")
+    assert page.inner_text("#step-title").startswith("Step 4 of")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    area = "(el) => { const r = el.getBoundingClientRect(); return r.width * r.height; }"
+    assert page.eval_on_selector("#canvas", area) > page.eval_on_selector("#panel-lesson", area)
+    # The step's palette offers only its kinds, and a group with none of them has no heading.
+    visible = page.locator("#palette .palette-item:visible").all_inner_texts()
+    assert visible and len(visible) < page.locator("#palette .palette-item").count()
+    shot(page, f"lesson-{width}x{height}")
     assert errors == []
