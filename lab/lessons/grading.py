@@ -98,7 +98,7 @@ def grade_step(step: Any, learner_topology: dict[str, Any], *, start_topology: d
     seeds = [int(s) for s in scn["seeds"]]
     needed = _seeds_needed(scn)
     step_id = str(_get(step, "id", ""))
-    topology, problems = scenarios.apply(learner_topology, scn)
+    topology, problems = scenarios.apply(learner_topology, scn, start=start_topology)
     if topology is None:
         return StepGrade(step_id, False, seeds, needed, [], problems, time.perf_counter() - began)
     runs = [run_design(topology, seed) for seed in seeds]

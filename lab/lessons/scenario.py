@@ -1,6 +1,7 @@
 """Imposing a step's scenario on the learner's design: the lesson, not the learner, decides the
-traffic, the faults, the duration, the windows and the prices of a graded run, so a goal cannot be
-passed by lowering the load, deleting the node a fault takes down or making instances cheaper.
+traffic, the faults, the duration, the windows, the prices and the request classes of a graded
+run, so a goal cannot be passed by lowering the load, deleting the node a fault takes down, making
+instances cheaper or responses smaller.
 
 `scenario` is the [steps.scenario] table as a dict, or lab.lessons.format.Scenario.
 """
@@ -63,10 +64,28 @@ def _missing_target(fault: dict[str, Any], doc: dict[str, Any]) -> tuple[str, st
     return None
 
 
-def apply(learner_topology: dict[str, Any], scenario: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _classes(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    workload = doc.get("workload") if isinstance(doc.get("workload"), dict) else {}
+    classes = workload.get("classes")
+    return [c for c in classes if isinstance(c, dict)] if isinstance(classes, list) else []
+
+
+def _impose_classes(doc: dict[str, Any], start: dict[str, Any]) -> None:
+    """The start design's request classes, as the step defines them: a class of the same name
+    keeps its operation, share and sizes, so shrinking the responses (or turning writes into
+    reads) does not make the traffic cheaper or lighter than the step's."""
+    given = {c.get("name"): c for c in _classes(start)}
+    for cls in _classes(doc):
+        if cls.get("name") in given:
+            cls.update(copy.deepcopy(given[cls["name"]]))
+
+
+def apply(learner_topology: dict[str, Any], scenario: Any,
+          start: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The learner's document with the scenario imposed, loaded (normalized) by lab.sim, and no
     problems; or None and every reason the design cannot take the scenario (lab.sim's
-    validation problems pass through with their JSON paths)."""
+    validation problems pass through with their JSON paths). With `start`, the step's start
+    design, its request classes are imposed too."""
     scenario = as_dict(scenario)
     if not isinstance(learner_topology, dict):
         return None, [_p("$", "the design must be a topology document (a JSON object)")]
@@ -102,6 +121,8 @@ def apply(learner_topology: dict[str, Any], scenario: Any) -> tuple[dict[str, An
     # The prices are the lab's list prices, not the learner's: a `pricing` section of the design
     # would pass a budget goal by making instances cheap instead of the design right-sized.
     doc.pop("pricing", None)
+    if isinstance(start, dict):
+        _impose_classes(doc, start)
     if problems:
         return None, problems
     try:

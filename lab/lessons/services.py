@@ -159,10 +159,10 @@ def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, pr
         raise LessonRefused([_problem("$.topology", "send your design: a topology document (docs/topology.md)")])
     guesses = _predictions(step, predictions)
     scn = scenarios.as_dict(step.scenario)
-    design, problems = scenarios.apply(topology, scn)
+    start = selectors.step_start(lesson=lesson, index=index, user=user)
+    design, problems = scenarios.apply(topology, scn, start=start)
     if design is None:
         raise LessonRefused(_in_body(problems))
-    start = selectors.step_start(lesson=lesson, index=index, user=user)
     start_design, _ = scenarios.apply(start, scn)
     if start_design is not None:
         locked = _locked_problems(step, design, start_design)

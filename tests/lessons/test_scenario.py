@@ -76,3 +76,16 @@ def test_a_design_that_makes_its_instances_cheap_is_priced_at_the_labs_list_pric
     topology, problems = apply(learner, SCENARIO)
     honest, _ = apply(copy.deepcopy(BASE), SCENARIO)
     assert problems == [] and topology == honest  # its override is gone
+
+
+def test_a_design_that_shrinks_its_responses_or_turns_writes_into_reads_gets_the_steps_classes():
+    start = {**copy.deepcopy(BASE), "workload": {"classes": [
+        {"name": "page", "operation": "read", "share": 9, "response_kb": 120},
+        {"name": "post", "operation": "write", "share": 1}]}}
+    learner = copy.deepcopy(start)
+    learner["workload"]["classes"] = [{"name": "page", "operation": "read", "share": 9, "response_kb": 1},
+                                      {"name": "post", "operation": "read", "share": 1}]
+    topology, problems = apply(learner, SCENARIO, start=start)
+    honest, _ = apply(start, SCENARIO, start=start)
+    assert problems == [] and topology["workload"] == honest["workload"]
+    assert learner["workload"]["classes"][0]["response_kb"] == 1  # the learner's document is not changed
