@@ -98,6 +98,14 @@ export function fitView(editor, { padding = 24, minScale = MIN_SCALE, maxScale =
   paper.translate(offset(box.width, box.x, width), offset(box.height, box.y, height));
 }
 
+// A node's box is 150 px wide: about 18 characters of its label at 14 px.
+const LABEL_CHARS = 18;
+
+export function shorten(text, max) {
+  const value = String(text ?? "");
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
 // During a run each node shows its utilization as colour and its load as text.
 export function showWindow(editor, window) {
   for (const element of editor.graph.getElements()) {
@@ -105,10 +113,15 @@ export function showWindow(editor, window) {
     if (!m) continue;
     const util = m.utilization;
     element.attr("body/fill", util === undefined ? "#ffffff" : `hsl(${120 - 120 * Math.min(1, util)}, 70%, 85%)`);
-    const stats = [`${m.arrival_rate_per_s.toFixed(0)}/s`];
-    if (util !== undefined) stats.push(`${Math.round(util * 100)}%`, `q ${m.queue_length.toFixed(1)}`);
-    if (m.errors) stats.push(`${m.errors} err`);
-    element.attr("label/text", `${element.get("label")}\n${stats.join(" · ")}`);
+    // Three short lines fit the node's box at the lab's 14 px: its name, its load, its backlog.
+    const load = [`${m.arrival_rate_per_s.toFixed(0)}/s`];
+    if (util !== undefined) load.push(`${Math.round(util * 100)}%`);
+    const backlog = [];
+    if (m.queue_length !== undefined) backlog.push(`q ${m.queue_length < 10 ? m.queue_length.toFixed(1) : Math.round(m.queue_length)}`);
+    if (m.errors) backlog.push(`${m.errors} err`);
+    const lines = [shorten(element.get("label"), LABEL_CHARS), load.join(" · ")];
+    if (backlog.length) lines.push(backlog.join(" · "));
+    element.attr("label/text", lines.join("\n"));
   }
 }
 

@@ -109,7 +109,7 @@ export class Editor {
       size: NODE,
       attrs: {
         body: { rx: 6, ry: 6, fill: "#ffffff", stroke: "#2457d6", strokeWidth: 2 },
-        label: { text: `${node.label || node.id}\n${kind ? kind.title : node.kind}`, fontSize: 12, fill: "#1d2430" },
+        label: { text: `${views.shorten(node.label || node.id, 18)}\n${kind ? kind.title : node.kind}`, fontSize: 12, fill: "#1d2430" },
         // The whole label on hover (SVG <title>, set as text): long labels are cut on the box.
         root: { title: views.nodeTooltip(node.label || node.id, kind ? kind.title : node.kind) },
       },
@@ -258,7 +258,7 @@ export class Editor {
   setLabel(cell, label) {
     cell.set("label", label);
     const kind = this.kinds[cell.get("kind")];
-    cell.attr("label/text", `${label}\n${kind.title}`);
+    cell.attr("label/text", `${views.shorten(label, 18)}\n${kind.title}`);
     cell.attr("root/title", views.nodeTooltip(label, kind.title));
     this.changed();
   }

@@ -18,7 +18,7 @@ export function renderInspector(el, cell, editor) {
   }
   const kind = editor.kinds[cell.get("kind")];
   el.append(Object.assign(document.createElement("h3"), { textContent: `${kind.title}: ${cell.id}` }));
-  const label = Object.assign(document.createElement("input"), { value: cell.get("label") });
+  const label = Object.assign(document.createElement("input"), { value: cell.get("label"), name: "label" });
   label.addEventListener("change", () => editor.setLabel(cell, label.value.slice(0, 100)));
   el.append(field("label ", label));
   placement(el, cell, editor);

@@ -105,3 +105,27 @@ def test_the_json_view_opens_with_one_click_and_shows_the_topology(live_lab: str
     page.click("#json-view button.close")
     assert not page.is_visible("#topology")
     assert errors == []
+
+
+# Every node's text inside its box: the widest line of its label against the box's width.
+TEXT_FITS = """() => [...document.querySelectorAll('#canvas .joint-element')].filter((el) => el.querySelector('rect'))
+    .map((el) => [el.getAttribute('model-id'), el.querySelector('text').getBBox().width, el.querySelector('rect').getBBox().width])"""
+
+
+def test_node_labels_stay_inside_their_boxes_with_a_long_name_and_while_a_run_shows_its_load(
+        live_lab: str, browser: object) -> None:
+    page, errors = open_lab(browser, live_lab, width=1280, height=800)
+    node = first_node(page)
+    page.click(f"#canvas [model-id='{node}']")
+    page.fill("#inspector input[name='label']", "A very long name for the users of the whole company")
+    page.press("#inspector input[name='label']", "Enter")
+    # The box shows the start of it; the tooltip keeps it whole.
+    assert "A very long name" in page.text_content(f"#canvas [model-id='{node}'] text")
+    assert "A very long name for the users of the whole company" in page.text_content(f"#canvas [model-id='{node}'] title")
+    page.select_option("#speed", "0")
+    page.click("#run")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Run ')", timeout=60_000)
+    shot(page, "layout-1280x800-labels-running")
+    for node_id, text_width, box_width in page.evaluate(TEXT_FITS):
+        assert text_width <= box_width, (node_id, text_width, box_width)
+    assert errors == []
