@@ -103,3 +103,16 @@ class RunCommand(models.Model):
 
     class Meta:
         ordering = ["run", "id"]
+
+
+class RunAudience(models.Model):
+    """Someone else who may watch a run (never control it): the students of a live class session
+    watch the teacher's run. Granted by the feature that shares the run (lab.live), so this app
+    needs to know nothing about classes."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="audience")
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="runs_watched")
+    added = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "user"], name="one_audience_row_per_user")]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import Run, RunWindow
+from .models import Run, RunAudience, RunWindow
 
 
 def run_get(*, run_id: Any) -> Run | None:
@@ -18,15 +18,19 @@ def run_get(*, run_id: Any) -> Run | None:
 
 def run_can_view(*, run: Run, user: Any, session_key: str | None) -> bool:
     """Who may watch a run and read its results: the user who started it, the browser session
-    that started it, and the owner of the design it ran. Everyone else is told it does not exist
-    (a run of a private design shows that design)."""
+    that started it, the owner of the design it ran, and its audience (the students of the live
+    session it is shown to). Everyone else is told it does not exist (a run of a private design
+    shows that design)."""
+    if bool(session_key) and run.owner_key == session_key:
+        return True
     if getattr(user, "is_authenticated", False):
         if run.user_id == user.pk:
             return True
         revision = run.revision
         if revision is not None and revision.design.owner_id == user.pk:
             return True
-    return bool(session_key) and run.owner_key == session_key
+        return RunAudience.objects.filter(run=run, user=user).exists()
+    return False
 
 
 def run_can_control(*, run: Run, user: Any, session_key: str | None) -> bool:
