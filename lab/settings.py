@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "lab.designs",
     "lab.runs",
     "lab.lessons",
+    "lab.classroom",
 ]
 
 MIDDLEWARE = [

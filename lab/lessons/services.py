@@ -143,11 +143,15 @@ def _predictions(step: Step, guesses: Any) -> list[dict[str, Any]]:
 
 
 def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, predictions: Any = None,
-                   owner_key: str, requester: quotas.Requester | None, visitor: str = "") -> Attempt:
+                   owner_key: str, requester: quotas.Requester | None, visitor: str = "",
+                   scenario: dict[str, Any] | None = None, record_progress: bool = True) -> Attempt:
     """Queue a graded attempt of `topology` on a step, by a signed-in `user` or (user anonymous)
     by the browser session `visitor`. Raises LessonRefused (400: a design that cannot take the
     step's scenario, or changes what the step locks; 404: no such step) and lab.runs' RunRefused
-    (429 over the learner's quota, 400 over a run budget). Either way nothing is stored."""
+    (429 over the learner's quota, 400 over a run budget). Either way nothing is stored.
+    `scenario` (plain data, as scenario.as_dict gives) replaces the step's: an assignment's
+    hidden seeds and faults (lab.classroom). `record_progress=False` leaves the submitter's
+    lesson progress alone when submitting (a teacher's re-grade of a student's design)."""
     signed_in = bool(getattr(user, "is_authenticated", False))
     if not signed_in and not visitor:
         raise LessonRefused([_problem("$", "a visitor's attempt needs a browser session (cookies)")], status=401)
@@ -158,7 +162,7 @@ def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, pr
     if not isinstance(topology, dict):
         raise LessonRefused([_problem("$.topology", "send your design: a topology document (docs/topology.md)")])
     guesses = _predictions(step, predictions)
-    scn = scenarios.as_dict(step.scenario)
+    scn = scenario if scenario is not None else scenarios.as_dict(step.scenario)
     start = selectors.step_start(lesson=lesson, index=index, user=user)
     design, problems = scenarios.apply(topology, scn, start=start)
     if design is None:
@@ -184,7 +188,7 @@ def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, pr
         if start_design is not None:
             for seed in seeds:
                 _start_run(attempt, start_design, seed, scn)
-        if signed_in:
+        if signed_in and record_progress:
             progress = progress_for(user=user, lesson_id=lesson.id)
             _apply_submitted(progress, attempt)
             progress.save()

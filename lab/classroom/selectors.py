@@ -1,0 +1,190 @@
+"""Reads for classes. Every read takes the acting user; what they may not see is None (the API
+answers 404, so a class or an assignment cannot be found by guessing its id).
+
+Who sees what (docs/classroom.md has the table): a class, its assignments and their results are
+its teacher's; a student of the class sees the class, the assignments already open (without
+their hidden seeds and faults) and their own submissions, whose grades reveal the hidden parts.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from lab.lessons import selectors as lessons
+from lab.lessons.format import Lesson, Step
+
+from . import checks
+from .models import Assignment, Classroom, Membership, Submission
+
+TEACHERS = "teachers"
+
+
+def is_teacher(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser) or user.groups.filter(name=TEACHERS).exists()
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)[:64])
+    except ValueError:
+        return None
+
+
+def role_in(classroom: Classroom, user: Any) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if classroom.teacher_id == user.pk:
+        return "teacher"
+    if Membership.objects.filter(classroom=classroom, student=user).exists():
+        return "student"
+    return None
+
+
+def classrooms_of(*, user: Any) -> list[dict[str, Any]]:
+    """The classes the user teaches, then those they are a student of, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    counted = Classroom.objects.annotate(students=Count("memberships"))
+    taught = [{"classroom": c, "role": "teacher", "students": c.students} for c in counted.filter(teacher=user)]
+    joined = [{"classroom": c, "role": "student", "students": c.students}
+              for c in counted.filter(memberships__student=user).exclude(teacher=user)]
+    return taught + joined
+
+
+def classroom_get(*, user: Any, classroom_id: Any) -> Classroom | None:
+    key = _uuid(classroom_id)
+    classroom = Classroom.objects.filter(id=key).select_related("teacher").first() if key else None
+    return classroom if classroom is not None and role_in(classroom, user) else None
+
+
+def normal_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch not in " -\t")
+
+
+def classroom_by_code(*, code: str) -> Classroom | None:
+    return Classroom.objects.filter(join_code=normal_code(code)).first()
+
+
+def student_count(*, classroom: Classroom) -> int:
+    return Membership.objects.filter(classroom=classroom).count()
+
+
+def members(*, classroom: Classroom) -> list[Membership]:
+    return list(Membership.objects.filter(classroom=classroom).select_related("student").order_by("student__username"))
+
+
+def is_open(assignment: Assignment) -> bool:
+    return assignment.opens is None or assignment.opens <= timezone.now()
+
+
+def assignment_step(assignment: Assignment) -> tuple[Lesson, Step] | None:
+    """The lesson and step the assignment sets, while the lesson folder still has them."""
+    lesson = lessons.lesson_get(lesson_id=assignment.lesson)
+    index = lessons.step_index(lesson=lesson, step_id=assignment.step) if lesson is not None else None
+    return (lesson, lesson.steps[index]) if lesson is not None and index is not None else None
+
+
+def points_for(assignment: Assignment) -> dict[str, float]:
+    """Goal id -> points, for the step's goals as they are now."""
+    found = assignment_step(assignment)
+    ids = [str(g.get("id")) for g in found[1].goals] if found else list(assignment.points)
+    return checks.points_of(assignment.points, ids)
+
+
+def student_status(assignment: Assignment, student: Any) -> dict[str, Any]:
+    mine = list(Submission.objects.filter(assignment=assignment, student=student).order_by("number"))
+    scores = [s.score for s in mine if s.score is not None]
+    why = why_not_submit(assignment, student, len(mine))
+    return {"submissions": len(mine), "best_score": max(scores) if scores else None,
+            "last_submitted": mine[-1].created if mine else None, "can_submit": why is None, "why_not": why}
+
+
+def why_not_submit(assignment: Assignment, student: Any, submitted: int | None = None) -> str | None:
+    """Why the student cannot submit now, in a sentence; None when they can."""
+    now = timezone.now()
+    if assignment.classroom.archived is not None:
+        return "the class is archived"
+    if not is_open(assignment):
+        return f"the assignment opens at {assignment.opens.isoformat()}"
+    if submitted is None:
+        submitted = Submission.objects.filter(assignment=assignment, student=student).count()
+    if assignment.max_attempts is not None and submitted >= assignment.max_attempts:
+        return f"you have used all {assignment.max_attempts} attempts"
+    if assignment.due is not None and now > assignment.due and assignment.late_policy == "refuse":
+        return f"the assignment was due at {assignment.due.isoformat()} and takes no late work"
+    return None
+
+
+def assignments_of(*, classroom: Classroom, user: Any) -> list[dict[str, Any]]:
+    """[{"assignment", "status"}]: every assignment for the teacher (status None); for a student
+    those already open, with their status."""
+    items = list(Assignment.objects.filter(classroom=classroom).select_related("classroom"))
+    if classroom.teacher_id == getattr(user, "pk", None):
+        return [{"assignment": a, "status": None} for a in items]
+    return [{"assignment": a, "status": student_status(a, user)} for a in items if is_open(a)]
+
+
+def assignment_get(*, user: Any, assignment_id: Any) -> Assignment | None:
+    key = _uuid(assignment_id)
+    assignment = (Assignment.objects.filter(id=key).select_related("classroom").first() if key else None)
+    if assignment is None:
+        return None
+    role = role_in(assignment.classroom, user)
+    if role == "teacher" or (role == "student" and is_open(assignment)):
+        return assignment
+    return None
+
+
+def is_teacher_of(assignment: Assignment, user: Any) -> bool:
+    return assignment.classroom.teacher_id == getattr(user, "pk", None)
+
+
+def assignment_for_student(*, assignment: Assignment) -> dict[str, Any]:
+    """What a student sees before submitting: never the hidden seeds or faults."""
+    return {"id": assignment.id, "classroom": assignment.classroom_id, "title": assignment.title,
+            "lesson": assignment.lesson, "step": assignment.step, "opens": assignment.opens, "due": assignment.due,
+            "max_attempts": assignment.max_attempts, "late_policy": assignment.late_policy,
+            "late_penalty_pct": assignment.late_penalty_pct, "points": points_for(assignment),
+            "show_hints": assignment.show_hints, "show_reference": assignment.show_reference}
+
+
+def assignment_for_teacher(*, assignment: Assignment) -> dict[str, Any]:
+    return {**assignment_for_student(assignment=assignment), "hidden_seeds": list(assignment.hidden_seeds),
+            "hidden_faults": list(assignment.hidden_faults), "created": assignment.created,
+            "updated": assignment.updated}
+
+
+def submission_get(*, user: Any, submission_id: Any) -> Submission | None:
+    """A submission, for its student or the class's teacher."""
+    key = _uuid(submission_id)
+    sub = (Submission.objects.filter(id=key).select_related("assignment__classroom", "student", "attempt").first()
+           if key else None)
+    if sub is None or not getattr(user, "is_authenticated", False):
+        return None
+    return sub if sub.student_id == user.pk or is_teacher_of(sub.assignment, user) else None
+
+
+def submissions_of(*, assignment: Assignment, student: Any = None) -> list[Submission]:
+    query = Submission.objects.filter(assignment=assignment).select_related("student", "attempt")
+    if student is not None:
+        query = query.filter(student=student)
+    return list(query.order_by("student__username", "number"))
+
+
+def ungraded(*, assignment: Assignment) -> list[Submission]:
+    """Submissions waiting for a grade or a re-grade: a results read grades those whose runs are over."""
+    return list(Submission.objects.filter(assignment=assignment)
+                .filter(Q(graded__isnull=True) | Q(pending_attempt__isnull=False))
+                .select_related("attempt", "pending_attempt", "assignment__classroom"))
+
+
+def display_name(user: Any) -> str:
+    return user.get_full_name() or user.username
+
+
+from .results import results  # noqa: E402,F401  (the results table is a module of its own)
