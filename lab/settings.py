@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "lab.runs",
     "lab.lessons",
     "lab.classroom",
+    "lab.live",
 ]
 
 MIDDLEWARE = [

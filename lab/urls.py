@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from lab import views
 from lab.lessons import views as lessons
+from lab.live import views as live
 from lab.runs import views as runs
 
 urlpatterns = [
@@ -18,6 +19,8 @@ urlpatterns = [
     path("lessons/<slug:lesson_id>/", lessons.lesson_page, name="lesson"),
     path("lessons/<slug:lesson_id>/steps/<slug:step_id>/", lessons.lesson_page, name="lesson-step"),
     path("lessons/<slug:lesson_id>/files/<path:path>", lessons.lesson_file, name="lesson-file"),
+    path("live/<uuid:session_id>/", live.live_page, name="live"),
+    path("live/<uuid:session_id>/projector", live.projector_page, name="live-projector"),
     path("api/v1/", include("lab.api.urls", namespace="v1")),
     path("accounts/", include("lab.accounts.urls")),
     path("", include("lab.designs.urls")),

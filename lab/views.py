@@ -35,16 +35,17 @@ def lab_page(request: HttpRequest) -> HttpResponse:
 
 
 def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None, editable: bool = False,
-               lesson: dict[str, Any] | None = None) -> HttpResponse:
+               lesson: dict[str, Any] | None = None, live: dict[str, Any] | None = None) -> HttpResponse:
     """The lab page; with `design` and its `revision` loaded when given. Callers have checked that
     the user may see the design, and `editable` says whether they may save to it. With `lesson`
     (its id, title, steps and the step asked for) it is a lesson page: the lesson panel loads the
-    step's design, and nothing is kept in, or offered from, the lab's draft."""
+    step's design, and nothing is kept in, or offered from, the lab's draft. With `live` (a live
+    class session: its id, title and the caller's role) the live panel shows the session's run."""
     listed = examples()
     # The first example travels with the page, so the lab is usable without another request.
     first = json.loads((EXAMPLES / f"{listed[0]['id']}.json").read_text()) if listed else None
     context: dict[str, Any] = {"signed_in": request.user.is_authenticated, "create_url": reverse("designs:create"),
-                               "design": None, "lesson": lesson}
+                               "design": None, "lesson": lesson, "live": live}
     if design is not None:
         context["design"] = {
             "id": str(design.pk), "name": design.name, "revision": revision.number, "editable": editable,
@@ -54,7 +55,7 @@ def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None
         }
     return render(request, "lab.html", {"examples": listed, "catalogue": catalogue(), "first_example": first,
                                         "design": design, "revision": revision, "editable": editable,
-                                        "lesson": lesson, "lab_context": context})
+                                        "lesson": lesson, "live": live, "lab_context": context})
 
 
 @require_safe

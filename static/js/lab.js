@@ -96,6 +96,7 @@ function setTopology(doc, edited = false) {
 
 // The JSON view mirrors the canvas; it is also the work in progress kept across reloads.
 function keep(edited) {
+  if (context.live) return; // a live session's design is the session's, not a draft
   if (!context.lesson) bar.keep($("topology").value, edited);
   else if (lesson && edited) lesson.keep($("topology").value);
 }
@@ -185,7 +186,10 @@ window.addEventListener("load", () => setTimeout(() => loadPlotly().catch(() => 
 // A lesson page opens on the learner's step (lesson-panel.js). Otherwise a design opens as
 // saved (or with its unsaved changes); work in progress survives a reload, and a first visit
 // starts from the first example.
-if (context.lesson) {
+if (context.live) {
+  const { LivePanel } = await import("./live-panel.js");
+  new LivePanel(context.live, { view, setTopology, currentTopology, showProblems });
+} else if (context.lesson) {
   const { LessonPanel } = await import("./lesson-panel.js");
   lesson = new LessonPanel(context.lesson, { editor, view, panels, setTopology, currentTopology, showProblems });
 } else {

@@ -91,7 +91,7 @@ def test_others_open_a_public_design_in_the_lab_read_only_and_saving_makes_a_for
 
 def test_the_plain_lab_still_opens_for_visitors_and_offers_saving_to_members(client: Client, alice: User) -> None:
     assert lab_context(client.get("/")) == {"signed_in": False, "create_url": "/designs/new", "design": None,
-                                            "lesson": None}
+                                            "lesson": None, "live": None}
     assert 'id="save-as-design"' in as_user(alice).get("/").content.decode()
 
 
