@@ -2,6 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import classroom_views as classes
 from . import design_views as designs
 from . import lesson_views as lessons
 from . import live_views as live
@@ -45,6 +46,24 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/questions", live.QuestionListView.as_view(), name="live-questions"),
     path("questions/<int:question_id>/answers", live.AnswerView.as_view(), name="live-answers"),
     path("questions/<int:question_id>/<slug:action>", live.QuestionActionView.as_view(), name="live-question-action"),
+    path("classes", classes.ClassroomListView.as_view(), name="classes"),
+    # Before classes/<id>: "join" is not a class id (ids are UUIDs, so nothing is hidden by it).
+    path("classes/join", classes.JoinView.as_view(), name="class-join"),
+    path("classes/<uuid:classroom_id>", classes.ClassroomView.as_view(), name="class"),
+    path("classes/<uuid:classroom_id>/leave", classes.LeaveView.as_view(), name="class-leave"),
+    path("classes/<uuid:classroom_id>/students", classes.StudentListView.as_view(), name="class-students"),
+    path("classes/<uuid:classroom_id>/students/<int:user_id>", classes.StudentView.as_view(), name="class-student"),
+    path("classes/<uuid:classroom_id>/assignments", classes.AssignmentListView.as_view(), name="class-assignments"),
+    path("assignments/<uuid:assignment_id>", classes.AssignmentView.as_view(), name="assignment"),
+    path("assignments/<uuid:assignment_id>/submissions", classes.SubmissionListView.as_view(),
+         name="assignment-submissions"),
+    path("assignments/<uuid:assignment_id>/results", classes.ResultsView.as_view(), name="assignment-results"),
+    path("assignments/<uuid:assignment_id>/results.csv", classes.ResultsCsvView.as_view(),
+         name="assignment-results-csv"),
+    path("assignments/<uuid:assignment_id>/submissions.csv", classes.SubmissionsCsvView.as_view(),
+         name="assignment-submissions-csv"),
+    path("assignments/<uuid:assignment_id>/regrade", classes.RegradeView.as_view(), name="assignment-regrade"),
+    path("submissions/<uuid:submission_id>", classes.SubmissionView.as_view(), name="submission"),
     path("tokens", tokens.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:token_id>", tokens.TokenView.as_view(), name="token"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
