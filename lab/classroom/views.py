@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
@@ -328,14 +329,18 @@ def assignment_lab(request: HttpRequest, assignment_id: Any) -> HttpResponse:
     if step is None:
         raise Http404("the lesson step of this assignment is no longer there")
     status = _status(assignment, request.user)
+    if _teaches(request.user, assignment.classroom):
+        status = {"can_submit": False, "why_not": "you teach this class; only its students submit"}
     return render_lab(request, lesson={
         "id": lesson.id, "title": lesson.title, "step": step.id, "steps": [{"id": step.id, "title": step.title}],
         "assignment": {
             "id": str(assignment.pk), "title": assignment.title, "classroom": assignment.classroom.name,
             "due": assignment.due.isoformat() if assignment.due else None,
+            "due_text": timezone.localtime(assignment.due).strftime("%Y-%m-%d %H:%M") if assignment.due else "",
             "late_policy": assignment.late_policy, "max_attempts": assignment.max_attempts,
             "show_hints": assignment.show_hints, "show_reference": assignment.show_reference,
-            "hidden_seeds": len(assignment.hidden_seeds or []),
+            # That there is more to it is said (what, once submitted): design for the problem.
+            "hidden": bool(assignment.hidden_seeds or assignment.hidden_faults),
             "can_submit": status["can_submit"], "why_not": status["why_not"] or "",
             "url": reverse("classroom:assignment", args=[assignment.pk]),
         }})

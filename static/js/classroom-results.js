@@ -42,7 +42,7 @@ async function charts() {
     const node = document.querySelector(`.chart[data-goal="${CSS.escape(goal.id)}"]`);
     const traces = [{ type: "bar", x: ["passed", "failed"], y: [d.passed, d.failed], marker: { color: ["#2f9e44", "#c92a2a"] },
       name: "students", xaxis: "x", yaxis: "y" }];
-    if (values.length) traces.push({ type: "histogram", x: values, name: "measured", marker: { color: "#2457d6" }, xaxis: "x2", yaxis: "y2" });
+    if (values.length) traces.push({ type: "histogram", x: values, nbinsx: Math.min(20, Math.max(6, values.length)), name: "measured", marker: { color: "#2457d6" }, xaxis: "x2", yaxis: "y2" });
     window.Plotly.newPlot(node, traces, {
       height: 220, margin: { l: 36, r: 10, t: 10, b: 36 }, showlegend: false,
       grid: { rows: 1, columns: values.length ? 2 : 1, pattern: "independent" },

@@ -8,6 +8,7 @@
 import { getJSON, postJSON } from "./api.js";
 import { drawComparison, drawOverview } from "./lesson-charts.js";
 import * as progress from "./lesson-progress.js";
+import * as assignment from "./classroom-assignment.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
@@ -34,6 +35,9 @@ export class LessonPanel {
   constructor(context, lab) {
     this.id = context.id;
     this.lab = lab;
+    // An assignment (context.assignment, from a class): its one step, submitted to the
+    // assignment and graded there on its hidden seeds too; the lesson's progress is left alone.
+    this.assignment = context.assignment || null;
     this.signedIn = false;
     this.attempt = null;
     this.timer = null;
@@ -58,6 +62,7 @@ export class LessonPanel {
       return;
     }
     this.signedIn = document.querySelector("[data-testid=nav-profile]") !== null;
+    if (this.assignment) this.lesson.steps = this.lesson.steps.filter((s) => s.id === asked);
     const mine = progress.lessonProgress(this.id);
     const ids = this.lesson.steps.map((s) => s.id);
     const first = [asked, mine && mine.current, this.lesson.progress && this.lesson.progress.current_step].find((s) => ids.includes(s));
@@ -82,7 +87,7 @@ export class LessonPanel {
   // submitted design, else where the step starts (for a visitor whose step starts from the
   // design they passed the previous one with, that design from this browser).
   designFor(step, index) {
-    const work = this.local(step.id)?.topology;
+    const work = this.assignment ? null : this.local(step.id)?.topology;
     if (work && typeof work === "object") return work;
     if (step.topology) return step.topology;
     if (step.start_from === "previous" && !this.signedIn && index > 0) {
@@ -98,8 +103,10 @@ export class LessonPanel {
     const index = this.lesson.steps.findIndex((s) => s.id === stepId);
     const step = this.lesson.steps[index];
     this.step = step;
-    progress.setCurrent(this.id, step.id);
-    history.replaceState(null, "", `/lessons/${encodeURIComponent(this.id)}/steps/${encodeURIComponent(step.id)}/`);
+    if (!this.assignment) {
+      progress.setCurrent(this.id, step.id);
+      history.replaceState(null, "", `/lessons/${encodeURIComponent(this.id)}/steps/${encodeURIComponent(step.id)}/`);
+    }
     $("step-pick").replaceChildren(...this.lesson.steps.map((s, i) => {
       const option = new Option(`${this.passed(s) ? "✓" : `${i + 1}.`} ${s.title}`, s.id);
       option.selected = s.id === step.id;
@@ -112,6 +119,7 @@ export class LessonPanel {
     const heading = $("step-narrative").firstElementChild; // the title once is enough
     if (heading && heading.tagName === "H1" && heading.textContent.trim() === step.title) heading.remove();
     $("step-scenario").textContent = `Graded on: ${step.scenario.text}`;
+    if (this.assignment) assignment.showRules(this);
     $("attempt-status").textContent = "";
     $("attempt-problems").replaceChildren();
     $("guesses").replaceChildren();
@@ -149,6 +157,7 @@ export class LessonPanel {
 
   // Called by the lab with its JSON text whenever the learner changes the design.
   keep(text) {
+    if (this.assignment) return; // an assignment's work is not the lesson's work in progress
     try {
       const doc = JSON.parse(text);
       if (this.step && doc && typeof doc === "object") progress.keepTopology(this.id, this.step.id, doc);
@@ -211,8 +220,10 @@ export class LessonPanel {
     $("attempt-problems").replaceChildren();
     $("attempt-status").textContent = "Submitting...";
     $("attempt-status").className = "status";
-    const response = await postJSON(`/api/v1/lessons/${encodeURIComponent(this.id)}/steps/${encodeURIComponent(step.id)}/attempts`,
-      { topology, predictions: this.guesses() });
+    const response = this.assignment
+      ? await postJSON(`/api/v1/assignments/${encodeURIComponent(this.assignment.id)}/submissions`, { topology })
+      : await postJSON(`/api/v1/lessons/${encodeURIComponent(this.id)}/steps/${encodeURIComponent(step.id)}/attempts`,
+        { topology, predictions: this.guesses() });
     $("submit-attempt").disabled = false;
     if (!response.ok) {
       const problems = response.body.problems || [];
@@ -220,6 +231,10 @@ export class LessonPanel {
       $("attempt-status").textContent = `Not graded: ${problems[0]?.message || `the server answered ${response.status}`}.${wait}`;
       $("attempt-problems").replaceChildren(...problems.slice(1).map((p) => el("li", p.message)));
       this.lab.showProblems(problems.filter((p) => p.path.startsWith("$.topology.")).map((p) => ({ ...p, path: `$${p.path.slice(9)}` })));
+      return;
+    }
+    if (this.assignment) {
+      assignment.submitted(this, step, response.body, topology);
       return;
     }
     const attempt = response.body;
@@ -256,7 +271,7 @@ export class LessonPanel {
 
   graded(step, attempt) {
     const grade = attempt.grade;
-    progress.recordGrade(this.id, step.id, attempt.id, grade, attempt.topology);
+    if (!this.assignment) progress.recordGrade(this.id, step.id, attempt.id, grade, attempt.topology);
     this.showGoals(grade.goals.map((g) => ({ goal: g.goal, text: g.text, state: g.passed ? "passing" : "failing",
       sentence: `${g.sentence}${g.seeds_needed > 1 || g.measured.length > 1 ? ` (${g.seeds_passed} of ${g.measured.length} seeds passed, ${g.seeds_needed} needed)` : ""}`,
       look_at: g.passed ? "" : g.look_at })));

@@ -222,8 +222,13 @@ def test_the_lab_opens_the_step_in_assignment_mode(assignment: Assignment, sam: 
     assert context["id"] == LESSON_ID and context["step"] == "add-instances"
     assert context["steps"] == [{"id": "add-instances", "title": context["steps"][0]["title"]}]
     shown = context["assignment"]
-    assert shown["id"] == str(assignment.pk) and shown["can_submit"] and shown["hidden_seeds"] == 1
-    assert "slow-db" not in body(response)
+    assert shown["id"] == str(assignment.pk) and shown["can_submit"] and shown["hidden"]
+    assert "slow-db" not in body(response) and 'data-testid="assignment-info"' in body(response)
+
+
+def test_the_teacher_opening_the_lab_cannot_submit(assignment: Assignment, tess: User) -> None:
+    shown = signed_in(tess).get(f"/assignments/{assignment.pk}/lab").context["lab_context"]["lesson"]["assignment"]
+    assert not shown["can_submit"] and "you teach this class" in shown["why_not"]
 
 
 def test_the_results_show_each_student_per_goal_with_totals_and_csv_links(
