@@ -145,7 +145,8 @@ def _detail(request: HttpRequest, classroom: Any, status: int = 200, **extra: An
         context.update({
             "students": selectors.members(classroom=classroom), "steps": _step_choices(),
             "join_url": request.build_absolute_uri(reverse("classroom:join", args=[classroom.join_code])),
-            "form": {"late_policy": "accept", "show_hints": True, "late_penalty_pct": "0"}})
+            "form": {"late_policy": "accept", "show_hints": True, "late_penalty_pct": "0"},
+            "time_zone": timezone.get_current_timezone_name()})
     context.update(extra)
     return render(request, "classroom/detail.html", context, status=status)
 
