@@ -21,6 +21,7 @@ urlpatterns = [
     path("lessons/<slug:lesson_id>/files/<path:path>", lessons.lesson_file, name="lesson-file"),
     path("live/<uuid:session_id>/", live.live_page, name="live"),
     path("live/<uuid:session_id>/projector", live.projector_page, name="live-projector"),
+    path("classes/<uuid:classroom_id>/live", live.session_start_page, name="live-start"),
     path("api/v1/", include("lab.api.urls", namespace="v1")),
     path("accounts/", include("lab.accounts.urls")),
     path("", include("lab.designs.urls")),

@@ -3,14 +3,20 @@ question plan) or a student (the run on their own screen, the open question), an
 view (large charts, no names). The panel (static/js/live-panel.js) talks to /api/v1/sessions."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
+
+from lab.classroom.errors import ClassroomRefused
+from lab.classroom.selectors import classroom_get
 
 from lab.views import render_lab
 
-from . import selectors
+from . import selectors, services
 
 
 def _page(request: HttpRequest, session_id: str, projector: bool) -> HttpResponse:
@@ -34,3 +40,21 @@ def live_page(request: HttpRequest, session_id: str) -> HttpResponse:
 @ensure_csrf_cookie
 def projector_page(request: HttpRequest, session_id: str) -> HttpResponse:
     return _page(request, session_id, projector=True)
+
+
+@require_POST
+@login_required
+def session_start_page(request: HttpRequest, classroom_id: str) -> HttpResponse:
+    """The class page's "Start a live session": a lesson step's start design, then the live page."""
+    classroom = classroom_get(user=request.user, classroom_id=classroom_id)
+    if classroom is None:
+        raise Http404("no such class (or you may not see it)")
+    lesson, _, step = request.POST.get("step", "").partition("/")
+    try:
+        session = services.session_start(classroom=classroom, by=request.user, title=request.POST.get("title", ""),
+                                          lesson=lesson, step=step)
+    except ClassroomRefused as exc:
+        for problem in exc.problems:
+            messages.error(request, f"Not started: {problem['message']}")
+        return redirect(reverse("classroom:detail", args=[classroom.id]))
+    return redirect(reverse("live", args=[session.id]))

@@ -62,3 +62,23 @@ def test_the_projector_view_is_the_teachers(people: dict) -> None:
     assert people["teacher"].get(url).status_code == 200
     assert '"projector": true' in people["teacher"].get(url).content.decode()
     assert people["student"].get(url).status_code == 404 and people["outsider"].get(url).status_code == 404
+
+
+def test_the_class_page_starts_a_session_for_its_teacher_and_shows_it_to_its_students(people: dict) -> None:
+    room = people["session"].classroom
+    page = people["teacher"].get(f"/classes/{room.id}/").content.decode()
+    assert 'data-testid="live-start"' in page and f'href="/live/{people["session"].id}/"' in page
+    student = people["student"].get(f"/classes/{room.id}/").content.decode()
+    assert "Live now:" in student and f'href="/live/{people["session"].id}/"' in student
+    assert 'data-testid="live-start"' not in student
+    # One session at a time: a second start is refused with the reason, on the class page.
+    refused = people["teacher"].post(f"/classes/{room.id}/live", {"title": "Again", "step": "startup-growth/one-vm"},
+                                     follow=True)
+    assert "Not started: this class already has a live session going" in refused.content.decode()
+    people["session"].ended = people["session"].created
+    people["session"].save()
+    started = people["teacher"].post(f"/classes/{room.id}/live", {"title": "Caches", "step": "startup-growth/cache"})
+    assert started.status_code == 302 and started["Location"].startswith("/live/")
+    assert people["student"].post(f"/classes/{room.id}/live", {"title": "Mine", "step": "startup-growth/one-vm"},
+                                  follow=True).content.decode().count("Not started: only the class") == 1
+    assert people["outsider"].post(f"/classes/{room.id}/live", {"title": "x", "step": "a/b"}).status_code == 404
