@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from lab.classroom import selectors as classes
 from lab.lessons import selectors, services
 from lab.lessons.format import Lesson, Step
 from lab.runs import quotas
@@ -25,6 +26,8 @@ from .schema import TOPOLOGY_EXAMPLE
 from .views import ApiListView, ApiView, body, errors
 
 TAGS = ["lessons"]
+# A class's open assignment of a step may turn its hints or its reference off (lab.classroom).
+WITHHELD = "your class's assignment on this step does not show its {}; ask your teacher"
 
 
 def _lesson(lesson_id: str) -> Lesson:
@@ -88,6 +91,9 @@ class LessonView(ApiView):
         lesson = _lesson(lesson_id)
         detail = selectors.lesson_detail(lesson=lesson, user=request.user, session_key=_session_key(request),
                                          asked=_asked(request))
+        for step in detail["steps"]:
+            if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step["id"])["hints"]:
+                step["hints"] = {**step["hints"], "unlocked": []}
         return Response(s.LessonDetailSerializer(detail).data)
 
 
@@ -142,6 +148,8 @@ class HintView(ApiView):
     def post(self, request: Request, lesson_id: str, step_id: str) -> Response:
         lesson = _lesson(lesson_id)
         step = _step(lesson, step_id)
+        if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step.id)["hints"]:
+            raise Refused([problem("$", WITHHELD.format("hints"))], status=403)
         try:
             if request.user.is_authenticated:
                 progress = services.hint_unlock(user=request.user, lesson=lesson, step=step)
@@ -162,6 +170,8 @@ class SolutionView(ApiView):
     def get(self, request: Request, lesson_id: str, step_id: str) -> Response:
         lesson = _lesson(lesson_id)
         step = _step(lesson, step_id)
+        if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step.id)["reference"]:
+            raise Refused([problem("$", WITHHELD.format("reference solution"))], status=403)
         return Response(s.SolutionSerializer(services.solution_show(user=request.user, lesson=lesson, step=step)).data)
 
 

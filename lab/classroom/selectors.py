@@ -188,3 +188,18 @@ def display_name(user: Any) -> str:
 
 
 from .results import results  # noqa: E402,F401  (the results table is a module of its own)
+
+
+def withheld(*, user: Any, lesson_id: str, step_id: str) -> dict[str, bool]:
+    """What a student's classes withhold on a lesson step while an assignment of it is open and
+    not yet due: its hints (show_hints off) and its reference solution (show_reference off).
+    The lessons API asks this before it shows either, so turning them off holds for the API
+    too, not only on the page."""
+    if not getattr(user, "is_authenticated", False):
+        return {"hints": False, "reference": False}
+    now = timezone.now()
+    open_ones = Assignment.objects.filter(
+        lesson=lesson_id, step=step_id, classroom__memberships__student=user, classroom__archived__isnull=True,
+    ).filter(Q(opens__isnull=True) | Q(opens__lte=now)).filter(Q(due__isnull=True) | Q(due__gt=now))
+    flags = list(open_ones.values_list("show_hints", "show_reference"))
+    return {"hints": any(not h for h, _ in flags), "reference": any(not r for _, r in flags)}
