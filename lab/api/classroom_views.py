@@ -116,7 +116,7 @@ class ClassroomListView(ApiListView):
     serializer_class = s.ClassroomSerializer
 
     @extend_schema(tags=TAGS, summary="The classes you teach, then those you are a student of",
-                   responses={200: s.ClassroomSerializer(many=True), **errors(401)})
+                   responses={200: s.ClassroomSerializer(many=True), **errors(401, 404)})
     def get(self, request: Request) -> Response:
         require_user(request)
         items = [_classroom_data(c["classroom"], c["role"], c["students"])
