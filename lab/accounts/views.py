@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -21,9 +22,19 @@ NEW_TOKEN = "new_api_token"
 
 
 @require_http_methods(["GET", "POST"])
+def _next(request: HttpRequest) -> str | None:
+    """Where to go after signing up (a class's join link sends its visitors here with ?next=):
+    a path of this site only, never another host."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return None
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("profile")
+        return redirect(_next(request) or "profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_sign_up(username=form.cleaned_data["username"], email=form.cleaned_data["email"],
@@ -31,8 +42,9 @@ def signup(request: HttpRequest) -> HttpResponse:
                                      base_url=f"{request.scheme}://{request.get_host()}")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}. Your account is ready.")
-        return redirect("profile")
-    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+        return redirect(_next(request) or "profile")
+    return render(request, "registration/signup.html", {"form": form, "next": _next(request)},
+                  status=400 if form.errors else 200)
 
 
 @login_required

@@ -46,6 +46,17 @@ def test_a_visitor_signs_up_with_an_email_and_lands_on_their_profile_signed_in(c
     assert "Welcome, carol" in page.content.decode()
 
 
+def test_signing_up_from_a_join_link_goes_back_to_it_and_never_to_another_site(client: Client) -> None:
+    page = client.get("/accounts/signup/?next=/classes/join/ABCD2345").content.decode()
+    assert 'name="next" value="/classes/join/ABCD2345"' in page
+    response = signup(client, next="/classes/join/ABCD2345")
+    assert response.status_code == 302 and response["Location"] == "/classes/join/ABCD2345"
+    for hostile in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        other = Client()
+        away = signup(other, username=f"u{len(hostile)}", email=f"u{len(hostile)}@example.org", next=hostile)
+        assert away.status_code == 302 and away["Location"] == "/accounts/profile/", hostile
+
+
 def test_a_new_account_gets_a_welcome_mail_that_says_how_to_get_back_in(client: Client) -> None:
     signup(client)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["carol@example.org"]
