@@ -39,18 +39,10 @@ EXAMPLE = json.loads((ROOT / "lab" / "sim" / "examples" / "cached_api.json").rea
 # signed-in browser session for each; prints {"teacher": key, "students": [keys], "classroom": id}.
 SETUP = """
 import json
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
-from django.contrib.sessions.backends.db import SessionStore
+from lab.livelab import signed_in_session as session_of
 from lab.classroom.models import Classroom, Membership
 from lab.classroom.services import grant_teacher
-
-def session_of(user):
-    s = SessionStore()
-    s.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-              HASH_SESSION_KEY: user.get_session_auth_hash()})
-    s.create()
-    return s.session_key
 
 teacher = User.objects.create_user("bench-teacher")
 grant_teacher(user=teacher)

@@ -44,6 +44,20 @@ def live_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def live_lab_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """live_lab, and the path of its database, for tests that set things up with manage.py."""
+    port = free_port()
+    db = tmp_path_factory.mktemp("lab") / "lab.sqlite3"
+    try:
+        server = start_lab(port, db)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield f"http://127.0.0.1:{port}", db
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium package")

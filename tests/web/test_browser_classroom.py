@@ -14,11 +14,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from lab.livelab import ROOT, free_port, start_lab
+from lab.livelab import ROOT
 
 from .test_browser_designs import sign_up, watch
 
@@ -26,20 +26,6 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
 GRADED = 180_000  # ms: two students' graded runs (four seeds each) on the lab's two workers
-
-
-@pytest.fixture(scope="module")
-def lab_and_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """conftest's live_lab, and the path of its database for manage.py commands."""
-    port = free_port()
-    db = tmp_path_factory.mktemp("lab") / "lab.sqlite3"
-    try:
-        server = start_lab(port, db)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield f"http://127.0.0.1:{port}", db
-    server.terminate()
-    server.wait(10)
 
 
 def manage(db: Path, *args: str) -> None:
@@ -85,8 +71,8 @@ def student(browser: Any, base: str, name: str, code: str) -> tuple[Any, list[st
 
 
 def test_a_teacher_sets_the_case_study_two_students_submit_and_the_results_and_csv_agree(
-        lab_and_db: tuple[str, Path], browser: Any) -> None:
-    base, db = lab_and_db
+        live_lab_db: tuple[str, Path], browser: Any) -> None:
+    base, db = live_lab_db
     teacher = browser.new_context(bypass_csp=True, viewport=VIEWPORT, accept_downloads=True).new_page()
     teacher_problems = watch(teacher)
     sign_up(teacher, base, "teacher")

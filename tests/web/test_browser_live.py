@@ -10,11 +10,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from lab.livelab import free_port, start_lab
 
 from .test_browser import POINTS, shot
 
@@ -26,19 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SETUP = """
 import json
 from pathlib import Path
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
-from django.contrib.sessions.backends.db import SessionStore
+from lab.livelab import signed_in_session as session_of
 from lab.classroom.models import Classroom, Membership
 from lab.classroom.services import grant_teacher
 from lab.live.services import session_start
-
-def session_of(user):
-    s = SessionStore()
-    s.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-              HASH_SESSION_KEY: user.get_session_auth_hash()})
-    s.create()
-    return s.session_key
 
 teacher = User.objects.create_user("live-teacher")
 grant_teacher(user=teacher)
@@ -50,20 +40,6 @@ design = json.loads(Path("lab/sim/examples/reference.json").read_text())
 live = session_start(classroom=room, by=teacher, title="When a server dies", topology=design)
 print(json.dumps({"session": str(live.id), "teacher": session_of(teacher), "ann": session_of(ann), "ben": session_of(ben)}))
 """
-
-
-@pytest.fixture(scope="module")
-def live_lab_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A lab server as conftest's live_lab, and the path of its database (to set the class up)."""
-    port = free_port()
-    db = tmp_path_factory.mktemp("live") / "lab.sqlite3"
-    try:
-        server = start_lab(port, db)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield f"http://127.0.0.1:{port}", db
-    server.terminate()
-    server.wait(10)
 
 
 def setup_class(db: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from lab.asgi import application
+from lab.livelab import signed_in_session
 from lab.runs import services
 from lab.runs.models import RunAudience
 
@@ -50,17 +51,6 @@ def test_the_audience_cannot_control_the_run_only_its_owner_can(shown: tuple) ->
     assert refused.status_code == 403, refused.content
     assert client_of(teacher).post(f"/api/v1/runs/{run.id}/commands", {"op": "pause"},
                                    content_type="application/json").status_code == 202
-
-
-def signed_in_session(user: User) -> str:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                    HASH_SESSION_KEY: user.get_session_auth_hash()})
-    session.create()
-    return session.session_key
 
 
 def test_the_audience_watches_over_the_websocket_and_its_commands_are_refused(shown: tuple) -> None:
