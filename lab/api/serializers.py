@@ -170,7 +170,7 @@ class RunSerializer(serializers.Serializer):
 
 
 class RunCommandRequest(serializers.Serializer):
-    op = serializers.ChoiceField(choices=["pause", "resume", "stop", "speed", "set_param", "inject_fault",
+    op = serializers.ChoiceField(choices=["pause", "resume", "step", "stop", "speed", "set_param", "inject_fault",
                                           "clear_fault"], help_text="what to do (docs/results.md, live control)")
     value = serializers.JSONField(required=False, help_text="speed: 0, 1, 10 or 100; set_param: the new value")
     node = serializers.CharField(required=False, help_text="set_param: the node's id")

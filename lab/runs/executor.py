@@ -37,6 +37,7 @@ class Execution:
         self.window = self.sim.window_s
         self.speed = run.speed
         self.paused = False
+        self.stepping = False  # paused, but asked to go one window further ("step")
         self.stopped = False
         self.reason = ""       # why it stopped early (a user, or nobody watching)
         self.limited = ""      # which budget ended it
@@ -63,7 +64,11 @@ class Execution:
 
     def due(self) -> float:
         """The monotonic time at which this run next wants the CPU (inf while paused)."""
-        if self.paused or self.over:
+        if self.over:
+            return math.inf
+        if self.stepping:
+            return 0.0
+        if self.paused:
             return math.inf
         if not self.paced:
             return 0.0
@@ -72,7 +77,10 @@ class Execution:
     def step(self) -> None:
         """Advance the simulation by one window (paced) or one CPU slice (as fast as possible)."""
         sim = self.sim
-        if self.paced:
+        if self.stepping:
+            # One window and no further: the class sees the next window close, then discusses.
+            target = self._next_boundary()
+        elif self.paced:
             target = self._next_boundary()
         else:
             target = min(self.duration, sim.now + self.slice_s)
@@ -80,7 +88,9 @@ class Execution:
         sim.run(target)
         spent = time.thread_time() - cpu
         self.cpu_s += spent
-        if not self.paced:
+        if self.stepping:
+            self.stepping = False
+        elif not self.paced:
             # Aim the next slice at SLICE_CPU_S, changing by at most 4x a step (bursts happen).
             ratio = SLICE_CPU_S / max(spent, 1e-4)
             self.slice_s = min(max(self.slice_s * min(max(ratio, 0.25), 4.0), self.window / 1000), self.duration)
@@ -117,6 +127,9 @@ class Execution:
         op = body.get("op")
         if op == "pause":
             self.paused = True
+        elif op == "step":
+            self.paused = True
+            self.stepping = True
         elif op == "resume":
             self.paused = False
             self.rebase()

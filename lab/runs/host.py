@@ -110,7 +110,8 @@ class Host:
         paced = [e for e in self.executions.values() if e.paced and not e.over and e.due() <= now]
         if paced:
             return min(paced, key=Execution.due)
-        fast = [e for e in self.executions.values() if not e.paced and not e.paused and not e.over]
+        fast = [e for e in self.executions.values()
+                if not e.paced and (not e.paused or e.stepping) and not e.over]
         if not fast:
             return None
         self._decay(now)

@@ -42,7 +42,7 @@ SERVER_FIELDS = {
 }
 
 # Client -> server
-CONTROL = "control"     # {"type": "control", "command": {"op": "pause" | "resume" | "stop" | "speed" | "set_param" | ...}}
+CONTROL = "control"     # {"type": "control", "command": {"op": "pause" | "resume" | "step" | "stop" | "speed" | "set_param" | ...}}
 RESYNC = "resync"       # {"type": "resync"}: send a fresh snapshot (at most one a second; extra requests coalesce)
 PING = "ping"           # {"type": "ping"}: answered by a status frame (pings waiting coalesce into one)
 RECEIVED = "ack"        # {"type": "ack", "frames": N}: N frames of this connection have arrived (flow control)

@@ -24,7 +24,7 @@ from . import budgets, quotas, signals
 from .models import ACTIVE, QuotaKey, Run, RunCommand, RunWindow
 
 SPEEDS = (0.0, 1.0, 10.0, 100.0)  # simulated seconds per wall second; 0 = as fast as possible
-RUN_OPS = ("pause", "resume", "stop", "speed")
+RUN_OPS = ("pause", "resume", "step", "stop", "speed")
 ENGINE_OPS = ("set_param", "inject_fault", "clear_fault")
 MAX_ATTEMPTS = 2
 

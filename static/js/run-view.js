@@ -1,5 +1,5 @@
 // Watching a run on the lab page: its websocket, the charts, the canvas lit by each window, the
-// node table, the failures and the downloads, and the Pause/Stop/Speed controls. The lab's Run
+// node table, the failures and the downloads, and the Pause/Step/Stop/Speed controls. The lab's Run
 // button starts a run and hands it here; a lesson's graded attempt hands over its first run the
 // same way, so a learner sees their graded design come alive like any run.
 // User strings always go into the page as text (textContent), never as HTML.
@@ -7,7 +7,7 @@ import { loadPlotly } from "./charts.js";
 import { RunSocket, isOver } from "./run-socket.js";
 
 const $ = (id) => document.getElementById(id);
-const CONTROLS = ["pause", "stop", "edit-apply"];
+const CONTROLS = ["pause", "step", "stop", "edit-apply"];
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -43,6 +43,13 @@ export class RunView {
       this.paused = !this.paused;
       this.control({ op: this.paused ? "pause" : "resume" });
       $("pause").textContent = this.paused ? "Resume" : "Pause";
+    });
+    // One window further, then paused again: a class watches the next window close and discusses.
+    $("step").addEventListener("click", () => {
+      if (!this.socket) return;
+      this.paused = true;
+      this.control({ op: "step" });
+      $("pause").textContent = "Resume";
     });
     $("speed").addEventListener("change", () => this.control({ op: "speed", value: Number($("speed").value) }));
   }

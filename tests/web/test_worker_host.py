@@ -152,3 +152,33 @@ def test_over_the_workers_memory_limit_the_run_holding_the_most_events_is_limite
     host.memory_guard(rss_bytes=2**30, limit_bytes=2 * 2**30)  # under the limit: nothing happens
     assert not host.executions[other.id].over
     host.release()
+
+
+@pytest.mark.parametrize("speed", [1.0, 0.0], ids=["paced", "as fast as possible"])
+def test_step_pauses_a_run_and_advances_it_exactly_one_window_at_a_time(speed: float) -> None:
+    run = queue("user:1", duration=60.0, speed=speed)
+    host = Host(worker="w")
+    host.adopt(services.run_claim_next(worker="w"))
+    ex = host.executions[run.id]
+    window = ex.window
+    services.run_command_add(run=run, command={"op": "pause"})
+    drive(host, until=lambda: ex.paused)
+    for _ in range(20):  # paused: ticking does not move it
+        host.tick()
+    paused_at = ex.sim.now
+    assert paused_at < 60.0
+    for n in (1, 2):
+        services.run_command_add(run=run, command={"op": "step"})
+        drive(host, until=lambda: ex.sim.now > paused_at + (n - 1) * window + 1e-9 and not ex.stepping)
+        for _ in range(20):
+            host.tick()
+        # It stopped at the next window's end, and stays paused there.
+        boundary = (int(paused_at / window + 1e-9) + n) * window
+        assert ex.sim.now == pytest.approx(boundary)
+        assert ex.paused
+    services.run_command_add(run=run, command={"op": "resume"})
+    drive(host, until=lambda: ex.sim.now > paused_at + 3 * window)
+    assert not ex.paused
+    services.run_command_add(run=run, command={"op": "stop"})
+    drive(host, until=lambda: not host.executions)
+    assert "step" in [e["type"] for e in Run.objects.get(id=run.id).results["timeline"]]
