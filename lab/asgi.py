@@ -18,9 +18,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from lab.runs.routing import websocket_urlpatterns  # noqa: E402
+from lab.live.routing import websocket_urlpatterns as live_sockets  # noqa: E402
+from lab.runs.routing import websocket_urlpatterns as run_sockets  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(run_sockets + live_sockets))),
 })

@@ -212,28 +212,69 @@ def question_reveal(*, question: Question, by: Any, measured: Any = None) -> Que
 
 def answer_submit(*, question: Question, student: Any, value: Any) -> Answer:
     """A student's answer to the open round; answering again before it closes changes it."""
-    session = question.session
-    if not Membership.objects.filter(classroom=session.classroom, student=student).exists():
-        raise _refuse("only the class's students answer", 403)
-    if question.state != Question.State.OPEN or question.closes_at is None or timezone.now() >= question.closes_at:
-        raise _refuse("this question is not open for answers now", 409)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > MAX_ANSWER or value != value:
-        raise _refuse("an answer is a number" + (" (the index of a choice)" if question.kind == "choice" else ""),
-                      400, "$.value")
-    if question.kind == "choice" and (int(value) != value or not 0 <= value < len(question.choices)):
-        raise _refuse(f"choose one of the {len(question.choices)} choices (0 to {len(question.choices) - 1})", 400, "$.value")
-    key = f"live:answers:{session.id}:{question.pk}:{student.pk}"
+    result = answers_submit([{"question": question.pk, "student": student.pk, "value": value}])[0]
+    if isinstance(result, ClassroomRefused):
+        raise result
+    return result
+
+
+def _rate_ok(session_id: Any, question_id: int, student_id: int) -> bool:
+    key = f"live:answers:{session_id}:{question_id}:{student_id}"
     cache.add(key, 0, 60)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, 60)
         count = 1
-    if count > ANSWERS_PER_MINUTE:
-        raise _refuse("too many answers; yours is counted once, as you last gave it", 429)
-    # One statement (INSERT ... ON CONFLICT UPDATE): a class answering at once is a burst of
-    # these, and two tabs of one student cannot race into a duplicate.
-    answer = Answer(question=question, student=student, round=question.round, value=float(value))
-    Answer.objects.bulk_create([answer], update_conflicts=True, unique_fields=["question", "student", "round"],
-                               update_fields=["value", "updated"])
-    return answer
+    return count <= ANSWERS_PER_MINUTE
+
+
+def _answer_problem(question: Question, value: Any) -> ClassroomRefused | None:
+    if question.state != Question.State.OPEN or question.closes_at is None or timezone.now() >= question.closes_at:
+        return _refuse("this question is not open for answers now", 409)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > MAX_ANSWER or value != value:
+        return _refuse("an answer is a number" + (" (the index of a choice)" if question.kind == "choice" else ""),
+                       400, "$.value")
+    if question.kind == "choice" and (int(value) != value or not 0 <= value < len(question.choices)):
+        return _refuse(f"choose one of the {len(question.choices)} choices (0 to {len(question.choices) - 1})",
+                       400, "$.value")
+    return None
+
+
+def answers_submit(entries: list[dict[str, Any]]) -> list[Answer | ClassroomRefused]:
+    """Many students' answers at once, each {"question": id, "student": user id, "value": number}
+    and, from a session's websocket, "session" (the question must be that session's). Each gets
+    its Answer or its refusal, in order. A class answering together arrives as one batch
+    (lab.live.answers), so this is three statements however many answered: the questions, the
+    memberships, and one INSERT ... ON CONFLICT UPDATE of every answer (two tabs of one student
+    cannot race into a duplicate; the later answer in a batch wins)."""
+    ids = {e["question"] for e in entries if isinstance(e.get("question"), int) and not isinstance(e["question"], bool)}
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=ids).select_related("session")}
+    classes = {q.session.classroom_id for q in questions.values()}
+    students = {e.get("student") for e in entries}
+    members = set(Membership.objects.filter(classroom_id__in=classes, student_id__in=students)
+                  .values_list("classroom_id", "student_id"))
+    results: list[Answer | ClassroomRefused] = []
+    chosen: dict[tuple[int, int, int], Answer] = {}
+    for entry in entries:
+        qid = entry.get("question")
+        question = questions.get(qid) if isinstance(qid, int) and not isinstance(qid, bool) else None
+        if question is None or ("session" in entry and str(question.session_id) != str(entry["session"])):
+            results.append(_refuse("no such question in this session", 404, "$.question"))
+            continue
+        if (question.session.classroom_id, entry.get("student")) not in members:
+            results.append(_refuse("only the class's students answer", 403))
+            continue
+        refused = _answer_problem(question, entry.get("value"))
+        if refused is None and not _rate_ok(question.session_id, question.pk, entry["student"]):
+            refused = _refuse("too many answers; yours is counted once, as you last gave it", 429)
+        if refused is not None:
+            results.append(refused)
+            continue
+        answer = Answer(question=question, student_id=entry["student"], round=question.round, value=float(entry["value"]))
+        chosen[(question.pk, entry["student"], question.round)] = answer
+        results.append(answer)
+    if chosen:
+        Answer.objects.bulk_create(list(chosen.values()), update_conflicts=True,
+                                   unique_fields=["question", "student", "round"], update_fields=["value", "updated"])
+    return results
