@@ -2,10 +2,12 @@
 // the reveal. The teacher shows the run (and controls it with the lab's own toolbar and node menu:
 // the run is theirs), adds and asks questions, closes and reveals them; a student watches the run
 // and answers. Everything is decided on the server (/api/v1/sessions, docs/classroom.md "Live
-// sessions"); the panel reads the session once a second. User strings go in as text.
+// sessions"); the panel reads the session once a second, and a student's answers go over the
+// session's websocket (session-socket.js). User strings go in as text.
 /* global Plotly */
 import { getJSON, postJSON } from "./api.js";
 import { loadPlotly } from "./charts.js";
+import { SessionSocket } from "./session-socket.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
@@ -34,6 +36,7 @@ export class LivePanel {
     this.lab = lab;
     this.runId = null;
     this.items = new Map(); // question id -> {li, key}: redrawn only when its state changes
+    this.answers = this.role === "student" ? new SessionSocket(this.id) : null;
     document.body.classList.add(`live-${this.role}`);
     if (context.projector) document.body.classList.add("projector");
     if ($("live-run")) $("live-run").addEventListener("click", () => this.showRun());
@@ -158,9 +161,17 @@ export class LivePanel {
     form.append(Object.assign(el("button", "Answer", "primary"), { type: "submit" }));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      this.act(`/api/v1/questions/${q.id}/answers`, { value: read() }).then(() => this.pollSoon());
+      this.answer(q, read()).then(() => this.pollSoon());
     });
     li.append(form);
+  }
+
+  // Over the session's websocket; over HTTP when the socket cannot carry it.
+  async answer(q, value) {
+    const reply = await this.answers.answer(q.id, value);
+    if (reply.type === "unsent") return this.act(`/api/v1/questions/${q.id}/answers`, { value });
+    if (reply.type === "error") $("live-status").textContent = reply.message;
+    return reply;
   }
 
   pollSoon() {

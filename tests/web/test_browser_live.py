@@ -87,6 +87,8 @@ def test_a_teacher_shows_a_run_asks_reveals_and_crashes_a_node_on_both_students_
         page.click("#live-questions li.open button[type=submit]")
         page.wait_for_selector("#live-questions li .mine")
     teacher.wait_for_function("document.querySelector('#live-questions li').textContent.includes('2 answered')")
+    for page in (ann, ben):  # the answers went over the session's websocket, not over HTTP
+        assert page.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('/answers')).length") == 0
     assert "40" not in teacher.inner_text("#live-questions") and "90" not in teacher.inner_text("#live-questions")
     shot(teacher, "live-2-teacher-counts")
 
