@@ -3,6 +3,8 @@ question plan) or a student (the run on their own screen, the open question), an
 view (large charts, no names). The panel (static/js/live-panel.js) talks to /api/v1/sessions."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from lab.classroom.errors import ClassroomRefused
 from lab.classroom.selectors import classroom_get
+from lab.designs import selectors as designs
 
 from lab.views import render_lab
 
@@ -45,14 +48,25 @@ def projector_page(request: HttpRequest, session_id: str) -> HttpResponse:
 @require_POST
 @login_required
 def session_start_page(request: HttpRequest, classroom_id: str) -> HttpResponse:
-    """The class page's "Start a live session": a lesson step's start design, then the live page."""
+    """The class page's "Start a live session": one of the teacher's saved designs (its latest
+    revision) or a lesson step's start design, then the live page."""
     classroom = classroom_get(user=request.user, classroom_id=classroom_id)
     if classroom is None:
         raise Http404("no such class (or you may not see it)")
-    lesson, _, step = request.POST.get("step", "").partition("/")
+    shown = request.POST.get("step", "")
+    source: dict[str, Any]
+    if shown.startswith("design:"):
+        design = designs.design_get(user=request.user, design_id=shown.removeprefix("design:"))
+        if design is None:  # missing, or another's private design: the same sentence
+            messages.error(request, "Not started: there is no such design, or it is not one you may show")
+            return redirect(reverse("classroom:detail", args=[classroom.id]))
+        source = {"topology": designs.revision_latest(design=design).topology}
+    else:
+        lesson, _, step = shown.partition("/")
+        source = {"lesson": lesson, "step": step}
     try:
         session = services.session_start(classroom=classroom, by=request.user, title=request.POST.get("title", ""),
-                                          lesson=lesson, step=step)
+                                          **source)
     except ClassroomRefused as exc:
         for problem in exc.problems:
             messages.error(request, f"Not started: {problem['message']}")

@@ -82,3 +82,31 @@ def test_the_class_page_starts_a_session_for_its_teacher_and_shows_it_to_its_stu
     assert people["student"].post(f"/classes/{room.id}/live", {"title": "Mine", "step": "startup-growth/one-vm"},
                                   follow=True).content.decode().count("Not started: only the class") == 1
     assert people["outsider"].post(f"/classes/{room.id}/live", {"title": "x", "step": "a/b"}).status_code == 404
+
+
+def test_the_teacher_starts_a_session_from_a_saved_design_and_not_from_anothers_private_one(people: dict) -> None:
+    from lab.designs.services import design_create, design_save
+    from lab.live.models import LiveSession
+
+    room = people["session"].classroom
+    people["session"].ended = people["session"].created
+    people["session"].save()
+    teacher = room.teacher
+    mine = design_create(owner=teacher, name="Shop <b>v2</b>", topology=EXAMPLE)
+    changed = {**EXAMPLE, "nodes": [*EXAMPLE["nodes"]]}
+    changed["nodes"][1] = {**changed["nodes"][1], "label": "the second revision"}
+    design_save(design=mine, author=teacher, topology=changed)
+    page = people["teacher"].get(f"/classes/{room.id}/").content.decode()
+    assert f'value="design:{mine.id}">Shop &lt;b&gt;v2&lt;/b&gt;</option>' in page  # listed, as text
+    started = people["teacher"].post(f"/classes/{room.id}/live", {"title": "My shop", "step": f"design:{mine.id}"})
+    assert started.status_code == 302
+    session = LiveSession.objects.get(title="My shop")
+    assert session.topology["nodes"][1]["label"] == "the second revision"  # the latest revision is shown
+    session.ended = session.created
+    session.save()
+    stranger = User.objects.create_user("stranger")
+    theirs = design_create(owner=stranger, name="Private", topology=EXAMPLE)
+    for value in (f"design:{theirs.id}", "design:not-a-uuid", "design:"):
+        refused = people["teacher"].post(f"/classes/{room.id}/live", {"title": "Theirs", "step": value}, follow=True)
+        assert "Not started: there is no such design, or it is not one you may show" in refused.content.decode()
+    assert not LiveSession.objects.filter(title="Theirs").exists()
