@@ -144,6 +144,8 @@ def scaleout(tmp: Path) -> tuple[list[str], list[Any]]:
     time.sleep(3)
 
     class Services:
+        database_url, redis_url = postgres.url, redis.url
+
         def terminate(self) -> None:
             redis.stop()
             postgres.stop()

@@ -37,6 +37,7 @@ export class LivePanel {
     this.runId = null;
     this.items = new Map(); // question id -> {li, key}: redrawn only when its state changes
     this.answers = this.role === "student" ? new SessionSocket(this.id) : null;
+    if (this.answers) this.answers.open(); // ready before the first question, so answering is one message
     document.body.classList.add(`live-${this.role}`);
     if (context.projector) document.body.classList.add("projector");
     if ($("live-run")) $("live-run").addEventListener("click", () => this.showRun());

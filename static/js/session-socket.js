@@ -1,7 +1,7 @@
 // A live session's websocket, where a student's answers go (the protocol: docs/live-sessions.md,
 // "Answering over the websocket"). A class answering at once is written in one batch on the
-// server, so answers are counted in a fraction of a second. The socket opens when the first
-// answer is sent and reopens after a drop; if it cannot be used, answer() says so and the
+// server, so answers are counted in a fraction of a second. The socket opens with the page (and
+// again on the next answer after a drop); if it cannot be used, answer() says so and the
 // caller sends the answer over HTTP instead (the same rules on the server).
 
 const REPLY_MS = 5000;
