@@ -193,8 +193,10 @@ def test_every_problem_of_the_assignment_form_is_shown_beside_it_with_what_was_t
         "max_attempts": "0", "late_policy": "accept", "late_penalty_pct": "0", "hidden_seeds": "x, 3"})
     page = body(response)
     assert response.status_code == 400
-    for path in ("$.title", "$.due", "$.max_attempts", "$.hidden_seeds"):
-        assert f"<code>{path}" in page, path
+    for path, field in (("$.title", "a-title"), ("$.due", "a-due"), ("$.max_attempts", "a-max"),
+                        ("$.hidden_seeds", "a-seeds")):
+        assert f'data-path="{path}' in page, path
+        assert f'id="{field}-problems"' in page and f'aria-describedby="{field}-problems"' in page, field
     assert 'value="2099-02-01T09:00"' in page and 'value="x, 3"' in page
     assert not Assignment.objects.filter(classroom=classroom).exists()
 
