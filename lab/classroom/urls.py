@@ -3,7 +3,7 @@
 settings."""
 from django.urls import path
 
-from . import assignment_views, pupil_urls, views
+from . import assignment_views, views
 
 app_name = "classroom"
 urlpatterns = [
@@ -23,7 +23,4 @@ urlpatterns = [
     path("assignments/<uuid:assignment_id>/results", assignment_views.assignment_results, name="results"),
     path("assignments/<uuid:assignment_id>/regrade", assignment_views.assignment_regrade, name="regrade"),
     path("submissions/<uuid:submission_id>/", assignment_views.submission_detail, name="submission"),
-    # The pupil accounts' pages are named in this namespace too (classroom:pupils...), while
-    # their module stays its engineers' own: lab/urls.py includes it (first) for the URLs.
-    *pupil_urls.urlpatterns,
 ]
