@@ -259,6 +259,14 @@ AXES_CLIENT_IP_CALLABLE = "lab.accounts.throttle.client_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
+# Pupil accounts (docs/pupil-accounts.md): at most ARCHLAB_PUPIL_SIGNUPS pupil accounts made for
+# one class from one network (an IPv4 address or IPv6 /64, as the run quotas count) within
+# ARCHLAB_PUPIL_SIGNUP_WINDOW_MIN minutes, sized for a whole class signing up from one school
+# address; and at most ARCHLAB_PUPILS_PER_CLASS pupil accounts that can sign in, per class.
+ARCHLAB_PUPIL_SIGNUPS = env_int("ARCHLAB_PUPIL_SIGNUPS", 40, minimum=1)
+ARCHLAB_PUPIL_SIGNUP_WINDOW_MIN = env_int("ARCHLAB_PUPIL_SIGNUP_WINDOW_MIN", 10, minimum=1)
+ARCHLAB_PUPILS_PER_CLASS = env_int("ARCHLAB_PUPILS_PER_CLASS", 200, minimum=1)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -9,9 +9,12 @@ so a re-grade replaces the score and keeps the old one.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from lab.lessons.models import Attempt
 
@@ -47,6 +50,11 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} in {self.classroom_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            _refuse_pupil_elsewhere(self)
+        super().save(*args, **kwargs)
 
 
 class Assignment(models.Model):
@@ -119,3 +127,54 @@ class GradeRecord(models.Model):
 
     class Meta:
         ordering = ["submission", "created", "id"]
+
+
+PUPIL_NAME_LENGTH = 50
+
+
+class PupilAccount(models.Model):
+    """A class-scoped account for a school pupil (lab/classroom/pupils.py, docs/pupil-accounts.md):
+    a Django user with a generated username that is never shown, no e-mail address and a hashed
+    password, who signs in with the class's join code, a display name and that password. The
+    pupil is a Membership of the class like any student, so grading, results and CSV need nothing
+    of their own; the display name is mirrored into the user's first_name, which is what those
+    paths show. The account belongs to this one class: it cannot join another (Membership.save)."""
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pupil_account")
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="pupils")
+    display_name = models.CharField(max_length=PUPIL_NAME_LENGTH)
+    # NFKC then casefold: "Anna", "ANNA" and a full-width "Ａｎｎａ" are one name in a class.
+    # Casefolding can lengthen a name ("ß" is "ss"), hence the room.
+    name_key = models.CharField(max_length=4 * PUPIL_NAME_LENGTH)
+    # Set by a teacher's reset: the one-time password only lets the pupil choose a new one.
+    must_change_password = models.BooleanField(default=False)
+    reset_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["classroom", "name_key"]
+        constraints = [models.UniqueConstraint(fields=["classroom", "name_key"], name="one_pupil_name_per_class")]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} in {self.classroom_id}"
+
+
+def _refuse_pupil_elsewhere(membership: Membership) -> None:
+    """A pupil account joins no class but its own. Checked where every membership is written,
+    so the join page, the join API and any later path all refuse it with the same sentence."""
+    pupil = PupilAccount.objects.filter(user_id=membership.student_id).only("classroom_id").first()
+    if pupil is not None and pupil.classroom_id != membership.classroom_id:
+        from .errors import ClassroomRefused  # noqa: PLC0415
+        raise ClassroomRefused([{"path": "$.code", "severity": "error", "message": (
+            "a pupil account belongs to its own class and cannot join another; to join this class too, "
+            "make a pupil account here or sign up for a full account")}], 409)
+
+
+@receiver(post_delete, sender=Membership)
+def _pupil_removed(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    """A pupil removed from its class (services.student_remove, or leaving it) can no longer sign
+    in: its account exists for this class only. Its sessions end too (Django signs out an
+    inactive user). Its submissions stay, like any student's. A signal rather than a line in
+    student_remove, because a membership is deleted in more than one place."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    get_user_model().objects.filter(pk=instance.student_id, pupil_account__classroom_id=instance.classroom_id) \
+        .update(is_active=False)
