@@ -13,7 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lab.classroom import selectors as classes
+from lab.classroom.authored_access import may_read_authored
 from lab.lessons import selectors, services
+from lab.lessons.authored import is_authored_id
 from lab.lessons.format import Lesson, Step
 from lab.runs import quotas
 
@@ -30,8 +32,12 @@ TAGS = ["lessons"]
 WITHHELD = "your class's assignment on this step does not show its {}; ask your teacher"
 
 
-def _lesson(lesson_id: str) -> Lesson:
-    """A lesson learners may see (a broken one is not there, for anyone)."""
+def _lesson(request: Request, lesson_id: str) -> Lesson:
+    """A lesson the caller may see (a broken one is not there, for anyone). A teacher's own
+    lesson or challenge is its owner's, staff's, and their classes' that have an assignment of it
+    (lab/classroom/authored_access.py); for anyone else it is not there either."""
+    if is_authored_id(lesson_id) and not may_read_authored(request.user, lesson_id):
+        raise not_found("lesson")
     lesson = selectors.lesson_get(lesson_id=lesson_id)
     if lesson is None:
         raise not_found("lesson")
@@ -88,7 +94,7 @@ class LessonView(ApiView):
     @extend_schema(tags=TAGS, summary="A lesson's steps: narrative, goals, scenario, palette, hints you unlocked",
                    responses={200: s.LessonDetailSerializer, **errors(401, 404)})
     def get(self, request: Request, lesson_id: str) -> Response:
-        lesson = _lesson(lesson_id)
+        lesson = _lesson(request, lesson_id)
         detail = selectors.lesson_detail(lesson=lesson, user=request.user, session_key=_session_key(request),
                                          asked=_asked(request))
         for step in detail["steps"]:
@@ -112,7 +118,7 @@ class AttemptListView(ApiView):
                                  value={"topology": TOPOLOGY_EXAMPLE, "predictions": {"guess-p95": 120}})],
         responses={202: s.AttemptSerializer, **errors(400, 401, 403, 404, 413, 415, 429)})
     def post(self, request: Request, lesson_id: str, step_id: str) -> Response:
-        lesson = _lesson(lesson_id)
+        lesson = _lesson(request, lesson_id)
         _step(lesson, step_id)
         visitor = "" if request.user.is_authenticated else visitor_session(request)
         data = body(request, ("topology", "predictions"))
@@ -146,7 +152,7 @@ class HintView(ApiView):
                                "visitor's are kept in their browser session (CSRF token needed, 403 without).",
                    responses={200: s.LessonStepHintsSerializer, **errors(400, 401, 403, 404)})
     def post(self, request: Request, lesson_id: str, step_id: str) -> Response:
-        lesson = _lesson(lesson_id)
+        lesson = _lesson(request, lesson_id)
         step = _step(lesson, step_id)
         if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step.id)["hints"]:
             raise Refused([problem("$", WITHHELD.format("hints"))], status=403)
@@ -168,7 +174,7 @@ class SolutionView(ApiView):
     @extend_schema(tags=TAGS, summary="The step's reference solution, as a diff in words against your design",
                    responses={200: s.SolutionSerializer, **errors(401, 404)})
     def get(self, request: Request, lesson_id: str, step_id: str) -> Response:
-        lesson = _lesson(lesson_id)
+        lesson = _lesson(request, lesson_id)
         step = _step(lesson, step_id)
         if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step.id)["reference"]:
             raise Refused([problem("$", WITHHELD.format("reference solution"))], status=403)

@@ -24,10 +24,13 @@ from .format import FORMAT, ID_PATTERN, LESSON_FIELDS, LESSON_FILE, LIMITS, VERS
 
 _ID = re.compile(ID_PATTERN)
 # Ids that would collide with the lessons API's own routes (lab/api/urls.py).
-RESERVED_IDS = frozenset({"progress"})
+RESERVED_IDS = frozenset({"progress", "authored"})
+# Teachers' own lessons and challenges are named "t-<16 characters>" (lab/lessons/authored.py);
+# a lesson folder may not take an id of that shape, so the two can never collide.
+AUTHORED_PREFIX = "t-"
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
-__all__ = ["BrokenLesson", "LessonIndex", "check_lesson", "load_all", "load_lesson"]
+__all__ = ["AUTHORED_PREFIX", "BrokenLesson", "LessonIndex", "check_lesson", "load_all", "load_lesson"]
 
 
 def at(path: str) -> str:
@@ -209,6 +212,9 @@ def _check_header(doc: dict[str, Any], folder: Folder) -> None:
         p.add(at("id"), f"the id {lesson_id!r} must be the folder's name, {folder.root.name!r}")
     if lesson_id in RESERVED_IDS:
         p.add(at("id"), f"{lesson_id!r} is a name the lab's addresses use (/api/v1/lessons/{lesson_id}); choose another id")
+    if isinstance(lesson_id, str) and lesson_id.startswith(AUTHORED_PREFIX):
+        p.add(at("id"), f"ids starting with {AUTHORED_PREFIX!r} name teachers' uploaded lessons and challenges; "
+                        "choose another id")
     minutes = doc.get("minutes")
     if isinstance(minutes, int) and not 1 <= minutes <= LIMITS["minutes"]:
         p.add(at("minutes"), f"minutes must be from 1 to {LIMITS['minutes']}, not {minutes}")

@@ -103,3 +103,34 @@ class AttemptRun(models.Model):
 
     class Meta:
         ordering = ["attempt", "role", "seed"]
+
+
+class AuthoredLesson(models.Model):
+    """A teacher's own lesson: a lesson folder they uploaded, or a challenge built in the browser
+    (a one-step lesson in the same format, lab/lessons/authored.py). Learners' URLs name it by
+    `key` ("t-" and 16 random characters, a prefix no built-in lesson may take).
+
+    The folder's files are kept here, in the database, as a zip: in scale-out mode two servers
+    share the database, not a disk; each materialises the files into its own cache directory
+    the first time it needs them. An authored lesson never changes (grades name it by key):
+    editing a challenge saves a new one."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload"
+        CHALLENGE = "challenge"
+
+    key = models.CharField(max_length=32, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authored_lessons")
+    title = models.CharField(max_length=200)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    # The lesson folder as a zip (at most lab.lessons.authored.MAX_ZIP_BYTES).
+    files = models.BinaryField()
+    # The challenge builder's document, to open it again as a new version (null for an upload).
+    document = models.JSONField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.source}) by {self.owner_id}"

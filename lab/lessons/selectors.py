@@ -19,10 +19,11 @@ from lab.runs.models import Run
 
 from . import render
 from . import scenario as scenarios
-from .format import START_PREVIOUS, STARTS, Lesson, Step
+from .authored import LessonCache, is_authored_id
+from .format import START_PREVIOUS, STARTS, InvalidLesson, Lesson, Step
 from .grading import live_goals
 from .loader import BrokenLesson, LessonIndex, load_all
-from .models import Attempt, AttemptRun, LessonProgress
+from .models import Attempt, AttemptRun, AuthoredLesson, LessonProgress
 
 
 @lru_cache(maxsize=4)
@@ -40,14 +41,59 @@ def lesson_index_reload() -> None:
     _index.cache_clear()
 
 
+# Authored lessons loaded in this process (lab/lessons/authored.py): their files come from the
+# database once, then from this process's cache directory (ARCHLAB_AUTHORED_CACHE_DIR, else a
+# temporary directory of its own).
+_authored = LessonCache(Path(settings.ARCHLAB_AUTHORED_CACHE_DIR)
+                        if getattr(settings, "ARCHLAB_AUTHORED_CACHE_DIR", None) else None)
+
+
 def lesson_get(*, lesson_id: str) -> Lesson | None:
+    """A built-in lesson, or (for an id with the authored prefix) a teacher's own lesson or
+    challenge while its row exists. Who may read an authored one is the caller's to check
+    (lab/classroom/authored_access.py)."""
+    if is_authored_id(lesson_id):
+        return authored_lesson(key=lesson_id)
     return lesson_index().get(lesson_id)
+
+
+def authored_lesson(*, key: str) -> Lesson | None:
+    # The row is asked for each time (without its files): a lesson deleted on another server is
+    # gone here too. Its files are read only when this process has not loaded it yet.
+    if not AuthoredLesson.objects.filter(key=key[:32]).exists():
+        return None
+    lesson = _authored.get(key)
+    if lesson is not None:
+        return lesson
+    files = AuthoredLesson.objects.filter(key=key).values_list("files", flat=True).first()
+    if files is None:
+        return None
+    try:
+        return _authored.load(key, bytes(files))
+    except (InvalidLesson, ValueError):
+        return None  # checked when it was saved; a later change of the format may break it
+
+
+def authored_forget(*, key: str) -> None:
+    _authored.forget(key)
+
+
+def authored_rows(*, owner: Any) -> list[AuthoredLesson]:
+    """The owner's authored lessons' rows, newest first, without their files."""
+    if not _signed_in(owner):
+        return []
+    return list(AuthoredLesson.objects.filter(owner=owner).defer("files"))
+
+
+def authored_row(*, key: str) -> AuthoredLesson | None:
+    return AuthoredLesson.objects.filter(key=key[:32]).defer("files").first() if is_authored_id(key) else None
 
 
 def authored_list(*, owner: Any) -> list[Lesson]:
     """The lessons and challenges `owner` wrote or uploaded (newest first), for the assignment
     form's list of lessons beside the built-in ones."""
-    return []
+    found = (authored_lesson(key=row.key) for row in authored_rows(owner=owner))
+    return [lesson for lesson in found if lesson is not None]
 
 
 def step_index(*, lesson: Lesson, step_id: str) -> int | None:

@@ -11,9 +11,11 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
+from lab.classroom.authored_access import may_preview_authored, may_read_authored
 from lab.views import render_lab
 
 from . import selectors
+from .authored import is_authored_id
 from .render import IMAGE_SUFFIXES
 
 # A picture of a lesson is the author's file, served as a picture and nothing else: an SVG can
@@ -31,6 +33,10 @@ def lesson_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @ensure_csrf_cookie
 def lesson_page(request: HttpRequest, lesson_id: str, step_id: str | None = None) -> HttpResponse:
+    # A teacher's own lesson or challenge opens here as a preview for its owner and staff; its
+    # students take it through their assignment's page.
+    if is_authored_id(lesson_id) and not may_preview_authored(request.user, lesson_id):
+        raise Http404("no such lesson")
     lesson = selectors.lesson_get(lesson_id=lesson_id)
     if lesson is None:
         raise Http404("no such lesson")
@@ -42,7 +48,10 @@ def lesson_page(request: HttpRequest, lesson_id: str, step_id: str | None = None
 
 @require_safe
 def lesson_file(request: HttpRequest, lesson_id: str, path: str) -> FileResponse:
-    """A picture from the lesson's folder (its Markdown names it; render.py rewrote the link)."""
+    """A picture from the lesson's folder (its Markdown names it; render.py rewrote the link).
+    An authored lesson's pictures are for those who may read it (its students too)."""
+    if is_authored_id(lesson_id) and not may_read_authored(request.user, lesson_id):
+        raise Http404("no such lesson")
     lesson = selectors.lesson_get(lesson_id=lesson_id)
     if lesson is None:
         raise Http404("no such lesson")
