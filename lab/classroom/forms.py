@@ -97,13 +97,13 @@ def step_choices(*, user: Any) -> list[dict[str, Any]]:
         if lesson is None:
             continue
         seen.add(lesson.id)
-        groups.append({"label": lesson.title, "own": False,
+        groups.append({"title": lesson.title, "own": False,
                        "steps": [_step(lesson, i, s) for i, s in enumerate(lesson.steps, start=1)]})
     own = [_step(lesson, i, s, prefix=f"{lesson.title} › ")
            for lesson in lessons.authored_list(owner=user) if lesson.id not in seen
            for i, s in enumerate(lesson.steps, start=1)]
     if own:
-        groups.append({"label": OWN_GROUP, "own": True, "steps": own})
+        groups.append({"title": OWN_GROUP, "own": True, "steps": own})
     return groups
 
 

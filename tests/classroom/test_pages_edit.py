@@ -382,3 +382,9 @@ def test_the_teachers_class_page_links_to_pupil_accounts_once_their_page_exists(
     page = body(signed_in(tess).get(f"/classes/{classroom.pk}/"))
     assert f'<a href="/classes/{classroom.pk}/pupils" id="pupils-link">Pupil accounts</a>' in page
     assert 'id="pupils-link"' not in body(signed_in(sam).get(f"/classes/{classroom.pk}/"))
+
+
+def test_the_live_session_form_of_the_class_page_still_names_each_lesson(classroom: Classroom, tess: User) -> None:
+    page = body(signed_in(tess).get(f"/classes/{classroom.pk}/"))
+    live = page.split('data-testid="live-start"')[1].split("</form>")[0]
+    assert '<optgroup label="When one pool is not enough">' in live and f'value="{STEP}"' in live
