@@ -388,3 +388,26 @@ def test_the_live_session_form_of_the_class_page_still_names_each_lesson(classro
     page = body(signed_in(tess).get(f"/classes/{classroom.pk}/"))
     live = page.split('data-testid="live-start"')[1].split("</form>")[0]
     assert '<optgroup label="When one pool is not enough">' in live and f'value="{STEP}"' in live
+
+
+def test_a_teacher_sets_her_uploaded_lesson_from_the_link_the_challenge_builder_sends_to(
+        classroom: Classroom, tess: User, settings: Any, tmp_path: Any) -> None:
+    import io
+    import zipfile
+
+    from lab.lessons import authored_services
+    from lessons.fixtures import files
+
+    settings.ARCHLAB_AUTHORED_CACHE_DIR = str(tmp_path / "authored")
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for name, content in files().items():
+            archive.writestr(f"mine/{name}", content)
+    row, _ = authored_services.authored_upload(owner=tess, data=data.getvalue())
+    client = signed_in(tess)
+    page = body(client.get(f"/classes/{classroom.pk}/?lesson={row.key}&step=add-instances"))
+    assert f'<option value="{row.key}/add-instances" selected>' in page.split('data-own="1"')[1]
+    response = client.post(f"/classes/{classroom.pk}/assignments/new", {
+        "title": "My own", "step": f"{row.key}/add-instances", "late_policy": "accept", "late_penalty_pct": "0"})
+    assert response.status_code == 302, body(response)
+    assert Assignment.objects.get(title="My own").lesson == row.key
