@@ -1,5 +1,14 @@
-"""REST API v1 routes of one feature, included by lab/api/urls.py (kept apart so the feature's
-routes are read in one place)."""
-from django.urls import path  # noqa: F401
+"""REST API v1 routes of teachers' own lessons and challenges (lab/api/authored_views.py),
+included by lab/api/urls.py before lessons/<id>, so "lessons/authored..." is not a lesson id."""
+from django.urls import path
 
-urlpatterns: list = []
+from . import authored_views as views
+
+urlpatterns = [
+    path("lessons/authored", views.AuthoredListView.as_view(), name="authored-lessons"),
+    path("lessons/authored/upload", views.UploadView.as_view(), name="authored-upload"),
+    path("lessons/authored/challenges", views.ChallengeListView.as_view(), name="authored-challenges"),
+    path("lessons/authored/challenges/check", views.ChallengeCheckView.as_view(), name="authored-challenge-check"),
+    path("lessons/authored/<slug:key>", views.AuthoredView.as_view(), name="authored-lesson"),
+    path("runs/<uuid:run_id>/goal-suggestions", views.GoalSuggestionsView.as_view(), name="run-goal-suggestions"),
+]
