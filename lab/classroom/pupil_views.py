@@ -75,6 +75,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def create(request: HttpRequest, code: str) -> HttpResponse:
     classroom = _joinable(code)
+    if request.user.is_authenticated:
+        # Not a second account made over the one signed in: they join with the one they have.
+        messages.error(request, "You are signed in: join with your account, or log out to make a pupil account.")
+        return redirect("pupils:join", code)
     form = {"display_name": request.POST.get("display_name", "")[:200]}
     password, again = request.POST.get("password", ""), request.POST.get("password2", "")
     if password != again:

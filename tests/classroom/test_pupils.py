@@ -175,6 +175,13 @@ def test_making_a_pupil_account_on_the_page_signs_in_and_opens_the_class(classro
     assert "Anna K" in text(client.get(f"/classes/{classroom.pk}/", follow=True))
 
 
+def test_a_signed_in_user_makes_no_pupil_account_over_their_own(classroom: Classroom, uma: User) -> None:
+    client = signed_in(uma)
+    response = create_page(client, classroom, "Anna K")
+    assert response.status_code == 302 and response["Location"] == f"/classes/join/{classroom.join_code}"
+    assert not PupilAccount.objects.exists() and who_is_signed_in(client) == uma.pk
+
+
 def test_the_page_shows_each_problem_beside_its_field(classroom: Classroom) -> None:
     made(classroom)
     response = create_page(Client(), classroom, "anna k", password="abc")
