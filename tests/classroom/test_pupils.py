@@ -217,6 +217,13 @@ def test_a_wrong_password_and_an_unknown_name_are_answered_alike(classroom: Clas
     assert sentence in text(wrong) and sentence in text(unknown)
 
 
+def test_signing_in_with_hostile_text_is_a_problem_never_a_failure(classroom: Classroom) -> None:
+    made(classroom)
+    for name, password in (("x" * 10_000, PASSWORD), ("Anna K", "p" * 10_000), (SCRIPT, "nul\x00")):
+        response = sign_in_page(Client(), classroom, name, password)
+        assert response.status_code == 400 and SCRIPT not in text(response)
+
+
 def test_wrong_passwords_are_throttled_and_the_right_one_waits_too(classroom: Classroom, settings: Any) -> None:
     made(classroom)
     client = Client()
