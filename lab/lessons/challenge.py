@@ -255,6 +255,9 @@ def check(document: Any) -> tuple[Files, Lesson | None, dict[str, float], list[P
     if problems:
         return {}, None, {}, problems
     lesson, found = check_files(files)
+    if not document["narrative"].strip():  # a lesson's Markdown may be empty; a challenge's is all its students read
+        problems.append(_p("$.narrative", "the narrative must not be empty: it is what the students read"))
+        lesson = None
     has_reference = document.get("reference") is not None
     for q in found:
         path, before = document_path(q["path"], has_reference=has_reference)

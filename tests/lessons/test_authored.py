@@ -322,3 +322,8 @@ def test_a_challenge_lesson_file_is_valid_toml_even_with_hostile_text() -> None:
     assert lesson is not None, messages(found)
     assert lesson.title == 'a "quoted" \\ title\twith\x7fcontrol' and lesson.steps[0].hints[0].text == '"]\n[evil]'
     assert json.loads(got["designs/start.json"])["nodes"][1]["id"] == "api"
+
+
+def test_an_empty_narrative_is_refused_beside_the_lessons_other_problems() -> None:
+    _, lesson, _, problems = challenge.check(challenge_document(narrative="  ", title=""))
+    assert lesson is None and {"$.narrative", "$.title"} <= {p["path"] for p in problems}, messages(problems)
