@@ -63,7 +63,7 @@ def start_lab(port: int, db: Path, workers: int = 2, **extra_env: str) -> subpro
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     if "ARCHLAB_STATIC_ROOT" not in extra_env:
         env["ARCHLAB_STATIC_ROOT"] = str(collected_static(env))
-    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "daphne", "-e", f"tcp:port={port}:interface=127.0.0.1:backlog=1024",
                                "lab.asgi_static:application"], cwd=ROOT, env=env,
                               stdout=_log(env), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30

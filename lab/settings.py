@@ -145,6 +145,12 @@ def _database(url: str) -> dict:
         "PASSWORD": parsed.password or "",
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
+        # A pool per process (psycopg_pool), not a connection per request: under ASGI each request
+        # and each websocket's database call may run on a thread of its own, so without it a class
+        # connecting at once opened a PostgreSQL connection per call (a fork on the server, ~10 ms)
+        # and a burst could pass max_connections (a 500). At most `max_size` per process; a request
+        # past that waits up to `timeout` seconds for one (docs/operations.md, decision 40).
+        "OPTIONS": {"pool": {"min_size": 2, "max_size": env_int("ARCHLAB_DB_POOL", 10), "timeout": 10}},
     }
 
 

@@ -9,4 +9,5 @@ bash scripts/setup.sh
 # Hashed, compressed copies of the static files in staticfiles/ (git-ignored), served by WhiteNoise.
 .venv/bin/python manage.py collectstatic --noinput -v 0
 echo "Archlab: http://127.0.0.1:${PORT:-8000}/"
-exec .venv/bin/python -m daphne -b 127.0.0.1 -p "${PORT:-8000}" lab.asgi_static:application
+# A listen backlog for a class connecting at once (Twisted's default is 50; docs/operations.md).
+exec .venv/bin/python -m daphne -e "tcp:port=${PORT:-8000}:interface=127.0.0.1:backlog=1024" lab.asgi_static:application

@@ -182,7 +182,10 @@ def _tick(states: list[RunState], mark_watched: bool) -> list[tuple[RunState, di
 
 
 async def _poll() -> None:
-    tick = database_sync_to_async(_tick)
+    # Off the one thread Django's async code shares too (as the page reads below): a class
+    # connecting at once queues its session, user and run reads there, and every live frame of the
+    # process would wait behind them. One tick at a time still (each is awaited).
+    tick = database_sync_to_async(_tick, thread_sensitive=False)
     next_mark = 0.0
     while _runs:
         started = time.monotonic()
