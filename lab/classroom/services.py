@@ -17,8 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lab.lessons import selectors as lessons
+from lab.lessons.authored import is_authored_id
 
 from . import checks
+from .authored_access import may_preview_authored
 from .errors import ClassroomRefused
 from .models import JOIN_ALPHABET, JOIN_CODE_LENGTH, Assignment, Classroom, Membership
 from .selectors import TEACHERS, is_teacher
@@ -161,8 +163,11 @@ FIELDS = ("title", "lesson", "step", "opens", "due", "max_attempts", "late_polic
           "show_hints", "show_reference", "hidden_seeds", "hidden_faults", "points")
 
 
-def _checked(values: dict[str, Any]) -> dict[str, Any]:
-    """Every field of an assignment checked together: all problems in one answer."""
+def _checked(values: dict[str, Any], by: Any, kept_lesson: str | None = None) -> dict[str, Any]:
+    """Every field of an assignment checked together: all problems in one answer. A teacher's own
+    lesson or challenge is set by its owner (or staff) only: another teacher who learnt its key
+    from an address is told there is no such lesson, as for a key that does not exist; an
+    assignment keeps the one it has (`kept_lesson`) whoever edits it."""
     problems: list[checks.Problem] = []
     out: dict[str, Any] = {}
     out["title"] = checks.clean_name(values["title"], "$.title", max_length=200, what="title", problems=problems)
@@ -171,6 +176,9 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
         problems.append(checks.problem("$.lesson", "lesson and step are ids (text)"))
     else:
         lesson = lessons.lesson_get(lesson_id=values["lesson"][:64])
+        if (lesson is not None and is_authored_id(lesson.id) and lesson.id != kept_lesson
+                and not may_preview_authored(by, lesson.id)):
+            lesson = None
         index = lessons.step_index(lesson=lesson, step_id=values["step"]) if lesson is not None else None
         if lesson is None:
             problems.append(checks.problem("$.lesson", f"no lesson {values['lesson'][:64]!r}"))
@@ -212,7 +220,7 @@ def assignment_create(*, classroom: Classroom, by: Any, title: Any, lesson: Any,
     _require_teacher_of(classroom, by)
     if classroom.archived is not None:
         raise _refuse("this class is archived; unarchive it to set new work", 409)
-    values = _checked({k: v for k, v in locals().items() if k in FIELDS})
+    values = _checked({k: v for k, v in locals().items() if k in FIELDS}, by)
     return Assignment.objects.create(classroom=classroom, **values)
 
 
@@ -225,7 +233,7 @@ def assignment_update(*, assignment: Assignment, by: Any, **changes: Any) -> Ass
         raise ClassroomRefused([checks.problem(f"$.{k}", "unknown field") for k in unknown])
     values = {name: getattr(assignment, name) for name in FIELDS}
     values.update(changes)
-    checked = _checked(values)
+    checked = _checked(values, by, kept_lesson=assignment.lesson)
     for key, value in checked.items():
         setattr(assignment, key, value)
     assignment.save()

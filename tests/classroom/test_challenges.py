@@ -220,3 +220,17 @@ def test_the_list_page_deletes_after_a_confirmation(tess: User) -> None:
     assert "Delete the challenge" in as_(tess).get(f"/challenges/{key}/delete").content.decode()
     assert as_(tess).post(f"/challenges/{key}/delete").status_code == 302
     assert not AuthoredLesson.objects.filter(key=key).exists()
+
+
+def test_another_teacher_who_learns_a_key_cannot_assign_it_but_the_owner_keeps_editing(
+        tess: User, tom: User, classroom: Classroom) -> None:
+    key = challenge_of(tess).key
+    toms = services.classroom_create(teacher=tom, name="Tom's class")
+    with pytest.raises(services.ClassroomRefused) as refused:
+        services.assignment_create(classroom=toms, by=tom, title="Borrowed", lesson=key, step="challenge")
+    assert refused.value.problems[0] == {"path": "$.lesson", "message": f"no lesson {key!r}", "severity": "error"}
+    answer = call(as_(tom), "post", f"/api/v1/classes/{toms.id}/assignments",
+                  {"title": "Borrowed", "lesson": key, "step": "challenge"})
+    assert answer.status_code == 400 and answer.json()["problems"][0]["path"] == "$.lesson"
+    mine = assign(classroom, tess, key, "challenge")
+    assert services.assignment_update(assignment=mine, by=tess, title="Renamed").lesson == key
