@@ -39,7 +39,7 @@ class JoinRequest(serializers.Serializer):
 class StudentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    username = serializers.CharField()
+    username = serializers.CharField(allow_null=True, help_text="none for a pupil account (its username is internal)")
     joined = serializers.DateTimeField()
 
 

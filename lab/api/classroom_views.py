@@ -199,7 +199,7 @@ class StudentListView(ApiListView):
         require_user(request)
         classroom = _teacher_class(request, classroom_id)
         return self.paginated([{"id": m.student.pk, "name": selectors.display_name(m.student),
-                                "username": m.student.username, "joined": m.joined}
+                                "username": selectors.username_shown(m.student), "joined": m.joined}
                                for m in selectors.members(classroom=classroom)])
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from .models import Submission
+from .selectors import display_name, username_shown
 
 BOM = "\ufeff"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -62,9 +63,9 @@ def submissions_csv(submissions: list[Submission], goal_ids: list[str], anonymis
     rows = []
     for sub in submissions:
         names.setdefault(sub.student_id, f"Student {len(names) + 1}")
-        name = names[sub.student_id] if anonymise else (sub.student.get_full_name() or sub.student.username)
+        name = names[sub.student_id] if anonymise else display_name(sub.student)
         passed = {g["goal"]: g["passed"] for g in (sub.attempt.grade or {}).get("goals") or []}
         status = "graded" if sub.graded is not None else sub.attempt.status
-        rows.append([name, None if anonymise else sub.student.username, sub.number, sub.created, sub.late, status,
+        rows.append([name, None if anonymise else username_shown(sub.student), sub.number, sub.created, sub.late, status,
                      sub.score, sub.max_score, *[passed.get(g) if sub.graded else None for g in goal_ids]])
     return _write(header, rows)

@@ -31,7 +31,7 @@ def _entry(sub: Submission | None) -> dict[str, Any] | None:
 
 
 def results(*, assignment: Assignment, anonymise: bool = False) -> dict[str, Any]:
-    from .selectors import assignment_step, display_name, points_for  # noqa: PLC0415 (selectors imports this module)
+    from .selectors import assignment_step, display_name, points_for, sort_key, username_shown  # noqa: PLC0415 (selectors imports this module)
     found = assignment_step(assignment)
     points = points_for(assignment)
     goals = ([{"id": str(g.get("id")), "text": str(g.get("text", "")), "points": points.get(str(g.get("id")), 1.0)}
@@ -39,22 +39,22 @@ def results(*, assignment: Assignment, anonymise: bool = False) -> dict[str, Any
     subs: dict[int, list[Submission]] = {}
     for sub in Submission.objects.filter(assignment=assignment).select_related("attempt").order_by("number"):
         subs.setdefault(sub.student_id, []).append(sub)
-    members = Membership.objects.filter(classroom=assignment.classroom).select_related("student")
+    members = Membership.objects.filter(classroom=assignment.classroom).select_related("student", "student__pupil_account")
     students = {m.student_id: m.student for m in members}
     # Those who left the class keep their rows: their work was handed in.
     from django.contrib.auth import get_user_model  # noqa: PLC0415
     gone = set(subs) - set(students)
-    students.update({u.pk: u for u in get_user_model().objects.filter(pk__in=gone)})
+    students.update({u.pk: u for u in get_user_model().objects.filter(pk__in=gone).select_related("pupil_account")})
     rows = []
     distribution: dict[str, dict[str, Any]] = {g["id"]: {"passed": 0, "failed": 0, "values": []} for g in goals}
-    for i, user in enumerate(sorted(students.values(), key=lambda u: u.username), start=1):
+    for i, user in enumerate(sorted(students.values(), key=sort_key), start=1):
         mine = subs.get(user.pk, [])
         graded = [s for s in mine if s.graded is not None and s.score is not None]
         # The best is the highest score; of equal scores, the earliest.
         best = max(graded, key=lambda s: (s.score, -s.number)) if graded else None
         row = {"student": {"id": None if anonymise else user.pk,
                            "name": f"Student {i}" if anonymise else display_name(user),
-                           "username": None if anonymise else user.username},
+                           "username": None if anonymise else username_shown(user)},
                "attempts": len(mine), "best": _entry(best), "last": _entry(mine[-1] if mine else None),
                "total": best.score if best else None}
         rows.append(row)

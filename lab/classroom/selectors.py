@@ -75,7 +75,8 @@ def student_count(*, classroom: Classroom) -> int:
 
 
 def members(*, classroom: Classroom) -> list[Membership]:
-    return list(Membership.objects.filter(classroom=classroom).select_related("student").order_by("student__username"))
+    found = Membership.objects.filter(classroom=classroom).select_related("student", "student__pupil_account")
+    return sorted(found, key=lambda m: sort_key(m.student))
 
 
 def is_open(assignment: Assignment) -> bool:
@@ -170,10 +171,10 @@ def submission_get(*, user: Any, submission_id: Any) -> Submission | None:
 
 
 def submissions_of(*, assignment: Assignment, student: Any = None) -> list[Submission]:
-    query = Submission.objects.filter(assignment=assignment).select_related("student", "attempt")
+    query = Submission.objects.filter(assignment=assignment).select_related("student", "student__pupil_account", "attempt")
     if student is not None:
         query = query.filter(student=student)
-    return list(query.order_by("student__username", "number"))
+    return sorted(query, key=lambda sub: (sort_key(sub.student), sub.number))
 
 
 def ungraded(*, assignment: Assignment) -> list[Submission]:
@@ -185,6 +186,22 @@ def ungraded(*, assignment: Assignment) -> list[Submission]:
 
 def display_name(user: Any) -> str:
     return user.get_full_name() or user.username
+
+
+def is_pupil(user: Any) -> bool:
+    """A class-scoped pupil account (lab/classroom/pupils.py), whose username is generated."""
+    return hasattr(user, "pupil_account")
+
+
+def username_shown(user: Any) -> str | None:
+    """The username a teacher sees beside the name: none for a pupil, whose username is an
+    internal `pupil-...` that means nothing to anyone."""
+    return None if is_pupil(user) else user.username
+
+
+def sort_key(user: Any) -> tuple[str, str]:
+    """Students in a teacher's lists: by the name shown, whatever its case."""
+    return (display_name(user).casefold(), user.username)
 
 
 from .results import results  # noqa: E402,F401  (the results table is a module of its own)
