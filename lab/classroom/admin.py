@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import Assignment, Classroom, GradeRecord, Membership, Submission
+from .models import Assignment, Classroom, GradeRecord, Membership, PupilAccount, Submission
 
 
 class ReadMostly(admin.ModelAdmin):
@@ -48,3 +48,11 @@ class SubmissionAdmin(ReadMostly):
     list_display = ("assignment", "student", "number", "late", "score", "max_score", "graded")
     search_fields = ("assignment__title", "student__username")
     inlines = [GradeInline]
+
+
+@admin.register(PupilAccount)
+class PupilAccountAdmin(ReadMostly):
+    # A reset or a rename goes through the roster page, where the name is checked.
+    list_display = ("display_name", "classroom", "must_change_password", "created")
+    search_fields = ("display_name", "classroom__name")
+

@@ -143,7 +143,10 @@ def classroom_join(*, user: Any, code: Any) -> Membership:
 
 
 def classroom_leave(*, user: Any, classroom: Classroom) -> None:
-    """A student leaves a class; their submissions stay in the teacher's records."""
+    """A student leaves a class; their submissions stay in the teacher's records. A pupil account
+    belongs to its class (leaving would close it), so only the teacher removes one."""
+    if hasattr(user, "pupil_account"):
+        raise _refuse("a pupil account belongs to its class and cannot leave it; your teacher can remove you", 409)
     deleted, _ = Membership.objects.filter(classroom=classroom, student=user).delete()
     if not deleted:
         raise _refuse("you are not a student of this class", 404)

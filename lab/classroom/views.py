@@ -225,6 +225,8 @@ def student_remove(request: HttpRequest, classroom_id: Any, student_id: int) -> 
             sentences=[f"{name}'s {count(n, 'submission', 'submissions')} {'stays' if n == 1 else 'stay'} in the "
                        "results and the CSV files." if n else f"{name} has no submission in this class.",
                        f"{name} can no longer submit to its assignments or see them.",
+                       f"{name} has a pupil account of this class: removing them also closes it, and it can no "
+                       "longer sign in." if selectors.is_pupil(student) else
                        "To come back, they join again with the class's code or link while joining is open."],
             action=request.path, button=f"Remove {name}", back=reverse("classroom:detail", args=[classroom.pk]),
             crumbs=[(reverse("classroom:detail", args=[classroom.pk]), classroom.name)])
@@ -242,8 +244,8 @@ def class_leave(request: HttpRequest, classroom_id: Any) -> HttpResponse:
     """GET: what leaving does, and the button; POST: leave."""
     classroom = classroom_or_404(request, classroom_id)
     if request.method != "POST":
-        if teaches(request.user, classroom):
-            raise Http404("a teacher does not leave their class")
+        if teaches(request.user, classroom) or selectors.is_pupil(request.user):
+            raise Http404("a teacher does not leave their class, nor a pupil account the class it belongs to")
         n = _submission_count(classroom, request.user)
         return confirm(
             request, heading=f"Leave {classroom.name}?",

@@ -14,6 +14,7 @@ matter: the lesson is named by its key).
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import io
 import os
@@ -246,6 +247,9 @@ class LessonCache:
     def root(self) -> Path:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="archlab-authored-"))
+            # The files are copies of rows in the database: nothing is lost when the process
+            # ends, and a restarted server does not leave a folder behind per start.
+            atexit.register(shutil.rmtree, self._root, ignore_errors=True)
         return self._root
 
     def get(self, key: str) -> Lesson | None:

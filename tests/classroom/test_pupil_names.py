@@ -56,3 +56,53 @@ def test_results_and_both_csvs_show_the_display_name_sorted_by_it(tess: User, as
 def test_a_signed_in_pupil_sees_their_display_name_in_the_navigation(classroom: Classroom, zoe: User) -> None:
     page = as_(zoe).get("/accounts/profile/").content.decode()
     assert "Zoë &lt;b&gt;Z&lt;/b&gt;" in page and "pupil-" not in page
+
+
+def test_the_class_page_lists_a_pupil_by_name_and_the_remove_page_says_the_account_closes(
+        tess: User, classroom: Classroom, zoe: User) -> None:
+    page = as_(tess).get(f"/classes/{classroom.id}/").content.decode()
+    assert "Zoë &lt;b&gt;Z&lt;/b&gt;" in page and "pupil-" not in page
+    confirm = as_(tess).get(f"/classes/{classroom.id}/students/{zoe.pk}/remove").content.decode()
+    assert "has a pupil account of this class: removing them also closes it, and it can no longer sign in" in confirm
+    sam_page = as_(tess).get(f"/classes/{classroom.id}/students/{User.objects.get(username='sam').pk}/remove")
+    assert "they join again with the class" in sam_page.content.decode()
+
+
+def test_a_pupil_cannot_leave_the_class_its_account_belongs_to(classroom: Classroom, zoe: User) -> None:
+    assert 'id="leave"' not in as_(zoe).get(f"/classes/{classroom.id}/").content.decode()
+    assert as_(zoe).get(f"/classes/{classroom.id}/leave").status_code == 404
+    answer = call(as_(zoe), "post", f"/api/v1/classes/{classroom.id}/leave")
+    assert answer.status_code == 409 and "cannot leave it" in answer.json()["problems"][0]["message"]
+    assert classroom.memberships.filter(student=zoe).exists()
+    zoe.refresh_from_db()
+    assert zoe.is_active
+
+
+def test_a_teacher_finds_their_own_lessons_from_the_class_list(tess: User, sam: User) -> None:
+    page = as_(tess).get("/classes/").content.decode()
+    assert 'href="/challenges/new"' in page and 'href="/challenges/upload"' in page and 'href="/challenges/"' in page
+    assert 'id="own-lessons"' not in as_(sam).get("/classes/").content.decode()
+
+
+def test_the_admin_lists_pupil_accounts(zoe: User) -> None:
+    admin = User.objects.create_superuser("root", password="x")
+    page = as_(admin).get("/admin/classroom/pupilaccount/")
+    assert page.status_code == 200 and "Zoë &lt;b&gt;Z&lt;/b&gt;" in page.content.decode()
+
+
+def test_an_administrator_grants_the_teacher_role_in_the_admin(sam: User) -> None:
+    from django.contrib.auth.models import Group
+
+    from lab.classroom.selectors import is_teacher
+
+    admin = User.objects.create_superuser("root", password="x")
+    teachers = Group.objects.get(name="teachers")
+    form = as_(admin).get(f"/admin/auth/user/{sam.pk}/change/")
+    assert form.status_code == 200 and "teachers" in form.content.decode()
+    data = {"username": "sam", "first_name": "Sam", "last_name": "Student", "email": "", "is_active": "on",
+            "groups": [str(teachers.pk)], "last_login_0": "", "last_login_1": "",
+            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+    saved = as_(admin).post(f"/admin/auth/user/{sam.pk}/change/", data)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert is_teacher(User.objects.get(pk=sam.pk))
+    assert as_(sam).get("/admin/").status_code == 302  # not staff: sent to the admin's log-in
