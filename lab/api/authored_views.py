@@ -72,7 +72,7 @@ class AuthoredListView(ApiListView):
     serializer_class = s.AuthoredSerializer
 
     @extend_schema(tags=TAGS, summary="Your own lessons and challenges, newest first",
-                   responses={200: s.AuthoredSerializer(many=True), **errors(401)})
+                   responses={200: s.AuthoredSerializer(many=True), **errors(401, 404)})  # 404: a page past the end
     def get(self, request: Request) -> Response:
         require_user(request)
         return self.paginated([authored_data(row) for row in selectors.authored_rows(owner=request.user)])

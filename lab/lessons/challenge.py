@@ -90,6 +90,11 @@ def toml_value(value: Any) -> str:
 
 # -- the document -----------------------------------------------------------------------------
 
+def _or(value: Any, default: Any) -> Any:
+    """An optional field's value; null (or absent) is its default."""
+    return default if value is None else value
+
+
 def _nulls(value: Any, path: str, problems: list[Problem]) -> None:
     """TOML has no null: say so where the document has one, rather than silently dropping it."""
     if value is None:
@@ -104,9 +109,10 @@ def _nulls(value: Any, path: str, problems: list[Problem]) -> None:
 
 def goal_text(goal: dict[str, Any]) -> str:
     """A goal in words when the teacher wrote none: "p95 latency at most 105 ms"."""
-    metric = METRICS.get(goal.get("metric"))  # type: ignore[arg-type]
-    compare, value = goal.get("compare"), goal.get("value")
-    if metric is None or compare not in COMPARE_WORDS or not isinstance(value, (int, float)) or isinstance(value, bool):
+    # Only text names a metric or a comparison (a list or an object is not even looked up).
+    name, compare, value = goal.get("metric"), goal.get("compare"), goal.get("value")
+    metric = METRICS.get(name) if isinstance(name, str) else None
+    if metric is None or not isinstance(compare, str) or compare not in COMPARE_WORDS or not isinstance(value, (int, float)) or isinstance(value, bool):
         return "the goal"
     scope = goal.get("scope") if isinstance(goal.get("scope"), dict) and len(goal["scope"]) == 1 else {"overall": True}
     try:
@@ -187,14 +193,14 @@ def build(document: Any) -> tuple[Files, dict[str, float], list[Problem]]:
         "hollow": [START],
     }
     for key in ("palette", "locked"):
-        if key in document:
+        if document.get(key) is not None:  # null: left out, as if not sent
             step[key] = document[key]
     lines = [
         "# A challenge built in the lab's challenge builder (lab/lessons/challenge.py).",
         'format = "archlab.lesson"', "version = 1", f'id = "{LESSON_ID}"',
         f"title = {toml_value(title)}", f"summary = {toml_value(summary[: LIMITS['summary']])}",
-        f"minutes = {toml_value(document.get('minutes', 15))}",
-        f"teaches = {toml_value(document.get('teaches', ['meeting goals under a scenario']))}",
+        f"minutes = {toml_value(_or(document.get('minutes'), 15))}",
+        f"teaches = {toml_value(_or(document.get('teaches'), ['meeting goals under a scenario']))}",
         "", "[[steps]]",
         *(f"{key} = {toml_value(value)}" for key, value in step.items()),
         f"scenario = {toml_value(scenario)}",

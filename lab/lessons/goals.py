@@ -152,7 +152,8 @@ def check_goal(spec: dict[str, Any], *, step_context: dict[str, Any]) -> list[Pr
     if "structure" in spec:
         return check_structure(spec["structure"], step_context)
     problems = check_measure(spec, step_context=step_context)
-    metric = METRICS.get(spec.get("metric"))  # type: ignore[arg-type]
+    name = spec.get("metric")
+    metric = METRICS.get(name) if isinstance(name, str) else None  # a list or a table names nothing
     relative = spec.get("relative")
     if relative is not None:
         if not isinstance(relative, dict) or relative.get("to") != "start":
@@ -164,9 +165,10 @@ def check_goal(spec: dict[str, Any], *, step_context: dict[str, Any]) -> list[Pr
     else:
         if "value" not in spec or not isinstance(spec["value"], (int, float)) or isinstance(spec["value"], bool):
             problems.append(_p("value", "the goal needs a number to compare with (value = ...), or a relative = { ... }"))
-        if spec.get("compare") not in COMPARES:
+        if not isinstance(spec.get("compare"), str) or spec["compare"] not in COMPARES:
             problems.append(_p("compare", f"compare is one of {', '.join(COMPARES)}, not {spec.get('compare')!r}"))
-    if relative is not None and "compare" in spec and spec["compare"] not in COMPARES:
+    if relative is not None and "compare" in spec and (not isinstance(spec["compare"], str)
+                                                      or spec["compare"] not in COMPARES):
         problems.append(_p("compare", f"compare is one of {', '.join(COMPARES)}, not {spec.get('compare')!r}"))
     if metric is not None and "unit" not in spec:
         problems.append(_p("unit", f"say the unit: {metric.name} is in {metric.unit}"))

@@ -234,3 +234,24 @@ def test_another_teacher_who_learns_a_key_cannot_assign_it_but_the_owner_keeps_e
     assert answer.status_code == 400 and answer.json()["problems"][0]["path"] == "$.lesson"
     mine = assign(classroom, tess, key, "challenge")
     assert services.assignment_update(assignment=mine, by=tess, title="Renamed").lesson == key
+
+
+@pytest.mark.parametrize("field, value, path", [
+    ("minutes", None, None), ("teaches", None, None), ("locked", None, None), ("palette", None, None),
+    ("minutes", 0, "$.minutes"), ("teaches", [], "$.teaches"),
+    ("goals[0].metric", [], "$.goals[0].metric"), ("goals[0].metric", {"a": 1}, "$.goals[0].metric"),
+    ("goals[0].compare", [], "$.goals[0].compare"), ("goals[0].compare", {"node": "api"}, "$.goals[0].compare"),
+], ids=lambda v: repr(v))
+def test_a_challenge_with_odd_values_gets_its_problem_never_a_500(tess: User, field: str, value: Any,
+                                                                 path: str | None) -> None:
+    """Found by the API fuzz: a null where TOML has none, and a list or an object where a metric's
+    or a comparison's name goes, raised inside the check (and in the lesson loader, for the latter)."""
+    doc = challenge_document()
+    if field.startswith("goals[0]."):
+        doc["goals"][0][field.removeprefix("goals[0].")] = value
+    else:
+        doc[field] = value
+    answer = call(as_(tess), "post", f"{AUTHORED}/challenges/check", doc)
+    assert answer.status_code == 200, answer.content
+    paths = [p["path"] for p in answer.json()["problems"] if p["severity"] == "error"]
+    assert (path in paths) if path else not paths, answer.json()["problems"]

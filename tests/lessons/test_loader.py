@@ -115,6 +115,14 @@ def test_an_unknown_metric_in_a_goal_is_reported(tmp_path: Path) -> None:
     assert "unknown metric 'latency_p95'" in errors(folder)["lesson.toml: steps[0].goals[0].metric"]
 
 
+@pytest.mark.parametrize("key, written", [("metric", "[1, 2]"), ("metric", "{ a = 1 }"), ("compare", "[]"),
+                                          ("compare", "{ node = \"api\" }")])
+def test_a_list_or_a_table_where_a_name_goes_is_reported_not_raised(tmp_path: Path, key: str, written: str) -> None:
+    old = 'metric = "latency_p95_ms"' if key == "metric" else 'compare = "<="'
+    folder = write_lesson(tmp_path, toml=replaced(old, f"{key} = {written}"))
+    assert f"lesson.toml: steps[0].goals[0].{key}" in errors(folder)
+
+
 def test_a_goal_span_naming_a_fault_the_scenario_lacks_is_reported(tmp_path: Path) -> None:
     folder = write_lesson(tmp_path, toml=replaced('span = { fault = "one-instance-down" }', 'span = { fault = "zone-b" }'))
     assert "no fault 'zone-b'" in errors(folder)["lesson.toml: steps[0].goals[1].span.fault"]
