@@ -64,10 +64,15 @@ class QuestionCreateRequest(serializers.Serializer):
     choices = serializers.ListField(child=serializers.CharField(), required=False)
     unit = serializers.CharField(required=False)
     time_limit_s = serializers.IntegerField(required=False)
+    measure = ObjectField(required=False, help_text='what the lab measures on the run at the reveal (a number '
+                                                    'question): a metric and scope of the goal vocabulary, e.g. '
+                                                    '{"metric": "latency_p99_ms", "scope": {"overall": true}}')
 
 
 class RevealRequest(serializers.Serializer):
-    measured = serializers.FloatField(required=False, help_text="what the run measured, shown beside the answers")
+    measured = serializers.FloatField(required=False, help_text="what the run measured, shown beside the answers; "
+                                                                "left out, a question with a measure is measured "
+                                                                "by the lab on the run's last 10 simulated seconds")
 
 
 class AnswerRequest(serializers.Serializer):
@@ -175,11 +180,12 @@ class QuestionListView(ApiView):
     def post(self, request: Request, session_id: UUID) -> Response:
         require_user(request)
         session, role = _session(request, session_id)
-        data = body(request, ("text", "kind", "choices", "unit", "time_limit_s"))
+        data = body(request, ("text", "kind", "choices", "unit", "time_limit_s", "measure"))
         try:
             services.question_add(session=session, by=request.user, text=data.get("text"),
                                   kind=data.get("kind", "number"), choices=data.get("choices"),
-                                  unit=data.get("unit", ""), time_limit_s=data.get("time_limit_s", 60))
+                                  unit=data.get("unit", ""), time_limit_s=data.get("time_limit_s", 60),
+                                  measure=data.get("measure"))
         except ClassroomRefused as exc:
             raise _refused(exc) from None
         return _view(request, session, role, status=201)

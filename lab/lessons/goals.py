@@ -296,6 +296,24 @@ def measure(spec: dict[str, Any], run: dict[str, Any]) -> tuple[float | None, st
     return best if best is not None else (None, "", None, why)
 
 
+def measure_windows(spec: dict[str, Any], windows: list[dict[str, Any]]) -> tuple[float | None, str, str]:
+    """A checked measure ({"metric", "scope"?}) over some windows of a run, pooled as one span:
+    (value or None, its unit, why there is none). A live session's question uses it to show what
+    the run measured beside the class's answers."""
+    metric = METRICS[spec["metric"]]
+    if not windows:
+        return None, metric.unit, "no window of the run has closed since the question was asked"
+    scope = spec.get("scope", {"overall": True})
+    entry, missing = _scope_entry(spans.window_view(windows), scope)
+    if entry is None:
+        return None, metric.unit, missing
+    value = metric.read(entry, spec)
+    if value is None:
+        return None, metric.unit, ("no request completed" if metric.needs_completions else "nothing was measured") + \
+            f"{scope_words(scope)}, so there is no {metric.label}"
+    return value, metric.unit, ""
+
+
 def _direction(spec: dict[str, Any]) -> str:
     if "compare" in spec:
         return spec["compare"]

@@ -62,8 +62,14 @@ class Question(models.Model):
     # Asking again after a discussion is a new round; every round's answers are kept.
     round = models.PositiveIntegerField(default=0)
     closes_at = models.DateTimeField(null=True, blank=True)
-    # What the run measured, shown beside the class's answers once revealed.
+    # What the run measured, shown beside the class's answers once revealed: typed by the teacher,
+    # or measured by the lab on the run when the question names a measure (goal vocabulary:
+    # {"metric", "scope"?}); `measured_note` says what was measured, or why nothing could be.
     measured = models.FloatField(null=True, blank=True)
+    measure = models.JSONField(default=dict, blank=True)
+    measured_note = models.CharField(max_length=300, blank=True)
+    # When the current round was asked: the lab measures only what the run did since.
+    asked_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -69,6 +69,7 @@ def question_view(question: Question, *, role: str, user: Any) -> dict[str, Any]
     view: dict[str, Any] = {
         "id": question.pk, "text": question.text, "kind": question.kind, "choices": list(question.choices),
         "unit": question.unit, "time_limit_s": question.time_limit_s, "state": state, "round": question.round,
+        "measure": question.measure or None,
         "closes_at": question.closes_at if state == Question.State.OPEN else None,
         "answered": Answer.objects.filter(question=question, round=question.round).count() if question.round else 0,
     }
@@ -80,6 +81,7 @@ def question_view(question: Question, *, role: str, user: Any) -> dict[str, Any]
     if state == Question.State.REVEALED:
         view["rounds"] = [distribution(question, r) for r in range(1, question.round + 1)]
         view["measured"] = question.measured
+        view["measured_note"] = question.measured_note
     return view
 
 
@@ -110,6 +112,7 @@ def session_export(session: LiveSession, *, anonymise: bool = False) -> dict[str
             answers.append({"round": a.round, "student": name, "value": a.value, "at": a.created})
         questions.append({"text": question.text, "kind": question.kind, "choices": list(question.choices),
                           "unit": question.unit, "rounds": question.round, "measured": question.measured,
+                          "measure": question.measure or None, "measured_note": question.measured_note,
                           "state": question.state, "answers": answers})
     return {"title": session.title, "classroom": session.classroom.name, "created": session.created,
             "ended": session.ended, "topology": session.topology,

@@ -19,9 +19,10 @@ from lab.classroom import checks
 from lab.classroom.errors import ClassroomRefused
 from lab.classroom.models import Classroom, Membership
 from lab.classroom.selectors import is_teacher
+from lab.lessons import goals
 from lab.lessons import selectors as lessons
 from lab.runs import services as runs
-from lab.runs.models import Run, RunAudience
+from lab.runs.models import Run, RunAudience, RunWindow
 from lab.sim import check as check_topology
 
 from .models import Answer, LiveSession, Question
@@ -33,6 +34,7 @@ TIME_LIMITS = (5, 600)
 # not counted: the count the teacher sees is of students, not of requests).
 ANSWERS_PER_MINUTE = 20
 MAX_ANSWER = 1e12
+MAX_MEASURED_WINDOWS = 600  # read at most this many of the run's last windows for a measure
 
 
 def _refuse(message: str, status: int = 400, path: str = "$") -> ClassroomRefused:
@@ -133,9 +135,27 @@ def session_end(*, session: LiveSession, by: Any) -> LiveSession:
 
 # -- questions ---------------------------------------------------------------------------------
 
+def _checked_measure(measure: Any, session: LiveSession, kind: Any, problems: list[checks.Problem]) -> dict[str, Any]:
+    """What the lab measures on the run at the reveal: a metric and a scope of the goal
+    vocabulary (lab/lessons/goals.py), checked against the session's design."""
+    if measure in (None, {}):
+        return {}
+    if kind != "number":
+        problems.append(checks.problem("$.measure", "only a number question has a measure"))
+        return {}
+    if not isinstance(measure, dict) or set(measure) - {"metric", "scope", "cause"}:
+        problems.append(checks.problem("$.measure", 'a measure is {"metric": ..., "scope": {...}}, e.g. '
+                                                    '{"metric": "latency_p99_ms", "scope": {"overall": true}}'))
+        return {}
+    found = goals.check_measure(measure, step_context=goals.step_context_for(session.topology))
+    problems += [checks.problem(f"$.measure.{p['path']}", p["message"]) for p in found]
+    return dict(measure) if not found else {}
+
+
 def question_add(*, session: LiveSession, by: Any, text: Any, kind: Any = "number", choices: Any = None,
-                 unit: Any = "", time_limit_s: Any = 60) -> Question:
-    """A question for the plan (asked later with question_open)."""
+                 unit: Any = "", time_limit_s: Any = 60, measure: Any = None) -> Question:
+    """A question for the plan (asked later with question_open). With a `measure`, the lab
+    measures the answer on the run at the reveal (the teacher may still type it)."""
     _teacher_of(session.classroom, by)
     _open(session)
     problems: list[checks.Problem] = []
@@ -158,12 +178,16 @@ def question_add(*, session: LiveSession, by: Any, text: Any, kind: Any = "numbe
     low, high = TIME_LIMITS
     if isinstance(time_limit_s, bool) or not isinstance(time_limit_s, int) or not low <= time_limit_s <= high:
         problems.append(checks.problem("$.time_limit_s", f"time_limit_s is a whole number of seconds from {low} to {high}"))
+    checked_measure = _checked_measure(measure, session, kind, problems)
+    if checked_measure and not clean_unit:
+        clean_unit = goals.METRICS[checked_measure["metric"]].unit
     if problems:
         raise ClassroomRefused(problems)
     if session.questions.count() >= MAX_QUESTIONS:
         raise _refuse(f"a session has at most {MAX_QUESTIONS} questions", 409)
     return Question.objects.create(session=session, order=session.questions.count(), text=clean, kind=kind,
-                                   choices=options, unit=clean_unit, time_limit_s=time_limit_s)
+                                   choices=options, unit=clean_unit, time_limit_s=time_limit_s,
+                                   measure=checked_measure)
 
 
 def _question_of_teacher(question: Question, by: Any) -> None:
@@ -180,8 +204,9 @@ def question_open(*, question: Question, by: Any) -> Question:
             state=Question.State.CLOSED)
         question.round += 1
         question.state = Question.State.OPEN
-        question.closes_at = timezone.now() + timedelta(seconds=question.time_limit_s)
-        question.save(update_fields=["round", "state", "closes_at"])
+        question.asked_at = timezone.now()
+        question.closes_at = question.asked_at + timedelta(seconds=question.time_limit_s)
+        question.save(update_fields=["round", "state", "closes_at", "asked_at"])
     return question
 
 
@@ -205,9 +230,35 @@ def question_reveal(*, question: Question, by: Any, measured: Any = None) -> Que
     question.state = Question.State.REVEALED
     question.closes_at = min(question.closes_at or timezone.now(), timezone.now())
     if measured is not None:
-        question.measured = float(measured)
-    question.save(update_fields=["state", "closes_at", "measured"])
+        question.measured, question.measured_note = float(measured), ""
+    elif question.measure:
+        question.measured, question.measured_note = _measure_on_run(question)
+    question.save(update_fields=["state", "closes_at", "measured", "measured_note"])
     return question
+
+
+# The lab measures a question's answer on the run's latest windows: what the class sees now,
+# after the change the question was about, never before the question was asked.
+MEASURE_S = 10.0
+
+
+def _measure_on_run(question: Question) -> tuple[float | None, str]:
+    run = question.session.run
+    metric = goals.METRICS[question.measure["metric"]]
+    if run is None:
+        return None, "no run was shown, so nothing was measured"
+    since = question.asked_at.timestamp() if question.asked_at else 0.0
+    rows = RunWindow.objects.filter(run=run).order_by("-seq").values_list("data", flat=True)[:MAX_MEASURED_WINDOWS]
+    windows = [w for w in reversed(list(rows)) if isinstance(w, dict) and w.get("closed_at", 0) >= since]
+    if windows:
+        end = windows[-1]["t_end"]
+        windows = [w for w in windows if w["t_start"] >= end - MEASURE_S - 1e-9]
+    value, unit, why = goals.measure_windows(question.measure, windows)
+    if value is None:
+        return None, why
+    span = f"t = {windows[0]['t_start']:g}-{windows[-1]['t_end']:g} s"
+    return value, f"{metric.label}{goals.scope_words(question.measure.get('scope', {'overall': True}))}, " \
+                  f"measured by the lab over {span} of the run"
 
 
 def answer_submit(*, question: Question, student: Any, value: Any) -> Answer:

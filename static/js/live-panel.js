@@ -94,6 +94,7 @@ export class LivePanel {
     const kind = $("question-kind").value;
     const body = { text: $("question-text").value.trim(), kind, unit: $("question-unit").value.trim(), time_limit_s: Number($("question-limit").value) };
     if (kind === "choice") body.choices = $("question-choices").value.split(";").map((c) => c.trim()).filter(Boolean);
+    if (kind === "number" && $("question-measure").value) body.measure = { metric: $("question-measure").value, scope: { overall: true } };
     this.act(`/api/v1/sessions/${this.id}/questions`, body).then((done) => { if (done) $("question-text").value = ""; });
   }
 
@@ -136,7 +137,9 @@ export class LivePanel {
     if (q.state !== "open") row.append(button(q.round ? "Ask again (new round)" : "Ask the class", () => this.act(open), "primary"));
     if (q.state === "open") row.append(button("Close answers", () => this.act(`/api/v1/questions/${q.id}/close`)));
     if (q.round && q.state !== "revealed") {
-      const measured = Object.assign(el("input"), { type: "number", step: "any", placeholder: "measured", size: 7 });
+      // Left empty, a question with a measure is measured by the lab on the run.
+      const measured = Object.assign(el("input"), { type: "number", step: "any", size: 7,
+        placeholder: q.measure ? "the lab measures" : "measured" });
       measured.setAttribute("aria-label", "What the run measured");
       row.append(measured, button("Reveal", () => this.act(`/api/v1/questions/${q.id}/reveal`,
         measured.value.trim() === "" ? {} : { measured: Number(measured.value) })));
@@ -187,6 +190,7 @@ export class LivePanel {
       : `${last.answers} answers, median ${fmt(last.median)} ${q.unit} (from ${fmt(last.min)} to ${fmt(last.max)})`;
     li.append(el("p", summary, "distribution"));
     if (q.measured !== null && q.measured !== undefined) li.append(el("p", `Measured: ${fmt(q.measured)} ${q.unit}`, "measured"));
+    if (q.measured_note) li.append(el("p", q.measured_note, "hint measured-note"));
     const chart = el("div", null, "question-chart");
     li.append(chart);
     await loadPlotly();

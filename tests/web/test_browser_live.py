@@ -70,7 +70,7 @@ def test_a_teacher_shows_a_run_asks_reveals_and_crashes_a_node_on_both_students_
     assert "Systems <b>101</b>" in teacher.inner_text("#design-bar")  # a hostile name shows as text
     assert not ann.is_visible("#run") and not ann.is_visible("#live-run")  # students do not control
 
-    teacher.fill("#duration", "300")
+    teacher.fill("#duration", "1200")  # still running at the last question
     teacher.select_option("#speed", "10")
     teacher.click("#live-run")
     for page in (teacher, ann, ben):
@@ -106,4 +106,23 @@ def test_a_teacher_shows_a_run_asks_reveals_and_crashes_a_node_on_both_students_
         text = page.inner_text("#live-questions li.revealed")
         assert "Measured: 63" in text and "2 answers, median 65" in text
     shot(ben, "live-3-student-revealed")
+
+    # A question the lab measures itself: left empty at the reveal, the run's p99 is shown.
+    teacher.fill("#question-text", "p99 with app1 down?")
+    teacher.fill("#question-unit", "")
+    teacher.select_option("#question-measure", "latency_p99_ms")
+    teacher.click("#question-form button[type=submit]")
+    teacher.wait_for_selector("#live-questions li:nth-child(2) .primary")
+    teacher.click("#live-questions li:nth-child(2) .primary")
+    ann.wait_for_selector("#live-questions li:nth-child(2).open form")
+    ann.fill("#live-questions li:nth-child(2).open input[type=number]", "250")
+    ann.click("#live-questions li:nth-child(2).open button[type=submit]")
+    ann.wait_for_selector("#live-questions li:nth-child(2) .mine")
+    teacher.wait_for_function("document.querySelector('#live-questions li:nth-child(2)').textContent.includes('1 answered')")
+    teacher.wait_for_timeout(1500)  # a window or two of the run closes after the question was asked
+    teacher.click("#live-questions li:nth-child(2) button:has-text('Reveal')")
+    for page in (ann, ben):
+        page.wait_for_selector("#live-questions li:nth-child(2).revealed .measured-note")
+        text = page.inner_text("#live-questions li:nth-child(2).revealed")
+        assert "Measured: " in text and " ms" in text and "p99 latency, measured by the lab over t = " in text
     assert teacher_errors == [] and ann_errors == [] and ben_errors == []
