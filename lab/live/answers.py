@@ -51,14 +51,25 @@ class AnswerBatcher:
             batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
             try:
                 results = await database_sync_to_async(services.answers_submit)([entry for entry, _ in batch])
-            except Exception:  # noqa: BLE001 - a failed write refuses this batch; the writer goes on
-                log.exception("answers: a batch of %d could not be written", len(batch))
-                refused = ClassroomRefused([{"path": "$", "message": "your answer could not be saved; send it again",
-                                             "severity": "error"}], 503)
-                results = [refused] * len(batch)
+            except Exception:  # noqa: BLE001 - one answer that breaks the write must not take the class's
+                log.exception("answers: a batch of %d could not be written; writing them one by one", len(batch))
+                results = await database_sync_to_async(_one_by_one)([entry for entry, _ in batch])
             for (_, future), result in zip(batch, results):
                 if not future.done():  # its socket may have closed meanwhile
                     future.set_result(result)
+
+
+def _one_by_one(entries: list[dict[str, Any]]) -> list[Result]:
+    """Each answer on its own, after a batch failed: only the one that breaks is refused."""
+    out: list[Result] = []
+    for entry in entries:
+        try:
+            out.append(services.answers_submit([entry])[0])
+        except Exception:  # noqa: BLE001
+            log.exception("answers: an answer could not be written")
+            out.append(ClassroomRefused([{"path": "$", "message": "your answer could not be saved; send it again",
+                                          "severity": "error"}], 503))
+    return out
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher] = weakref.WeakKeyDictionary()

@@ -292,6 +292,12 @@ def _answer_problem(question: Question, value: Any) -> ClassroomRefused | None:
     return None
 
 
+def _is_id(value: Any) -> bool:
+    """A question id the database can hold: an id past 2**63 raised in SQLite's driver and failed
+    every answer of the batch it came in (one student's message, a whole class's answers)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 def answers_submit(entries: list[dict[str, Any]]) -> list[Answer | ClassroomRefused]:
     """Many students' answers at once, each {"question": id, "student": user id, "value": number}
     and, from a session's websocket, "session" (the question must be that session's). Each gets
@@ -299,7 +305,7 @@ def answers_submit(entries: list[dict[str, Any]]) -> list[Answer | ClassroomRefu
     (lab.live.answers), so this is three statements however many answered: the questions, the
     memberships, and one INSERT ... ON CONFLICT UPDATE of every answer (two tabs of one student
     cannot race into a duplicate; the later answer in a batch wins)."""
-    ids = {e["question"] for e in entries if isinstance(e.get("question"), int) and not isinstance(e["question"], bool)}
+    ids = {e["question"] for e in entries if _is_id(e.get("question"))}
     questions = {q.pk: q for q in Question.objects.filter(pk__in=ids).select_related("session")}
     classes = {q.session.classroom_id for q in questions.values()}
     students = {e.get("student") for e in entries}
@@ -309,7 +315,7 @@ def answers_submit(entries: list[dict[str, Any]]) -> list[Answer | ClassroomRefu
     chosen: dict[tuple[int, int, int], Answer] = {}
     for entry in entries:
         qid = entry.get("question")
-        question = questions.get(qid) if isinstance(qid, int) and not isinstance(qid, bool) else None
+        question = questions.get(qid) if _is_id(qid) else None
         if question is None or ("session" in entry and str(question.session_id) != str(entry["session"])):
             results.append(_refuse("no such question in this session", 404, "$.question"))
             continue
