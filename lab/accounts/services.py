@@ -52,6 +52,11 @@ def token_issue(*, user: Any, name: str) -> tuple[ApiToken, str]:
     return ApiToken.issue(user, name.strip())
 
 
+def token_revoke_all(*, user: Any) -> int:
+    """End every API token of `user` (a password reset that signs them out everywhere)."""
+    return ApiToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
+
+
 def token_revoke(*, user: Any, token_id: int) -> bool:
     """Revoke one of `user`'s tokens at once; False if they have no such live token."""
     return bool(ApiToken.objects.filter(pk=token_id, user=user, revoked__isnull=True).update(revoked=timezone.now()))

@@ -3,11 +3,12 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from . import views
+from . import forms, views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("login/", auth.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth.LoginView.as_view(redirect_authenticated_user=True, authentication_form=forms.LoginForm),
+         name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("tokens/", views.token_create, name="token_create"),

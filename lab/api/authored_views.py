@@ -127,10 +127,14 @@ class ChallengeCheckView(ApiView):
     @extend_schema(
         tags=TAGS, summary="Check a challenge document without saving it (the builder's preview)",
         description="200 with `ok` and every problem (errors and warnings) with the document's paths.",
-        request=s.ChallengeRequest, responses={200: s.ChallengeCheckSerializer, **errors(400, 401, 413, 415)})
+        request=s.ChallengeRequest, responses={200: s.ChallengeCheckSerializer, **errors(400, 401, 403, 413, 415)})
     def post(self, request: Request) -> Response:
         require_user(request)
-        return Response(s.ChallengeCheckSerializer(authored_services.challenge_check(document=request.data)).data)
+        try:
+            checked = authored_services.challenge_check(document=request.data, by=request.user)
+        except authored_services.AuthoredRefused as exc:
+            raise _refused(exc) from None
+        return Response(s.ChallengeCheckSerializer(checked).data)
 
 
 class AuthoredView(ApiView):

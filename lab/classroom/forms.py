@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from lab.lessons import selectors as lessons
+from lab.sim import strict_json
 
 Problem = dict[str, str]
 
@@ -189,9 +190,9 @@ def assignment_arguments(typed: dict[str, Any], current: Any = None) -> tuple[di
     problems: list[Problem] = []
     faults = None
     if typed["hidden_faults"].strip():
-        try:
-            faults = json.loads(typed["hidden_faults"])
-        except ValueError as exc:
+        try:  # the project's one strict reader: no NaN, no duplicate keys, no nesting 5,000 deep
+            faults = strict_json.loads(typed["hidden_faults"], max_bytes=100_000, what="the hidden faults")
+        except strict_json.JsonRefused as exc:
             problems.append({"path": "$.hidden_faults", "message": f"hidden faults are a JSON list of faults ({exc})",
                              "severity": "error"})
     lesson, _, step = typed["step"].partition("/")

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
 from lab.lessons.models import Attempt
@@ -178,3 +178,13 @@ def _pupil_removed(sender: Any, instance: Membership, **kwargs: Any) -> None:
     from django.contrib.auth import get_user_model  # noqa: PLC0415
     get_user_model().objects.filter(pk=instance.student_id, pupil_account__classroom_id=instance.classroom_id) \
         .update(is_active=False)
+
+
+@receiver(pre_delete, sender=Classroom)
+def _class_deleted(sender: Any, instance: Classroom, **kwargs: Any) -> None:
+    """A class deleted (in the admin, or with its teacher's account) takes its pupil accounts'
+    rows with it before its memberships' signal could see them; their users are closed first, so
+    none outlives its class as an ordinary account that could join others."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    get_user_model().objects.filter(pupil_account__classroom=instance).update(is_active=False)
+

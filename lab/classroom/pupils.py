@@ -24,6 +24,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lab.accounts.services import token_revoke_all
+
 from . import checks
 from .errors import ClassroomRefused
 from .models import JOIN_ALPHABET, PUPIL_NAME_LENGTH, Classroom, Membership, PupilAccount
@@ -120,6 +122,12 @@ def _give_back(key: str) -> None:
         pass
 
 
+def _too_many() -> ClassroomRefused:
+    return _refuse(f"too many pupil accounts were made (or names tried) for this class from your network in the "
+                   f"last {settings.ARCHLAB_PUPIL_SIGNUP_WINDOW_MIN} minutes; wait a few minutes and try again, or "
+                   "ask your teacher", 429)
+
+
 def pupil_create(*, code: Any, display_name: Any, password: Any, network: str) -> PupilAccount:
     """A new pupil of the class of `code`, a member of it, not signed in (the caller signs it in).
 
@@ -137,15 +145,17 @@ def pupil_create(*, code: Any, display_name: Any, password: Any, network: str) -
     name = _display_name(display_name, problems)
     user_model = get_user_model()
     _password_problems(password, user_model(first_name=name or ""), problems)
+    key = signups_key(classroom, network)
     if name is not None and _name_taken(classroom, name_key(name)):
+        # "Already taken" tells whether a classmate has that name: such answers count against the
+        # network's allowance like an account made, so the class's names cannot be listed by trying.
+        if not _take_signup(key):
+            raise _too_many()
         problems.insert(0, _taken(name).problems[0])
     if problems:
         raise ClassroomRefused(problems)
-    key = signups_key(classroom, network)
     if not _take_signup(key):
-        raise _refuse(f"too many pupil accounts were made for this class from your network in the last "
-                      f"{settings.ARCHLAB_PUPIL_SIGNUP_WINDOW_MIN} minutes; wait a few minutes and try again, or "
-                      "ask your teacher", 429)
+        raise _too_many()
     hashed = make_password(password)  # before the lock: hashing takes a while on purpose
     try:
         with transaction.atomic():
@@ -248,6 +258,8 @@ def pupil_reset(*, pupil: PupilAccount, by: Any) -> str:
         pupil.must_change_password = True
         pupil.reset_at = timezone.now()
         pupil.save(update_fields=["must_change_password", "reset_at"])
+        # "Signed out everywhere" holds for the API too: the pupil's tokens end with the password.
+        token_revoke_all(user=pupil.user)
     axes_reset(username=pupil.user.username)
     return one_time
 

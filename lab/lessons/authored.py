@@ -79,6 +79,10 @@ def _name(info: zipfile.ZipInfo) -> tuple[str | None, str | None]:
         return None, f"the name {raw!r} is not UTF-8 text; name files with UTF-8 (any zip tool does by default)"
 
 
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1000
+
+
 def _name_problem(name: str) -> str | None:
     if name.startswith(("/", "\\")) or _DRIVE.match(name):
         return "is an absolute path; a lesson zip holds the lesson folder's own files, named relative to it"
@@ -86,8 +90,16 @@ def _name_problem(name: str) -> str | None:
         return "uses '\\'; file names in a zip are written with '/'"
     if _CONTROL.search(name):
         return "has a control character in its name"
-    if ".." in PurePosixPath(name).parts:
+    parts = PurePosixPath(name).parts
+    if ".." in parts:
         return "leads outside the lesson folder ('..'); a lesson may only hold its own files"
+    if "//" in name.rstrip("/"):
+        return "has an empty folder name ('//')"
+    # What every file system takes: 255 bytes a name, and a path well inside PATH_MAX.
+    if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts):
+        return f"has a file or folder name longer than {MAX_NAME_BYTES} bytes"
+    if len(name.encode("utf-8")) > MAX_PATH_BYTES:
+        return f"is a path longer than {MAX_PATH_BYTES} bytes"
     return None
 
 
@@ -142,6 +154,11 @@ def _members(archive: zipfile.ZipFile) -> tuple[Files, list[Problem]]:
         else:
             seen.add(name.lower())
             chosen.append((name, info))
+    # A name that is a file and also the folder of another ("x" and "x/y") cannot be unpacked.
+    folders = {str(parent).lower() for name, _ in chosen for parent in PurePosixPath(name).parents if str(parent) != "."}
+    for name, _ in chosen:
+        if name.lower() in folders:
+            problems.append(_p(f"{ZIP}: {name}", f"{name!r} is a file and also the folder of other files in the zip"))
     if problems:
         return {}, problems
     files: Files = {}
@@ -222,7 +239,10 @@ def check_files(files: Files) -> tuple[Lesson | None, list[Problem]]:
     with tempfile.TemporaryDirectory(prefix="archlab-check-") as tmp:
         folder = Path(tmp) / lesson_id_of(files)
         folder.mkdir()
-        write_files(folder, files)
+        try:
+            write_files(folder, files)
+        except (OSError, ValueError) as exc:  # what the checks above missed, said rather than raised
+            return None, [_p(ZIP, f"the lesson's files cannot be unpacked ({type(exc).__name__}: {exc})")]
         try:
             lesson = load_lesson(folder)
         except InvalidLesson as exc:

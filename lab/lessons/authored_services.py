@@ -77,9 +77,12 @@ def authored_upload(*, owner: Any, data: bytes) -> tuple[AuthoredLesson, list[di
                  document=None), problems
 
 
-def challenge_check(*, document: Any) -> dict[str, Any]:
+def challenge_check(*, document: Any, by: Any) -> dict[str, Any]:
     """A challenge document checked as it would be saved, without saving it: every problem
-    with the document's paths (the builder's preview)."""
+    with the document's paths (the builder's preview). A teacher's tool: the loader's work is
+    not for anyone signed in to spend."""
+    if not _is_teacher(by):
+        raise _refuse("only teachers check challenges; an administrator makes you one", 403)
     _, lesson, points, problems = challenge.check(document)
     return {"ok": lesson is not None and not _errors(problems), "problems": problems, "points": points,
             "step": challenge.STEP_ID}

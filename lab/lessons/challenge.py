@@ -22,7 +22,7 @@ import json
 import re
 from typing import Any
 
-from .format import GOAL_FIELDS, LIMITS, SCENARIO_FIELDS, Lesson
+from .format import GOAL_FIELDS, LIMITS, MAX_NUMBER, SCENARIO_FIELDS, Lesson, huge_numbers
 from .goals import COMPARE_WORDS, METRICS, fmt, scope_words
 from .authored import Files, Problem, check_files
 
@@ -158,6 +158,10 @@ def build(document: Any) -> tuple[Files, dict[str, float], list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(document, dict):
         return {}, {}, [_p("$", "a challenge is a JSON object: title, narrative, start, scenario, goals")]
+    huge = huge_numbers(document, "$")
+    if huge:
+        return {}, {}, [_p(where, f"the number is too large; numbers in a challenge are at most {MAX_NUMBER:g}")
+                        for where in huge]
     for key in document:
         if key not in DOCUMENT_FIELDS:
             problems.append(_p(f"$.{key}", f"a challenge has no field {key!r}; it takes {', '.join(DOCUMENT_FIELDS)}"))

@@ -53,6 +53,27 @@ LIMITS: dict[str, int] = {
 }
 
 
+# No number a lesson needs is this large; past it, arithmetic on it (a float, a comparison with a
+# float, math.isfinite) raises instead of comparing, so the loader refuses it first.
+MAX_NUMBER = 1e15
+
+
+def huge_numbers(value: Any, path: str = "") -> list[str]:
+    """The paths ("steps[0].goals[1].value") of every number in a parsed document past MAX_NUMBER."""
+    out: list[str] = []
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            if isinstance(item, int) and abs(item) > MAX_NUMBER:
+                out.append(where)
+        elif isinstance(item, dict):
+            stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
+    return sorted(out)
+
+
 @dataclass(frozen=True)
 class Field:
     """One key of a table in lesson.toml. `type` is one of: string, id, integer, number,

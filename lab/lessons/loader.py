@@ -20,7 +20,8 @@ from lab.sim import check as check_topology
 from lab.sim.topology import parse as parse_topology
 
 from . import render
-from .format import FORMAT, ID_PATTERN, LESSON_FIELDS, LESSON_FILE, LIMITS, VERSION, Field, InvalidLesson, Lesson
+from .format import (FORMAT, ID_PATTERN, LESSON_FIELDS, LESSON_FILE, LIMITS, MAX_NUMBER, VERSION, Field, InvalidLesson,
+                     Lesson, huge_numbers)
 
 _ID = re.compile(ID_PATTERN)
 # Ids that would collide with the lessons API's own routes (lab/api/urls.py).
@@ -193,11 +194,15 @@ def _read_toml(folder: Folder) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # The message carries the place, e.g. "Expected '=' after a key (at line 3, column 7)".
         folder.problems.add(LESSON_FILE, f"{LESSON_FILE} is not valid TOML: {exc}")
         return None
+    huge = huge_numbers(doc)
+    for where in huge:
+        folder.problems.add(at(where), f"the number is too large; numbers in a lesson are at most {MAX_NUMBER:g}")
+    return None if huge else doc
 
 
 def _check_header(doc: dict[str, Any], folder: Folder) -> None:

@@ -56,14 +56,19 @@ def lesson_file(request: HttpRequest, lesson_id: str, path: str) -> FileResponse
     if lesson is None:
         raise Http404("no such lesson")
     folder = Path(lesson.folder).resolve()
-    target = (folder / path).resolve()
-    # Inside the folder (no "..", no link that leads out), a picture, a file, not huge.
-    if (not target.is_relative_to(folder) or target.suffix.lower() not in IMAGE_SUFFIXES
-            or not target.is_file() or target.stat().st_size > MAX_PICTURE_BYTES):
+    try:
+        target = (folder / path).resolve()
+        # Inside the folder (no "..", no link that leads out), a picture, a file, not huge.
+        found = (target.is_relative_to(folder) and target.suffix.lower() in IMAGE_SUFFIXES
+                 and target.is_file() and target.stat().st_size <= MAX_PICTURE_BYTES)
+    except (OSError, ValueError):  # a NUL or an overlong name in the address: no such file
+        found = False
+    if not found:
         raise Http404("no such picture in this lesson")
     kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     response = FileResponse(target.open("rb"), content_type=kind)
     response["Content-Security-Policy"] = PICTURE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=3600"
+    # A teacher's own lesson is for its class only: no shared cache keeps its pictures.
+    response["Cache-Control"] = "private, max-age=3600" if is_authored_id(lesson_id) else "public, max-age=3600"
     return response

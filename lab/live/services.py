@@ -16,10 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from lab.classroom import checks
+from lab.classroom.authored_access import may_preview_authored
 from lab.classroom.errors import ClassroomRefused
 from lab.classroom.models import Classroom, Membership
 from lab.classroom.selectors import is_teacher
 from lab.lessons import goals
+from lab.lessons.authored import is_authored_id
 from lab.lessons import selectors as lessons
 from lab.runs import services as runs
 from lab.runs.models import Run, RunAudience, RunWindow
@@ -65,6 +67,8 @@ def session_start(*, classroom: Classroom, by: Any, title: Any, topology: Any = 
     design = topology
     if lesson is not None or step is not None:
         found = lessons.lesson_get(lesson_id=str(lesson)[:64]) if isinstance(lesson, str) else None
+        if found is not None and is_authored_id(found.id) and not may_preview_authored(by, found.id):
+            found = None  # another teacher's own lesson: as if there were none (as for assignments)
         index = lessons.step_index(lesson=found, step_id=str(step)[:64]) if found is not None and isinstance(step, str) else None
         if index is None:
             problems.append(checks.problem("$.step", "no such lesson step; name a lesson id and one of its step ids"))

@@ -89,7 +89,7 @@ def test_the_teachers_class_page_has_the_code_the_link_the_students_and_the_form
         classroom: Classroom, assignment: Assignment, tess: User) -> None:
     page = body(signed_in(tess).get(f"/classes/{classroom.pk}/"))
     assert classroom.join_code in page and f"/classes/join/{classroom.join_code}" in page
-    assert "sam" in page and "Remove" in page
+    assert "Sam Student" in page and "Remove" in page  # by the name shown
     assert "Lunchtime" in page and f"/assignments/{assignment.pk}/results" in page
     assert f'value="{LESSON_ID}/add-instances"' in page and 'name="hidden_seeds"' in page
 
