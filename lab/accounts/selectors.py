@@ -39,3 +39,14 @@ def recent_runs(*, user: Any, limit: int = 20) -> list[dict[str, Any]]:
 
 def live_tokens(*, user: Any) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked__isnull=True).order_by("-created")
+
+
+def public_name(user: Any) -> str:
+    """The name others see: the username, or for a class's pupil account (lab/classroom/pupils.py)
+    its display name, since its username is an internal `pupil-...` that must not be shown (it is
+    no secret, but it names nobody)."""
+    if user is None:
+        return ""
+    pupil = getattr(user, "pupil_account", None)  # its "does not exist" is an AttributeError
+    return pupil.display_name if pupil is not None else user.username
+

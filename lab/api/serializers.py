@@ -10,6 +10,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from lab.accounts.selectors import public_name
 from lab.designs.models import Design
 from lab.designs.services import MAX_TAGS
 from lab.runs.models import Run
@@ -42,10 +43,19 @@ class ProblemsSerializer(serializers.Serializer):
 # Responses -----------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "nullable": True,
+                      "description": "the person's username (a class's pupil account: its display name)"})
+class PersonField(serializers.Field):
+    """A user as others see them named (lab.accounts.selectors.public_name)."""
+
+    def to_representation(self, user: Any) -> str | None:
+        return public_name(user) if user is not None else None
+
+
 class RevisionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     message = serializers.CharField()
-    author = serializers.CharField(source="author.username", allow_null=True, default=None)
+    author = PersonField(allow_null=True, default=None)
     created = serializers.DateTimeField()
 
 
@@ -59,7 +69,7 @@ class DesignSerializer(serializers.Serializer):
     description = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     visibility = serializers.ChoiceField(choices=Design.Visibility.values)
-    owner = serializers.CharField(source="owner.username")
+    owner = PersonField()
     forked_from = serializers.UUIDField(source="forked_from_id", allow_null=True)
     forked_from_revision = serializers.IntegerField(allow_null=True)
     fork_count = serializers.IntegerField()

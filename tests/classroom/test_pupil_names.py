@@ -106,3 +106,18 @@ def test_an_administrator_grants_the_teacher_role_in_the_admin(sam: User) -> Non
     assert saved.status_code == 302, saved.content.decode()[:2000]
     assert is_teacher(User.objects.get(pk=sam.pk))
     assert as_(sam).get("/admin/").status_code == 302  # not staff: sent to the admin's log-in
+
+
+def test_a_pupils_shared_design_is_signed_with_the_display_name_not_the_internal_username(zoe: User) -> None:
+    from lab.designs.services import design_create, design_share
+
+    from .helpers import design as topology
+
+    made = design_share(design=design_create(owner=zoe, name="My shop", topology=topology(1)), visibility="public")
+    for url in (f"/designs/{made.id}/", "/gallery", f"/designs/{made.id}/edit", f"/designs/{made.id}/revisions/1/"):
+        page = as_(zoe).get(url).content.decode()
+        assert "pupil-" not in page, url
+    listed = call(as_(zoe), "get", f"/api/v1/designs/{made.id}").json()
+    assert listed["owner"] == "Zoë <b>Z</b>"
+    revisions = call(as_(zoe), "get", f"/api/v1/designs/{made.id}/revisions").json()["results"]
+    assert revisions[0]["author"] == "Zoë <b>Z</b>"
