@@ -228,6 +228,19 @@ def test_the_paused_account_still_logs_in_from_another_address(alice: User) -> N
     assert at_home.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
 
 
+def test_an_ipv6_client_is_paused_for_its_whole_slash_64_but_not_its_neighbours(alice: User) -> None:
+    """The low 64 bits of an IPv6 address are the client's own to change: counted by the full
+    address, every "new" address would have had its own five tries."""
+    for low in range(1, settings.AXES_FAILURE_LIMIT):
+        fail_logins(Client(REMOTE_ADDR=f"2001:db8:1:2::{low:x}"), "alice", 1)
+    last = Client(REMOTE_ADDR="2001:db8:1:2:abcd::1")
+    assert last.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code == 429
+    other_low_bits = Client(REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    assert other_low_bits.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 429
+    next_network = Client(REMOTE_ADDR="2001:db8:1:3::1")
+    assert next_network.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+
+
 def test_the_pause_ends_when_the_cool_off_has_passed(client: Client, alice: User) -> None:
     lock(client, "alice")
     # The attempts age as the clock does: one second past the cool-off.
