@@ -411,3 +411,15 @@ def test_a_teacher_sets_her_uploaded_lesson_from_the_link_the_challenge_builder_
         "title": "My own", "step": f"{row.key}/add-instances", "late_policy": "accept", "late_penalty_pct": "0"})
     assert response.status_code == 302, body(response)
     assert Assignment.objects.get(title="My own").lesson == row.key
+
+
+def test_the_hidden_faults_example_the_form_shows_is_one_the_form_takes(assignment: Assignment, tess: User) -> None:
+    """A teacher copies the example: it must be in the fault format (node, not "target")."""
+    import html
+
+    page = body(signed_in(tess).get(f"/assignments/{assignment.pk}/edit"))
+    example = html.unescape(re.search(r'id="a-faults-example">([^<]*)<', page).group(1))
+    saved = signed_in(tess).post(f"/assignments/{assignment.pk}/edit", the_form(hidden_faults=example))
+    assert saved.status_code == 302, field_problems(body(saved), "hidden_faults")
+    assignment.refresh_from_db()
+    assert assignment.hidden_faults[0]["node"] == "db"
