@@ -22,6 +22,8 @@ import re
 from itertools import accumulate
 from typing import Any
 
+from .problems import Refused
+
 # Deeper than any document Archlab defines (a topology nests about 6 levels); a hostile body of
 # nested brackets is refused long before Python's recursion limit.
 MAX_DEPTH = 64
@@ -39,13 +41,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class JsonRefused(ValueError):
-    """Input that is not strict JSON, or too large. `problems` say why; `status` is 400 or 413."""
+class JsonRefused(Refused):
+    """Input that is not strict JSON, or too large: one problem; `status` is 400 or 413."""
 
     def __init__(self, message: str, *, status: int = 400, path: str = "$") -> None:
-        self.status = status
-        self.problems = [{"path": path, "message": message, "severity": "error"}]
-        super().__init__(message)
+        super().__init__(message, status=status, path=path)
 
 
 def check_size(size: int, *, max_bytes: int, what: str = "the request body") -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .problems import Problem, Refused, problem
 from .strict_json import JsonRefused, loads
 
 FORMAT = "archlab.topology"
@@ -40,18 +41,11 @@ DEFAULT_CLASSES = [{"name": "read", "operation": "read", "share": 1.0}]
 DEFAULT_KEYS = {"distribution": "zipf", "count": 10_000, "exponent": 1.0}
 
 
-class InvalidTopology(ValueError):
+class InvalidTopology(Refused):
     """A document that cannot be run. `problems` lists every reason, each with its JSON path."""
 
-    def __init__(self, problems: list[dict[str, str]]) -> None:
-        self.problems = problems
-        first = problems[0]["message"] if problems else "invalid topology"
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(first + more)
-
-
-def problem(path: str, message: str, severity: str = "error") -> dict[str, str]:
-    return {"path": path, "message": message, "severity": severity}
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems or [problem("$", "invalid topology")])
 
 
 def parse(text: str | bytes) -> tuple[Any, list[dict[str, str]]]:
