@@ -1,6 +1,7 @@
 // What the canvas shows beyond the topology itself: zone groups, problems, live load and
 // request rates, a default layout, and exports. Each function takes the Editor.
 /* global joint */
+import { el } from "./dom.js";
 
 // Regions and zones as labelled boxes behind their nodes, redrawn whenever nodes move.
 export function drawGroups(editor) {
@@ -145,7 +146,7 @@ export async function exportPNG(editor) {
   const image = new Image();
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(editor.exportSVG())}`;
   await image.decode();
-  const canvas = Object.assign(document.createElement("canvas"), { width: box.width * 2, height: box.height * 2 });
+  const canvas = Object.assign(el("canvas"), { width: box.width * 2, height: box.height * 2 });
   const context = canvas.getContext("2d");
   context.fillStyle = "#ffffff";
   context.fillRect(0, 0, canvas.width, canvas.height);
@@ -154,16 +155,16 @@ export async function exportPNG(editor) {
 }
 
 // Dragging the background pans; the wheel zooms (0.3x to 2x).
-export function enablePanAndZoom(editor, el) {
+export function enablePanAndZoom(editor, paperEl) {
   let start = null;
   editor.paper.on("blank:pointerdown", (event) => {
     const t = editor.paper.translate();
     start = { x: event.clientX - t.tx, y: event.clientY - t.ty };
   });
-  el.addEventListener("mousemove", (event) => {
+  paperEl.addEventListener("mousemove", (event) => {
     if (start && event.buttons === 1) editor.paper.translate(event.clientX - start.x, event.clientY - start.y);
   });
-  el.addEventListener("mouseup", () => { start = null; });
+  paperEl.addEventListener("mouseup", () => { start = null; });
   editor.paper.on("blank:mousewheel", (event, x, y, delta) => {
     event.preventDefault();
     const scale = Math.min(2, Math.max(0.3, editor.paper.scale().sx * (delta > 0 ? 1.1 : 0.9)));

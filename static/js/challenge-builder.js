@@ -3,16 +3,16 @@
 // chosen). The goal vocabulary comes from the page (builder-data), never from this file.
 import { getJSON, postJSON } from "./api.js";
 import { startCapture } from "./challenge-capture.js";
+import { $, el, pageData } from "./dom.js";
 
-const data = JSON.parse(document.getElementById("builder-data").textContent);
+const data = pageData("builder-data");
 const vocab = data.vocabulary;
 const metrics = Object.fromEntries(vocab.metrics.map((m) => [m.name, m]));
-const $ = (id) => document.getElementById(id);
 const goalRows = $("c-goals").tBodies[0];
 const faultRows = $("c-faults").tBodies[0];
 
 function option(select, value, label) {
-  const o = document.createElement("option");
+  const o = el("option");
   o.value = value; o.textContent = label ?? value;
   select.append(o);
 }
@@ -148,23 +148,23 @@ function fieldOf(path) {
 
 function showProblems(problems) {
   for (const old of document.querySelectorAll(".field-problems")) old.remove();
-  for (const el of document.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const node of document.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
   const box = $("c-summary"), list = box.querySelector("ul");
   list.replaceChildren();
   box.hidden = problems.length === 0;
   box.querySelector("p").textContent = problems.length === 1 ? "One problem:" : `${problems.length} problems:`;
   for (const p of problems) {
-    const li = document.createElement("li");
+    const li = el("li");
     li.className = p.severity; li.dataset.path = p.path;
     li.textContent = `${p.path}: ${p.message}`;
     list.append(li);
     const field = fieldOf(p.path);
     if (!field) continue;
-    const note = document.createElement(field.tagName === "TR" ? "tr" : "p");
+    const note = el(field.tagName === "TR" ? "tr" : "p");
     note.className = `field-problems ${p.severity}`;
     note.dataset.path = p.path;
     if (field.tagName === "TR") {
-      const cell = document.createElement("td"); cell.colSpan = 9; cell.textContent = `${p.path}: ${p.message}`;
+      const cell = el("td"); cell.colSpan = 9; cell.textContent = `${p.path}: ${p.message}`;
       note.append(cell);
     } else { note.textContent = p.message; field.setAttribute("aria-invalid", "true"); }
     field.after(note);

@@ -2,8 +2,8 @@
 // run of it), wait for it, and offer goals from what it measured (GET /api/v1/runs/{id}/goal-
 // suggestions?margin=): the teacher ticks the ones to add to the goals.
 import { getJSON, postJSON } from "./api.js";
+import { $, el } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The scenario imposed on the reference as the grading will (lab/lessons/scenario.py): its
@@ -52,9 +52,9 @@ async function suggest(addGoal) {
   const list = $("c-suggestions");
   list.replaceChildren();
   for (const goal of body.goals) {
-    const li = document.createElement("li");
-    const label = document.createElement("label");
-    const box = document.createElement("input");
+    const li = el("li");
+    const label = el("label");
+    const box = el("input");
     box.type = "checkbox"; box.dataset.goal = JSON.stringify(goal);
     label.append(box, ` ${goal.text} (measured ${goal.measured_text})`);
     li.append(label);

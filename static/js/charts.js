@@ -1,6 +1,7 @@
 // Live Plotly charts. New windows are appended with extendTraces (no redraw of the whole
 // chart); a snapshot rebuilds them. Control changes are marked on the time axis.
 /* global Plotly */
+import { el } from "./dom.js";
 
 const LAYOUT = { margin: { l: 48, r: 8, t: 28, b: 28 }, legend: { orientation: "h", y: -0.2 }, xaxis: { title: { text: "s" } } };
 
@@ -10,7 +11,7 @@ let plotlyLoading = null;
 export function loadPlotly() {
   if (!plotlyLoading) {
     plotlyLoading = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
+      const script = el("script");
       script.src = document.body.dataset.plotlySrc;
       script.onload = resolve;
       script.onerror = () => reject(new Error("the chart library did not load"));

@@ -4,16 +4,10 @@
 // (/api/v1/assignments/<id>/submissions) and polled there until graded: the grade is the
 // attempt's, scored with the class's points, and it reveals the seeds and faults it used.
 import { getJSON } from "./api.js";
+import { $, el } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const fmt = (v) => (typeof v === "number" ? Number(v.toFixed(2)).toString() : "–");
 
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 const POLL_MS = 1000;
 
 export function showRules(panel) {

@@ -1,6 +1,8 @@
 // The "Set an assignment" form: the points fields shown are the chosen step's goals (the others
 // are disabled, so they are not sent).
-const pick = document.getElementById("a-step");
+import { $ } from "./dom.js";
+
+const pick = $("a-step");
 
 function showPoints() {
   for (const group of document.querySelectorAll("#a-points .points-of")) {

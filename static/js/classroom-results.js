@@ -1,9 +1,10 @@
 // The results page: the table sorted by the column whose header is clicked (again: the other
 // way), and per goal a chart of how many passed and failed and a histogram of what was measured.
 import { loadPlotly } from "./charts.js";
+import { $, pageData } from "./dom.js";
 
-const table = document.getElementById("results-table");
-const data = JSON.parse(document.getElementById("results-data").textContent);
+const table = $("results-table");
+const data = pageData("results-data");
 
 function key(cell, numeric) {
   const raw = cell.dataset.value ?? cell.textContent.trim();
@@ -52,5 +53,5 @@ async function charts() {
 }
 
 charts().catch((error) => {
-  document.getElementById("distribution").textContent = `The charts did not load (${error.message}).`;
+  $("distribution").textContent = `The charts did not load (${error.message}).`;
 });

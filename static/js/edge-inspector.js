@@ -1,16 +1,17 @@
+import { el } from "./dom.js";
 import { field, inputFor, problem, read } from "./inspector-fields.js";
 
 // The inspector for an edge: its latency (blank: it follows from where the two nodes are
 // placed), which request classes it carries, and its resilience policy (timeout, retries,
 // circuit breaker, bulkhead), generated from the engine's declarations like node forms.
 
-export function renderEdgeInspector(el, cell, editor) {
-  el.append(Object.assign(document.createElement("h3"), { textContent: `Edge ${cell.source().id} → ${cell.target().id}` }));
-  const latency = Object.assign(document.createElement("input"), {
+export function renderEdgeInspector(container, cell, editor) {
+  container.append(el("h3", `Edge ${cell.source().id} → ${cell.target().id}`));
+  const latency = Object.assign(el("input"), {
     type: "number", min: 0, max: 60000, step: "any", name: "latency_ms", placeholder: "auto (from placement)",
     value: cell.get("latency_ms") === null || cell.get("latency_ms") === undefined ? "" : String(cell.get("latency_ms")),
   });
-  const latencyNote = Object.assign(document.createElement("span"), { className: "field-problem" });
+  const latencyNote = el("span", null, "field-problem");
   latency.addEventListener("change", () => {
     const value = latency.value === "" ? null : Number(latency.value);
     latencyNote.textContent = value === null || (Number.isFinite(value) && value >= 0 && value <= 60000) ? "" : "must be 0 to 60000 ms, or blank";
@@ -20,19 +21,19 @@ export function renderEdgeInspector(el, cell, editor) {
   });
   const latencyField = field("latency (ms) ", latency, "One-way network latency of the call, paid again by the response. Blank: it follows from the regions and zones of its two ends.");
   latencyField.append(latencyNote);
-  el.append(latencyField);
-  classFilter(el, cell, editor);
-  policyForm(el, cell, editor);
+  container.append(latencyField);
+  classFilter(container, cell, editor);
+  policyForm(container, cell, editor);
 }
 
-function classFilter(el, cell, editor) {
+function classFilter(container, cell, editor) {
   const classes = ((editor.doc && editor.doc.workload && editor.doc.workload.classes) || [{ name: "read" }]).map((c) => c.name);
   if (classes.length < 2) return;
-  const box = Object.assign(document.createElement("fieldset"), { className: "edge-classes" });
-  box.append(Object.assign(document.createElement("legend"), { textContent: "request classes it carries" }));
+  const box = el("fieldset", null, "edge-classes");
+  box.append(el("legend", "request classes it carries"));
   const chosen = cell.get("classes");
   for (const name of classes) {
-    const check = Object.assign(document.createElement("input"), { type: "checkbox", name: `class-${name}`, checked: !chosen || chosen.includes(name) });
+    const check = Object.assign(el("input"), { type: "checkbox", name: `class-${name}`, checked: !chosen || chosen.includes(name) });
     check.addEventListener("change", () => {
       const picked = [...box.querySelectorAll("input:checked")].map((i) => i.name.slice(6));
       if (!picked.length) { check.checked = true; return; } // an edge carrying nothing is refused anyway
@@ -41,18 +42,18 @@ function classFilter(el, cell, editor) {
     });
     box.append(field(`${name} `, check));
   }
-  el.append(box);
+  container.append(box);
 }
 
-function policyForm(el, cell, editor) {
+function policyForm(container, cell, editor) {
   const declared = editor.catalogue.edge_policy || [];
-  const box = Object.assign(document.createElement("details"), { className: "edge-policy", open: Boolean(cell.get("policy")) });
-  box.append(Object.assign(document.createElement("summary"), { textContent: "resilience policy" }));
+  const box = Object.assign(el("details", null, "edge-policy"), { open: Boolean(cell.get("policy")) });
+  box.append(el("summary", "resilience policy"));
   const values = { ...Object.fromEntries(declared.map((p) => [p.name, p.default])), ...(cell.get("policy") || {}) };
   for (const param of declared) {
     const input = inputFor(param, values[param.name]);
     input.name = `policy-${param.name}`;
-    const note = Object.assign(document.createElement("span"), { className: "field-problem" });
+    const note = el("span", null, "field-problem");
     input.addEventListener("change", () => {
       const value = read(param, input);
       note.textContent = problem(param, value);
@@ -65,9 +66,9 @@ function policyForm(el, cell, editor) {
     box.append(label);
   }
   if (cell.get("policy")) {
-    const clear = Object.assign(document.createElement("button"), { type: "button", textContent: "remove policy" });
-    clear.addEventListener("click", () => { cell.set("policy", null); editor.changed(); box.remove(); policyForm(el, cell, editor); });
+    const clear = Object.assign(el("button", "remove policy"), { type: "button" });
+    clear.addEventListener("click", () => { cell.set("policy", null); editor.changed(); box.remove(); policyForm(container, cell, editor); });
     box.append(clear);
   }
-  el.append(box);
+  container.append(box);
 }

@@ -1,19 +1,20 @@
+import { el } from "./dom.js";
 import { field, inputFor, problem, read } from "./inspector-fields.js";
 
 // Inject a fault into the selected node or edge while a run goes on: the fault kinds that can
 // hit it, each with its own fields, generated from the engine's catalogue. The run's timeline
 // and the charts' time axis show when it starts and ends.
 
-export function faultMenu(el, cell, catalogue, send) {
+export function faultMenu(container, cell, catalogue, send) {
   const target = cell.isLink() ? "edge" : "node";
   const usable = catalogue.faults.filter((f) => f.target === target || f.target === "node_or_edge");
   if (!usable.length) return;
-  const box = Object.assign(document.createElement("fieldset"), { className: "fault-menu" });
-  box.append(Object.assign(document.createElement("legend"), { textContent: "inject a fault now" }));
-  const kind = Object.assign(document.createElement("select"), { name: "fault-kind" });
+  const box = el("fieldset", null, "fault-menu");
+  box.append(el("legend", "inject a fault now"));
+  const kind = Object.assign(el("select"), { name: "fault-kind" });
   kind.append(...usable.map((f) => new Option(f.title, f.kind)));
-  const fields = document.createElement("div");
-  const note = Object.assign(document.createElement("span"), { className: "field-problem" });
+  const fields = el("div");
+  const note = el("span", null, "field-problem");
   const inputs = new Map();
   const fill = () => {
     const spec = usable.find((f) => f.kind === kind.value);
@@ -30,7 +31,7 @@ export function faultMenu(el, cell, catalogue, send) {
   };
   kind.addEventListener("change", fill);
   fill();
-  const inject = Object.assign(document.createElement("button"), { type: "button", id: "inject-fault", textContent: "Inject" });
+  const inject = Object.assign(el("button", "Inject"), { type: "button", id: "inject-fault" });
   inject.addEventListener("click", () => {
     const fault = { kind: kind.value, [target]: target === "edge" ? cell.get("edgeId") : cell.id };
     for (const [param, input] of inputs) {
@@ -43,5 +44,5 @@ export function faultMenu(el, cell, catalogue, send) {
     send({ op: "inject_fault", fault });
   });
   box.append(field("kind ", kind), fields, inject, note);
-  el.append(box);
+  container.append(box);
 }

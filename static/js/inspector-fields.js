@@ -1,8 +1,9 @@
 // Form fields generated from the engine's parameter declarations, shared by the node and edge
 // inspectors.
+import { el } from "./dom.js";
 
 export function field(labelText, input, help) {
-  const label = document.createElement("label");
+  const label = el("label");
   label.append(document.createTextNode(labelText), input);
   if (help) label.title = help;
   return label;
@@ -10,21 +11,21 @@ export function field(labelText, input, help) {
 
 export function inputFor(param, value) {
   if (param.type === "choice") {
-    const select = document.createElement("select");
+    const select = el("select");
     for (const choice of param.choices) select.append(new Option(choice, choice, false, choice === value));
     return select;
   }
   if (param.type === "boolean") {
-    return Object.assign(document.createElement("input"), { type: "checkbox", checked: Boolean(value) });
+    return Object.assign(el("input"), { type: "checkbox", checked: Boolean(value) });
   }
   if (param.type === "number" || param.type === "integer") {
-    const input = Object.assign(document.createElement("input"), { type: "number", value: String(value) });
+    const input = Object.assign(el("input"), { type: "number", value: String(value) });
     if (param.minimum !== undefined) input.min = param.minimum;
     if (param.maximum !== undefined) input.max = param.maximum;
     input.step = param.type === "integer" ? "1" : "any";
     return input;
   }
-  return Object.assign(document.createElement("textarea"), { rows: 2, value: JSON.stringify(value) });
+  return Object.assign(el("textarea"), { rows: 2, value: JSON.stringify(value) });
 }
 
 export function read(param, input) {

@@ -1,4 +1,5 @@
 import { postJSON } from "./api.js";
+import { $, el } from "./dom.js";
 import { renderEdgeInspector } from "./edge-inspector.js";
 import { field, inputFor, problem, read } from "./inspector-fields.js";
 
@@ -6,53 +7,53 @@ import { field, inputFor, problem, read } from "./inspector-fields.js";
 // declarations (type, unit, default, range, help). Out-of-range values are flagged as typed and
 // not applied; parameters that only matter for another choice are hidden.
 
-export function renderInspector(el, cell, editor) {
-  el.replaceChildren();
+export function renderInspector(container, cell, editor) {
+  container.replaceChildren();
   if (!cell) {
-    el.append(Object.assign(document.createElement("p"), { className: "hint", textContent: "Select a node or an edge to edit it." }));
+    container.append(el("p", "Select a node or an edge to edit it.", "hint"));
     return;
   }
   if (cell.isLink()) {
-    renderEdgeInspector(el, cell, editor);
+    renderEdgeInspector(container, cell, editor);
     return;
   }
   const kind = editor.kinds[cell.get("kind")];
-  el.append(Object.assign(document.createElement("h3"), { textContent: `${kind.title}: ${cell.id}` }));
-  const label = Object.assign(document.createElement("input"), { value: cell.get("label"), name: "label" });
+  container.append(el("h3", `${kind.title}: ${cell.id}`));
+  const label = Object.assign(el("input"), { value: cell.get("label"), name: "label" });
   label.addEventListener("change", () => editor.setLabel(cell, label.value.slice(0, 100)));
-  el.append(field("label ", label));
-  placement(el, cell, editor);
+  container.append(field("label ", label));
+  placement(container, cell, editor);
   const params = { ...Object.fromEntries(kind.params.map((p) => [p.name, p.default])), ...cell.get("params") };
   for (const param of kind.params) {
     const shown = Object.entries(param.when || {}).every(([other, values]) => values.includes(params[other]));
     if (!shown) continue;
     const input = inputFor(param, params[param.name]);
     input.name = param.name;
-    const note = Object.assign(document.createElement("span"), { className: "field-problem" });
+    const note = el("span", null, "field-problem");
     input.addEventListener("change", () => {
       let value;
       try { value = read(param, input); } catch { note.textContent = "is not valid JSON"; return; }
       note.textContent = problem(param, value);
       if (note.textContent) return;
       editor.setParam(cell, param.name, value);
-      if (param.type === "choice") renderInspector(el, cell, editor); // other fields may appear
-      else if (cell.get("kind") === "traffic_source") drawRateCurve(el, cell);
+      if (param.type === "choice") renderInspector(container, cell, editor); // other fields may appear
+      else if (cell.get("kind") === "traffic_source") drawRateCurve(container, cell);
     });
     const label = field(`${param.name}${param.unit ? ` (${param.unit})` : ""} `, input, param.help);
     label.append(note);
-    el.append(label);
+    container.append(label);
   }
-  if (cell.get("kind") === "traffic_source") drawRateCurve(el, cell);
+  if (cell.get("kind") === "traffic_source") drawRateCurve(container, cell);
 }
 
 // Region and zone, from the topology's list of regions (shown as groups on the canvas).
-function placement(el, cell, editor) {
+function placement(container, cell, editor) {
   const regions = (editor.doc && editor.doc.regions) || [];
   if (!regions.length) return;
-  const region = document.createElement("select");
+  const region = el("select");
   region.name = "region";
   region.append(new Option("(none)", ""), ...regions.map((r) => new Option(r.label || r.id, r.id, false, r.id === cell.get("region"))));
-  const zone = document.createElement("select");
+  const zone = el("select");
   zone.name = "zone";
   const fillZones = () => {
     const zones = (regions.find((r) => r.id === region.value) || { zones: [] }).zones || [];
@@ -68,15 +69,15 @@ function placement(el, cell, editor) {
     cell.set("zone", zone.value || null);
     editor.changed();
   });
-  el.append(field("region ", region), field("zone ", zone));
+  container.append(field("region ", region), field("zone ", zone));
 }
 
 // The source's rate over the run, as the engine computes it, so a ramp or a spike is seen
 // before it is run.
-async function drawRateCurve(el, cell) {
-  const until = Number(document.getElementById("duration").value) || 300;
+async function drawRateCurve(container, cell) {
+  const until = Number($("duration").value) || 300;
   const response = await postJSON("/api/sources/preview", { params: cell.get("params"), until_s: until });
-  el.querySelector(".rate-preview")?.remove();
+  container.querySelector(".rate-preview")?.remove();
   if (!response.ok) return;
   const points = response.body.points;
   const peak = Math.max(1, ...points.map(([, r]) => r));
@@ -91,5 +92,5 @@ async function drawRateCurve(el, cell) {
   const caption = document.createElementNS(ns, "title");
   caption.textContent = `rate over ${until} s; peak ${peak.toFixed(0)} requests/s`;
   svg.append(caption, line);
-  el.append(svg);
+  container.append(svg);
 }

@@ -2,9 +2,9 @@
 // editing their own design, "Save as my fork" while viewing someone else's. It also decides where
 // work in progress is kept (drafts.js) and tells a run which saved revision it is running.
 import { postJSON } from "./api.js";
+import { $ } from "./dom.js";
 import * as drafts from "./drafts.js";
 
-const $ = (id) => document.getElementById(id);
 const text = (doc) => JSON.stringify(doc, null, 2); // as the lab's JSON view writes it
 
 export class DesignBar {

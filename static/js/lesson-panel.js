@@ -6,20 +6,13 @@
 // on the server too. User strings go into the page as text; the narrative and the debrief are
 // HTML the server rendered from Markdown and sanitised (lab/lessons/render.py).
 import { getJSON, postJSON } from "./api.js";
+import { $, el } from "./dom.js";
 import { drawComparison, drawOverview } from "./lesson-charts.js";
 import * as progress from "./lesson-progress.js";
 import * as assignment from "./classroom-assignment.js";
 
-const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
 const MARK = { pending: "○", passing: "✓", failing: "✗" };
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 function median(values) {
   const xs = values.filter((v) => typeof v === "number").sort((a, b) => a - b);
@@ -178,7 +171,7 @@ export class LessonPanel {
   showPredictions(predictions) {
     $("predictions").replaceChildren(...predictions.map((p) => {
       const label = el("label", p.question, "prediction");
-      const input = Object.assign(document.createElement("input"), { type: "number", step: "any", size: 8 });
+      const input = Object.assign(el("input"), { type: "number", step: "any", size: 8 });
       input.dataset.prediction = p.id;
       label.append(input, el("span", p.unit, "unit"));
       return label;

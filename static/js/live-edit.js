@@ -1,7 +1,6 @@
 // Changing a running simulation: a node, one of its live parameters (from the engine's
 // declarations) and a value, sent as a set_param command over the run's websocket.
-
-const $ = (id) => document.getElementById(id);
+import { $ } from "./dom.js";
 
 export function liveEdit(kinds, getSocket) {
   function editableParams() {

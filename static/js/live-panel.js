@@ -7,24 +7,10 @@
 /* global Plotly */
 import { getJSON, postJSON } from "./api.js";
 import { loadPlotly } from "./charts.js";
+import { $, button, el } from "./dom.js";
 import { SessionSocket } from "./session-socket.js";
 
-const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function button(text, onClick, className) {
-  const b = el("button", text, className);
-  b.type = "button";
-  b.addEventListener("click", onClick);
-  return b;
-}
 
 const fmt = (v) => (typeof v === "number" ? Number(v.toPrecision(4)).toString() : "–");
 

@@ -1,12 +1,12 @@
 // A node's own charts, under the inspector: its latency, utilization and queue over the run.
 /* global Plotly */
+import { el } from "./dom.js";
 
-export function showNodePanel(el, nodeId, windows) {
+export function showNodePanel(container, nodeId, windows) {
   if (!window.Plotly || !windows.length || !windows[0].nodes[nodeId]) return;
-  const box = document.createElement("div");
-  box.className = "node-panel";
+  const box = el("div", null, "node-panel");
   box.dataset.node = nodeId;
-  el.append(box);
+  container.append(box);
   const x = windows.map((w) => w.t_end);
   const m = windows.map((w) => w.nodes[nodeId]);
   const traces = [

@@ -1,5 +1,6 @@
 // The palette: every kind of the engine's registry, grouped in the engine's order, with a
 // search box; drag one onto the canvas to add it.
+import { el } from "./dom.js";
 
 // Palette symbols by the kinds' `icon` names: DejaVu Sans has them all, so they render without
 // an emoji font. An unknown icon shows as a small square.
@@ -9,27 +10,26 @@ const ICONS = {
   shards: "☷", broadcast: "⇉", stream: "≋", handshake: "⇄",
 };
 
-export function buildPalette(el, editor, size) {
+export function buildPalette(container, editor, size) {
   const groups = {};
   for (const kind of Object.values(editor.kinds)) (groups[kind.group] ||= []).push(kind);
-  const search = Object.assign(document.createElement("input"), { type: "search", placeholder: "Search components" });
+  const search = Object.assign(el("input"), { type: "search", placeholder: "Search components" });
   search.addEventListener("input", () => {
-    for (const item of el.querySelectorAll("[data-kind]")) {
+    for (const item of container.querySelectorAll("[data-kind]")) {
       item.hidden = !item.textContent.toLowerCase().includes(search.value.toLowerCase());
     }
   });
-  el.replaceChildren(search);
+  container.replaceChildren(search);
   // The groups in the engine's order (edge, compute, data, messaging, external).
   for (const group of editor.catalogue.groups || Object.keys(groups)) {
     const kinds = groups[group];
     if (!kinds) continue;
-    el.append(Object.assign(document.createElement("h3"), { textContent: group }));
+    container.append(el("h3", group));
     for (const kind of kinds) {
-      const item = Object.assign(document.createElement("div"), { textContent: `${ICONS[kind.icon] || "▪"} ${kind.title}`, title: kind.summary, draggable: true });
-      item.className = "palette-item";
+      const item = Object.assign(el("div", `${ICONS[kind.icon] || "▪"} ${kind.title}`, "palette-item"), { title: kind.summary, draggable: true });
       item.dataset.kind = kind.kind;
       item.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", kind.kind));
-      el.append(item);
+      container.append(item);
     }
   }
   const paperEl = editor.paper.el;

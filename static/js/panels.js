@@ -3,6 +3,7 @@
 // and points at its body with `aria-controls`; the buttons keep `aria-expanded` true to what is
 // shown, and the choice is remembered in this browser. Buttons are real <button>s, so Enter and
 // Space work without any key handling here.
+import { $ } from "./dom.js";
 
 const KEY = "archlab.panels";
 
@@ -37,7 +38,7 @@ export class Panels {
   }
 
   body(name) {
-    return document.getElementById(this.buttons[name][0].getAttribute("aria-controls"));
+    return $(this.buttons[name][0].getAttribute("aria-controls"));
   }
 
   isOpen(name) {

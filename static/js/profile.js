@@ -2,10 +2,10 @@
 // as a design, and the lessons taken as a visitor to the account, so nothing done as a visitor
 // is lost.
 import { postJSON } from "./api.js";
+import { $, el } from "./dom.js";
 import * as drafts from "./drafts.js";
 import * as lessons from "./lesson-progress.js";
 
-const $ = (id) => document.getElementById(id);
 const draft = drafts.unsavedDraft();
 
 if (draft) {
@@ -22,7 +22,7 @@ if (draft) {
       return;
     }
     drafts.markDraftSaved();
-    const link = Object.assign(document.createElement("a"), { href: response.body.url, textContent: response.body.name });
+    const link = Object.assign(el("a", response.body.name), { href: response.body.url });
     $("draft-status").replaceChildren("Saved as ", link, ".");
     $("draft-form").hidden = true;
   });

@@ -4,17 +4,10 @@
 // same way, so a learner sees their graded design come alive like any run.
 // User strings always go into the page as text (textContent), never as HTML.
 import { loadPlotly } from "./charts.js";
+import { $, el } from "./dom.js";
 import { RunSocket, isOver } from "./run-socket.js";
 
-const $ = (id) => document.getElementById(id);
 const CONTROLS = ["pause", "step", "stop", "edit-apply"];
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 export class RunView {
   constructor({ editor, kinds, charts }) {

@@ -1,8 +1,9 @@
 // Small behaviours shared by the site's pages: a button with data-copy="<element id>" copies
 // that element's value (or text) to the clipboard.
+import { $ } from "./dom.js";
 
 function copyFrom(id) {
-  const source = document.getElementById(id);
+  const source = $(id);
   if (!source) return Promise.resolve(false);
   const text = "value" in source ? source.value : source.textContent;
   if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text).then(() => true, () => false);
