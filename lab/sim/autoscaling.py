@@ -34,7 +34,6 @@ left the node empty. Every action is recorded in the run's timeline as
 from __future__ import annotations
 
 import math
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from .params import Param
@@ -174,7 +173,7 @@ class Fleet:
             self._last_action = t
             self._history: list[tuple[float, int]] = []
             self.size_station(t)  # an autoscaled fleet runs whole instances
-            heappush(self.node.heap, (t + self.period, self.node.seq(), self._evaluate_cb, self._generation))
+            self.node.schedule(t + self.period, self._evaluate_cb, self._generation)
         elif not p["autoscale"] and self.on:
             # The instances stay as they are (booting ones still come up); the pending
             # evaluation finds its generation stale and does nothing.
@@ -210,7 +209,7 @@ class Fleet:
         st = self.station
         if self.sim.draining and not st.busy and not st.queue and not self.booting:
             return  # the run is draining and this node is done: let the heap empty
-        heappush(self.node.heap, (t + self.period, self.node.seq(), self._evaluate_cb, generation))
+        self.node.schedule(t + self.period, self._evaluate_cb, generation)
         fleet = self.serving + self.booting
         if fleet < self.low:
             self._launch(self.low - fleet, t, f"below the minimum of {self.low} instances")
@@ -249,7 +248,7 @@ class Fleet:
         self.booting += count
         batch = [count]
         self._batches.append(batch)
-        heappush(self.node.heap, (t + self.boot, self.node.seq(), self._booted_cb, batch))
+        self.node.schedule(t + self.boot, self._booted_cb, batch)
 
     def _booted(self, batch: list[int], t: float) -> None:
         count = batch[0]

@@ -208,6 +208,28 @@ class Simulation:
         if until > self.now:
             self.now = until
 
+    def schedule(self, t: float, fn: Callable[[Any, float], None], arg: Any = None) -> None:
+        """Call `fn(arg, t)` at simulated time `t` (never before the event being handled).
+
+        The one way kinds and their parts put events on the heap. While the handled event still
+        sits at the heap's top (see run), the first event it schedules replaces it: one sift
+        instead of a pop and a push. Events run in (time, scheduling order), so which of the two
+        ways an event went on the heap never changes a result."""
+        root = self.root
+        if root[0]:
+            root[0] = False
+            heapreplace(self.heap, (t, self.seq(), fn, arg))
+        else:
+            heappush(self.heap, (t, self.seq(), fn, arg))
+
+    def current_time(self) -> float:
+        """The time of the event being handled. The clock (`now`) only moves between windows; the
+        heap's top is the current event while its handler runs (and never earlier than it
+        otherwise), so a node that learns something outside its own events (it recovered) acts
+        at the right moment."""
+        heap = self.heap
+        return max(self.now, heap[0][0]) if heap else self.now
+
     def finish(self) -> None:
         """Close the last, partial window so its requests are counted."""
         if self.now > self.metrics.window_start:

@@ -19,7 +19,6 @@ for the possibility of faults. Every start and end goes into the run's timeline.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from .params import Param
@@ -107,10 +106,10 @@ def schedule(sim: "Simulation", spec: dict[str, Any], now: bool = False) -> None
     if now:
         begin(sim, spec, start)
     else:
-        heappush(sim.heap, (start, sim.seq(), lambda _, t: begin(sim, spec, t), None))
+        sim.schedule(start, lambda _, t: begin(sim, spec, t), None)
     duration = float(spec.get("duration_s", 0.0))
     if duration > 0:
-        heappush(sim.heap, (start + duration, sim.seq(), lambda _, t: end(sim, spec["id"], t), None))
+        sim.schedule(start + duration, lambda _, t: end(sim, spec["id"], t), None)
 
 
 def begin(sim: "Simulation", spec: dict[str, Any], t: float) -> None:
@@ -259,7 +258,7 @@ def faulty_receive(node: "Component") -> Any:
         if wait > 0:
             # A plain push is right even while the event being handled is still the heap's
             # top: this one comes later, so the top stays where the loop will pop it.
-            heappush(sim.heap, (t + wait, sim.seq(), later, req))
+            sim.schedule(t + wait, later, req)
         else:
             inner(req, t)
 
@@ -277,4 +276,4 @@ def _tell_balancers(sim: "Simulation", node: "Component", healthy: bool, t: floa
                 if getattr(node, "down", False) != healthy:
                     balancer.set_target_health(node.id, healthy, when)
 
-            heappush(sim.heap, (at, sim.seq(), check, None))
+            sim.schedule(at, check, None)

@@ -11,7 +11,6 @@ circuit breaker that opens on a high failure rate sheds that load at once (cause
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from .components.base import Component
@@ -112,7 +111,7 @@ class Guard(Component):
         child.trace = parent.trace
         child.stack = [(self, attempt, 0.0)]
         if self.timeout:
-            heappush(self.heap, (t + self.timeout, self.seq(), self._timeout_cb, attempt))
+            self.schedule(t + self.timeout, self._timeout_cb, attempt)
         self.edge.inner(child, t)
 
     # -- outcomes -------------------------------------------------------------------------------
@@ -145,8 +144,7 @@ class Guard(Component):
         self._outcome(False, t)
         if attempt.number <= self.retries and cause not in ("circuit_open", "bulkhead_full"):
             self.stats["retries"] += 1
-            heappush(self.heap, (t + self._backoff(attempt.number), self.seq(), self._retry_cb,
-                                 (attempt.parent, attempt.number + 1)))
+            self.schedule(t + self._backoff(attempt.number), self._retry_cb, (attempt.parent, attempt.number + 1))
         else:
             self.fail(attempt.parent, t, cause)
 
@@ -193,7 +191,7 @@ class Guard(Component):
         self.state = "open"
         self.stats["opened"] += 1
         self.sim.record({"type": "circuit", "edge": self.id, "state": "open", "reason": reason}, t)
-        heappush(self.heap, (t + self.p["open_s"], self.seq(), self._half_open, None))
+        self.schedule(t + self.p["open_s"], self._half_open, None)
 
     def _half_open(self, _: Any, t: float) -> None:
         self.state = "half_open"

@@ -1,7 +1,6 @@
 """The database: replicas, read routing, replication lag, connection limits."""
 from __future__ import annotations
 
-from heapq import heappush
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +134,7 @@ def test_sync_writes_are_never_at_risk() -> None:
 
 def at(sim: lab.sim.Simulation, t: float, fn: Any, *args: Any) -> None:
     """Call `fn(*args, t)` at simulated time t (what a partial fault will do)."""
-    heappush(sim.heap, (t, sim.seq(), lambda _, now: fn(*args, now), None))
+    sim.schedule(t, lambda _, now: fn(*args, now), None)
 
 
 def crash_run(crash_at: float = 10.0, recover_at: float | None = None, until: float = 30.0,

@@ -3,7 +3,6 @@ consumer lag, and a durable backlog."""
 from __future__ import annotations
 
 import math
-from heapq import heappush
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -48,7 +47,7 @@ class RecordingConsumer(Component):
         self.busy += 1
         self.busy_max = max(self.busy_max, self.busy)
         mean = self.p["service_ms"] / 1000.0
-        heappush(self.heap, (t + (self.rng.exponential(mean) if mean else 0.0), self.seq(), self._done, req))
+        self.schedule(t + (self.rng.exponential(mean) if mean else 0.0), self._done, req)
 
     def _done(self, req: Request, t: float) -> None:
         self.busy -= 1

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import math
-from heapq import heappush
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +170,7 @@ def test_a_shard_added_during_a_run_is_not_billed_or_busy_before_it_exists() -> 
 # -- one shard down -------------------------------------------------------------------------------
 
 def at(sim: Simulation, t: float, fn: Any, *args: Any) -> None:
-    heappush(sim.heap, (t, sim.seq(), lambda _, now: fn(*args, now), None))
+    sim.schedule(t, lambda _, now: fn(*args, now), None)
 
 
 def test_a_crashed_shard_fails_only_the_requests_for_its_keys() -> None:

@@ -3,7 +3,6 @@ steps for a saga, aborts, compensations, and transactions blocked by a crashed c
 from __future__ import annotations
 
 import math
-from heapq import heappush
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -38,7 +37,7 @@ class FlakyParticipant(Component):
 
     def receive(self, req: Request, t: float) -> None:
         self.arrivals += 1
-        heappush(self.heap, (t + self.p["service_ms"] / 1000.0, self.seq(), self._done, req))
+        self.schedule(t + self.p["service_ms"] / 1000.0, self._done, req)
 
     def _done(self, req: Request, t: float) -> None:
         if self.rng.random() < self.p["failure_probability"]:

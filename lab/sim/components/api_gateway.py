@@ -14,7 +14,6 @@ managed gateways throttle.
 """
 from __future__ import annotations
 
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -106,11 +105,7 @@ class ApiGateway(Component):
         if work:
             self.mark(t)
             self.n += 1
-            if self.root[0]:
-                self.root[0] = False
-                heapreplace(self.heap, (t + work, self.seq(), self._forward_cb, req))
-            else:
-                heappush(self.heap, (t + work, self.seq(), self._forward_cb, req))
+            self.schedule(t + work, self._forward_cb, req)
         else:
             self.completions += 1
             self.lat.append(0.0)

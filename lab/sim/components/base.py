@@ -130,9 +130,9 @@ class Component:
         self.id = node_id
         self.p = dict(values)
         self.out: list[Edge] = []
-        self.heap = sim.heap
-        self.root = sim.root
-        self.seq = sim.seq
+        # The kernel's scheduling call, bound once: `self.schedule(t, fn, arg)` runs `fn(arg, t)`
+        # at time t. Kinds never touch the event heap themselves.
+        self.schedule = sim.schedule
         # Window counters. Areas are integrals over time (for time averages and Little's law).
         self.arrivals = 0
         self.completions = 0

@@ -6,7 +6,6 @@ The hit ratio emerges from the keys, the capacity, the eviction policy and the T
 what-ifs (and the benchmark) a fixed hit probability can replace the keys."""
 from __future__ import annotations
 
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..cache_policies import POLICIES, make_store
@@ -95,25 +94,14 @@ class Cache(Component):
             # A hit interacts with nothing else, so its time is paid like network latency on
             # the way back (Simulation.reply) rather than by an event of its own.
             req.back += self._hit_s
-            if req.stack or req.trace is not None:
-                self.sim.reply(req, t)
-            else:
-                # Simulation.reply's commonest case, inlined: nobody waits, so the request is
-                # complete, with its way back added to its latency.
-                sim = self.sim
-                sim.completed += 1
-                req.sink.append(t + req.back - req.t0)
+            self.sim.reply(req, t)
             return
         self.misses += 1
         delay = self._miss_s
         if req.trace is not None:
             req.trace.append((self.id, t, 0.0, delay, None))
         if delay:
-            if self.root[0]:
-                self.root[0] = False
-                heapreplace(self.heap, (t + delay, self.seq(), self._miss_cb, req))
-            else:
-                heappush(self.heap, (t + delay, self.seq(), self._miss_cb, req))
+            self.schedule(t + delay, self._miss_cb, req)
         else:
             self._to_backend(req, t, fill=self._keyed)
 

@@ -17,7 +17,6 @@ all go to the origin (no request collapsing).
 """
 from __future__ import annotations
 
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..cache_policies import Store, make_store
@@ -128,11 +127,8 @@ class Cdn(Component):
         delay = access + self._edge_s + distance
         if not delay:
             routes[0].deliver(req, t)
-        elif self.root[0]:
-            self.root[0] = False
-            heapreplace(self.heap, (t + delay, self.seq(), self._forward_cb, req))
         else:
-            heappush(self.heap, (t + delay, self.seq(), self._forward_cb, req))
+            self.schedule(t + delay, self._forward_cb, req)
 
     def _forward(self, req: Request, t: float) -> None:
         self._routes[req.cls][0].deliver(req, t)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from functools import partial
-from heapq import heappush
 from typing import Any
 
 from ..params import Param
@@ -279,7 +278,7 @@ class Database(PrimaryFailover, Component):
                 self.sync_wait_n += 1
                 if req.trace is not None:
                     req.trace.append((self.id, t, done - t, 0.0, None))
-                heappush(self.heap, (done, self.seq(), self._sync_done_cb, req))
+                self.schedule(done, self._sync_done_cb, req)
                 return
         self.sim.reply(req, t)
 

@@ -17,7 +17,6 @@ dead region until it expires, so an outage lasts about detection delay + TTL for
 from __future__ import annotations
 
 import bisect
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -151,11 +150,7 @@ class DnsRouter(Component):
         self.mark(t)
         self.n += 1
         req.t_node = t
-        if self.root[0]:
-            self.root[0] = False
-            heapreplace(self.heap, (t + delay, self.seq(), self._forward_cb, (req, i)))
-        else:
-            heappush(self.heap, (t + delay, self.seq(), self._forward_cb, (req, i)))
+        self.schedule(t + delay, self._forward_cb, (req, i))
 
     def _source(self, source_id: str) -> tuple[list[float], list[int], int]:
         """What the router keeps per traffic source: the paths of its users' origin region, and

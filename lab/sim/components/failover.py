@@ -7,7 +7,6 @@ and which replica an election promotes. The crash_instances fault (lab/sim/fault
 """
 from __future__ import annotations
 
-from heapq import heappush
 from typing import Any
 
 
@@ -42,7 +41,7 @@ class PrimaryFailover:
                 self._election += 1
                 delay = self.p["election_delay_s"]
                 lost = {j: 0 if self._sync else n for j, n in behind.items()}
-                heappush(self.heap, (t + delay, self.seq(), self._promote_cb, (self._election, index, lost)))
+                self.schedule(t + delay, self._promote_cb, (self._election, index, lost))
                 entry["election_s"] = delay
         self.sim.record(entry, t)
         self.fast_receive = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from heapq import heappush
 from typing import Any
 
 from ..params import Param
@@ -117,7 +116,7 @@ class LoadBalancer(Component):
             self.mark(t)
             self.n += 1
             req.t_node = t
-            heappush(self.heap, (t + self._delay, self.seq(), self._forward_cb, req))
+            self.schedule(t + self._delay, self._forward_cb, req)
         else:
             self._forward(req, t)
 

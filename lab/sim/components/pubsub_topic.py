@@ -18,7 +18,6 @@ the acknowledgement); deliveries are messages the topic owns, reported as extra 
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -146,11 +145,7 @@ class PubSubTopic(Component):
             self.mark(t)
             self.n += 1
             req.t_node = t
-            if self.root[0]:
-                self.root[0] = False
-                heapreplace(self.heap, (t + self._ack_s, self.seq(), self._ack_cb, req))
-            else:
-                heappush(self.heap, (t + self._ack_s, self.seq(), self._ack_cb, req))
+            self.schedule(t + self._ack_s, self._ack_cb, req)
         else:
             self.completions += 1
             self.lat.append(0.0)
@@ -194,7 +189,7 @@ class PubSubTopic(Component):
     def abort(self, child: Request, consumer: _Consumer, t: float, cause: str) -> bool:
         self.delivery_failures += 1
         if consumer.attempt < self._max_attempts:
-            heappush(self.heap, (t + self._delay_s, self.seq(), self._retry_cb, consumer))
+            self.schedule(t + self._delay_s, self._retry_cb, consumer)
             return True
         msg = consumer.current
         g = consumer.group
@@ -207,7 +202,7 @@ class PubSubTopic(Component):
 
     def _next(self, consumer: _Consumer, t: float) -> None:
         if self._in_spawn:
-            heappush(self.heap, (t, self.seq(), self._advance_cb, consumer))
+            self.schedule(t, self._advance_cb, consumer)
         else:
             self._advance(consumer, t)
 
@@ -228,14 +223,7 @@ class PubSubTopic(Component):
         # Rewiring is how a node learns it has recovered: its stalled consumers start again.
         if not self.down and self._stalled and not self._wake_pending:
             self._wake_pending = True
-            heappush(self.heap, (self._now(), self.seq(), self._wake_cb, None))
-
-    def _now(self) -> float:
-        """The time of the event being handled. Nodes are not told when they recover, and the
-        clock (`sim.now`) only moves between windows; the heap's top is the current event while
-        its handler runs, and never earlier than it otherwise."""
-        heap = self.heap
-        return max(self.sim.now, heap[0][0]) if heap else self.sim.now
+            self.schedule(self.sim.current_time(), self._wake_cb, None)
 
     def _wake(self, _: Any, t: float) -> None:
         self._wake_pending = False

@@ -22,7 +22,6 @@ buckets' state (an in-memory limiter restarts full).
 """
 from __future__ import annotations
 
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -144,11 +143,7 @@ class RateLimiter(Component):
             req.t_node = t
             if req.trace is not None:
                 req.trace.append((self.id, t, 0.0, delay, None))
-            if self.root[0]:
-                self.root[0] = False
-                heapreplace(self.heap, (t + delay, self.seq(), self._checked_cb, req))
-            else:
-                heappush(self.heap, (t + delay, self.seq(), self._checked_cb, req))
+            self.schedule(t + delay, self._checked_cb, req)
         else:
             self._decide(req, t, False)
 
@@ -188,11 +183,7 @@ class RateLimiter(Component):
             self.station.waiting[req] = None
             if req.trace is not None:
                 req.trace.append((self.id, t, tat - t, 0.0, None))
-            if self.root[0]:
-                self.root[0] = False
-                heapreplace(self.heap, (tat, self.seq(), self._depart_cb, req))
-            else:
-                heappush(self.heap, (tat, self.seq(), self._depart_cb, req))
+            self.schedule(tat, self._depart_cb, req)
             return
         if held:
             self.mark(t)

@@ -14,7 +14,6 @@ shards, and twenty edges with `fanout` 1 are twenty distinct ones.
 """
 from __future__ import annotations
 
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -125,12 +124,7 @@ class ScatterGather(Component):
                 spawn(req, edge, t, g)
 
     def _push(self, at: float, fn: Any, arg: Any) -> None:
-        root = self.root
-        if root[0]:
-            root[0] = False
-            heapreplace(self.heap, (at, self.seq(), fn, arg))
-        else:
-            heappush(self.heap, (at, self.seq(), fn, arg))
+        self.schedule(at, fn, arg)
 
     # -- gather ---------------------------------------------------------------------------------
 

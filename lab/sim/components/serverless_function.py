@@ -28,7 +28,6 @@ thrown away, as the platform does. An instance that timed out is reset, so it is
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -198,18 +197,13 @@ class ServerlessFunction(Component):
         inv = Invocation(req, t, provisioned, self._epoch)
         timeout = self._timeout
         if work > timeout:
-            event = (t + cold + timeout, self.seq(), self._deadline_cb, inv)
+            self.schedule(t + cold + timeout, self._deadline_cb, inv)
         elif self._routes[req.cls]:
-            event = (t + cold + work, self.seq(), self._work_done_cb, inv)
+            self.schedule(t + cold + work, self._work_done_cb, inv)
             # The clock also runs while it waits on its dependencies.
-            heappush(self.heap, (t + cold + timeout, self.seq(), self._deadline_cb, inv))
+            self.schedule(t + cold + timeout, self._deadline_cb, inv)
         else:
-            event = (t + cold + work, self.seq(), self._finish_cb, inv)
-        if self.root[0]:
-            self.root[0] = False
-            heapreplace(self.heap, event)
-        else:
-            heappush(self.heap, event)
+            self.schedule(t + cold + work, self._finish_cb, inv)
 
     def _work_done(self, inv: Invocation, t: float) -> None:
         inv.step = 1

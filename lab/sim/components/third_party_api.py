@@ -9,7 +9,6 @@ providers document theirs).
 """
 from __future__ import annotations
 
-from heapq import heappush, heapreplace
 from typing import Any
 
 from ..params import Param
@@ -93,12 +92,7 @@ class RemoteService(Component):
         req.t_node = t
         if req.trace is not None:
             req.trace.append((self.id, t, 0.0, svc, None))
-        root = self.root
-        if root[0]:
-            root[0] = False
-            heapreplace(self.heap, (t + svc, self.seq(), self._done_cb, req))
-        else:
-            heappush(self.heap, (t + svc, self.seq(), self._done_cb, req))
+        self.schedule(t + svc, self._done_cb, req)
 
     def _done(self, req: Request, t: float) -> None:
         self.mark(t)

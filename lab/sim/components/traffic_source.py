@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import bisect
 import math
-from heapq import heappush, heapreplace
 from typing import Any
 
 import numpy as np
@@ -280,7 +279,7 @@ class TrafficSource(Component):
     def _schedule_next(self, t: float) -> None:
         at = self._next_time(t)
         if at is not None:
-            heappush(self.heap, (at, self.seq(), self._arrive_cb, self._generation))
+            self.schedule(at, self._arrive_cb, self._generation)
 
     def wire(self) -> None:
         # With one request class the route never changes between rewires: bind it once.
@@ -332,11 +331,7 @@ class TrafficSource(Component):
                 gap = self._e_pop()
             except IndexError:
                 gap = self._e_refill()
-            if self.root[0]:
-                self.root[0] = False
-                heapreplace(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
-            else:
-                heappush(self.heap, (t + gap * self._inv_rate, self.seq(), self._arrive_cb, generation))
+            self.schedule(t + gap * self._inv_rate, self._arrive_cb, generation)
         else:
             self._schedule_next(t)
         self._send(t)

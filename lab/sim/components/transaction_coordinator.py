@@ -22,7 +22,6 @@ long they stayed blocked). New transactions are refused while it is down.
 """
 from __future__ import annotations
 
-from heapq import heappush
 from typing import Any
 
 from ..params import Param
@@ -161,7 +160,7 @@ class TransactionCoordinator(Component):
                 txn.yes.append(txn.edges[i])
                 if txn.pending == 0:
                     if self._log_s:
-                        heappush(self.heap, (t + self._log_s, self.seq(), self._decide_cb, txn))
+                        self.schedule(t + self._log_s, self._decide_cb, txn)
                     else:
                         self._decide(txn, t)
             else:
@@ -219,7 +218,7 @@ class TransactionCoordinator(Component):
 
     def _schedule_compensation(self, txn: _Txn, t: float) -> None:
         if self._comp_s:
-            heappush(self.heap, (t + self._comp_s, self.seq(), self._compensate_cb, txn))
+            self.schedule(t + self._comp_s, self._compensate_cb, txn)
         else:
             self._compensate(txn, t)
 
@@ -282,14 +281,11 @@ class TransactionCoordinator(Component):
         self._parked.append((handler, req, state))
 
     def wire(self) -> None:
-        # Rewiring is how a node learns it has recovered: it reads its log and carries on. The
-        # clock only moves between windows; the heap's top is the event being handled (or, out
-        # of the run loop, the next one), so the recovery never happens before the fault ends.
+        # Rewiring is how a node learns it has recovered: it reads its log and carries on, at the
+        # time of the event being handled, so the recovery never happens before the fault ends.
         if not self.down and self._parked and not self._wake_pending:
             self._wake_pending = True
-            heap = self.heap
-            now = max(self.sim.now, heap[0][0]) if heap else self.sim.now
-            heappush(heap, (now, self.seq(), self._wake_cb, None))
+            self.schedule(self.sim.current_time(), self._wake_cb, None)
 
     def _wake(self, _: Any, t: float) -> None:
         self._wake_pending = False

@@ -9,7 +9,6 @@ instances, by default to hold the backlog per worker at a target: the queue-dept
 clouds recommend for queue consumers."""
 from __future__ import annotations
 
-from heapq import heappush
 from typing import Any
 
 from ..autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
@@ -98,7 +97,7 @@ class WorkQueue(Component):
         job.stack = [(self, _WAITING, 0.0)]
         station.arrive(job, t)
         if self._ack_s:
-            heappush(self.heap, (t + self._ack_s, self.seq(), self._ack_cb, req))
+            self.schedule(t + self._ack_s, self._ack_cb, req)
         else:
             self.sim.reply(req, t)
 
