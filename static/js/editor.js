@@ -2,24 +2,32 @@
 // palette to add it, drag from a node's right-hand port to another node to connect them,
 // click a node or an edge to edit it, Delete removes it, the wheel zooms and dragging the
 // background pans. Every change is written back to the topology document (`onChange`).
+// This file is the editor's wiring; what it delegates lives beside it: the document <-> graph
+// mapping (canvas-document.js), undo and redo (editor-history.js), the selection
+// (editor-selection.js), the keys (editor-shortcuts.js), the palette, copy and paste, and what
+// a run paints (canvas-views.js).
 /* global joint */
 import * as views from "./canvas-views.js";
+import { catalogue, kindsByName } from "./catalogue.js";
+import { NODE, addNode, drawDocument, nodeText, readDocument } from "./canvas-document.js";
 import { copySelection, pasteClipboard } from "./clipboard.js";
+import { History } from "./editor-history.js";
+import { moveSelectionTogether, selectOnly, toggleSelected } from "./editor-selection.js";
+import { bindShortcuts } from "./editor-shortcuts.js";
 import { buildPalette } from "./palette.js";
 
-const NODE = { width: 150, height: 56 };
 export class Editor {
   // readOnly: a picture to look at (the embeddable view): no palette, dragging or keys.
-  constructor({ paperEl, paletteEl, catalogue, onChange, onSelect, onMessage, readOnly = false }) {
-    this.catalogue = catalogue;
-    this.kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
+  // The kinds come from the page's catalogue (catalogue.js).
+  constructor({ paperEl, paletteEl, onChange, onSelect, onMessage, readOnly = false }) {
+    this.catalogue = catalogue();
+    this.kinds = kindsByName();
     this.onMessage = onMessage || (() => {});
     this.refusal = "";
     this.onChange = onChange;
     this.onSelect = onSelect;
     this.doc = null;
-    this.history = [];
-    this.future = [];
+    this.history = new History();
     this.selection = [];
     this.clipboard = null;
     this.graph = new joint.dia.Graph({}, { cellNamespace: joint.shapes });
@@ -45,38 +53,11 @@ export class Editor {
       this.refusal = "";
     });
     this.graph.on("add remove change:position change:source change:target", () => this.changed());
-    // Dragging one of several selected nodes moves them all.
-    this.graph.on("change:position", (cell, position, opt) => {
-      if (opt.together || this.loading || !this.selection.includes(cell) || this.selection.length < 2) return;
-      const before = cell.previous("position");
-      const dx = position.x - before.x;
-      const dy = position.y - before.y;
-      for (const other of this.selection) {
-        if (other !== cell && other.isElement()) other.translate(dx, dy, { together: true });
-      }
-    });
+    moveSelectionTogether(this);
     views.enablePanAndZoom(this, paperEl);
     if (readOnly) return;
     buildPalette(paletteEl, this, NODE);
-    document.addEventListener("keydown", (event) => {
-      const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
-      if (typing) return;
-      const mod = event.ctrlKey || event.metaKey;
-      if (this.selection.length && (event.key === "Delete" || event.key === "Backspace")) {
-        for (const cell of this.selection) cell.remove();
-        this.select(null);
-      } else if (mod && event.key.toLowerCase() === "c") {
-        this.copy();
-      } else if (mod && event.key.toLowerCase() === "v") {
-        this.paste();
-      } else if (mod && event.key.toLowerCase() === "z") {
-        event.preventDefault();
-        if (event.shiftKey) this.redo(); else this.undo();
-      } else if (mod && event.key.toLowerCase() === "y") {
-        event.preventDefault();
-        this.redo();
-      }
-    });
+    bindShortcuts(this);
   }
 
   canConnect(sourceView, targetView) {
@@ -102,25 +83,7 @@ export class Editor {
   }
 
   addNode(node) {
-    const kind = this.kinds[node.kind];
-    const element = new joint.shapes.standard.Rectangle({
-      id: node.id,
-      position: node.position || { x: 0, y: 0 },
-      size: NODE,
-      attrs: {
-        body: { rx: 6, ry: 6, fill: "#ffffff", stroke: "#2457d6", strokeWidth: 2 },
-        label: { text: `${views.shorten(node.label || node.id, 18)}\n${kind ? kind.title : node.kind}`, fontSize: 12, fill: "#1d2430" },
-        // The whole label on hover (SVG <title>, set as text): long labels are cut on the box.
-        root: { title: views.nodeTooltip(node.label || node.id, kind ? kind.title : node.kind) },
-      },
-      ports: {
-        groups: { out: { position: "right", attrs: { circle: { r: 7, magnet: true, fill: "#2457d6", stroke: "#fff", "port-group": "out" } } } },
-        items: kind && kind.max_callees !== 0 ? [{ group: "out", id: "out" }] : [],
-      },
-    });
-    element.set({ kind: node.kind, label: node.label || node.id, params: node.params || {}, region: node.region ?? null, zone: node.zone ?? null });
-    element.addTo(this.graph);
-    return element;
+    return addNode(this, node);
   }
 
   drawGroups() {
@@ -129,78 +92,35 @@ export class Editor {
 
   load(doc, { keepHistory = false } = {}) {
     this.doc = doc;
-    if (!keepHistory) {
-      this.history = [JSON.stringify(doc)];
-      this.future = [];
-    }
+    if (!keepHistory) this.history.reset(JSON.stringify(doc));
     this.loading = true;
-    this.graph.clear();
-    for (const node of doc.nodes || []) this.addNode(node);
-    for (const edge of doc.edges || []) {
-      if (!this.graph.getCell(edge.from) || !this.graph.getCell(edge.to)) continue;
-      const link = new joint.shapes.standard.Link({ source: { id: edge.from, port: "out" }, target: { id: edge.to } });
-      link.set({ edgeId: edge.id, latency_ms: edge.latency_ms ?? null, classes: edge.classes ?? null, policy: edge.policy ?? null });
-      link.addTo(this.graph);
-    }
+    drawDocument(this, doc);
     this.loading = false;
     this.drawGroups();
     if (!keepHistory) this.paper.transformToFitContent({ padding: 20, maxScale: 1 });
   }
 
   toTopology() {
-    const doc = { ...(this.doc || { version: 1 }) };
-    doc.nodes = this.graph.getElements().filter((e) => !e.get("isGroup")).map((e) => {
-      const node = { id: e.id, kind: e.get("kind"), label: e.get("label"), position: e.position(), params: e.get("params") };
-      if (e.get("region")) node.region = e.get("region");
-      if (e.get("zone")) node.zone = e.get("zone");
-      return node;
-    });
-    const links = this.graph.getLinks().filter((l) => l.source().id && l.target().id);
-    // Edges keep their ids (faults and metrics name them); a new edge gets the first free one.
-    const used = new Set(links.map((l) => l.get("edgeId")).filter(Boolean));
-    let next = 1;
-    for (const l of links) {
-      if (l.get("edgeId")) continue;
-      while (used.has(`e${next}`)) next += 1;
-      used.add(`e${next}`);
-      l.set("edgeId", `e${next}`, { silent: true });
-    }
-    doc.edges = links.map((l) => {
-      const edge = { id: l.get("edgeId"), from: l.source().id, to: l.target().id };
-      // No latency: the engine derives it from where the two nodes are placed.
-      if (l.get("latency_ms") !== null && l.get("latency_ms") !== undefined) edge.latency_ms = l.get("latency_ms");
-      if (l.get("classes")) edge.classes = l.get("classes");
-      if (l.get("policy")) edge.policy = l.get("policy");
-      return edge;
-    });
-    return doc;
+    return readDocument(this);
   }
 
   changed() {
     if (this.loading) return;
     this.drawGroups();
     const doc = this.toTopology();
-    const text = JSON.stringify(doc);
-    if (this.history[this.history.length - 1] !== text) {
-      this.history.push(text);
-      if (this.history.length > 200) this.history.shift();
-      this.future = [];
-    }
+    this.history.record(JSON.stringify(doc));
     this.onChange(doc);
   }
 
   // Undo and redo step through the topology as it was after each change.
   undo() {
-    if (this.history.length < 2) return;
-    this.future.push(this.history.pop());
-    this.restore(this.history[this.history.length - 1]);
+    const text = this.history.undo();
+    if (text !== null) this.restore(text);
   }
 
   redo() {
-    if (!this.future.length) return;
-    const text = this.future.pop();
-    this.history.push(text);
-    this.restore(text);
+    const text = this.history.redo();
+    if (text !== null) this.restore(text);
   }
 
   restore(text) {
@@ -221,25 +141,12 @@ export class Editor {
   }
 
   select(cell) {
-    for (const selected of this.selection) this.paper.findViewByModel(selected)?.unhighlight();
-    this.selection = cell ? [cell] : [];
-    this.selected = cell;
-    if (cell) this.paper.findViewByModel(cell).highlight();
-    this.onSelect(cell);
+    selectOnly(this, cell);
   }
 
   // Shift+click adds a node to the selection (or takes it out).
   toggle(cell) {
-    const view = this.paper.findViewByModel(cell);
-    if (this.selection.includes(cell)) {
-      this.selection = this.selection.filter((c) => c !== cell);
-      view.unhighlight();
-    } else {
-      this.selection.push(cell);
-      view.highlight();
-    }
-    this.selected = this.selection.length === 1 ? this.selection[0] : null;
-    this.onSelect(this.selected);
+    toggleSelected(this, cell);
   }
 
   copy() {
@@ -258,7 +165,7 @@ export class Editor {
   setLabel(cell, label) {
     cell.set("label", label);
     const kind = this.kinds[cell.get("kind")];
-    cell.attr("label/text", `${views.shorten(label, 18)}\n${kind.title}`);
+    cell.attr("label/text", nodeText(label, kind.title));
     cell.attr("root/title", views.nodeTooltip(label, kind.title));
     this.changed();
   }

@@ -1,18 +1,18 @@
 // The embeddable view: a design drawn read-only, with Run. Runs go through the lab's /api/runs
 // with the design's topology and never change the design.
 import { postJSON } from "./api.js";
+import { causeCodes, kindsByName } from "./catalogue.js";
 import { Charts, loadPlotly } from "./charts.js";
+import { $, pageData } from "./dom.js";
 import { Editor } from "./editor.js";
 import { RunSocket } from "./run-socket.js";
 
-const $ = (id) => document.getElementById(id);
-const catalogue = JSON.parse($("catalogue-data").textContent);
-const topology = JSON.parse($("design-topology").textContent);
-const kinds = Object.fromEntries(catalogue.kinds.map((k) => [k.kind, k]));
-const editor = new Editor({ paperEl: $("canvas"), paletteEl: $("palette"), catalogue, readOnly: true,
+const topology = pageData("design-topology");
+const kinds = kindsByName();
+const editor = new Editor({ paperEl: $("canvas"), paletteEl: $("palette"), readOnly: true,
   onChange() {}, onSelect() {} });
 editor.load(topology);
-const charts = new Charts(catalogue.causes.map((c) => c.code));
+const charts = new Charts(causeCodes());
 let socket = null;
 const pending = [];
 
