@@ -1,8 +1,10 @@
-// The challenge builder: the form <-> the challenge document (docs/challenges.md), every problem
-// of a check beside its field, and Save (then the class's assignment form with the challenge
-// chosen). The goal vocabulary comes from the page (builder-data), never from this file.
+// The challenge builder: the form <-> the challenge document (docs/challenges.md), Check (every
+// problem beside its field: challenge-problems.js), and Save (then the class's assignment form
+// with the challenge chosen). The goal vocabulary comes from the page (builder-data), never from
+// this file.
 import { getJSON, postJSON } from "./api.js";
 import { startCapture } from "./challenge-capture.js";
+import { showProblems } from "./challenge-problems.js";
 import { $, el, pageData } from "./dom.js";
 
 const data = pageData("builder-data");
@@ -131,44 +133,6 @@ function load(doc) {
   if (s.traffic?.[0]) { $("c-source").value = s.traffic[0].source; $("c-rate").value = s.traffic[0].params?.rate_per_s ?? ""; }
   for (const f of s.faults || []) addFault(f);
   for (const g of doc.goals || []) addGoal(g);
-}
-
-// A problem's path, as the document's field: the element it is shown beside.
-function fieldOf(path) {
-  const row = (rows, i) => rows.rows[Number(i)] || null;
-  let m;
-  if ((m = path.match(/^\$\.goals\[(\d+)\]/))) return row(goalRows, m[1]);
-  if ((m = path.match(/^\$\.scenario\.faults\[(\d+)\]/))) return row(faultRows, m[1]);
-  const fields = [["$.title", "c-title"], ["$.summary", "c-summary-text"], ["$.narrative", "c-narrative"],
-    ["$.start", "c-start-json"], ["$.reference", "c-ref-json"], ["$.scenario.duration_s", "c-duration"],
-    ["$.scenario.warmup_s", "c-warmup"], ["$.scenario.seeds", "c-seeds"], ["$.scenario.traffic", "c-rate"]];
-  const found = fields.find(([prefix]) => path === prefix || path.startsWith(prefix + ".") || path.startsWith(prefix + "["));
-  return found ? $(found[1]) : null;
-}
-
-function showProblems(problems) {
-  for (const old of document.querySelectorAll(".field-problems")) old.remove();
-  for (const node of document.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
-  const box = $("c-summary"), list = box.querySelector("ul");
-  list.replaceChildren();
-  box.hidden = problems.length === 0;
-  box.querySelector("p").textContent = problems.length === 1 ? "One problem:" : `${problems.length} problems:`;
-  for (const p of problems) {
-    const li = el("li");
-    li.className = p.severity; li.dataset.path = p.path;
-    li.textContent = `${p.path}: ${p.message}`;
-    list.append(li);
-    const field = fieldOf(p.path);
-    if (!field) continue;
-    const note = el(field.tagName === "TR" ? "tr" : "p");
-    note.className = `field-problems ${p.severity}`;
-    note.dataset.path = p.path;
-    if (field.tagName === "TR") {
-      const cell = el("td"); cell.colSpan = 9; cell.textContent = `${p.path}: ${p.message}`;
-      note.append(cell);
-    } else { note.textContent = p.message; field.setAttribute("aria-invalid", "true"); }
-    field.after(note);
-  }
 }
 
 async function check() {
