@@ -5,6 +5,7 @@
 // attempt's, scored with the class's points, and it reveals the seeds and faults it used.
 import { getJSON } from "./api.js";
 import { $, el } from "./dom.js";
+import { pendingGoals } from "./lesson-goals.js";
 
 const fmt = (v) => (typeof v === "number" ? Number(v.toFixed(2)).toString() : "–");
 
@@ -25,7 +26,7 @@ export function showRules(panel) {
 // A submission made: its design's first run plays on the canvas as the lesson's does.
 export async function submitted(panel, step, submission, topology) {
   $("attempt-status").textContent = "Submitted: waiting for a simulation worker...";
-  panel.showGoals(step.goals.map((g) => ({ goal: g.id, text: g.text, state: "pending", sentence: "" })));
+  panel.showGoals(pendingGoals(step));
   try {
     const attempt = await getJSON(submission.attempt_url);
     const run = attempt.runs.find((r) => r.role === "design");
