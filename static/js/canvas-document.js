@@ -35,7 +35,7 @@ export function addNode(editor, node) {
   return element;
 }
 
-// The graph becomes the document's nodes and edges (an edge whose end is missing is left out).
+// The document's nodes and edges drawn as the graph (an edge whose end is missing is left out).
 export function drawDocument(editor, doc) {
   editor.graph.clear();
   for (const node of doc.nodes || []) addNode(editor, node);
