@@ -17,13 +17,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from lab.designs import selectors as designs
 from lab.lessons import authored, authored_services, challenge
 from lab.lessons import selectors as lessons
+from lab.lessons.access import assignments_using
 from lab.lessons.format import COMPARES, NAMED_SPANS
 from lab.lessons.goals import METRICS
 from lab.lessons.models import AuthoredLesson
-from lab.sim.schema import catalogue
+from lab.sim.document.schema import catalogue
 
 from . import selectors
-from .authored_access import assignments_using
 from .views import confirm
 
 ONLY_TEACHERS = ("Only teachers build challenges and upload lessons; an administrator makes you one "

@@ -18,6 +18,8 @@ from django.dispatch import receiver
 
 from lab.lessons.models import Attempt
 
+from .errors import ClassroomRefused
+
 # No 0/O, 1/I/L: a code read aloud or copied from a projector is typed right.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
@@ -163,7 +165,6 @@ def _refuse_pupil_elsewhere(membership: Membership) -> None:
     so the join page, the join API and any later path all refuse it with the same sentence."""
     pupil = PupilAccount.objects.filter(user_id=membership.student_id).only("classroom_id").first()
     if pupil is not None and pupil.classroom_id != membership.classroom_id:
-        from .errors import ClassroomRefused  # noqa: PLC0415
         raise ClassroomRefused([{"path": "$.code", "severity": "error", "message": (
             "a pupil account belongs to its own class and cannot join another; to join this class too, "
             "make a pupil account here or sign up for a full account")}], 409)

@@ -24,12 +24,14 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lab.accounts.roles import is_teacher
 from lab.accounts.services import token_revoke_all
 
 from . import checks
 from .errors import ClassroomRefused
 from .models import JOIN_ALPHABET, PUPIL_NAME_LENGTH, Classroom, Membership, PupilAccount
-from .selectors import classroom_by_code, is_teacher, student_count
+from .selectors import classroom_by_code, student_count
+from .services import MAX_STUDENTS
 
 # Lower case (of the join alphabet: no 0/o, 1/i/l) so a pupil types it on a tablet as it is read.
 ONE_TIME_ALPHABET = JOIN_ALPHABET.lower()
@@ -165,7 +167,6 @@ def pupil_create(*, code: Any, display_name: Any, password: Any, network: str) -
             if active >= settings.ARCHLAB_PUPILS_PER_CLASS:
                 raise _refuse(f"this class has {active} pupil accounts, the most it may have; ask your teacher",
                               409)
-            from .services import MAX_STUDENTS  # noqa: PLC0415 (services imports selectors, as this does)
             if student_count(classroom=classroom) >= MAX_STUDENTS:
                 raise _refuse(f"this class is full ({MAX_STUDENTS} students)", 409, "$.code")
             if _name_taken(classroom, name_key(name)):

@@ -1,6 +1,8 @@
 """Reads for classes. Every read takes the acting user; what they may not see is None (the API
 answers 404, so a class or an assignment cannot be found by guessing its id).
 
+Also the results table of an assignment (results(), at the end), which the API answers as it is.
+
 Who sees what (docs/classroom.md has the table): a class, its assignments and their results are
 its teacher's; a student of the class sees the class, the assignments already open (without
 their hidden seeds and faults) and their own submissions, whose grades reveal the hidden parts.
@@ -8,24 +10,19 @@ their hidden seeds and faults) and their own submissions, whose grades reveal th
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
+# The teacher role is the accounts app's; the classroom's reads answer it too (re-exported).
+from lab.accounts.roles import TEACHERS as TEACHERS, is_teacher as is_teacher
 from lab.lessons import selectors as lessons
 from lab.lessons.format import Lesson, Step
 
 from . import checks
 from .models import Assignment, Classroom, Membership, Submission
-
-TEACHERS = "teachers"
-
-
-def is_teacher(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser) or user.groups.filter(name=TEACHERS).exists()
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -110,7 +107,7 @@ def why_not_submit(assignment: Assignment, student: Any, submitted: int | None =
     now = timezone.now()
     if assignment.classroom.archived is not None:
         return "the class is archived"
-    if not is_open(assignment):
+    if assignment.opens is not None and not is_open(assignment):
         return f"the assignment opens at {assignment.opens.isoformat()}"
     if submitted is None:
         submitted = Submission.objects.filter(assignment=assignment, student=student).count()
@@ -204,9 +201,6 @@ def sort_key(user: Any) -> tuple[str, str]:
     return (display_name(user).casefold(), user.username)
 
 
-from .results import results  # noqa: E402,F401  (the results table is a module of its own)
-
-
 def withheld(*, user: Any, lesson_id: str, step_id: str) -> dict[str, bool]:
     """What a student's classes withhold on a lesson step while an assignment of it is open and
     not yet due: its hints (show_hints off) and its reference solution (show_reference off).
@@ -220,3 +214,114 @@ def withheld(*, user: Any, lesson_id: str, step_id: str) -> dict[str, bool]:
     ).filter(Q(opens__isnull=True) | Q(opens__lte=now)).filter(Q(due__isnull=True) | Q(due__gt=now))
     flags = list(open_ones.values_list("show_hints", "show_reference"))
     return {"hints": any(not h for h, _ in flags), "reference": any(not r for _, r in flags)}
+
+
+# An assignment's results for its teacher: per student their attempts, best and last submission
+# (per goal: passed, the value measured, its unit) and total; per goal how many passed and the
+# values measured, for a histogram. Read only: grading happens on reads of submissions (the
+# views refresh the ungraded ones first). The API answers this document as it is.
+
+class GoalResult(TypedDict):
+    passed: bool
+    value: float | None  # the first failing seed's measurement, else the first seed's
+    unit: str
+
+
+class ResultEntry(TypedDict):
+    submission: uuid.UUID
+    number: int
+    score: float | None
+    max_score: float
+    late: bool
+    created: Any  # a datetime (the API and the CSV write it as ISO 8601)
+    graded: Any   # a datetime, or None while it waits for its runs
+    goals: dict[str, GoalResult]
+
+
+class ResultStudent(TypedDict):
+    id: int | None        # None when anonymised
+    name: str
+    username: str | None  # None when anonymised, and for a pupil
+
+
+class ResultRow(TypedDict):
+    student: ResultStudent
+    attempts: int
+    best: ResultEntry | None
+    last: ResultEntry | None
+    total: float | None
+
+
+class ResultGoal(TypedDict):
+    id: str
+    text: str
+    points: float
+
+
+class GoalDistribution(TypedDict):
+    passed: int
+    failed: int
+    values: list[float]
+
+
+class Results(TypedDict):
+    goals: list[ResultGoal]
+    rows: list[ResultRow]
+    distribution: dict[str, GoalDistribution]
+
+
+def _goal_results(sub: Submission) -> dict[str, GoalResult]:
+    """Goal id -> {passed, value, unit}: the value shown is the first failing seed's, else the first's."""
+    grade = sub.attempt.grade or {}
+    out: dict[str, GoalResult] = {}
+    for g in grade.get("goals") or []:
+        measured = g.get("measured") or []
+        shown = next((m for m in measured if not m["passed"]), measured[0] if measured else {})
+        out[g["goal"]] = {"passed": bool(g["passed"]), "value": shown.get("value"), "unit": shown.get("unit", "")}
+    if not out and grade.get("problems"):  # a run did not complete: every goal failed
+        out = {str(g.get("id")): {"passed": False, "value": None, "unit": ""} for g in sub.attempt.goals}
+    return out
+
+
+def _result_entry(sub: Submission | None) -> ResultEntry | None:
+    if sub is None:
+        return None
+    return {"submission": sub.id, "number": sub.number, "score": sub.score, "max_score": sub.max_score,
+            "late": sub.late, "created": sub.created, "graded": sub.graded,
+            "goals": _goal_results(sub) if sub.graded is not None else {}}
+
+
+def results(*, assignment: Assignment, anonymise: bool = False) -> Results:
+    found = assignment_step(assignment)
+    points = points_for(assignment)
+    goals: list[ResultGoal] = (
+        [{"id": str(g.get("id")), "text": str(g.get("text", "")), "points": points.get(str(g.get("id")), 1.0)}
+         for g in found[1].goals] if found else [{"id": k, "text": "", "points": v} for k, v in points.items()])
+    subs: dict[int, list[Submission]] = {}
+    for sub in Submission.objects.filter(assignment=assignment).select_related("attempt").order_by("number"):
+        subs.setdefault(sub.student_id, []).append(sub)
+    members = Membership.objects.filter(classroom=assignment.classroom).select_related("student", "student__pupil_account")
+    students: dict[int, Any] = {m.student_id: m.student for m in members}
+    # Those who left the class keep their rows: their work was handed in.
+    gone = set(subs) - set(students)
+    students.update({u.pk: u for u in get_user_model().objects.filter(pk__in=gone).select_related("pupil_account")})
+    rows: list[ResultRow] = []
+    distribution: dict[str, GoalDistribution] = {g["id"]: {"passed": 0, "failed": 0, "values": []} for g in goals}
+    for i, user in enumerate(sorted(students.values(), key=sort_key), start=1):
+        mine = subs.get(user.pk, [])
+        graded = [s for s in mine if s.graded is not None and s.score is not None]
+        # The best is the highest score; of equal scores, the earliest.
+        best = max(graded, key=lambda s: (s.score or 0.0, -s.number)) if graded else None
+        row: ResultRow = {
+            "student": {"id": None if anonymise else user.pk,
+                        "name": f"Student {i}" if anonymise else display_name(user),
+                        "username": None if anonymise else username_shown(user)},
+            "attempts": len(mine), "best": _result_entry(best), "last": _result_entry(mine[-1] if mine else None),
+            "total": best.score if best else None}
+        rows.append(row)
+        for goal_id, result in (row["best"]["goals"] if row["best"] else {}).items():
+            if goal_id in distribution:
+                distribution[goal_id]["passed" if result["passed"] else "failed"] += 1
+                if result["value"] is not None:
+                    distribution[goal_id]["values"].append(result["value"])
+    return {"goals": goals, "rows": rows, "distribution": distribution}

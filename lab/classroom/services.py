@@ -16,14 +16,19 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from lab.accounts.roles import TEACHERS, is_teacher
 from lab.lessons import selectors as lessons
+from lab.lessons.access import may_preview_authored
 from lab.lessons.authored import is_authored_id
 
 from . import checks
-from .authored_access import may_preview_authored
 from .errors import ClassroomRefused
+# The grading writes are services of the classroom too (re-exported).
+from .grading import assignment_regrade as assignment_regrade
+from .grading import submission_create as submission_create
+from .grading import submission_refresh as submission_refresh
 from .models import JOIN_ALPHABET, JOIN_CODE_LENGTH, Assignment, Classroom, Membership
-from .selectors import TEACHERS, is_teacher
+from .selectors import classroom_by_code
 
 MAX_CLASSES = 50      # per teacher
 MAX_STUDENTS = 500    # per class
@@ -115,7 +120,6 @@ def classroom_join(*, user: Any, code: Any) -> Membership:
                       "teacher for the class's link", 429)
     if not isinstance(code, str) or len(code) > 40:
         raise _refuse("a join code is text: the 8 letters and digits your teacher gave you", 400, "$.code")
-    from .selectors import classroom_by_code
     classroom = classroom_by_code(code=code)
     if classroom is None:
         cache.add(key, 0, JOIN_WINDOW_S)
@@ -242,5 +246,3 @@ def assignment_update(*, assignment: Assignment, by: Any, **changes: Any) -> Ass
     assignment.save()
     return assignment
 
-
-from .grading import assignment_regrade, submission_create, submission_refresh  # noqa: E402

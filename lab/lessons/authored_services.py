@@ -11,8 +11,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from lab.accounts.roles import is_teacher
+
 from . import authored, challenge
 from . import selectors
+from .access import assignments_using
 from .models import AuthoredLesson
 
 MAX_AUTHORED = 200  # per teacher: each keeps a zip of at most authored.MAX_ZIP_BYTES
@@ -29,14 +32,8 @@ def _refuse(message: str, status: int, path: str = "$") -> AuthoredRefused:
     return AuthoredRefused([{"path": path, "message": message, "severity": "error"}], status)
 
 
-def _is_teacher(user: Any) -> bool:
-    from lab.classroom.selectors import is_teacher  # classroom knows who teaches; it imports lessons
-
-    return is_teacher(user)
-
-
 def _check_author(owner: Any) -> None:
-    if not _is_teacher(owner):
+    if not is_teacher(owner):
         raise _refuse("only teachers add lessons and challenges; an administrator makes you one "
                       "(python manage.py grant_teacher <username>)", 403)
     if AuthoredLesson.objects.filter(owner=owner).count() >= MAX_AUTHORED:
@@ -81,7 +78,7 @@ def challenge_check(*, document: Any, by: Any) -> dict[str, Any]:
     """A challenge document checked as it would be saved, without saving it: every problem
     with the document's paths (the builder's preview). A teacher's tool: the loader's work is
     not for anyone signed in to spend."""
-    if not _is_teacher(by):
+    if not is_teacher(by):
         raise _refuse("only teachers check challenges; an administrator makes you one", 403)
     _, lesson, points, problems = challenge.check(document)
     return {"ok": lesson is not None and not _errors(problems), "problems": problems, "points": points,
@@ -100,8 +97,6 @@ def challenge_create(*, owner: Any, document: Any) -> tuple[AuthoredLesson, list
 
 
 def authored_delete(*, row: AuthoredLesson, by: Any) -> None:
-    from lab.classroom.authored_access import assignments_using
-
     if row.owner_id != getattr(by, "pk", None):
         raise _refuse("only its owner can delete a lesson or challenge", 403)
     used = assignments_using(row.key)

@@ -5,26 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from lab.sim import REGISTRY
-from lab.sim.checker import _Checker
-from lab.sim.fault_checks import validate_fault
-from lab.sim.validation import SETTINGS
+from lab.sim.document.checker import _Checker
+from lab.sim.document.fault_checks import validate_fault
+from lab.sim.document.validation import SETTINGS
 
 from .format import (GOAL_FIELDS, HINT_FIELDS, LIMITS, PREDICTION_FIELDS, SCENARIO_FIELDS, STARTS, STEP_FIELDS,
                      TRAFFIC_FIELDS, Hint, Prediction, Scenario, Step, Traffic)
-from .loader import Folder, Problems, at, suggest
+from .folder import Folder, Problems, at, suggest
+from .goals import check_goal, check_measure, step_context_for
 
 _SETTING = {p.name: p for p in SETTINGS}
 _MAX_SEED = 2**63 - 1
-
-
-def _goal_checks() -> tuple[Any, Any, Any] | None:
-    """L2's goal vocabulary (lab.lessons.goals), imported late so the loader's own checks stand
-    when it is absent."""
-    try:
-        from .goals import check_goal, check_measure, step_context_for
-    except ImportError:
-        return None
-    return check_goal, check_measure, step_context_for
 
 
 def _list(obj: dict[str, Any], key: str) -> list[Any]:
@@ -163,7 +154,8 @@ def _scenario(raw: Any, path: str, p: Problems, start_file: str | None, start: d
         p.add(at(f"{path}.seeds"), f"seeds is a list of 1 to {LIMITS['seeds']} different whole numbers, e.g. [1, 2, 3]")
     rule = spec.get("seed_rule", "all")
     k = rule.get("at_least") if isinstance(rule, dict) and set(rule) == {"at_least"} else None
-    if rule != "all" and not (isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= (len(seeds) if seeds_ok else k)):
+    if rule != "all" and not (isinstance(k, int) and not isinstance(k, bool)
+                              and 1 <= k <= (len(seeds) if isinstance(seeds, list) and seeds_ok else k)):
         p.add(at(f"{path}.seed_rule"), f"seed_rule is \"all\" or {{ at_least = k }} with k from 1 to the number of seeds, not {rule!r}")
     traffic = _traffic(spec, path, p, start_file, start, ref)
     faults = _faults(spec, path, p, ref, values.get("duration_s"))
@@ -242,9 +234,9 @@ def _faults(spec: dict[str, Any], path: str, p: Problems, ref: dict[str, Any] | 
     return tuple(dict(f) for f in items)
 
 
-def _context(scenario: Scenario | None, ref: dict[str, Any] | None, make: Any) -> dict[str, Any]:
+def _context(scenario: Scenario | None, ref: dict[str, Any] | None) -> dict[str, Any]:
     faults = list(scenario.faults) if scenario is not None else None
-    return make(ref or {"nodes": [], "edges": []}, faults)
+    return step_context_for(ref or {"nodes": [], "edges": []}, faults)
 
 
 def _relative_problems(problems: list[dict[str, str]], base: str) -> None:
@@ -260,7 +252,6 @@ def _goals(spec: dict[str, Any], path: str, p: Problems, scenario: Scenario | No
         p.add(at(f"{path}.goals"), "a step needs at least one goal")
     if len(goals) > LIMITS["goals"]:
         p.add(at(f"{path}.goals"), f"at most {LIMITS['goals']} goals per step, not {len(goals)}")
-    vocabulary = _goal_checks()
     seen: set[str] = set()
     for j, goal in enumerate(goals[: LIMITS["goals"]]):
         where = f"{path}.goals[{j}]"
@@ -271,13 +262,9 @@ def _goals(spec: dict[str, Any], path: str, p: Problems, scenario: Scenario | No
         if isinstance(goal_id, str) and goal_id in seen:
             p.add(at(f"{where}.id"), f"two goals of this step have the id {goal_id!r}")
         seen.add(goal_id if isinstance(goal_id, str) else "")
-        if vocabulary is None:
-            if ("metric" in goal) == ("structure" in goal):
-                p.add(at(where), "a goal has either a metric (with compare and value or relative) or a structure")
-            continue
         if ref is None:
             continue  # scopes are checked against the reference design, whose problems are reported
-        problems = vocabulary[0](goal, step_context=_context(scenario, ref, vocabulary[2]))
+        problems = check_goal(goal, step_context=_context(scenario, ref))
         _relative_problems(problems, where)
         for q in problems:
             p.add(q["path"], q["message"], q.get("severity", "error"))
@@ -301,7 +288,6 @@ def _predictions(spec: dict[str, Any], path: str, p: Problems, scenario: Scenari
     items = _list(spec, "predictions")
     if len(items) > LIMITS["predictions"]:
         p.add(at(f"{path}.predictions"), f"at most {LIMITS['predictions']} predictions per step, not {len(items)}")
-    vocabulary = _goal_checks()
     out, seen = [], set()
     for j, item in enumerate(items[: LIMITS["predictions"]]):
         where = f"{path}.predictions[{j}]"
@@ -312,8 +298,8 @@ def _predictions(spec: dict[str, Any], path: str, p: Problems, scenario: Scenari
         if isinstance(item_id, str) and item_id in seen:
             p.add(at(f"{where}.id"), f"two predictions of this step have the id {item_id!r}")
         seen.add(item_id if isinstance(item_id, str) else "")
-        if vocabulary is not None and ref is not None:
-            problems = vocabulary[1](item, step_context=_context(scenario, ref, vocabulary[2]))
+        if ref is not None:
+            problems = check_measure(item, step_context=_context(scenario, ref))
             _relative_problems(problems, where)
             for q in problems:
                 p.add(q["path"], q["message"], q.get("severity", "error"))

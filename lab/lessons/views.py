@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from lab.classroom.authored_access import may_preview_authored, may_read_authored
 from lab.views import render_lab
 
 from . import selectors
+from .access import may_preview_authored, may_read_authored
 from .authored import is_authored_id
 from .render import IMAGE_SUFFIXES
 
