@@ -5,7 +5,8 @@ architectures. A plain Python package: it imports no web framework and runs from
     results = simulate(load(open("topology.json").read()), seed=7)
 """
 from .components import REGISTRY
-from .engine import Simulation, simulate
-from .topology import FORMAT, LIMITS, VERSION, InvalidTopology, check, load
+from .simulation import Simulation, simulate
+from .document.format import FORMAT, LIMITS, VERSION
+from .document.loading import InvalidTopology, check, load
 
 __all__ = ["REGISTRY", "FORMAT", "LIMITS", "VERSION", "InvalidTopology", "Simulation", "check", "load", "simulate"]

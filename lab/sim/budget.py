@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from .components import REGISTRY
 from .components.traffic_source import cumulative, peak_rate
-from .topology import problem
+from .problems import problem
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .simulation import Simulation
 
 # Heap events per node visit, measured over the examples: from 0.4 (the reference design: its
 # zero-latency hops and cache hits schedule nothing) to 3.4 (a queue's hand-off and a function's
@@ -353,7 +353,7 @@ def measure(topology: dict[str, Any], *, duration_s: float | None = None) -> dic
     import json
     import time
 
-    from .engine import Simulation
+    from .simulation import Simulation
 
     windows: list[dict[str, Any]] = []
     sim = Simulation(topology, on_window=windows.append)
@@ -373,7 +373,7 @@ def _main(paths: list[str]) -> None:
     by default) and print the two side by side."""
     from pathlib import Path
 
-    from .topology import load
+    from .document.loading import load
 
     paths = paths or sorted(str(p) for p in (Path(__file__).parent / "examples").glob("*.json"))
     print(f"{'example':28} {'visits est/meas':>16} {'events est/meas':>24} {'ratio':>6} "

@@ -10,10 +10,12 @@ import json
 import sys
 from typing import Any, TextIO
 
-from .engine import Simulation
-from .schema import catalogue, components_markdown, schema_text
-from .topology import LIMITS, InvalidTopology, normalize, parse, problem
-from .validation import validate
+from .simulation import Simulation
+from .document.schema import catalogue, components_markdown, schema_text
+from .document.format import LIMITS
+from .document.loading import InvalidTopology, normalize, parse
+from .problems import problem
+from .document.validation import validate
 
 EXIT_INVALID = 2
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from . import faults
 from .components import REGISTRY
 from .problems import Problem, problem
-from .validation import _Checker, _show, _suggest, validate_fault
+from .document.validation import _Checker, _show, _suggest, validate_fault
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .simulation import Simulation
 
 OPS = ("set_param", "inject_fault", "clear_fault")
 

@@ -25,7 +25,7 @@ from .params import Param
 
 if TYPE_CHECKING:
     from .components.base import Component, Edge
-    from .engine import Simulation
+    from .simulation import Simulation
 
 _WHEN = (
     Param("start_s", "number", 0.0, "When the fault begins.", unit="s", minimum=0.0, maximum=1e6),

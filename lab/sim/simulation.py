@@ -22,12 +22,12 @@ from typing import Any, Callable
 from . import faults
 from .components import REGISTRY
 from .components.base import Component, Edge
-from .geography import Geography
-from .metrics import Metrics, edge_rule
-from .pricing import prices_for
-from .resilience import Guard
-from .randomness import Streams
-from .request import Request
+from .cloud.geography import Geography
+from .metrics.windows import Metrics, edge_rule
+from .cloud.pricing import prices_for
+from .parts.resilience import Guard
+from .kernel.randomness import Streams
+from .kernel.request import Request
 
 WindowCallback = Callable[[dict[str, Any]], None]
 

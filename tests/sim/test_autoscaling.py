@@ -1,4 +1,4 @@
-"""Autoscaling of service pools and queue workers (lab/sim/autoscaling.py): the target-tracking
+"""Autoscaling of service pools and queue workers (lab/sim/parts/autoscaling.py): the target-tracking
 rule, boot times, cooldowns, limits, the timeline, instance-second billing, live control, the
 checks that refuse bad settings, and the contract's properties with the autoscaler at work."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PERIOD, COOLDOWN, BOOT = 15.0, 60.0, 30.0
 AUTOSCALE = {"autoscale": True, "autoscale_target": 0.65, "min_instances": 2, "max_instances": 20,
              "evaluation_period_s": PERIOD, "cooldown_s": COOLDOWN, "boot_time_s": BOOT}
-VM_MEDIUM_HOUR = 0.0416  # USD per instance-hour of the default size (lab/sim/pricing.py)
+VM_MEDIUM_HOUR = 0.0416  # USD per instance-hour of the default size (lab/sim/cloud/pricing.py)
 
 
 def scales(results: dict[str, Any], node_id: str = "app") -> list[dict[str, Any]]:

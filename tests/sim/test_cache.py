@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lab.sim.cache_policies import FIFOStore, LFUStore, LRUStore, make_store
+from lab.sim.parts.cache_policies import FIFOStore, LFUStore, LRUStore, make_store
 
 from .component_world import sink, READ_WRITE, topology, node, source, simulate
 

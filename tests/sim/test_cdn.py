@@ -9,7 +9,7 @@ import pytest
 
 import lab.sim
 from lab.sim import Simulation, check
-from lab.sim.geography import DEFAULT_LATENCY, REGION_LATENCY_MS
+from lab.sim.cloud.geography import DEFAULT_LATENCY, REGION_LATENCY_MS
 
 from .component_world import Run
 from .replications import interval

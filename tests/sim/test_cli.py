@@ -191,7 +191,7 @@ def test_validate_rejects_nan_in_the_file(tmp_path: Path) -> None:
 def test_schema_prints_the_checked_in_schema() -> None:
     done = cli("schema")
     assert done.returncode == 0
-    checked_in = (ROOT / "lab" / "sim" / "topology.schema.json").read_text()
+    checked_in = (ROOT / "lab" / "sim" / "document" / "topology.schema.json").read_text()
     assert json.loads(done.stdout) == json.loads(checked_in)
     assert done.stdout == checked_in
 

@@ -8,7 +8,7 @@ import pytest
 
 import lab.sim
 from lab.sim import check
-from lab.sim.pricing import DEFAULT_PRICES, HOURS_PER_MONTH
+from lab.sim.cloud.pricing import DEFAULT_PRICES, HOURS_PER_MONTH
 
 from .component_world import Run
 

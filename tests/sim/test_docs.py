@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from lab.sim import Simulation, check, load
-from lab.sim.schema import components_markdown
+from lab.sim.document.schema import components_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

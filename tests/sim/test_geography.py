@@ -8,7 +8,7 @@ import pytest
 
 import lab.sim
 from lab.sim import Simulation, check
-from lab.sim.geography import DEFAULT_LATENCY, REGION_LATENCY_MS
+from lab.sim.cloud.geography import DEFAULT_LATENCY, REGION_LATENCY_MS
 
 REGIONS = [{"id": "us-west", "zones": ["us-west-a", "us-west-b"]}, {"id": "ap-northeast", "zones": ["ap-northeast-a"]},
            {"id": "mars", "zones": []}]

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from lab.sim.pricing import DEFAULT_PRICES, LARGEST_SIZE, SIZES, VCPUS, sized_workers
+from lab.sim.cloud.pricing import DEFAULT_PRICES, LARGEST_SIZE, SIZES, VCPUS, sized_workers
 
 from .component_world import Run, node, pool, simulate, source, topology
 

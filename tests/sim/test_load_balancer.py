@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from lab.sim import Simulation
-from lab.sim.request import Request
+from lab.sim.kernel.request import Request
 
 from .component_world import topology, node, source, pool, Run, simulate
 

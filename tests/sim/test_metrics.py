@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lab.sim
 from lab.sim import Simulation
-from lab.sim.histogram import N_BUCKETS, Histogram
+from lab.sim.metrics.histogram import N_BUCKETS, Histogram
 
 
 def topology(*, rate: float = 200.0, warmup_s: float = 0.0, window_s: float = 1.0, edge_ms: float = 0.0,
@@ -260,7 +260,7 @@ def test_node_metrics_agree_with_the_station_they_measure() -> None:
 
 
 def test_a_window_of_several_lists_summarises_each_exactly_as_one_histogram_would() -> None:
-    from lab.sim.histogram import histograms
+    from lab.sim.metrics.histogram import histograms
 
     rng = np.random.default_rng(5)
     lists = [rng.lognormal(-5, 1, 300).tolist(), [], [0.0, 0.0], rng.exponential(0.01, 7).tolist(), [2e-7]]

@@ -12,7 +12,7 @@ from lab.sim import REGISTRY, Simulation, check, load
 from lab.sim.components.base import Component
 from lab.sim.components.pubsub_topic import partition_of
 from lab.sim.params import Param
-from lab.sim.request import Request
+from lab.sim.kernel.request import Request
 
 from .component_world import Run, node, pool, source, topology
 

@@ -12,18 +12,7 @@ import pytest
 
 import lab.sim
 from lab.sim import Simulation
-from lab.sim.randomness import (
-    Choice,
-    Deterministic,
-    Distribution,
-    Empirical,
-    Exponential,
-    IntDraws,
-    LogNormal,
-    Streams,
-    make_distribution,
-    zipf_weights,
-)
+from lab.sim.kernel.randomness import Choice, Deterministic, Distribution, Empirical, Exponential, IntDraws, LogNormal, Streams, make_distribution, zipf_weights
 
 N = 200_000
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +102,7 @@ def test_different_seeds_give_different_values() -> None:
 
 
 STREAMS_SCRIPT = """
-from lab.sim.randomness import Streams
+from lab.sim.kernel.randomness import Streams
 for name in ("node:app:service", "source:users:arrivals", "lb:lb:probes"):
     print(name, Streams(5).generator(name).random(3).tolist())
 """

@@ -1,6 +1,6 @@
 """The topology JSON Schema and the component catalogue, both generated from the registry.
 
-Editors and other tools read the checked-in `lab/sim/topology.schema.json`; the lab's editor
+Editors and other tools read the checked-in `lab/sim/document/topology.schema.json`; the lab's editor
 builds its palette and forms from `catalogue()`. Both must describe exactly what the engine
 accepts, so these tests hold them to the code.
 """
@@ -18,11 +18,11 @@ import lab.sim
 from lab.sim import REGISTRY, check
 from lab.sim.faults import FAULT_KINDS
 from lab.sim.params import PARAM_TYPES, Param
-from lab.sim.schema import catalogue, param_schema, schema_text, topology_schema
-from lab.sim.validation import CLASS_FIELDS, EDGE_LATENCY, KEYS, SETTINGS
+from lab.sim.document.schema import catalogue, param_schema, schema_text, topology_schema
+from lab.sim.document.validation import CLASS_FIELDS, EDGE_LATENCY, KEYS, SETTINGS
 
 PACKAGE = Path(lab.sim.__file__).parent
-SCHEMA_FILE = PACKAGE / "topology.schema.json"
+SCHEMA_FILE = PACKAGE / "document" / "topology.schema.json"
 EXAMPLES = sorted((PACKAGE / "examples").glob("*.json"))
 
 # Every declared parameter, named by where it lives, for the tests that hold to all of them.
@@ -54,8 +54,8 @@ def schema_errors(validator: Draft202012Validator, doc: Any) -> list[str]:
 
 def test_the_checked_in_schema_is_what_the_code_generates() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
-        "lab/sim/topology.schema.json is out of date; regenerate it with "
-        "`python -m lab.sim schema > lab/sim/topology.schema.json`"
+        "lab/sim/document/topology.schema.json is out of date; regenerate it with "
+        "`python -m lab.sim schema > lab/sim/document/topology.schema.json`"
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from lab.sim import Simulation, check, load, theory
-from lab.sim.pricing import DEFAULT_PRICES
+from lab.sim.cloud.pricing import DEFAULT_PRICES
 
 from .component_world import Run, node, pool, simulate, source, topology
 from .replications import interval

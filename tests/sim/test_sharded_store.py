@@ -13,7 +13,7 @@ import lab.sim
 from lab.sim import Simulation
 from lab.sim.components.sharded_store import keys_moved_fraction, mix64, shard_table
 from lab.sim.components.load_balancer import mix64 as scalar_mix64
-from lab.sim.randomness import zipf_weights
+from lab.sim.kernel.randomness import zipf_weights
 
 from .component_world import READ_WRITE, Run, node, source, topology
 

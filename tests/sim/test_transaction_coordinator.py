@@ -11,7 +11,7 @@ import pytest
 from lab.sim import REGISTRY, Simulation, check, load
 from lab.sim.components.base import Component
 from lab.sim.params import Param
-from lab.sim.request import Request
+from lab.sim.kernel.request import Request
 
 from .component_world import node, pool, source, topology
 from .replications import interval

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lab.sim import LIMITS, REGISTRY, InvalidTopology, check, load
-from lab.sim.topology import parse
+from lab.sim.document.loading import parse
 
 from .validation_world import error_at, errors, the_error, topology, with_reads_and_writes
 

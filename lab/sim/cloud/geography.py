@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .params import Param
+from ..params import Param
 
 # One-way milliseconds between well-known region ids (either order). Round trips measured between
 # cloud regions are about twice these.

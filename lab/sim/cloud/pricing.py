@@ -104,7 +104,7 @@ def prices_markdown() -> str:
 
 def size_param(what: str, default: str = "medium", scales: str | None = None) -> "Any":
     """The instance size a kind is billed by and, when `scales` names its workers, sized by."""
-    from .params import Param
+    from ..params import Param
 
     if scales is None:
         text = (f"Size of each {what}, for its price only (see docs/components.md#prices); "

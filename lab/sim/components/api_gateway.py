@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
-from ..pricing import per_million
-from ..randomness import Draws
-from ..request import Request
+from ..cloud.pricing import per_million
+from ..kernel.randomness import Draws
+from ..kernel.request import Request
 from .base import Component, Edge
 
 

@@ -11,10 +11,10 @@ from heapq import heappush, heapreplace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..params import Param
-from ..request import Request
+from ..kernel.request import Request
 
 if TYPE_CHECKING:
-    from ..engine import Simulation
+    from ..simulation import Simulation
 
 GROUPS = ("edge", "compute", "data", "messaging", "external")
 
@@ -37,7 +37,7 @@ class Edge:
         self.target = target
         self.latency = self.base_latency = latency_s
         self.cut = False  # a network partition separates its ends (lab/sim/faults.py)
-        self.guard: Any = None  # its resilience policy (lab/sim/resilience.py), if it has one
+        self.guard: Any = None  # its resilience policy (lab/sim/parts/resilience.py), if it has one
         self.classes = classes
         self.heap = sim.heap
         self.root = sim.root
@@ -287,7 +287,7 @@ class Component:
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         """Dollars this node cost over the last `span` seconds, from `self.sim.prices` (see
-        lab/sim/pricing.py) and this window's raw counters. Free unless the kind says otherwise."""
+        lab/sim/cloud/pricing.py) and this window's raw counters. Free unless the kind says otherwise."""
         return 0.0
 
     @staticmethod

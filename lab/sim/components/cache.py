@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cache_policies import POLICIES, make_store
+from ..parts.cache_policies import POLICIES, make_store
 from ..params import Param
-from ..pricing import per_hour
-from ..randomness import Draws
-from ..request import Request
+from ..cloud.pricing import per_hour
+from ..kernel.randomness import Draws
+from ..kernel.request import Request
 from .base import Component
 
 

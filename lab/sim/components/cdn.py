@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cache_policies import Store, make_store
+from ..parts.cache_policies import Store, make_store
 from ..params import Param
-from ..pricing import per_million
-from ..request import Request
+from ..cloud.pricing import per_million
+from ..kernel.request import Request
 from .base import Component
 
 _DYNAMIC = "dynamic"  # the state of a forwarded request that is not cached on its way back

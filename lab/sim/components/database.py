@@ -26,12 +26,12 @@ from functools import partial
 from typing import Any
 
 from ..params import Param
-from ..pricing import HOURS_PER_MONTH, per_hour, size_param, sized_workers
-from ..randomness import DISTRIBUTIONS, make_distribution
-from ..request import Request
-from ..station import Station
+from ..cloud.pricing import HOURS_PER_MONTH, per_hour, size_param, sized_workers
+from ..kernel.randomness import DISTRIBUTIONS, make_distribution
+from ..kernel.request import Request
+from ..kernel.station import Station
 from .base import Component
-from .failover import PrimaryFailover
+from ..parts.failover import PrimaryFailover
 
 MAX_REPLICAS = 15
 MAX_PRIMARIES = 5

@@ -20,9 +20,9 @@ import bisect
 from typing import Any
 
 from ..params import Param
-from ..pricing import HOURS_PER_MONTH, per_hour, per_million
-from ..randomness import Draws
-from ..request import Request
+from ..cloud.pricing import HOURS_PER_MONTH, per_hour, per_million
+from ..kernel.randomness import Draws
+from ..kernel.request import Request
 from .base import Component, Edge
 
 POLICIES = ("latency", "geo", "weighted")

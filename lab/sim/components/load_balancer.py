@@ -7,9 +7,9 @@ import hashlib
 from typing import Any
 
 from ..params import Param
-from ..pricing import per_hour, per_million
-from ..randomness import Draws
-from ..request import Request
+from ..cloud.pricing import per_hour, per_million
+from ..kernel.randomness import Draws
+from ..kernel.request import Request
 from .base import Component, Edge
 
 POLICIES = ("round_robin", "random", "least_connections", "power_of_two", "sticky", "consistent_hash")

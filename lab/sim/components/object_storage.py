@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
-from ..pricing import HOURS_PER_MONTH, per_hour, per_million
-from ..request import Request
+from ..cloud.pricing import HOURS_PER_MONTH, per_hour, per_million
+from ..kernel.request import Request
 from .third_party_api import MAX_LATENCY_MS, RemoteService, check_latency, error_rate_param, latency_params
 
 

@@ -21,8 +21,8 @@ from collections import deque
 from typing import Any
 
 from ..params import Param
-from ..pricing import per_hour, per_million
-from ..request import Request
+from ..cloud.pricing import per_hour, per_million
+from ..kernel.request import Request
 from .base import Component, Edge
 from .load_balancer import mix64
 

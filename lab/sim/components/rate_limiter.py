@@ -25,8 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
-from ..pricing import per_million
-from ..request import Request
+from ..cloud.pricing import per_million
+from ..kernel.request import Request
 from .base import Component
 
 ALGORITHMS = ("token_bucket", "leaky_bucket")

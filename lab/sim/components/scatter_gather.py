@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
-from ..request import Request
+from ..kernel.request import Request
 from .base import Component
 
 MAX_LEAVES = 10_000

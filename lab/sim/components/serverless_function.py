@@ -31,9 +31,9 @@ from collections import deque
 from typing import Any
 
 from ..params import Param
-from ..pricing import per_million
-from ..randomness import make_distribution
-from ..request import Request
+from ..cloud.pricing import per_million
+from ..kernel.randomness import make_distribution
+from ..kernel.request import Request
 from .base import Component
 from .service_pool import build_samplers, service_params
 

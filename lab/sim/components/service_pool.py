@@ -1,6 +1,6 @@
 """Service pool: VMs or containers running an application. Instances times workers serve one FIFO
 queue; after its own work a request calls the pool's dependencies (outgoing edges) in turn. With
-`autoscale` on, a target-tracking autoscaler (lab/sim/autoscaling.py) adds and removes instances.
+`autoscale` on, a target-tracking autoscaler (lab/sim/parts/autoscaling.py) adds and removes instances.
 
 `instance_size` scales each instance's workers with its vCPUs (`workers_per_instance` is for a
 medium instance; pricing.sized_workers): scaling up adds capacity until the largest size."""
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
+from ..parts.autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
-from ..pricing import per_hour, size_param, sized_workers
-from ..randomness import DISTRIBUTIONS, make_distribution
-from ..request import Request
-from ..station import Station
+from ..cloud.pricing import per_hour, size_param, sized_workers
+from ..kernel.randomness import DISTRIBUTIONS, make_distribution
+from ..kernel.request import Request
+from ..kernel.station import Station
 from .base import Component
 
 MAX_DURATION_MS = 3_600_000.0

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 
 from ..params import Param
-from ..pricing import HOURS_PER_MONTH, per_hour, size_param
-from ..randomness import make_distribution
-from ..request import Request
-from ..station import Station
+from ..cloud.pricing import HOURS_PER_MONTH, per_hour, size_param
+from ..kernel.randomness import make_distribution
+from ..kernel.request import Request
+from ..kernel.station import Station
 from .base import Component
 from .database import query_params
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
-from ..pricing import per_hour, size_param
-from ..randomness import Draws
-from ..request import Request
-from ..station import Station
+from ..cloud.pricing import per_hour, size_param
+from ..kernel.randomness import Draws
+from ..kernel.request import Request
+from ..kernel.station import Station
 from .base import Component
 from .service_pool import build_samplers, service_params
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
-from ..randomness import DISTRIBUTIONS, Distribution, Draws, make_distribution
-from ..request import Request
+from ..kernel.randomness import DISTRIBUTIONS, Distribution, Draws, make_distribution
+from ..kernel.request import Request
 from .base import Component
 
 MAX_LATENCY_MS = 600_000.0

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..params import Param
-from ..randomness import BLOCK, Choice, Draws, IntDraws, zipf_weights
-from ..request import Request
+from ..kernel.randomness import BLOCK, Choice, Draws, IntDraws, zipf_weights
+from ..kernel.request import Request
 from .base import Component
 
 MAX_RATE_PER_S = 200_000.0

@@ -25,8 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import Param
-from ..pricing import per_hour, size_param
-from ..request import Request
+from ..cloud.pricing import per_hour, size_param
+from ..kernel.request import Request
 from .base import Component, Edge
 
 MODES = ("two_phase_commit", "saga")

@@ -4,18 +4,18 @@ calls the job makes to the queue's dependencies, is finished, so a slow database
 growing backlog rather than as slow responses to the producer.
 
 Workers run on instances of `workers_per_instance`, billed by the instance-second. With
-`autoscale` on, a target-tracking autoscaler (lab/sim/autoscaling.py) adds and removes whole
+`autoscale` on, a target-tracking autoscaler (lab/sim/parts/autoscaling.py) adds and removes whole
 instances, by default to hold the backlog per worker at a target: the queue-depth scaling the
 clouds recommend for queue consumers."""
 from __future__ import annotations
 
 from typing import Any
 
-from ..autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
+from ..parts.autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
-from ..pricing import per_hour, per_million, size_param
-from ..request import Request
-from ..station import Station
+from ..cloud.pricing import per_hour, per_million, size_param
+from ..kernel.request import Request
+from ..kernel.station import Station
 from .base import Component
 from .service_pool import build_samplers, service_params
 

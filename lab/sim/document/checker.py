@@ -6,8 +6,9 @@ import difflib
 import re
 from typing import Any
 
-from .params import Param
-from .topology import ID_PATTERN, problem
+from ..params import Param
+from .format import ID_PATTERN
+from ..problems import problem
 
 _ID = re.compile(ID_PATTERN)
 

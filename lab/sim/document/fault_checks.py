@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .checker import _ID, _Checker, _show, _suggest
-from .components import REGISTRY
-from .faults import FAULT_KINDS, TARGET_FIELDS, supports_instance_crashes
-from .topology import LIMITS
+from ..components import REGISTRY
+from ..faults import FAULT_KINDS, TARGET_FIELDS, supports_instance_crashes
+from .format import LIMITS
 
 
 def _faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: _Checker, doc: dict[str, Any]) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .components import REGISTRY
-from .components.traffic_source import peak_rate
-from .topology import LIMITS
+from ..components import REGISTRY
+from ..components.traffic_source import peak_rate
+from .format import LIMITS
 
 
 def _a(word: str) -> str:

@@ -1,4 +1,5 @@
-"""The topology document, version 1: parsing, limits, defaults and loading.
+"""Loading the topology document: parsing, normalizing (every default filled in), and the entry
+points `load` and `check`.
 
 One JSON format for the editor, saving, sharing, lessons, the API and the command line; its
 fields are explained in docs/topology.md. `load` is the one entry point: it returns a normalized
@@ -9,36 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .problems import Problem, Refused, problem
-from .strict_json import JsonRefused, loads
-
-FORMAT = "archlab.topology"
-VERSION = 1
-
-# Documented limits (docs/topology.md). They keep one run within what a shared server can do.
-LIMITS = {
-    "document_bytes": 2_000_000,
-    "nodes": 200,
-    "edges": 1000,
-    "classes": 20,
-    "regions": 30,
-    "faults": 200,
-    "keys": 1_000_000,
-    "duration_s": 86_400.0,
-    "window_s_min": 0.01,
-    "window_s_max": 3600.0,
-    "expected_requests": 100_000_000,
-    "path_hops": 64,
-    "edge_latency_ms": 60_000.0,
-    "text": 200,
-    "description": 5000,
-}
-
-ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
-
-DEFAULT_SETTINGS = {"duration_s": 60.0, "warmup_s": 0.0, "window_s": 1.0, "seed": 1}
-DEFAULT_CLASSES = [{"name": "read", "operation": "read", "share": 1.0}]
-DEFAULT_KEYS = {"distribution": "zipf", "count": 10_000, "exponent": 1.0}
+from .format import DEFAULT_CLASSES, DEFAULT_KEYS, DEFAULT_SETTINGS, FORMAT, LIMITS, VERSION
+from ..problems import Problem, Refused, problem
+from ..strict_json import JsonRefused, loads
 
 
 class InvalidTopology(Refused):
@@ -60,10 +34,10 @@ def parse(text: str | bytes) -> tuple[Any, list[dict[str, str]]]:
 
 def normalize(doc: dict[str, Any]) -> dict[str, Any]:
     """A copy of a *valid* document with every default filled in, in a stable key order."""
-    from .components import REGISTRY
-    from .faults import FAULT_KINDS
-    from .geography import Geography
-    from .resilience import POLICY_DEFAULTS
+    from ..components import REGISTRY
+    from ..faults import FAULT_KINDS
+    from ..cloud.geography import Geography
+    from ..parts.resilience import POLICY_DEFAULTS
 
     settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
     workload = doc.get("workload", {})

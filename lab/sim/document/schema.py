@@ -2,21 +2,21 @@
 
 The checked-in copy (`topology.schema.json`) is what editors and other tools read; a test
 fails when it differs from what this module generates, so it can never drift from the code.
-Regenerate it with `python -m lab.sim schema > lab/sim/topology.schema.json`.
+Regenerate it with `python -m lab.sim schema > lab/sim/document/topology.schema.json`.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .components import GROUPS, REGISTRY
-from .faults import FAULT_KINDS
-from .geography import LATENCY_FIELDS
-from .request import CAUSES
-from .resilience import POLICY_FIELDS
-from .pricing import DEFAULT_PRICES, MAX_PRICE, prices_markdown
-from .params import Param
-from .topology import FORMAT, ID_PATTERN, LIMITS, VERSION
+from ..components import GROUPS, REGISTRY
+from ..faults import FAULT_KINDS
+from ..cloud.geography import LATENCY_FIELDS
+from ..kernel.request import CAUSES
+from ..parts.resilience import POLICY_FIELDS
+from ..cloud.pricing import DEFAULT_PRICES, MAX_PRICE, prices_markdown
+from ..params import Param
+from .format import FORMAT, ID_PATTERN, LIMITS, VERSION
 from .validation import CLASS_FIELDS, EDGE_LATENCY, KEYS, SETTINGS
 
 
@@ -254,7 +254,7 @@ def components_markdown() -> str:
         target = {"node_or_edge": "`node` or `edge`"}.get(spec["target"], f"`{spec['target']}`")
         lines += [f"- `{kind}`: {spec['help']} Target: {target}. Fields: {params}.", ""]
     lines += ["## Prices", "",
-              "Every kind prices itself from this list (lab/sim/pricing.py): round figures in the style of public",
+              "Every kind prices itself from this list (lab/sim/cloud/pricing.py): round figures in the style of public",
               "cloud on-demand list prices. A topology overrides any of them in its `pricing` object, e.g.",
               "`\"pricing\": {\"vm_medium_hour\": 0.05}`. A month is 730 hours.", "",
               prices_markdown(), ""]

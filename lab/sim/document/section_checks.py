@@ -6,10 +6,10 @@ import difflib
 from typing import Any
 
 from .checker import _ID, _Checker, _show
-from .geography import LATENCY_FIELDS
-from .params import is_number
-from .pricing import DEFAULT_PRICES, MAX_PRICE
-from .topology import LIMITS
+from ..cloud.geography import LATENCY_FIELDS
+from ..params import is_number
+from ..cloud.pricing import DEFAULT_PRICES, MAX_PRICE
+from .format import LIMITS
 
 
 def _latency(raw: Any, c: _Checker) -> None:

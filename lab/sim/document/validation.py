@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from .checker import _ID, _Checker, _show, _suggest
-from .components import REGISTRY
-from .document_checks import _latency, _nul_path, _pricing
+from ..components import REGISTRY
+from .section_checks import _latency, _nul_path, _pricing
 from .fault_checks import _faults, validate_fault
 from .graph_checks import _a, check_graph
-from .params import Param, is_number
-from .resilience import POLICY_FIELDS
-from .topology import DEFAULT_CLASSES, FORMAT, LIMITS, VERSION
+from ..params import Param, is_number
+from ..parts.resilience import POLICY_FIELDS
+from .format import DEFAULT_CLASSES, FORMAT, LIMITS, VERSION
 
 __all__ = ["validate", "validate_fault", "_Checker", "_show", "_suggest", "CLASS_FIELDS", "EDGE_LATENCY", "KEYS",
            "SETTINGS"]

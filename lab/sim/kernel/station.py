@@ -18,7 +18,7 @@ from .randomness import Distribution
 from .request import Request
 
 if TYPE_CHECKING:
-    from .components.base import Component
+    from ..components.base import Component
 
 
 class Station:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
-from .components import REGISTRY
+from ..components import REGISTRY
 from .histogram import Histogram, histograms
-from .pricing import HOURS_PER_MONTH
-from .request import CAUSES
+from ..cloud.pricing import HOURS_PER_MONTH
+from ..kernel.request import CAUSES
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from ..simulation import Simulation
 
 RESULTS_FORMAT = "archlab.results"
 RESULTS_VERSION = 1

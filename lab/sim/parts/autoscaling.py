@@ -36,11 +36,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from .params import Param
+from ..params import Param
 
 if TYPE_CHECKING:
-    from .components.base import Component
-    from .station import Station
+    from ..components.base import Component
+    from ..kernel.station import Station
 
 METRICS = ("utilization", "backlog_per_worker")
 _ON = {"autoscale": (True,)}

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from .components.base import Component
-from .params import Param
-from .request import Request
+from ..components.base import Component
+from ..params import Param
+from ..kernel.request import Request
 
 if TYPE_CHECKING:
-    from .components.base import Edge
-    from .engine import Simulation
+    from ..components.base import Edge
+    from ..simulation import Simulation
 
 POLICY_FIELDS = (
     Param("timeout_ms", "number", 0.0, "An attempt that has not answered after this long counts as failed (504); "
