@@ -214,6 +214,9 @@ else:
 ARCHLAB_EMBEDDED_WORKERS = env_int("ARCHLAB_EMBEDDED_WORKERS", 0 if env_str("DATABASE_URL") else 2)
 # The lesson folders the lesson index is read from (docs/lessons.md), once per process.
 ARCHLAB_LESSONS_DIR = Path(env_str("ARCHLAB_LESSONS_DIR", str(BASE_DIR / "lab" / "lessons" / "content")))
+# Where each process writes teachers' own lessons' files once (docs/challenges.md); unset, a
+# temporary directory of its own.
+ARCHLAB_AUTHORED_CACHE_DIR: str | None = env_str("ARCHLAB_AUTHORED_CACHE_DIR") or None
 # Runs on a shared server (docs/operations.md, "Limits"). The longest run in simulated seconds.
 ARCHLAB_MAX_RUN_S = env_int("ARCHLAB_MAX_RUN_S", 3600, minimum=1)
 # How many runs each kind of requester may have running at once, and waiting in the queue on top.
@@ -285,7 +288,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# `manage.py collectstatic` (scripts/start.sh, lab.livelab.start_lab) writes hashed, compressed
+# `manage.py collectstatic` (scripts/start.sh, tests.livelab.start_lab) writes hashed, compressed
 # copies here; WhiteNoise serves them with a year's cache (the name changes with the content).
 STATIC_ROOT = Path(env_str("ARCHLAB_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {

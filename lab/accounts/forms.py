@@ -12,7 +12,7 @@ class SignUpForm(UserCreationForm):
     # An address is required: it is the only way back into an account after a lost password.
     email = forms.EmailField(required=True, help_text="For resetting your password; never shown to others.")
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs 5.2.9 leave out the Meta that Django's UserCreationForm has
         model = User
         fields = ("username", "email")
 

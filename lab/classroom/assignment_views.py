@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from lab.lessons import selectors as lessons
 from lab.views import render_lab
+from lab.sim.problems import Problem
 
 from . import forms, selectors, services
 from .grading import regrade_running
@@ -58,7 +59,7 @@ def assignment_create(request: HttpRequest, classroom_id: Any) -> HttpResponse:
     return redirect("classroom:detail", classroom.pk)
 
 
-def _edit_page(request: HttpRequest, assignment: Any, typed: dict[str, Any], problems: list[dict[str, str]],
+def _edit_page(request: HttpRequest, assignment: Any, typed: dict[str, Any], problems: list[Problem],
                status: int = 200) -> HttpResponse:
     context = forms.assignment_context(choices=forms.step_choices(user=request.user), typed=typed, problems=problems)
     return render(request, "classroom/assignment_edit.html", {
@@ -146,7 +147,7 @@ def assignment_lab(request: HttpRequest, assignment_id: Any) -> HttpResponse:
     assignment = _assignment_or_404(request, assignment_id)
     lesson = lessons.lesson_get(lesson_id=assignment.lesson)
     step = next((s for s in lesson.steps if s.id == assignment.step), None) if lesson is not None else None
-    if step is None:
+    if lesson is None or step is None:
         raise Http404("the lesson step of this assignment is no longer there")
     status = selectors.student_status(assignment, request.user)
     if teaches(request.user, assignment.classroom):
@@ -175,24 +176,23 @@ def assignment_results(request: HttpRequest, assignment_id: Any) -> HttpResponse
     anonymise = request.GET.get("anonymise") == "1"
     _refresh(selectors.ungraded(assignment=assignment))
     results = selectors.results(assignment=assignment, anonymise=anonymise)
-    for row in results["rows"]:
-        row["cells"] = _cells(results["goals"], row.get("best"))
+    rows = [{**row, "cells": _cells(results["goals"], row["best"])} for row in results["rows"]]
     return render(request, "classroom/results.html", {
-        "assignment": assignment, "results": results, "anonymise": anonymise,
+        "assignment": assignment, "results": {**results, "rows": rows}, "anonymise": anonymise,
         "chart": {"goals": results["goals"], "distribution": results["distribution"],
                   "plotly": static("vendor/plotly/plotly-cartesian.min.js")}})
 
 
-def _cells(goals: list[dict[str, Any]], best: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _cells(goals: list[selectors.ResultGoal], best: selectors.ResultEntry | None) -> list[dict[str, Any]]:
     """A row's goals in the table's order: passed (None when not graded), the goal's points
     when passed, and the value measured."""
-    graded = (best or {}).get("goals") or {}
-    out = []
+    graded = best["goals"] if best else {}
+    out: list[dict[str, Any]] = []
     for goal in goals:
-        mine = graded.get(goal["id"]) or {}
-        passed = mine.get("passed")
+        mine = graded.get(goal["id"])
+        passed = mine["passed"] if mine else None
         out.append({"passed": passed, "score": (goal["points"] if passed else 0) if passed is not None else None,
-                    "value": mine.get("value"), "unit": mine.get("unit", "")})
+                    "value": mine["value"] if mine else None, "unit": mine["unit"] if mine else ""})
     return out
 
 
@@ -246,7 +246,7 @@ def submission_detail(request: HttpRequest, submission_id: Any) -> HttpResponse:
     if submission is None:
         raise Http404("no such submission")
     _refresh([submission])
-    from lab.sim.schema import catalogue
+    from lab.sim.document.schema import catalogue
 
     attempt = submission.attempt
     return render(request, "classroom/submission.html", {

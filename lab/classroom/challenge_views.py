@@ -22,6 +22,7 @@ from lab.lessons.format import COMPARES, NAMED_SPANS
 from lab.lessons.goals import METRICS
 from lab.lessons.models import AuthoredLesson
 from lab.sim.document.schema import catalogue
+from lab.sim.problems import Problem
 
 from . import selectors
 from .views import confirm
@@ -106,10 +107,10 @@ def challenge_upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "classroom/challenge_upload.html", {"limits": _limits()})
     upload = request.FILES.get("file")
-    problems: list[dict[str, str]]
+    problems: list[Problem]
     if upload is None:
         problems = [{"path": "file", "message": "choose the lesson's zip file", "severity": "error"}]
-    elif upload.size > authored.MAX_ZIP_BYTES:
+    elif (upload.size or 0) > authored.MAX_ZIP_BYTES:
         problems = [{"path": authored.ZIP, "message": f"the zip is {upload.size:,} bytes; at most "
                                                        f"{authored.MAX_ZIP_BYTES:,} are allowed", "severity": "error"}]
     else:

@@ -13,8 +13,8 @@ from django.utils.dateparse import parse_datetime
 
 from lab.lessons import scenario as scenarios
 from lab.lessons.format import Lesson, Step
+from lab.sim.problems import Problem
 
-Problem = dict[str, str]
 
 MAX_SEEDS = 10
 MAX_FAULTS = 20

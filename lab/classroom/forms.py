@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from lab.lessons import selectors as lessons
 from lab.sim import strict_json
+from lab.sim.problems import Problem
 
-Problem = dict[str, str]
 
 # What a re-grade would score differently: a change of one of these leaves grades already given
 # on the old rules until the teacher re-grades.
@@ -67,7 +67,8 @@ def summary(problems: list[Problem], fields: tuple[str, ...]) -> list[dict[str, 
     out = []
     for p in problems:
         name = field_of(p.get("path", "")).split(".")[0]
-        out.append({**p, "input": INPUT_IDS.get(name, "") if name in fields else ""})
+        out.append({"path": p["path"], "message": p["message"], "severity": p["severity"],
+                    "input": INPUT_IDS.get(name, "") if name in fields else ""})
     return out
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from lab.accounts.throttle import client_address
 from lab.runs.quotas import network_of
+from lab.sim.problems import Problem
 
 from . import pupils, selectors
 from . import views as classroom_views
@@ -35,7 +36,7 @@ PENDING_S = 600
 NEW_PASSWORD = "pupil_new_password"
 
 
-def _by_field(problems: list[dict[str, str]]) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+def _by_field(problems: list[Problem]) -> tuple[dict[str, list[str]], list[Problem]]:
     """Problems of a form's fields ($.display_name...) to show beside them, and the rest above."""
     fields: dict[str, list[str]] = {}
     rest = []
@@ -120,9 +121,9 @@ def _pending(request: HttpRequest) -> Any:
     """The pupil waiting to choose a password: still active, still with the one-time password
     they signed in with (a second reset voids the first), within PENDING_S."""
     pending = request.session.get(PENDING)
-    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time() or not isinstance(pending.get("user"), int):
         return None
-    pupil = pupils.PupilAccount.objects.filter(user_id=pending.get("user")).select_related("user", "classroom").first()
+    pupil = pupils.PupilAccount.objects.filter(user_id=pending["user"]).select_related("user", "classroom").first()
     if pupil is None or not pupil.user.is_active or not pupil.must_change_password \
             or pupil.user.get_session_auth_hash() != pending.get("hash"):
         return None

@@ -154,7 +154,7 @@ def pupil_create(*, code: Any, display_name: Any, password: Any, network: str) -
         if not _take_signup(key):
             raise _too_many()
         problems.insert(0, _taken(name).problems[0])
-    if problems:
+    if problems or name is None:  # no name is always a problem listed
         raise ClassroomRefused(problems)
     if not _take_signup(key):
         raise _too_many()
@@ -270,7 +270,7 @@ def pupil_rename(*, pupil: PupilAccount, by: Any, display_name: Any) -> PupilAcc
     _require_teacher_of(pupil.classroom, by)
     problems: list[checks.Problem] = []
     name = _display_name(display_name, problems)
-    if problems:
+    if problems or name is None:  # no name is always a problem listed
         raise ClassroomRefused(problems)
     if _name_taken(pupil.classroom, name_key(name), but=pupil):
         raise _refuse(f"a pupil of this class is already called {name!r}: choose another display name", 400,

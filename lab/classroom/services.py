@@ -71,7 +71,7 @@ def classroom_create(*, teacher: Any, name: Any) -> Classroom:
                       "grant_teacher <username>)", 403)
     problems: list[checks.Problem] = []
     clean = checks.clean_name(name, "$.name", max_length=100, what="class name", problems=problems)
-    if problems:
+    if problems or clean is None:  # no name is always a problem listed
         raise ClassroomRefused(problems)
     if Classroom.objects.filter(teacher=teacher).count() >= MAX_CLASSES:
         raise _refuse(f"a teacher has at most {MAX_CLASSES} classes; archive and delete old ones first", 409)

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from lab.sim.problems import Problem
+
 from . import forms, selectors, services
 
 
@@ -125,7 +127,7 @@ def class_join(request: HttpRequest, code: str) -> HttpResponse:
 # ---- one class ---------------------------------------------------------------------------------
 
 def class_page(request: HttpRequest, classroom: Any, status: int = 200, *, typed: dict[str, Any] | None = None,
-               assignment_problems: list[dict[str, str]] | None = None, **extra: Any) -> HttpResponse:
+               assignment_problems: list[Problem] | None = None, **extra: Any) -> HttpResponse:
     """The class's page; for its teacher with the assignment form (`typed` as sent, else new and
     preselected from ?lesson=&step=) and its problems."""
     teaching = teaches(request.user, classroom)
@@ -165,10 +167,11 @@ def class_settings(request: HttpRequest, classroom_id: Any) -> HttpResponse:
     classroom = taught_or_404(request, classroom_id)
     what = request.POST.get("what", "")
     name = request.POST.get("name", "")
-    changes: dict[str, Any] = {
+    choices: dict[str, dict[str, Any]] = {
         "open": {"joining_open": True}, "close": {"joining_open": False},
         "archive": {"archived": True}, "restore": {"archived": False}, "rename": {"name": name},
-    }.get(what, {})
+    }
+    changes = choices.get(what, {})
     if not changes:
         return class_page(request, classroom, status=400,
                           problems=[{"path": "what", "message": "say what to change", "severity": "error"}])

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from lab.sim import LIMITS, strict_json
 
-from .format import InvalidLesson
+from .format import InvalidLesson, Lesson
 from .grading import grade_step, prove_lesson
 from .loader import load_lesson
 
 
-def _load(folder: str) -> object | None:
+def _load(folder: str) -> Lesson | None:
     try:
         lesson = load_lesson(Path(folder))
     except InvalidLesson as exc:
@@ -45,12 +45,12 @@ def grade(folder: str, step_id: str, design_path: str) -> int:
     lesson = _load(folder)
     if lesson is None:
         return 2
-    index = next((i for i, s in enumerate(lesson.steps) if s.id == step_id), None)  # type: ignore[attr-defined]
+    index = next((i for i, s in enumerate(lesson.steps) if s.id == step_id), None)
     if index is None:
         print(f"The lesson has no step {step_id!r}.")
         return 2
     try:
-        design = strict_json.loads(Path(design_path).read_bytes(), max_bytes=LIMITS["document_bytes"],
+        design = strict_json.loads(Path(design_path).read_bytes(), max_bytes=int(LIMITS["document_bytes"]),
                                    what=design_path)
     except OSError as exc:
         print(f"Cannot read {design_path}: {exc.strerror}")
@@ -58,7 +58,7 @@ def grade(folder: str, step_id: str, design_path: str) -> int:
     except strict_json.JsonRefused as exc:
         print(str(exc))
         return 2
-    result = grade_step(lesson.steps[index], design, start_topology=lesson.start_design(index))  # type: ignore[attr-defined]
+    result = grade_step(lesson.steps[index], design, start_topology=lesson.start_design(index))
     for p in result.problems:
         print(f"  {p['path']}: {p['message']}")
     for g in result.goals:

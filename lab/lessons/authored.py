@@ -28,10 +28,12 @@ import uuid
 import zipfile
 from collections import OrderedDict
 from pathlib import Path, PurePosixPath
+
+from lab.sim.problems import Problem
+
 from .format import ID_PATTERN, LESSON_FILE, InvalidLesson, Lesson
 from .loader import AUTHORED_PREFIX, load_lesson
 
-Problem = dict[str, str]
 Files = dict[str, bytes]
 
 MAX_ZIP_BYTES = 5 * 1024 * 1024

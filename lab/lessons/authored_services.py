@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from lab.accounts.roles import is_teacher
+from lab.sim.problems import Problem
 
 from . import authored, challenge
 from . import selectors
@@ -22,7 +23,7 @@ MAX_AUTHORED = 200  # per teacher: each keeps a zip of at most authored.MAX_ZIP_
 
 
 class AuthoredRefused(ValueError):
-    def __init__(self, problems: list[dict[str, str]], status: int = 400) -> None:
+    def __init__(self, problems: list[Problem], status: int = 400) -> None:
         self.problems = problems
         self.status = status
         super().__init__(problems[0]["message"] if problems else "refused")
@@ -40,7 +41,7 @@ def _check_author(owner: Any) -> None:
         raise _refuse(f"a teacher keeps at most {MAX_AUTHORED} lessons and challenges; delete old ones first", 409)
 
 
-def _errors(problems: list[dict[str, str]]) -> bool:
+def _errors(problems: list[Problem]) -> bool:
     return any(p.get("severity", "error") == "error" for p in problems)
 
 
@@ -60,7 +61,7 @@ def _save(*, owner: Any, title: str, source: str, files: authored.Files,
     raise _refuse("no free key could be made; try again", 409)
 
 
-def authored_upload(*, owner: Any, data: bytes) -> tuple[AuthoredLesson, list[dict[str, str]]]:
+def authored_upload(*, owner: Any, data: bytes) -> tuple[AuthoredLesson, list[Problem]]:
     """A lesson folder uploaded as a zip: saved if it loads (its warnings returned beside it),
     else refused with every problem of the zip or of the lesson."""
     _check_author(owner)
@@ -85,7 +86,7 @@ def challenge_check(*, document: Any, by: Any) -> dict[str, Any]:
             "step": challenge.STEP_ID}
 
 
-def challenge_create(*, owner: Any, document: Any) -> tuple[AuthoredLesson, list[dict[str, str]]]:
+def challenge_create(*, owner: Any, document: Any) -> tuple[AuthoredLesson, list[Problem]]:
     """A challenge built in the browser, saved as a one-step lesson. Editing a challenge is
     saving its changed document as a new one: an authored lesson never changes."""
     _check_author(owner)

@@ -114,7 +114,8 @@ def goal_text(goal: dict[str, Any]) -> str:
     metric = METRICS.get(name) if isinstance(name, str) else None
     if metric is None or not isinstance(compare, str) or compare not in COMPARE_WORDS or not isinstance(value, (int, float)) or isinstance(value, bool):
         return "the goal"
-    scope = goal.get("scope") if isinstance(goal.get("scope"), dict) and len(goal["scope"]) == 1 else {"overall": True}
+    given = goal.get("scope")
+    scope = given if isinstance(given, dict) and len(given) == 1 else {"overall": True}
     try:
         where = scope_words(scope)
     except KeyError:
@@ -188,7 +189,7 @@ def build(document: Any) -> tuple[Files, dict[str, float], list[Problem]]:
             _nulls(document[key], f"$.{key}", problems)
     if problems:
         return {}, {}, problems
-    goals, points = _goals(raw_goals, problems)
+    goals, points = _goals(raw_goals if isinstance(raw_goals, list) else [], problems)
     narrative = document["narrative"]
     title = document["title"].strip()
     summary = (document.get("summary") or "").strip() or title

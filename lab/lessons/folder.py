@@ -14,6 +14,7 @@ from typing import Any
 
 from lab.sim import check as check_topology
 from lab.sim.document.loading import parse as parse_topology
+from lab.sim.problems import Problem
 
 from . import render
 from .format import ID_PATTERN, LESSON_FILE, LIMITS, Field
@@ -38,10 +39,10 @@ class Problems:
     """The problems found so far, in the engine's shape."""
 
     def __init__(self) -> None:
-        self.items: list[dict[str, str]] = []
+        self.items: list[Problem] = []
 
     def add(self, path: str, message: str, severity: str = "error") -> None:
-        item = {"path": path, "message": message, "severity": severity}
+        item: Problem = {"path": path, "message": message, "severity": severity}
         if item not in self.items:
             self.items.append(item)
 

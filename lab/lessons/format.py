@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lab.sim.problems import Problem
+
 FORMAT = "archlab.lesson"
 VERSION = 1
 LESSON_FILE = "lesson.toml"
@@ -240,7 +242,7 @@ class Lesson:
     steps: tuple[Step, ...]
     folder: Path
     designs: dict[str, dict[str, Any]]        # path -> the topology document as written (valid)
-    warnings: tuple[dict[str, str], ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
     def design(self, path: str) -> dict[str, Any]:
         """A copy of one of the lesson's topology documents, safe for the caller to change."""
@@ -260,7 +262,7 @@ class InvalidLesson(ValueError):
     """A lesson that cannot be offered. `problems` lists every reason, each {"path", "message",
     "severity"} with a path such as "lesson.toml: steps[2].goals[0].metric"."""
 
-    def __init__(self, problems: list[dict[str, str]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         first = f"{problems[0]['path']}: {problems[0]['message']}" if problems else "invalid lesson"
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from lab.sim.problems import Problem
+
 from . import advice, spans
 from .structure import STRUCTURES, check_structure, evaluate_structure
 
-Problem = dict[str, str]
 Reader = Callable[[dict[str, Any], dict[str, Any]], "float | None"]
 
 SCOPES = ("overall", "class", "origin", "node", "edge")
@@ -199,7 +200,7 @@ def _check_scope(scope: Any, metric: Metric | None, ctx: dict[str, Any]) -> list
     if metric is not None and kind not in metric.scopes:
         return [_p(f"scope.{kind}", f"{metric.name} is measured for {' or '.join(metric.scopes)}, not for a {kind}")]
     known = {"class": ctx.get("classes", []), "origin": ctx.get("origins", []),
-             "node": list(ctx.get("nodes", {})), "edge": ctx.get("edges", [])}.get(kind)
+             "node": list(ctx.get("nodes", {})), "edge": ctx.get("edges", [])}.get(kind, [])
     if kind == "overall":
         return [] if name is True else [_p("scope.overall", "write { overall = true }")]
     if name not in known:

@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from lab.sim import simulate
+from lab.sim.problems import Problem
 
 from . import scenario as scenarios
 from . import spans
 from .goals import METRICS, GoalResult, evaluate
 
 Run = dict[str, Any]
-Problem = dict[str, str]
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -172,7 +172,7 @@ def live_goals(goals: Any, run: Run, start_run: Run | None = None) -> list[dict[
     over, a span that has not begun). The same evaluation as grading, on one seed."""
     out = []
     for spec in goals:
-        item = {"goal": str(spec.get("id", "")), "text": str(spec.get("text", "")), "state": "pending",
+        item: dict[str, Any] = {"goal": str(spec.get("id", "")), "text": str(spec.get("text", "")), "state": "pending",
                 "value": None, "unit": "", "target": None, "sentence": "", "look_at": ""}
         pending = _live_pending(spec, run, start_run)
         if pending is not None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lab.sim.problems import Problem
+
 from .folder import Folder, Problems, at
 from .format import FORMAT, LESSON_FIELDS, LESSON_FILE, LIMITS, MAX_NUMBER, VERSION, InvalidLesson, Lesson, huge_numbers
 from .step_checks import check_steps
@@ -72,7 +74,7 @@ def _check_header(doc: dict[str, Any], folder: Folder) -> None:
         p.add(at("steps"), f"a lesson has 1 to {LIMITS['steps']} steps, not {len(steps)}")
 
 
-def _lesson(folder: Path) -> tuple[Lesson | None, list[dict[str, str]]]:
+def _lesson(folder: Path) -> tuple[Lesson | None, list[Problem]]:
     problems = Problems()
     files = Folder(folder, problems)
     if not folder.is_dir():
@@ -98,7 +100,7 @@ def _lesson(folder: Path) -> tuple[Lesson | None, list[dict[str, str]]]:
     return lesson, problems.items
 
 
-def check_lesson(folder: Path) -> list[dict[str, str]]:
+def check_lesson(folder: Path) -> list[Problem]:
     """Every problem (errors and warnings) of the lesson in `folder`, never raising for a bad lesson."""
     return _lesson(Path(folder))[1]
 
@@ -117,7 +119,7 @@ class BrokenLesson:
 
     id: str
     folder: Path
-    problems: tuple[dict[str, str], ...]
+    problems: tuple[Problem, ...]
 
 
 @dataclass(frozen=True)

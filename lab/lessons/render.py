@@ -19,6 +19,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from lab.sim.problems import Problem
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 LINK_SCHEMES = ("http", "https", "mailto")
 
@@ -34,7 +36,7 @@ _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"s
                "th": {"style"}, "td": {"style"}}
 
 
-def _problem(path: str, message: str) -> dict[str, str]:
+def _problem(path: str, message: str) -> Problem:
     return {"path": path, "message": message, "severity": "error"}
 
 
@@ -68,12 +70,12 @@ def _link_ok(href: str) -> bool:
     if href.startswith("#"):
         return True
     match = _SCHEME.match(href)
-    return bool(match) and match.group(0)[:-1].lower() in LINK_SCHEMES and not href.startswith("//")
+    return match is not None and match.group(0)[:-1].lower() in LINK_SCHEMES and not href.startswith("//")
 
 
 def _inline_children(tokens: list[Token]) -> list[tuple[Token, int]]:
     """Every inline token's children, with the 1-based line of its block."""
-    found = []
+    found: list[tuple[Token, int]] = []
     for token in tokens:
         if token.type == "inline" and token.children:
             line = token.map[0] + 1 if token.map else 0
@@ -111,9 +113,9 @@ def render(text: str, *, folder: Path, source: str, image_prefix: str) -> str:
                      strip_comments=True)
 
 
-def markdown_problems(text: str, *, folder: Path, source: str) -> list[dict[str, str]]:
+def markdown_problems(text: str, *, folder: Path, source: str) -> list[Problem]:
     """Every part of the Markdown that `render` would drop, each with its file and line."""
-    problems: list[dict[str, Any]] = []
+    problems: list[Problem] = []
     raw = _md_html.parse(text)
     for token in raw:
         if token.type == "html_block":

@@ -11,8 +11,7 @@ import copy
 from typing import Any
 
 from lab.sim import REGISTRY, InvalidTopology, load
-
-Problem = dict[str, str]
+from lab.sim.problems import Problem
 
 
 def _p(path: str, message: str) -> Problem:
@@ -65,8 +64,8 @@ def _missing_target(fault: dict[str, Any], doc: dict[str, Any]) -> tuple[str, st
 
 
 def _classes(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    workload = doc.get("workload") if isinstance(doc.get("workload"), dict) else {}
-    classes = workload.get("classes")
+    workload = doc.get("workload")
+    classes = workload.get("classes") if isinstance(workload, dict) else None
     return [c for c in classes if isinstance(c, dict)] if isinstance(classes, list) else []
 
 
@@ -91,11 +90,12 @@ def apply(learner_topology: dict[str, Any], scenario: Any,
         return None, [_p("$", "the design must be a topology document (a JSON object)")]
     doc = copy.deepcopy(learner_topology)
     problems: list[Problem] = []
-    settings = doc.get("settings") if isinstance(doc.get("settings"), dict) else {}
-    settings = {**settings, "duration_s": scenario["duration_s"],
+    given = doc.get("settings")
+    settings = {**(given if isinstance(given, dict) else {}), "duration_s": scenario["duration_s"],
                 "warmup_s": scenario.get("warmup_s", 0), "window_s": scenario.get("window_s", 1)}
     doc["settings"] = settings
-    nodes = doc.get("nodes") if isinstance(doc.get("nodes"), list) else []
+    listed = doc.get("nodes")
+    nodes = listed if isinstance(listed, list) else []
     by_id = {n.get("id"): n for n in nodes if isinstance(n, dict)}
     for i, traffic in enumerate(scenario.get("traffic", [])):
         source = traffic["source"]

@@ -44,14 +44,13 @@ def lesson_index_reload() -> None:
 # Authored lessons loaded in this process (lab/lessons/authored.py): their files come from the
 # database once, then from this process's cache directory (ARCHLAB_AUTHORED_CACHE_DIR, else a
 # temporary directory of its own).
-_authored = LessonCache(Path(settings.ARCHLAB_AUTHORED_CACHE_DIR)
-                        if getattr(settings, "ARCHLAB_AUTHORED_CACHE_DIR", None) else None)
+_authored = LessonCache(Path(settings.ARCHLAB_AUTHORED_CACHE_DIR) if settings.ARCHLAB_AUTHORED_CACHE_DIR else None)
 
 
 def lesson_get(*, lesson_id: str) -> Lesson | None:
     """A built-in lesson, or (for an id with the authored prefix) a teacher's own lesson or
     challenge while its row exists. Who may read an authored one is the caller's to check
-    (lab/classroom/authored_access.py)."""
+    (lab/lessons/access.py)."""
     if is_authored_id(lesson_id):
         return authored_lesson(key=lesson_id)
     return lesson_index().get(lesson_id)

@@ -8,6 +8,7 @@ from lab.sim import REGISTRY
 from lab.sim.document.checker import _Checker
 from lab.sim.document.fault_checks import validate_fault
 from lab.sim.document.validation import SETTINGS
+from lab.sim.problems import Problem
 
 from .format import (GOAL_FIELDS, HINT_FIELDS, LIMITS, PREDICTION_FIELDS, SCENARIO_FIELDS, STARTS, STEP_FIELDS,
                      TRAFFIC_FIELDS, Hint, Prediction, Scenario, Step, Traffic)
@@ -239,7 +240,7 @@ def _context(scenario: Scenario | None, ref: dict[str, Any] | None) -> dict[str,
     return step_context_for(ref or {"nodes": [], "edges": []}, faults)
 
 
-def _relative_problems(problems: list[dict[str, str]], base: str) -> None:
+def _relative_problems(problems: list[Problem], base: str) -> None:
     for q in problems:
         sub = q["path"].removeprefix("$").lstrip(".")
         q["path"] = at(f"{base}.{sub}" if sub else base)

@@ -15,11 +15,12 @@ import math
 from typing import Any
 
 from lab.sim import REGISTRY
+from lab.sim.problems import Problem
 
 STRUCTURES = ("kind", "instances_at_most", "monthly_cost_usd_at_most")
 
 
-def _p(path: str, message: str) -> dict[str, str]:
+def _p(path: str, message: str) -> Problem:
     return {"path": path, "message": message, "severity": "error"}
 
 
@@ -27,7 +28,7 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
 
 
-def check_structure(spec: Any, ctx: dict[str, Any]) -> list[dict[str, str]]:
+def check_structure(spec: Any, ctx: dict[str, Any]) -> list[Problem]:
     if not isinstance(spec, dict):
         return [_p("structure", "structure is a table, e.g. { kind = \"cache\", at_least = 1 }")]
     if "kind" in spec:

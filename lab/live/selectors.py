@@ -26,7 +26,9 @@ def session_get(*, user: Any, session_id: Any) -> tuple[LiveSession, str] | None
     except ValueError:
         return None
     session = LiveSession.objects.filter(id=key).select_related("classroom", "run").first()
-    role = role_in(session.classroom, user) if session is not None else None
+    if session is None:
+        return None
+    role = role_in(session.classroom, user)
     return (session, role) if role else None
 
 
@@ -34,7 +36,9 @@ def question_get(*, user: Any, question_id: Any) -> tuple[Question, str] | None:
     if isinstance(question_id, bool) or not isinstance(question_id, int) or not 0 < question_id < 2**31:
         return None
     question = Question.objects.filter(pk=question_id).select_related("session__classroom").first()
-    role = role_in(question.session.classroom, user) if question is not None else None
+    if question is None:
+        return None
+    role = role_in(question.session.classroom, user)
     return (question, role) if role else None
 
 
