@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from bench.stream_client import watch  # noqa: E402
-from lab.livelab import free_port, start_lab  # noqa: E402
+from tests.livelab import free_port, start_lab  # noqa: E402
 
 EXAMPLE = json.loads((ROOT / "lab" / "sim" / "examples" / "two_regions_geo_routing.json").read_text())
 # Generous caps: the bench measures the server, not the quotas (tests/web/test_quotas.py does).

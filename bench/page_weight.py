@@ -1,4 +1,4 @@
-"""Figure 10: what the lab page costs a class. Starts a real lab server (lab.livelab.start_lab, as
+"""Figure 10: what the lab page costs a class. Starts a real lab server (tests.livelab.start_lab, as
 scripts/start.sh runs it), opens the lab page in Debian's Chromium and counts the bytes that
 crossed the network (Chrome DevTools Protocol: the sum of Network.loadingFinished
 encodedDataLength, i.e. compressed bodies plus headers) on a first visit with an empty cache,
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
+from tests.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
 
 FIRST_LOAD_TARGET = 2_000_000
 RELOAD_TARGET = 100_000

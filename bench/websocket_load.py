@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.stream_client import start_runs, watch  # noqa: E402
-from lab.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
+from tests.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 def page_load(base: str) -> dict[str, float] | None:

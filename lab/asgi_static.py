@@ -1,4 +1,4 @@
-"""The entry point scripts/start.sh and lab.livelab start Daphne with. Static files no longer need
+"""The entry point scripts/start.sh and tests.livelab start Daphne with. Static files no longer need
 a handler of their own: WhiteNoise (first after SecurityMiddleware in lab/settings.py) serves
 /static/ from STATIC_ROOT, hashed, compressed and cached for a year, in `lab.asgi:application`
 itself, so this is the same application under its old name."""

@@ -16,7 +16,7 @@ class LabStaticFilesStorage(CompressedManifestStaticFilesStorage):
     def stored_name(self, name: str) -> str:
         # Before `collectstatic` has run (the test suite, a fresh checkout) there is no manifest,
         # or it lacks a file added since: name the plain file rather than fail the page. The
-        # servers (scripts/start.sh, lab.livelab.start_lab) always collect first.
+        # servers (scripts/start.sh, tests.livelab.start_lab) always collect first.
         try:
             return super().stored_name(name)
         except ValueError:

@@ -6,7 +6,7 @@ from django.conf import settings
 
 # Pages rendered in the test process name the plain static files, whether or not someone ran
 # collectstatic into staticfiles/ (scripts/start.sh does); live servers collect their own
-# (lab.livelab.start_lab).
+# (tests.livelab.start_lab).
 settings.STATIC_ROOT = os.path.join(tempfile.gettempdir(), "archlab-tests-collect-nothing-here")
 
 # Processes started from tests (embedded workers, Daphne) must be spawned, not forked: a fork of

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.livelab import free_port
+from tests.livelab import free_port
 
 
 class ServiceMissing(RuntimeError):

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 import websockets
 
-from lab.livelab import ROOT, free_port, start_lab
+from tests.livelab import ROOT, free_port, start_lab
 
 from .services import ServiceMissing, start_postgres, start_redis
 

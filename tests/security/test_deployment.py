@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from lab.livelab import ROOT, free_port, start_lab
+from tests.livelab import ROOT, free_port, start_lab
 
 SCRIPT = """
 import json, os, django

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import pytest
 
-from lab.livelab import ROOT, free_port, start_lab
+from tests.livelab import ROOT, free_port, start_lab
 
 from .conftest import PASSWORD, example
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from lab.livelab import ROOT, free_port, start_lab
+from tests.livelab import ROOT, free_port, start_lab
 
 from .conftest import example
 

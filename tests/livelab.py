@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the repository (this file is tests/livelab.py)
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium as root, headless, and quiet on a machine without internet access.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -88,4 +88,5 @@ def signed_in_session(user: Any) -> str:
     session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
                     HASH_SESSION_KEY: user.get_session_auth_hash()})
     session.create()
+    assert session.session_key is not None  # create() saved it under a new key
     return session.session_key
