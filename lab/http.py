@@ -1,20 +1,21 @@
-"""JSON in and out for the page-side endpoints: the lab's /api/... views and its save endpoints.
-One body reader (the engine's strict reader, lab.sim.strict_json), one refusal shape
-({"problems": [{"path", "message", "severity"}]}, like the engine's), and the input limits that
-lab.middleware.InputLimitsMiddleware enforces before a view runs. The REST API (/api/v1) reads
-bodies with its own parser (lab/api/parsers.py) under the same limit.
+"""JSON in and out on the web side. One strict reader (`read_json`, the engine's
+lab.sim.strict_json under the web's limits) for the REST API's parser (lab/api/parsers.py), the
+websocket consumers and the lab's remaining page-side save endpoints; one refusal shape, the
+engine's ({"problems": [{"path", "message", "severity"}]}, lab.sim.problems); and the input
+limits that lab.middleware.InputLimitsMiddleware enforces before a view runs.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.http.request import RawPostDataException, UnreadablePostError
-from django.core.exceptions import RequestDataTooBig
 
 from lab.sim import LIMITS
-from lab.sim.strict_json import JsonRefused, loads
+from lab.sim.problems import Problem, Refused, problem
+from lab.sim.strict_json import loads
 
 # A topology may be as large as the engine allows, plus room for the fields around it.
 MAX_BODY_BYTES = LIMITS["document_bytes"] + 10_000
@@ -26,12 +27,27 @@ MAX_URL_BYTES = 8192
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def one_problem(message: str, path: str = "$") -> list[dict[str, str]]:
-    return [{"path": path, "message": message, "severity": "error"}]
+def read_json(data: str | bytes, *, max_bytes: int, what: str = "the request body", empty: Any = ...) -> Any:
+    """`data` parsed strictly, or Refused (400, or 413 over `max_bytes`) with one problem saying
+    what is wrong with it. The one place the web side reads JSON it is sent: request bodies and
+    websocket messages alike. An empty input is refused unless `empty` gives its value."""
+    return loads(data, max_bytes=max_bytes, what=what, empty=empty)
 
 
-def problems_response(problems: list[dict[str, str]], status: int = 400) -> JsonResponse:
+def one_problem(message: str, path: str = "$") -> list[Problem]:
+    return [problem(path, message)]
+
+
+def problems_response(problems: list[Problem], status: int = 400) -> JsonResponse:
     return JsonResponse({"problems": problems}, status=status)
+
+
+def refused_response(exc: Refused) -> JsonResponse:
+    """A refusal as the API answers it (lab.api.errors): its status and problems, and Retry-After."""
+    response = problems_response(exc.problems, exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def json_body(request: HttpRequest, *, max_bytes: int = MAX_BODY_BYTES, what: str = "the request body",
@@ -47,9 +63,9 @@ def json_body(request: HttpRequest, *, max_bytes: int = MAX_BODY_BYTES, what: st
     except UnreadablePostError:
         return problems_response(one_problem(f"{what} could not be read to its end"))
     try:
-        return loads(raw, max_bytes=max_bytes, what=what, empty=empty)
-    except JsonRefused as exc:
-        return problems_response(exc.problems, exc.status)
+        return read_json(raw, max_bytes=max_bytes, what=what, empty=empty)
+    except Refused as exc:
+        return refused_response(exc)
 
 
 def json_endpoint(view: View) -> View:
@@ -62,7 +78,7 @@ def json_endpoint(view: View) -> View:
 
 def wants_json(request: HttpRequest) -> bool:
     """Whether refusals of this request are answered as JSON problems: everything under /api/
-    (the lab's endpoints and the REST API), views marked `json_endpoint`, and JSON requests."""
+    (the REST API), views marked `json_endpoint`, and JSON requests."""
     if request.path_info.startswith("/api/"):
         return True
     match = getattr(request, "resolver_match", None)

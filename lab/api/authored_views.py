@@ -22,7 +22,7 @@ from lab.runs import selectors as run_selectors
 from lab.runs.models import Run
 
 from . import authored_serializers as s
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .permissions import can_read_run, not_found, require_user
 from .schema import TOPOLOGY_EXAMPLE
 from .views import ApiListView, ApiView, errors

@@ -19,7 +19,7 @@ from lab.classroom.models import Assignment, Classroom, Submission
 from lab.runs import quotas
 
 from . import classroom_serializers as s
-from .errors import Refused
+from lab.sim.problems import Refused
 from .permissions import MAX_ID, not_found, require_user, run_owner_key
 from .views import ApiListView, ApiView, body, errors
 

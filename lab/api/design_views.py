@@ -19,7 +19,7 @@ from lab.designs.models import Design
 from lab.designs.thumbnails import thumbnail_svg
 
 from . import serializers as s
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .permissions import design_for_read, design_for_write, positive_id, require_user
 from .schema import TOPOLOGY_EXAMPLE
 from .views import ApiListView, ApiView, body, errors, text

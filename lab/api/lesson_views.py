@@ -22,7 +22,7 @@ from lab.runs import quotas
 from . import lesson_serializers as s
 from lab.runs import selectors as run_selectors
 
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .permissions import not_found, require_user, run_owner_key, visitor_session
 from .schema import TOPOLOGY_EXAMPLE
 from .views import ApiListView, ApiView, body, errors
@@ -49,10 +49,6 @@ def _step(lesson: Lesson, step_id: str) -> Step:
     if index is None:
         raise not_found("step")
     return lesson.steps[index]
-
-
-def _refused(exc: services.LessonRefused) -> Refused:
-    return Refused(exc.problems, status=exc.status)
 
 
 # Where a visitor's session keeps the hints it asked for: lesson id -> step id -> count.
@@ -124,13 +120,10 @@ class AttemptListView(ApiView):
         data = body(request, ("topology", "predictions"))
         # The requester first: it saves a first-time visitor's session, whose key the owner key is.
         requester = quotas.requester_of(request)
-        try:
-            attempt = services.attempt_create(user=request.user, lesson=lesson, step_id=step_id,
-                                              topology=data.get("topology"), predictions=data.get("predictions"),
-                                              owner_key=run_owner_key(request), requester=requester,
-                                              visitor=visitor)
-        except services.LessonRefused as exc:
-            raise _refused(exc) from None
+        # A refusal (the lesson's, or a run quota's 429) is answered by lab.api.errors.
+        attempt = services.attempt_create(user=request.user, lesson=lesson, step_id=step_id,
+                                          topology=data.get("topology"), predictions=data.get("predictions"),
+                                          owner_key=run_owner_key(request), requester=requester, visitor=visitor)
         return _attempt(request, attempt, status=202)
 
 
@@ -156,15 +149,11 @@ class HintView(ApiView):
         step = _step(lesson, step_id)
         if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step.id)["hints"]:
             raise Refused([problem("$", WITHHELD.format("hints"))], status=403)
-        try:
-            if request.user.is_authenticated:
-                progress = services.hint_unlock(user=request.user, lesson=lesson, step=step)
-                return Response(selectors.hints_of(step=step, progress=progress))
-            key = visitor_session(request)
-            asked = services.visitor_hint_unlock(lesson=lesson, step=step, session_key=key,
-                                                 asked=_asked(request) or {})
-        except services.LessonRefused as exc:
-            raise _refused(exc) from None
+        if request.user.is_authenticated:
+            progress = services.hint_unlock(user=request.user, lesson=lesson, step=step)
+            return Response(selectors.hints_of(step=step, progress=progress))
+        key = visitor_session(request)
+        asked = services.visitor_hint_unlock(lesson=lesson, step=step, session_key=key, asked=_asked(request) or {})
         request.session[ASKED_HINTS] = asked
         unlocked = selectors.visitor_hints(lesson=lesson, session_key=key, asked=asked)[step.id]
         return Response(selectors.hints_of(step=step, unlocked=unlocked))

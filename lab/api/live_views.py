@@ -19,7 +19,7 @@ from lab.live import selectors, services
 from lab.live.models import LiveSession, Question
 from lab.runs import quotas
 
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .permissions import not_found, require_user, run_owner_key
 from .serializers import ObjectField
 from .views import ApiView, body, errors

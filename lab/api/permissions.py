@@ -21,7 +21,7 @@ from lab.designs.models import Design
 from lab.runs import selectors as run_selectors
 from lab.runs.models import Run
 
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 
 # Revision numbers and other ids are looked up in integer columns; anything larger is simply
 # not there (and would overflow SQLite's 64-bit integers instead of answering 404).

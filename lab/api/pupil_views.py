@@ -22,7 +22,7 @@ from lab.runs.quotas import network_of
 
 from . import classroom_serializers as cs
 from .classroom_views import _classroom_data
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .permissions import MAX_ID, not_found, require_user, visitor_session
 from .views import ApiListView, ApiView, body, errors
 
@@ -101,7 +101,7 @@ class PupilJoinView(ApiView):
     def post(self, request: Request) -> Response:
         if request.user.is_authenticated:
             raise Refused([problem("$", "you are signed in: join with your own account (POST /api/v1/classes/join), "
-                                        "or sign out to make a pupil account")], 409)
+                                        "or sign out to make a pupil account")], status=409)
         visitor_session(request)  # the CSRF check a signed-in session gets
         data = body(request, ("code", "display_name", "password"))
         try:

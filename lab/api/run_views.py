@@ -14,7 +14,7 @@ from lab.runs import quotas, selectors, services
 from lab.runs.models import Run
 
 from . import serializers as s
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .permissions import can_read_run, design_for_read, not_found, positive_id, require_user, run_owner_key
 from .schema import TOPOLOGY_EXAMPLE
 from .views import ApiListView, ApiView, Page, body, errors

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from lab.accounts import selectors, services
 
 from . import serializers as s
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .permissions import MAX_ID, SessionOnly
 from .views import ApiListView, ApiView, body, errors
 

@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lab.sim.schema import catalogue
+from lab.sim.document.schema import catalogue
 
 from . import schema  # noqa: F401  (registers the token authentication in the OpenAPI document)
-from .errors import Refused, problem
+from lab.sim.problems import Refused, problem
 from .parsers import JsonBodyParser
 from .serializers import ProblemsSerializer
 

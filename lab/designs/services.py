@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 
 from lab.sim import check
+from lab.sim.problems import Problem, Refused, problem
 
 from .models import Design, Revision
 
@@ -20,62 +21,50 @@ MAX_TAGS = 10
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 
 
-class DesignRefused(ValueError):
-    """Bad input, with every problem as {"path", "message", "severity"} (the engine's shape)."""
-
-    def __init__(self, problems: list[dict[str, str]]) -> None:
-        self.problems = problems
-        super().__init__(problems[0]["message"] if problems else "refused")
-
-
-def _problem(path: str, message: str) -> dict[str, str]:
-    return {"path": path, "message": message, "severity": "error"}
-
-
 def clean_meta(*, name: Any = None, description: Any = None, tags: Any = None, partial: bool = False) -> dict[str, Any]:
-    """Validate a design's name, description and tags; raise DesignRefused with every problem."""
-    problems: list[dict[str, str]] = []
+    """Validate a design's name, description and tags; raise Refused with every problem."""
+    problems: list[Problem] = []
     out: dict[str, Any] = {}
     for field, value in (("name", name), ("description", description)):
         if isinstance(value, str) and "\x00" in value:
             # PostgreSQL cannot store it; no name needs it.
-            raise DesignRefused([_problem(f"$.{field}", f"the {field} may not contain the NUL character")])
+            raise Refused([problem(f"$.{field}", f"the {field} may not contain the NUL character")])
     if name is not None or not partial:
         if not isinstance(name, str) or not name.strip():
-            problems.append(_problem("$.name", "a design needs a name"))
+            problems.append(problem("$.name", "a design needs a name"))
         elif len(name) > 200:
-            problems.append(_problem("$.name", "the name must be at most 200 characters"))
+            problems.append(problem("$.name", "the name must be at most 200 characters"))
         else:
             out["name"] = name.strip()
     if description is not None:
         if not isinstance(description, str) or len(description) > 5000:
-            problems.append(_problem("$.description", "the description must be text of at most 5000 characters"))
+            problems.append(problem("$.description", "the description must be text of at most 5000 characters"))
         else:
             out["description"] = description
     if tags is not None:
         if not isinstance(tags, list) or len(tags) > MAX_TAGS:
-            problems.append(_problem("$.tags", f"tags must be a list of at most {MAX_TAGS} words"))
+            problems.append(problem("$.tags", f"tags must be a list of at most {MAX_TAGS} words"))
         else:
             cleaned = []
             for i, tag in enumerate(tags):
                 word = tag.strip().lower() if isinstance(tag, str) else None
                 if word is None or not TAG.match(word):
-                    problems.append(_problem(f"$.tags[{i}]", "a tag is 1 to 30 lowercase letters, digits, '-' or '_'"))
+                    problems.append(problem(f"$.tags[{i}]", "a tag is 1 to 30 lowercase letters, digits, '-' or '_'"))
                 elif word not in cleaned:
                     cleaned.append(word)
             out["tags"] = cleaned
     if problems:
-        raise DesignRefused(problems)
+        raise Refused(problems)
     return out
 
 
 def clean_topology(topology: Any) -> dict[str, Any]:
     """The topology as stored: a document the engine accepts (warnings are fine)."""
     if not isinstance(topology, dict):
-        raise DesignRefused([_problem("$.topology", "the topology must be a JSON object (see docs/topology.md)")])
+        raise Refused([problem("$.topology", "the topology must be a JSON object (see docs/topology.md)")])
     problems = [{**p, "path": "$.topology" + p["path"][1:]} for p in check(topology) if p["severity"] == "error"]
     if problems:
-        raise DesignRefused(problems)
+        raise Refused(problems)
     return topology
 
 
@@ -132,7 +121,7 @@ def design_restore(*, design: Design, author: Any, number: int) -> Revision:
     """Make an earlier revision the latest again, as a new revision (history is never rewritten)."""
     old = design.revisions.filter(number=number).first()
     if old is None:
-        raise DesignRefused([_problem("$.number", f"this design has no revision {number}")])
+        raise Refused([problem("$.number", f"this design has no revision {number}")])
     return _add_revision(design, author, old.topology, f"restored revision {number}")
 
 
@@ -157,7 +146,7 @@ def design_fork(*, design: Design, owner: Any, name: str | None = None, topology
 def design_share(*, design: Design, visibility: Any) -> Design:
     """Set the visibility. Unlisted and public designs get a share link if they have none."""
     if visibility not in Design.Visibility.values:
-        raise DesignRefused([_problem("$.visibility", "visibility must be private, unlisted or public")])
+        raise Refused([problem("$.visibility", "visibility must be private, unlisted or public")])
     design.visibility = visibility
     if visibility != Design.Visibility.PRIVATE and not design.share_token:
         design.share_token = secrets.token_urlsafe(32)

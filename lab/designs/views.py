@@ -28,10 +28,11 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from lab.http import json_body, one_problem, problems_response
+from lab.http import json_body, problems_response, read_json
 from lab.sim import LIMITS
-from lab.sim.schema import catalogue
-from lab.sim.strict_json import JsonRefused, check_size, loads
+from lab.sim.document.schema import catalogue
+from lab.sim.problems import Problem, Refused, problem
+from lab.sim.strict_json import check_size
 from lab.views import render_lab
 
 from . import access, selectors, services
@@ -51,7 +52,7 @@ def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
     from_lab = request.content_type == "application/json"
     if not request.user.is_authenticated:
         if from_lab:
-            return problems_response(one_problem("log in to fork designs"), 403)
+            return problems_response([problem("$", "log in to fork designs")], 403)
         return redirect_to_login(reverse("designs:detail", args=[design.pk]))
     changed = None
     if from_lab:
@@ -61,7 +62,7 @@ def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
         changed = body.get("topology") if isinstance(body, dict) else None
     try:
         fork = services.design_fork(design=design, owner=request.user, topology=changed)
-    except services.DesignRefused as exc:
+    except Refused as exc:
         return problems_response(exc.problems)
     if from_lab:
         return saved_response(fork, fork.latest_revision, 201)
@@ -138,7 +139,7 @@ def design_update(request: HttpRequest, design_id: Any) -> HttpResponse:
     try:
         services.design_update(design=design, name=form["name"], description=form["description"],
                                tags=_tags(form["tags"]))
-    except services.DesignRefused as exc:
+    except Refused as exc:
         return _detail(request, design, status=400, problems=exc.problems, form=form)
     messages.success(request, "Saved the name, description and tags.")
     return redirect("designs:detail", design.pk)
@@ -149,7 +150,7 @@ def design_share(request: HttpRequest, design_id: Any) -> HttpResponse:
     design = access.owned_or_404(request, design_id)
     try:
         services.design_share(design=design, visibility=request.POST.get("visibility"))
-    except services.DesignRefused as exc:
+    except Refused as exc:
         return _detail(request, design, status=400, problems=exc.problems)
     messages.success(request, f"Visibility: {design.get_visibility_display()}.")
     return redirect(reverse("designs:detail", args=[design.pk]) + "#share")
@@ -193,7 +194,7 @@ def revision_restore(request: HttpRequest, design_id: Any, number: int) -> HttpR
     design = access.owned_or_404(request, design_id)
     try:
         revision = services.design_restore(design=design, author=request.user, number=number)
-    except services.DesignRefused:
+    except Refused:
         raise Http404("no such revision") from None
     messages.success(request, f"Revision {number} is the latest again, as revision {revision.number}.")
     return redirect("designs:detail", design.pk)
@@ -238,15 +239,15 @@ def design_import(request: HttpRequest) -> HttpResponse:
         return render(request, "designs/import.html", {})
     upload = request.FILES.get("file")
     name = request.POST.get("name", "").strip()
-    problems: list[dict[str, str]] = []
+    problems: list[Problem] = []
     doc: Any = None
     if upload is None:
-        problems = one_problem("choose a topology JSON file to import")
+        problems = [problem("$", "choose a topology JSON file to import")]
     else:
         try:
             check_size(upload.size, max_bytes=LIMITS["document_bytes"], what=upload.name)
-            doc = loads(upload.read(), max_bytes=LIMITS["document_bytes"], what=upload.name)
-        except JsonRefused as exc:
+            doc = read_json(upload.read(), max_bytes=LIMITS["document_bytes"], what=upload.name)
+        except Refused as exc:
             problems = exc.problems
     if not problems:
         default = doc.get("name") if isinstance(doc, dict) and isinstance(doc.get("name"), str) else ""
@@ -255,7 +256,7 @@ def design_import(request: HttpRequest) -> HttpResponse:
             design = services.design_create(owner=request.user, name=name or default or upload.name.rsplit(".", 1)[0],
                                             description=described if isinstance(described, str) else "",
                                             topology=doc, message=f"imported from {upload.name}"[:200])
-        except services.DesignRefused as exc:
+        except Refused as exc:
             # Paths relative to the file the user chose: "$.nodes[2]", not "$.topology.nodes[2]".
             problems = [{**p, "path": "$" + p["path"][len("$.topology"):]} if p["path"].startswith("$.topology")
                         else p for p in exc.problems]

@@ -32,7 +32,8 @@ from lab.runs import quotas
 from lab.runs import selectors as run_selectors
 from lab.runs import services as run_services
 from lab.runs.models import ACTIVE, Run
-from lab.sim.metrics import RESULTS_VERSION
+from lab.sim.metrics.windows import RESULTS_VERSION
+from lab.sim.problems import Refused, problem
 
 from . import goals as goal_eval
 from . import scenario as scenarios
@@ -49,17 +50,10 @@ MAX_PREDICTION = 1e12
 MAX_CLAIM = 500  # attempt ids in one claim: a long lesson series taken twice over, as a visitor
 
 
-class LessonRefused(ValueError):
-    """A lesson request that cannot be honoured; `problems` say why, `status` is the HTTP status."""
-
-    def __init__(self, problems: list[dict[str, str]], status: int = 400) -> None:
-        self.problems = problems
-        self.status = status
-        super().__init__(problems[0]["message"] if problems else "refused")
-
-
-def _problem(path: str, message: str) -> dict[str, str]:
-    return {"path": path, "message": message, "severity": "error"}
+class LessonRefused(Refused):
+    """A lesson request that cannot be honoured (lab.sim.problems.Refused). Its own class only
+    because lab.classroom.grading tells a lesson's refusal (re-worded as the assignment's) from a
+    run's (a quota's 429, passed on with its Retry-After)."""
 
 
 @lru_cache(maxsize=1)
@@ -106,16 +100,16 @@ def _locked_problems(step: Step, design: dict[str, Any], start: dict[str, Any]) 
             continue
         new = now.get(node_id)
         if new is None:
-            problems.append(_problem("$.topology.nodes", f"this step locks node {node_id!r}: keep it in your design as it was"))
+            problems.append(problem("$.topology.nodes", f"this step locks node {node_id!r}: keep it in your design as it was"))
         elif param:
             a, b = old["params"].get(param), new["params"].get(param)
             if a != b:
-                problems.append(_problem("$.topology.nodes", f"this step locks {node_id}.{param} at {json.dumps(a)}; "
+                problems.append(problem("$.topology.nodes", f"this step locks {node_id}.{param} at {json.dumps(a)}; "
                                                              f"your design changes it to {json.dumps(b)}"))
         elif old.get("kind") != new.get("kind") or old["params"] != new["params"]:
             changed = sorted(k for k in set(old["params"]) | set(new["params"]) if old["params"].get(k) != new["params"].get(k))
             what = ", ".join(changed) if changed else "its kind"
-            problems.append(_problem("$.topology.nodes", f"this step locks node {node_id!r}; your design changes {what}"))
+            problems.append(problem("$.topology.nodes", f"this step locks node {node_id!r}; your design changes {what}"))
     return problems
 
 
@@ -123,16 +117,16 @@ def _predictions(step: Step, guesses: Any) -> list[dict[str, Any]]:
     if guesses is None:
         return []
     if not isinstance(guesses, dict):
-        raise LessonRefused([_problem("$.predictions", 'predictions is an object of guesses: {"<prediction id>": number}')])
+        raise LessonRefused([problem("$.predictions", 'predictions is an object of guesses: {"<prediction id>": number}')])
     known = {p.id: p for p in step.predictions}
     problems, chosen = [], []
     for key, value in guesses.items():
         if key not in known:
             names = ", ".join(known) or "none"
-            problems.append(_problem(f"$.predictions.{str(key)[:64]}", f"this step has no prediction {str(key)[:64]!r}; "
+            problems.append(problem(f"$.predictions.{str(key)[:64]}", f"this step has no prediction {str(key)[:64]!r}; "
                                                                         f"its predictions are {names}"))
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > MAX_PREDICTION:
-            problems.append(_problem(f"$.predictions.{key}", "a guess is a number"))
+            problems.append(problem(f"$.predictions.{key}", "a guess is a number"))
         else:
             p = known[key]
             chosen.append({"id": p.id, "guess": value, "question": p.question, "metric": p.metric, "unit": p.unit,
@@ -154,13 +148,13 @@ def attempt_create(*, user: Any, lesson: Lesson, step_id: str, topology: Any, pr
     lesson progress alone when submitting (a teacher's re-grade of a student's design)."""
     signed_in = bool(getattr(user, "is_authenticated", False))
     if not signed_in and not visitor:
-        raise LessonRefused([_problem("$", "a visitor's attempt needs a browser session (cookies)")], status=401)
+        raise LessonRefused([problem("$", "a visitor's attempt needs a browser session (cookies)")], status=401)
     index = selectors.step_index(lesson=lesson, step_id=step_id)
     if index is None:
-        raise LessonRefused([_problem("$", f"lesson {lesson.id!r} has no step {step_id!r}")], status=404)
+        raise LessonRefused([problem("$", f"lesson {lesson.id!r} has no step {step_id!r}")], status=404)
     step = lesson.steps[index]
     if not isinstance(topology, dict):
-        raise LessonRefused([_problem("$.topology", "send your design: a topology document (docs/topology.md)")])
+        raise LessonRefused([problem("$.topology", "send your design: a topology document (docs/topology.md)")])
     guesses = _predictions(step, predictions)
     scn = scenario if scenario is not None else scenarios.as_dict(step.scenario)
     start = selectors.step_start(lesson=lesson, index=index, user=user)
@@ -272,7 +266,7 @@ def _grade(attempt: Attempt, links: list[AttemptRun]) -> dict[str, Any]:
     starts = {link.seed: link.run for link in links if link.role == AttemptRun.Role.START}
     start_done = bool(starts) and all(starts.get(s) is not None and starts[s].status == Run.Status.DONE for s in seeds)
     base = {"seeds": seeds, "seeds_needed": needed, "engine": attempt.engine}
-    problems = [_problem("$", _ended_sentence(mine.get(s), s, "your design")) for s in seeds
+    problems = [problem("$", _ended_sentence(mine.get(s), s, "your design")) for s in seeds
                 if mine.get(s) is None or mine[s].status != Run.Status.DONE]
     # Figures of complete runs only, on every seed: a partial run's numbers are not comparable.
     comparison = {"start": comparison_figures([starts[s].results for s in seeds]) if start_done else None,
@@ -347,9 +341,9 @@ def hint_unlock(*, user: Any, lesson: Lesson, step: Step) -> LessonProgress:
         progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
         shown = progress.hints.get(step.id, 0)
         if not step.hints:
-            raise LessonRefused([_problem("$", "this step has no hints")])
+            raise LessonRefused([problem("$", "this step has no hints")])
         if shown >= len(step.hints):
-            raise LessonRefused([_problem("$", f"all {len(step.hints)} hints of this step are already shown")])
+            raise LessonRefused([problem("$", f"all {len(step.hints)} hints of this step are already shown")])
         progress.hints = {**progress.hints, step.id: shown + 1}
         progress.save()
     return progress
@@ -362,9 +356,9 @@ def visitor_hint_unlock(*, lesson: Lesson, step: Step, session_key: str,
     too (selectors.visitor_hints), so the two together never pass the step's hints."""
     shown = selectors.visitor_hints(lesson=lesson, session_key=session_key, asked=asked).get(step.id, 0)
     if not step.hints:
-        raise LessonRefused([_problem("$", "this step has no hints")])
+        raise LessonRefused([problem("$", "this step has no hints")])
     if shown >= len(step.hints):
-        raise LessonRefused([_problem("$", f"all {len(step.hints)} hints of this step are already shown")])
+        raise LessonRefused([problem("$", f"all {len(step.hints)} hints of this step are already shown")])
     mine = dict(asked.get(lesson.id) or {})
     mine[step.id] = selectors.asked_count(mine, step.id) + 1
     return {**asked, lesson.id: mine}

@@ -20,7 +20,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from lab.classroom.errors import ClassroomRefused
-from lab.sim.strict_json import JsonRefused, loads
+from lab.http import read_json
+from lab.sim.problems import Refused, problem
 
 from . import selectors
 from .answers import batcher
@@ -60,10 +61,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
                                    "message": f"too many messages; at most {PER_S:g} a second"})
             return
         try:
-            message = loads(text_data if text_data is not None else (bytes_data or b""), max_bytes=MAX_MESSAGE,
-                            what="the message")
-        except JsonRefused as exc:
-            await self._refuse(None, 400, str(exc))
+            message = read_json(text_data if text_data is not None else (bytes_data or b""), max_bytes=MAX_MESSAGE,
+                                what="the message")
+        except Refused as exc:
+            await self._reply({"type": "error", "ref": None, "status": 400, "message": str(exc),
+                               "problems": exc.problems})
             return
         ref = message.get("ref") if isinstance(message, dict) else None
         if not isinstance(ref, (int, str)) or isinstance(ref, bool) or len(str(ref)) > 40:
@@ -98,7 +100,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, ref: Any, status: int, message: str) -> None:
         await self._reply({"type": "error", "ref": ref, "status": status, "message": message,
-                           "problems": [{"path": "$", "message": message, "severity": "error"}]})
+                           "problems": [problem("$", message)]})
 
     async def _reply(self, frame: dict[str, Any]) -> None:
         self.replies += 1

@@ -8,6 +8,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from lab.sim.problems import Refused
+
 from . import messages, publisher, selectors, services
 
 # Commands become database rows and reach a worker: a burst of this many, then this many a second.
@@ -25,8 +27,8 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
         session = self.scope.get("session")
-        run = await database_sync_to_async(_visible_run)(self.run_id, self.scope.get("user"),
-                                                          getattr(session, "session_key", None))
+        run = await database_sync_to_async(selectors.run_get_visible)(
+            run_id=self.run_id, user=self.scope.get("user"), session_key=getattr(session, "session_key", None))
         if run is None:  # missing, or not this viewer's to watch: the same answer
             await self.close(code=4404)
             return
@@ -48,7 +50,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = messages.decode(text_data)
-        except messages.BadMessage as exc:
+        except Refused as exc:
             viewer.reply(messages.error(str(exc), exc.problems))
             return
         kind = message["type"]
@@ -80,21 +82,13 @@ class RunConsumer(AsyncWebsocketConsumer):
         viewer.reply(await database_sync_to_async(_queue_command)(self.run_id, self.scope.get("user"), key, command))
 
 
-def _visible_run(run_id: str, user: Any, session_key: str | None) -> Any:
-    run = selectors.run_get(run_id=run_id)
-    if run is None or not selectors.run_can_view(run=run, user=user, session_key=session_key):
-        return None
-    return run
-
-
 def _queue_command(run_id: str, user: Any, session_key: str, command: dict[str, Any]) -> dict[str, Any]:
     run = selectors.run_get(run_id=run_id)
     if run is None:
         return messages.error("the run no longer exists")
-    if not selectors.run_can_control(run=run, user=user, session_key=session_key):
-        return messages.error("only whoever started this run can control it; start your own run to experiment")
     try:
+        selectors.run_check_control(run=run, user=user, session_key=session_key)
         queued = services.run_command_add(run=run, command=command)
-    except services.RunRefused as exc:
+    except Refused as exc:
         return messages.error(str(exc), exc.problems)
     return messages.ack(queued.id, command)

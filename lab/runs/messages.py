@@ -4,8 +4,8 @@ Server to client frames carry the run id and the attempt, and window data carrie
 numbers (the window index), so a client can tell a gap or a retry. Frames are strict JSON (no
 NaN or Infinity), ASCII (so a frame's length in characters is its length in bytes) and never
 longer than MAX_FRAME: a snapshot is a header followed by pages of windows.
-Client to server messages are parsed here with the project's one strict JSON reader: anything
-else gets an `error` frame, never a crash. The protocol is in docs/api.md ("Websocket").
+Client to server messages are parsed here with the web side's one strict JSON reader
+(lab.http.read_json): anything else gets an `error` frame, never a crash. The protocol is in docs/api.md ("Websocket").
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import json
 import math
 from typing import Any
 
-from lab.sim import strict_json
+from lab.http import read_json
+from lab.sim.problems import Refused
 
 # Daphne refuses frames over 1 MiB (close 1011); browsers and proxies have limits of their own.
 MAX_FRAME = 256 * 1024
@@ -53,12 +54,6 @@ MAX_CLIENT_MESSAGE = 20_000
 OVER = ("done", "stopped", "failed", "limited")
 
 
-class BadMessage(ValueError):
-    def __init__(self, message: str, problems: list[dict[str, str]] | None = None) -> None:
-        self.problems = problems or [{"path": "$", "message": message, "severity": "error"}]
-        super().__init__(message)
-
-
 def encode(message: dict[str, Any]) -> str:
     if message.get("type") not in SERVER_TYPES:
         raise ValueError(f"not a server message type: {message.get('type')!r}")
@@ -69,24 +64,21 @@ def encode(message: dict[str, Any]) -> str:
 
 
 def decode(text: str | None) -> dict[str, Any]:
-    """Parse a client message or raise BadMessage with a sentence for the client."""
+    """Parse a client message or raise Refused with a sentence for the client."""
     if text is None:
-        raise BadMessage("this websocket takes JSON text messages, not binary ones")
-    try:
-        message = strict_json.loads(text, max_bytes=MAX_CLIENT_MESSAGE, what="the message")
-    except strict_json.JsonRefused as exc:
-        raise BadMessage(str(exc), exc.problems) from None
+        raise Refused("this websocket takes JSON text messages, not binary ones")
+    message = read_json(text, max_bytes=MAX_CLIENT_MESSAGE, what="the message")
     if not isinstance(message, dict):
-        raise BadMessage("a message must be a JSON object with a \"type\"")
+        raise Refused("a message must be a JSON object with a \"type\"")
     kind = message.get("type")
     if not isinstance(kind, str) or kind not in CLIENT_TYPES:
-        raise BadMessage(f"unknown message type {str(kind)[:40]!r}; known: {', '.join(CLIENT_TYPES)}")
+        raise Refused(f"unknown message type {str(kind)[:40]!r}; known: {', '.join(CLIENT_TYPES)}")
     if kind == CONTROL and not isinstance(message.get("command"), dict):
-        raise BadMessage("a control message needs a \"command\" object, e.g. {\"op\": \"pause\"}")
+        raise Refused("a control message needs a \"command\" object, e.g. {\"op\": \"pause\"}")
     if kind == RECEIVED:
         frames = message.get("frames")
         if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
-            raise BadMessage("an ack needs \"frames\": how many frames of this connection have arrived")
+            raise Refused("an ack needs \"frames\": how many frames of this connection have arrived")
     return message
 
 

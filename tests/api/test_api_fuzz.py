@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from lab.accounts.models import ApiToken
 from lab.designs.models import Design
 from lab.runs.models import Run
+from lab.sim import load
 
 from .conftest import call, design_of, example, make_user, signed_in
 
@@ -153,7 +154,8 @@ def world(db: None) -> dict[str, Any]:
     alice = make_user("alice")
     token, secret = ApiToken.issue(alice, "fuzz")
     design = design_of(alice, visibility="public")
-    run = Run.objects.create(topology=example(), seed=1, duration_s=1, user=alice, revision=design.latest())
+    # Frozen as run_create freezes it (normalized: every edge has its id), which commands are checked against.
+    run = Run.objects.create(topology=load(example()), seed=1, duration_s=1, user=alice, revision=design.latest())
     csrf = "c" * 32
     session = signed_in(alice).cookies["sessionid"].value
     return {"alice": alice, "token": token, "run": run, "bearer": {"Authorization": f"Bearer {secret}"},

@@ -14,6 +14,7 @@ from lab.designs import selectors, services
 from lab.designs.diff import topology_diff
 from lab.designs.models import Design
 from lab.designs.thumbnails import thumbnail_svg
+from lab.sim.problems import Refused
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
@@ -42,14 +43,14 @@ def test_every_save_is_a_new_revision_and_restore_adds_one_rather_than_rewriting
     numbers = [(r.number, r.message) for r in selectors.revisions_of(design=design)]
     assert numbers == [(3, "restored revision 1"), (2, "more instances"), (1, "created")]
     assert design.latest().topology == example()
-    with pytest.raises(services.DesignRefused, match="no revision 7"):
+    with pytest.raises(Refused, match="no revision 7"):
         services.design_restore(design=design, author=alice, number=7)
 
 
 def test_an_invalid_topology_is_refused_with_the_engines_problems_and_nothing_is_saved(alice: User) -> None:
     bad = example()
     bad["edges"].append({"from": "nowhere", "to": "lb"})
-    with pytest.raises(services.DesignRefused) as refused:
+    with pytest.raises(Refused) as refused:
         services.design_create(owner=alice, name="Broken", topology=bad)
     assert any(p["path"].startswith("$.topology.edges") and "nowhere" in p["message"] for p in refused.value.problems)
     assert not Design.objects.exists()
@@ -60,7 +61,7 @@ def test_an_invalid_topology_is_refused_with_the_engines_problems_and_nothing_is
     ({"name": "ok", "tags": ["t"] * 11}, "$.tags"), ({"name": "ok", "description": "d" * 5001}, "$.description"),
 ])
 def test_bad_names_tags_and_descriptions_are_refused_with_their_path(alice: User, meta: dict[str, Any], path: str) -> None:
-    with pytest.raises(services.DesignRefused) as refused:
+    with pytest.raises(Refused) as refused:
         services.design_create(owner=alice, topology=example(), **meta)
     assert [p["path"] for p in refused.value.problems] == [path]
 
@@ -150,7 +151,7 @@ def test_the_thumbnail_is_an_svg_with_every_label_escaped() -> None:
 
 
 def test_a_nul_character_in_a_name_is_refused_because_postgresql_cannot_store_it(alice: User) -> None:
-    with pytest.raises(services.DesignRefused) as refused:
+    with pytest.raises(Refused) as refused:
         services.design_create(owner=alice, name="a\x00b", topology=example())
     assert refused.value.problems[0]["path"] == "$.name"
 
@@ -163,7 +164,7 @@ def test_a_fork_with_lab_changes_gets_them_as_its_second_revision_or_is_not_made
     assert fork.latest_revision == 2 and fork.latest().topology == changed
     broken = example()
     broken["edges"].append({"from": "x", "to": "lb"})
-    with pytest.raises(services.DesignRefused):
+    with pytest.raises(Refused):
         services.design_fork(design=design, owner=bob, topology=broken)
     assert Design.objects.filter(owner=bob).count() == 1
     design.refresh_from_db()

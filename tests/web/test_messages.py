@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from lab.runs import messages
+from lab.sim.problems import Refused
 
 RUN = "6f1c2a9e-1d8b-4c53-9a51-0b3e6a2f7c11"
 
@@ -69,6 +70,6 @@ def test_every_client_message_type_is_understood(text: str, kind: str) -> None:
                                          ('{"type": "ack", "frames": -1}', "frames"), ('{"type": "ack", "frames": true}', "frames"),
                                          ("x" * 30_000, "limit"), (None, "binary")])
 def test_a_bad_client_message_is_refused_with_a_sentence(text: str | None, words: str) -> None:
-    with pytest.raises(messages.BadMessage) as refused:
+    with pytest.raises(Refused) as refused:
         messages.decode(text)
     assert words in str(refused.value) and refused.value.problems[0]["message"]
