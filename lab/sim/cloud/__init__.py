@@ -1,0 +1,1 @@
+"""The modelled cloud: regions and their latencies, instance sizes and prices."""

@@ -1,0 +1,1 @@
+"""The topology document: its format, loading, validation and schema."""

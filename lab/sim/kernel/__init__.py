@@ -1,0 +1,1 @@
+"""The kernel kinds run on: requests, random streams, queues."""

@@ -1,0 +1,1 @@
+"""What a run measures: windows of counters, histograms, and the results document."""
