@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from bench.stream_client import watch  # noqa: E402
-from tests.livelab import free_port, start_lab  # noqa: E402
+from livelab import free_port, start_lab  # noqa: E402
 
 EXAMPLE = json.loads((ROOT / "lab" / "sim" / "examples" / "two_regions_geo_routing.json").read_text())
 # Generous caps: the bench measures the server, not the quotas (tests/web/test_quotas.py does).
@@ -64,7 +64,7 @@ class Browser:
             return json.loads(response.read())
 
     def start(self, *, seed: int, duration_s: float, speed: float) -> str:
-        return self.post("/api/runs", {"topology": EXAMPLE, "seed": seed, "duration_s": duration_s, "speed": speed})["id"]
+        return self.post("/api/v1/runs", {"topology": EXAMPLE, "seed": seed, "duration_s": duration_s, "speed": speed})["id"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -112,15 +112,15 @@ def fairness(bases: list[str]) -> dict[str, float]:
     short = other.start(seed=99, duration_s=5, speed=0)
     first_window = ended = None
     while ended is None and time.monotonic() - posted < 60:
-        state = other.get(f"/api/runs/{short}")
+        state = other.get(f"/api/v1/runs/{short}")
         if first_window is None and state["windows"] > 0:
             first_window = time.monotonic() - posted
         if state["status"] not in ("queued", "running"):
             ended = time.monotonic() - posted
         time.sleep(0.05)
-    running = sum(greedy.get(f"/api/runs/{r}")["status"] == "running" for r in long_runs)
+    running = sum(greedy.get(f"/api/v1/runs/{r}")["status"] == "running" for r in long_runs)
     for run in long_runs:
-        greedy.post(f"/api/runs/{run}/commands", {"op": "stop"})
+        greedy.post(f"/api/v1/runs/{run}/commands", {"op": "stop"})
     return {"first_window_s": first_window or float("nan"), "done_s": ended or float("nan"), "greedy_running": running}
 
 

@@ -44,7 +44,7 @@ EXAMPLE = json.loads((ROOT / "lab" / "sim" / "examples" / "cached_api.json").rea
 SETUP = """
 import json
 from django.contrib.auth.models import User
-from tests.livelab import signed_in_session as session_of
+from livelab import signed_in_session as session_of
 from lab.classroom.models import Classroom, Membership
 from lab.classroom.services import grant_teacher
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/livelab.py
+from livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
 
 FIRST_LOAD_TARGET = 2_000_000
 RELOAD_TARGET = 100_000

@@ -29,8 +29,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/livelab.py
 from bench.stream_client import start_runs, watch  # noqa: E402
-from tests.livelab import free_port, start_lab  # noqa: E402
+from livelab import free_port, start_lab  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP_S = 5.0

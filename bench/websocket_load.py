@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/livelab.py
 from bench.stream_client import start_runs, watch  # noqa: E402
-from tests.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
+from livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 def page_load(base: str) -> dict[str, float] | None:

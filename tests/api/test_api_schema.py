@@ -11,7 +11,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from drf_spectacular.validation import validate_schema
 
-from tests.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
+from livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
 
 
 ENDPOINTS = {

@@ -17,7 +17,7 @@ from lab.classroom.models import Classroom, Membership
 from lab.classroom.services import grant_teacher
 from lab.live import services
 from lab.live.models import Answer
-from tests.livelab import signed_in_session
+from livelab import signed_in_session
 
 from .test_live_sessions import example
 

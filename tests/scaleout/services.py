@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.livelab import free_port
+from livelab import free_port
 
 
 class ServiceMissing(RuntimeError):

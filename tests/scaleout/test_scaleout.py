@@ -23,7 +23,7 @@ import psycopg
 import pytest
 import websockets
 
-from tests.livelab import ROOT, free_port, start_lab
+from livelab import ROOT, free_port, start_lab
 
 from .services import ServiceMissing, start_postgres, start_redis
 
@@ -145,8 +145,8 @@ async def watch(url: str, run_id: str, session: str, command: dict[str, Any] | N
 
 def test_runs_are_shared_by_two_workers_and_stream_to_a_viewer_on_the_other_server(cluster: Cluster) -> None:
     browser = Browser(cluster.url(0))
-    first = browser.post("/api/runs", {"topology": topology(8), "seed": 3, "speed": 1})
-    second = browser.post("/api/runs", {"topology": topology(8), "seed": 4, "speed": 1})
+    first = browser.post("/api/v1/runs", {"topology": topology(8), "seed": 3, "speed": 1})
+    second = browser.post("/api/v1/runs", {"topology": topology(8), "seed": 4, "speed": 1})
     assert first["status"] == "queued" and second["status"] == "queued"
 
     # The viewer is on the other server; its commands carry the first server's session, which
@@ -164,20 +164,20 @@ def test_runs_are_shared_by_two_workers_and_stream_to_a_viewer_on_the_other_serv
              "both runs to finish")
     # Runs as fast as possible each want a core: two of them go to the two workers.
     # (Two visitors: one visitor runs one run at a time.)
-    fast = [Browser(cluster.url(0)).post("/api/runs", {"topology": topology(8), "seed": s, "speed": 0,
+    fast = [Browser(cluster.url(0)).post("/api/v1/runs", {"topology": topology(8), "seed": s, "speed": 0,
                                                        "duration_s": 120}) for s in (5, 6)]
     wait_for(lambda: cluster.sql("select count(*) from runs_run where status = 'done'")[0][0] >= 4, 120,
              "the fast runs to finish")
     workers = cluster.sql("select worker from runs_run where id in (%s, %s)", fast[0]["id"], fast[1]["id"])
     assert len({w for (w,) in workers}) == 2, "two runs as fast as possible should be claimed by the two workers"
-    results = browser.get(f"/api/runs/{first['id']}/results.json")
+    results = browser.get(f"/api/v1/runs/{first['id']}/results.json")
     assert results["results"]["requests"]["created"] > 0
     assert any(e["type"] == "set_param" and e["value"] == 3 for e in results["results"]["timeline"])
 
 
 def test_a_run_whose_worker_dies_is_reaped_after_its_lease_and_finished_by_another(cluster: Cluster) -> None:
     browser = Browser(cluster.url(1))
-    run = browser.post("/api/runs", {"topology": topology(12), "seed": 5, "speed": 1})
+    run = browser.post("/api/v1/runs", {"topology": topology(12), "seed": 5, "speed": 1})
     worker = wait_for(lambda: cluster.sql("select worker from runs_run where id = %s and status = 'running'",
                                           run["id"]), 30, "a worker to claim the run")[0][0]
     pid = int(worker.rsplit(":", 1)[1])
@@ -192,5 +192,5 @@ def test_a_run_whose_worker_dies_is_reaped_after_its_lease_and_finished_by_anoth
     status, attempt, last_worker = final[0]
     assert (status, attempt) == ("done", 2)
     assert last_worker != worker
-    detail = browser.get(f"/api/runs/{run['id']}")
+    detail = browser.get(f"/api/v1/runs/{run['id']}")
     assert detail["status"] == "done" and detail["attempt"] == 2

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.livelab import ROOT, free_port, start_lab
+from livelab import ROOT, free_port, start_lab
 
 SCRIPT = """
 import json, os, django

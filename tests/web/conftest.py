@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from tests.livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
+from livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.livelab import ROOT
+from livelab import ROOT
 
 from .test_browser_designs import sign_up, watch
 

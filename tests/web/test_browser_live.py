@@ -25,7 +25,7 @@ SETUP = """
 import json
 from pathlib import Path
 from django.contrib.auth.models import User
-from tests.livelab import signed_in_session as session_of
+from livelab import signed_in_session as session_of
 from lab.classroom.models import Classroom, Membership
 from lab.classroom.services import grant_teacher
 from lab.live.services import session_start

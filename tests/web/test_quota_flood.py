@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.livelab import ROOT, free_port, start_lab
+from livelab import ROOT, free_port, start_lab
 
 from .conftest import PASSWORD, example
 
@@ -88,7 +88,7 @@ def test_a_visitor_dropping_its_session_cookie_gets_exactly_the_network_allowanc
     csrf = csrf_of(base)
     # Only the CSRF cookie is sent back: every start comes from a brand-new session.
     headers = {"Cookie": f"csrftoken={csrf}", "X-CSRFToken": csrf, "Referer": base + "/"}
-    result = flood(lambda: post(base + "/api/runs", headers), db, "network = 'ip:127.0.0.1'")
+    result = flood(lambda: post(base + "/api/v1/runs", headers), db, "network = 'ip:127.0.0.1'")
     assert result["statuses"].count(201) == 15 and result["statuses"].count(429) == 985
     assert all(int(h["Retry-After"]) >= 1 for s, h in zip(result["statuses"], result["headers"]) if s == 429)
     assert result["most_running"] <= 5
@@ -132,7 +132,7 @@ def test_one_user_with_a_token_and_fresh_logins_gets_exactly_the_user_allowance(
         i = next(turn)
         if i % 2:
             return post(base + "/api/v1/runs", {"Authorization": f"Bearer {secret}"})
-        return post(base + "/api/runs", sessions[i // 2 % len(sessions)])
+        return post(base + "/api/v1/runs", sessions[i // 2 % len(sessions)])
 
     result = flood(start, db, "principal like 'user:%'")
     assert result["statuses"].count(201) == 6 and result["statuses"].count(429) == 994

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from lab.asgi import application
-from tests.livelab import signed_in_session
+from livelab import signed_in_session
 from lab.runs import services
 from lab.runs.models import RunAudience
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.livelab import ROOT, free_port, start_lab
+from livelab import ROOT, free_port, start_lab
 
 from .conftest import example
 
@@ -122,7 +122,7 @@ def save_designs(db: Path, count: int) -> None:
 
 
 def start_run(base: str, duration: float = 20.0, speed: float = 10) -> str:
-    return Browser(base).post("/api/runs", {"topology": example("reference"), "seed": SEED,
+    return Browser(base).post("/api/v1/runs", {"topology": example("reference"), "seed": SEED,
                                             "duration_s": duration, "speed": speed})["id"]
 
 
