@@ -15,8 +15,8 @@ import sys
 from typing import Any
 
 from lab.sim import REGISTRY
-from lab.sim.schema import params_object, topology_schema
-from lab.sim.validation import SETTINGS
+from lab.sim.document.schema import params_object, topology_schema
+from lab.sim.document.validation import SETTINGS
 
 from .format import (COMPARES, FORMAT, GOAL_FIELDS, HINT_FIELDS, ID_PATTERN, LESSON_FIELDS, LIMITS, NAMED_SPANS,
                      PREDICTION_FIELDS, SCENARIO_FIELDS, SCOPE_KEYS, STARTS, STEP_FIELDS, TRAFFIC_FIELDS, VERSION,
