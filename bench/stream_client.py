@@ -70,7 +70,7 @@ def start_runs(base: str, count: int, duration_s: float, example: str = "referen
     ids = []
     for seed in range(count):
         body = json.dumps({"topology": topology, "seed": seed + 1, "duration_s": duration_s, "speed": 10}).encode()
-        request = urllib.request.Request(base + "/api/runs", data=body, method="POST", headers={
+        request = urllib.request.Request(base + "/api/v1/runs", data=body, method="POST", headers={
             "Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"})
         ids.append(json.loads(opener.open(request).read())["id"])
     return ids, next(c.value for c in jar if c.name == "sessionid")

@@ -4,18 +4,9 @@ from django.urls import include, path
 from lab import views
 from lab.lessons import views as lessons
 from lab.live import views as live
-from lab.runs import views as runs
 
 urlpatterns = [
     path("", views.lab_page, name="lab"),
-    path("api/catalogue", views.catalogue_json, name="catalogue"),
-    path("api/examples/<str:name>", views.example_json, name="example"),
-    path("api/topologies/check", views.topology_check, name="topology-check"),
-    path("api/sources/preview", views.source_preview, name="source-preview"),
-    path("api/runs", runs.run_start, name="run-start"),
-    path("api/runs/<str:run_id>", runs.run_detail, name="run-detail"),
-    path("api/runs/<str:run_id>/commands", runs.run_command, name="run-command"),
-    path("api/runs/<str:run_id>/results.<str:fmt>", runs.run_results, name="run-results"),
     path("lessons/", lessons.lesson_index, name="lessons"),
     path("lessons/<slug:lesson_id>/", lessons.lesson_page, name="lesson"),
     path("lessons/<slug:lesson_id>/steps/<slug:step_id>/", lessons.lesson_page, name="lesson-step"),

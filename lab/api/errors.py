@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
@@ -30,6 +30,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Refused):
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
         return Response({"problems": exc.problems}, status=exc.status, headers=headers)
+    # Worded as the site words them everywhere else (lab.middleware), for a person reading them.
+    request = context.get("request")
+    if isinstance(exc, MethodNotAllowed) and request is not None:
+        view = context.get("view")
+        allowed = ", ".join(m for m in getattr(view, "allowed_methods", []) if m not in ("OPTIONS", "HEAD"))
+        exc = MethodNotAllowed(request.method, f"this address does not take {request.method}; it takes {allowed}")
+    elif isinstance(exc, UnsupportedMediaType):
+        exc = UnsupportedMediaType(exc.args[0] if exc.args else "",
+                                   "send the body as JSON, with Content-Type: application/json")
     response = drf_handler(exc, context)
     if response is not None:
         data = response.data

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import classroom_views as classes
 from . import design_views as designs
+from . import engine_views as engine
 from . import lesson_views as lessons
 from . import live_views as live
 from . import run_views as runs
@@ -13,6 +14,10 @@ from . import views
 app_name = "v1"
 urlpatterns = [
     path("catalogue", views.CatalogueView.as_view(), name="catalogue"),
+    path("examples", engine.ExampleListView.as_view(), name="examples"),
+    path("examples/<str:name>", engine.ExampleView.as_view(), name="example"),
+    path("topologies/check", engine.TopologyCheckView.as_view(), name="topology-check"),
+    path("sources/preview", engine.SourcePreviewView.as_view(), name="source-preview"),
     path("designs", designs.DesignListView.as_view(), name="designs"),
     path("designs/<uuid:design_id>", designs.DesignView.as_view(), name="design"),
     path("designs/<uuid:design_id>/revisions", designs.RevisionListView.as_view(), name="revisions"),
@@ -26,6 +31,7 @@ urlpatterns = [
     path("runs", runs.RunListView.as_view(), name="runs"),
     path("runs/<uuid:run_id>", runs.RunView.as_view(), name="run"),
     path("runs/<uuid:run_id>/results", runs.RunResultsView.as_view(), name="run-results"),
+    path("runs/<uuid:run_id>/results.<str:fmt>", runs.RunDownloadView.as_view(), name="run-download"),
     path("runs/<uuid:run_id>/commands", runs.RunCommandsView.as_view(), name="run-commands"),
     path("runs/<uuid:run_id>/windows", runs.RunWindowsView.as_view(), name="run-windows"),
     path("lessons", lessons.LessonListView.as_view(), name="lessons"),

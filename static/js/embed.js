@@ -1,4 +1,4 @@
-// The embeddable view: a design drawn read-only, with Run. Runs go through the lab's /api/runs
+// The embeddable view: a design drawn read-only, with Run. Runs go through the REST API's /api/v1/runs
 // with the design's topology and never change the design.
 import { postJSON } from "./api.js";
 import { causeCodes, kindsByName } from "./catalogue.js";
@@ -33,7 +33,7 @@ function draw() {
 
 async function run() {
   $("run").disabled = true;
-  const response = await postJSON("/api/runs", { topology, speed: Number($("speed").value) });
+  const response = await postJSON("/api/v1/runs", { topology, speed: Number($("speed").value) });
   if (!response.ok) {
     // Framed by another site, the browser keeps this site's cookies away, and with them the
     // CSRF token a run needs: the link in the header opens the design in Archlab itself.

@@ -76,7 +76,7 @@ function placement(container, cell, editor) {
 // before it is run.
 async function drawRateCurve(container, cell) {
   const until = Number($("duration").value) || 300;
-  const response = await postJSON("/api/sources/preview", { params: cell.get("params"), until_s: until });
+  const response = await postJSON("/api/v1/sources/preview", { params: cell.get("params"), until_s: until });
   container.querySelector(".rate-preview")?.remove();
   if (!response.ok) return;
   const points = response.body.points;

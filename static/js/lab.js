@@ -65,7 +65,7 @@ function showProblems(problems) {
 }
 
 async function loadExample(id) {
-  const doc = await getJSON(`/api/examples/${encodeURIComponent(id)}`);
+  const doc = await getJSON(`/api/v1/examples/${encodeURIComponent(id)}`);
   setTopology(doc);
   const info = examples.find((e) => e.id === id);
   $("example-description").textContent = info ? info.description : "";

@@ -14,7 +14,7 @@ export function bindRunButtons({ view, bar, currentTopology, showProblems }) {
     if (!topology) return;
     const body = { topology, seed: Number($("seed").value), duration_s: Number($("duration").value), speed: Number($("speed").value),
       ...bar.runFields($("topology").value) };
-    const response = await postJSON("/api/runs", body);
+    const response = await postJSON("/api/v1/runs", body);
     if (response.status === 429) { // over a quota: the design is fine, the server says "not now"
       const why = (response.body.problems || [])[0]?.message || "too many runs at once";
       const wait = response.retryAfter ? ` Try again in about ${response.retryAfter} s.` : "";
@@ -39,7 +39,7 @@ export function bindRunButtons({ view, bar, currentTopology, showProblems }) {
   $("validate").addEventListener("click", async () => {
     const topology = currentTopology();
     if (!topology) return;
-    const response = await postJSON("/api/topologies/check", topology);
+    const response = await postJSON("/api/v1/topologies/check", topology);
     showProblems(response.body.problems || []);
     if (!(response.body.problems || []).length) $("problems").replaceChildren(el("li", "No problems found.", "ok"));
   });

@@ -170,8 +170,8 @@ export class RunView {
   }
 
   showDownloads() {
-    $("download-json").href = `/api/runs/${this.runId}/results.json`;
-    $("download-csv").href = `/api/runs/${this.runId}/results.csv`;
+    $("download-json").href = `/api/v1/runs/${this.runId}/results.json`;
+    $("download-csv").href = `/api/v1/runs/${this.runId}/results.csv`;
     $("downloads").hidden = false;
   }
 }

@@ -16,6 +16,10 @@ from livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab
 
 ENDPOINTS = {
     "/api/v1/catalogue": {"get"},
+    "/api/v1/examples": {"get"},
+    "/api/v1/examples/{name}": {"get"},
+    "/api/v1/topologies/check": {"post"},
+    "/api/v1/sources/preview": {"post"},
     "/api/v1/designs": {"get", "post"},
     "/api/v1/designs/{design_id}": {"get", "patch", "delete"},
     "/api/v1/designs/{design_id}/revisions": {"get", "post"},
@@ -29,6 +33,7 @@ ENDPOINTS = {
     "/api/v1/runs": {"post"},
     "/api/v1/runs/{run_id}": {"get"},
     "/api/v1/runs/{run_id}/results": {"get"},
+    "/api/v1/runs/{run_id}/results.{fmt}": {"get"},
     "/api/v1/runs/{run_id}/windows": {"get"},
     "/api/v1/runs/{run_id}/commands": {"post"},
     "/api/v1/lessons": {"get"},

@@ -49,7 +49,7 @@ def test_no_form_or_page_parameter_can_make_a_server_error(settings) -> None:
     rec("login garbage", v.post("/accounts/login/", {"username": "\x00" * 5, "password": "x" * 100000}))
     rec("shared bad token", v.get("/s/" + "%00" * 10 + "/"))
     rec("shared long token", v.get("/s/" + "a" * 5000 + "/embed"))
-    rec("run start design garbage", c.post("/api/runs", data=json.dumps({"topology": {}, "design": ["x"], "revision": {"a": 1}}), content_type="application/json"))
+    rec("run start design garbage", c.post("/api/v1/runs", data=json.dumps({"topology": {}, "design": ["x"], "revision": {"a": 1}}), content_type="application/json"))
     assert [label for label, code in out if code >= 500] == []
     refused = dict(out)
     # Bad values are refused, not quietly stored.
@@ -93,7 +93,7 @@ def test_a_document_stored_with_a_lone_surrogate_is_readable_everywhere_with_a_r
     base, api = f"/designs/{design.pk}", f"/api/v1/designs/{design.pk}"
     pages = [base + "/", base + "/edit", base + "/revisions/1/", base + "/revisions/2/", base + "/compare?from=1&to=2",
              base + "/export.json", base + "/thumbnail.svg", base + "/thumbnail.svg?download=1", base + "/embed",
-             "/gallery", f"/api/runs/{run.pk}", f"/api/runs/{run.pk}/results.json"]
+             "/gallery", f"/api/v1/runs/{run.pk}", f"/api/v1/runs/{run.pk}/results.json"]
     apis = [api, api + "/revisions", api + "/revisions/2", api + "/diff?from=1&to=2", api + "/thumbnail.svg",
             f"/api/v1/runs/{run.pk}", "/api/v1/designs?scope=public"]
     shown = {}
@@ -117,7 +117,7 @@ def _errors_logged(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info]
 
 
-@pytest.mark.parametrize("url", ["/api/runs", "/api/topologies/check", "/api/sources/preview", "/designs/new",
+@pytest.mark.parametrize("url", ["/api/v1/runs", "/api/v1/topologies/check", "/api/v1/sources/preview", "/designs/new",
                                  "/api/v1/designs", "/api/v1/runs"])
 def test_a_body_over_the_limit_gets_a_json_413_and_no_traceback(url: str, caplog) -> None:
     from lab.http import MAX_BODY_BYTES
@@ -137,12 +137,12 @@ def test_a_body_just_under_the_document_limit_is_read() -> None:
     from lab.sim import LIMITS
 
     doc = {"padding": "p" * (LIMITS["document_bytes"] - 20)}
-    response = Client().post("/api/topologies/check", data=json.dumps(doc), content_type="application/json")
+    response = Client().post("/api/v1/topologies/check", data=json.dumps(doc), content_type="application/json")
     assert response.status_code == 200 and response.json()["problems"]
 
 
-@pytest.mark.parametrize("url, is_json", [("/api/runs/", True), ("/api/v1/designs?search=", True),
-                                          ("/api/catalogue?", True), ("/gallery?q=", False)])
+@pytest.mark.parametrize("url, is_json", [("/api/v1/runs/", True), ("/api/v1/designs?search=", True),
+                                          ("/api/v1/catalogue?", True), ("/gallery?q=", False)])
 def test_an_overlong_address_gets_414_as_json_on_json_endpoints(url: str, is_json: bool, caplog) -> None:
     from lab.http import MAX_URL_BYTES
 
@@ -172,15 +172,15 @@ def test_a_body_without_a_length_over_the_limit_gets_a_json_413() -> None:
 
 def test_django_refusals_on_json_endpoints_are_problems_too() -> None:
     c = Client(enforce_csrf_checks=True)
-    refusals = {"wrong method": c.get("/api/runs"), "no such address": c.get("/api/nothing-here"),
-                "no csrf token": c.post("/api/runs", data="{}", content_type="application/json"),
+    refusals = {"wrong method": c.get("/api/v1/runs"), "no such address": c.get("/api/nothing-here"),
+                "no csrf token": c.post("/api/v1/runs", data="{}", content_type="application/json"),
                 "lab save, wrong method": c.get("/designs/new")}
     for label, response in refusals.items():
         assert 400 <= response.status_code < 500, label
         problem, = response.json()["problems"]
         assert problem["path"] == "$" and problem["message"], label
     assert "it takes POST" in refusals["wrong method"].json()["problems"][0]["message"]
-    assert refusals["wrong method"]["Allow"] == "POST"
+    assert refusals["wrong method"]["Allow"] == "POST, OPTIONS"  # the REST API answers OPTIONS too
 
 
 def test_a_form_sent_to_a_json_endpoint_after_the_csrf_check_read_it_is_refused_as_415() -> None:
@@ -189,5 +189,5 @@ def test_a_form_sent_to_a_json_endpoint_after_the_csrf_check_read_it_is_refused_
     c.force_login(a)
     c.get("/")  # the CSRF cookie
     token = c.cookies["csrftoken"].value
-    response = c.post("/api/runs", data={"topology": "x", "csrfmiddlewaretoken": token})  # multipart
+    response = c.post("/api/v1/runs", data={"topology": "x", "csrfmiddlewaretoken": token})  # multipart
     assert response.status_code == 415 and "Content-Type: application/json" in response.json()["problems"][0]["message"]

@@ -106,27 +106,27 @@ def quiet_refusals(caplog: Any) -> None:
 
 
 def test_topology_check_never_fails(world: dict[str, Any], caplog: Any) -> None:
-    statuses = bodies_for("/api/topologies/check", example(), world, caplog, seed=1)
+    statuses = bodies_for("/api/v1/topologies/check", example(), world, caplog, seed=1)
     assert statuses[200] and statuses[400] and statuses[413]
 
 
 def test_source_preview_never_fails(world: dict[str, Any], caplog: Any) -> None:
     valid = {"params": {"rate_per_s": 50, "pattern": "spike", "spike_rate_per_s": 500, "schedule": [[0, 10], [60, 20]],
                         "mix": {"read": 1}}, "until_s": 300}
-    statuses = bodies_for("/api/sources/preview", valid, world, caplog, seed=2)
+    statuses = bodies_for("/api/v1/sources/preview", valid, world, caplog, seed=2)
     assert statuses[200] and statuses[400]
 
 
 def test_run_start_never_fails(world: dict[str, Any], caplog: Any) -> None:
     design = world["design"]
     valid = {"topology": example(), "seed": 7, "duration_s": 5, "speed": 0, "design": str(design.id), "revision": 1}
-    statuses = bodies_for("/api/runs", valid, world, caplog, seed=3)
+    statuses = bodies_for("/api/v1/runs", valid, world, caplog, seed=3)
     assert statuses[400] and (statuses[201] or statuses[429])
 
 
 def test_run_command_never_fails(world: dict[str, Any], caplog: Any) -> None:
     valid = {"op": "set_param", "node": "api", "param": "servers", "value": 2}
-    statuses = bodies_for(f"/api/runs/{world['run'].id}/commands", valid, world, caplog, seed=4)
+    statuses = bodies_for(f"/api/v1/runs/{world['run'].id}/commands", valid, world, caplog, seed=4)
     assert statuses[400] and statuses[413]
 
 
@@ -186,8 +186,8 @@ def addresses(seed: int) -> list[str]:
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND"]
 
 
-@pytest.mark.parametrize("template", ["/api/runs/{}", "/api/runs/{run}/results.{}", "/api/examples/{}",
-                                      "/api/catalogue?{}", "/api/runs/{run}/commands?{}"])
+@pytest.mark.parametrize("template", ["/api/v1/runs/{}", "/api/v1/runs/{run}/results.{}", "/api/v1/examples/{}",
+                                      "/api/v1/catalogue?{}", "/api/v1/runs/{run}/commands?{}"])
 def test_read_endpoints_never_fail_whatever_the_address_or_method(template: str, world: dict[str, Any],
                                                                   caplog: Any) -> None:
     client, run = world["client"], world["run"]

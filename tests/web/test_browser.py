@@ -353,7 +353,7 @@ def test_a_start_over_the_visitors_allowance_leaves_the_current_run_going_and_sa
         const body = JSON.stringify({topology: JSON.parse(document.getElementById('topology').value), speed: 1});
         const out = [];
         for (let i = 0; i < 2; i++) {
-            const r = await fetch('/api/runs', {method: 'POST', body,
+            const r = await fetch('/api/v1/runs', {method: 'POST', body,
                                                 headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}});
             out.push([r.status, (await r.json()).id]);
         }
@@ -372,6 +372,6 @@ def test_a_start_over_the_visitors_allowance_leaves_the_current_run_going_and_sa
     page.click("#stop")
     page.evaluate("""async (ids) => {  // the two waiting runs too: the next tests share the server
         const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
-        for (const id of ids) await fetch(`/api/runs/${id}/commands`, {method: 'POST', body: '{"op": "stop"}',
+        for (const id of ids) await fetch(`/api/v1/runs/${id}/commands`, {method: 'POST', body: '{"op": "stop"}',
                                           headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}});
     }""", [run_id for _, run_id in statuses])

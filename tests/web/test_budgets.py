@@ -27,7 +27,7 @@ def topology(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **setting
 
 
 def start(doc: dict[str, Any], **fields: Any) -> Any:
-    return Client().post("/api/runs", json.dumps({"topology": doc, **fields}), content_type="application/json")
+    return Client().post("/api/v1/runs", json.dumps({"topology": doc, **fields}), content_type="application/json")
 
 
 def test_an_hour_of_200_nodes_in_hundredth_second_windows_is_refused_with_what_to_lower() -> None:

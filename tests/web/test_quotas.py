@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def start(client: Client, address: str = "10.0.0.1", **headers: Any) -> Any:
     body = {"topology": example("reference"), "duration_s": 3}
-    return client.post("/api/runs", json.dumps(body), content_type="application/json", REMOTE_ADDR=address, **headers)
+    return client.post("/api/v1/runs", json.dumps(body), content_type="application/json", REMOTE_ADDR=address, **headers)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def test_a_run_freezes_a_normalized_copy_of_its_topology() -> None:
 def test_an_invalid_topology_is_refused_with_the_engines_problems() -> None:
     doc = example("reference")
     doc["edges"].append({"from": "db", "to": "nowhere"})
-    with pytest.raises(services.RunRefused) as refused:
+    with pytest.raises(services.Refused) as refused:
         services.run_create(topology=doc)
     assert any("'nowhere', which does not exist" in p["message"] for p in refused.value.problems)
     assert not Run.objects.exists()
@@ -41,7 +41,7 @@ def test_an_invalid_topology_is_refused_with_the_engines_problems() -> None:
 @pytest.mark.parametrize("field, value", [("seed", -1), ("seed", "x"), ("duration_s", 0), ("duration_s", 10**9),
                                           ("speed", 3), ("speed", True)])
 def test_absurd_run_settings_are_refused_with_their_path(field: str, value: object) -> None:
-    with pytest.raises(services.RunRefused) as refused:
+    with pytest.raises(services.Refused) as refused:
         services.run_create(topology=example("reference"), **{field: value})
     assert refused.value.problems[0]["path"] == f"$.{field}"
 
@@ -111,13 +111,13 @@ def test_a_stop_command_ends_the_run_early_as_stopped() -> None:
 
 def test_unknown_commands_and_commands_to_finished_runs_are_refused() -> None:
     run = queued()
-    with pytest.raises(services.RunRefused, match="unknown command"):
+    with pytest.raises(services.Refused, match="unknown command"):
         services.run_command_add(run=run, command={"op": "explode"})
-    with pytest.raises(services.RunRefused, match="speed must be"):
+    with pytest.raises(services.Refused, match="speed must be"):
         services.run_command_add(run=run, command={"op": "speed", "value": 7})
     Run.objects.filter(id=run.id).update(status="done")
     run.refresh_from_db()
-    with pytest.raises(services.RunRefused, match="the run is done"):
+    with pytest.raises(services.Refused, match="the run is done"):
         services.run_command_add(run=run, command={"op": "pause"})
 
 
@@ -135,11 +135,11 @@ def test_a_paced_run_takes_about_its_simulated_time_divided_by_its_speed() -> No
 
 def test_a_command_the_engine_would_refuse_is_refused_when_it_is_sent() -> None:
     run = queued()
-    with pytest.raises(services.RunRefused, match="read_from must be one of"):
+    with pytest.raises(services.Refused, match="read_from must be one of"):
         services.run_command_add(run=run, command={"op": "set_param", "node": "db", "param": "read_from", "value": "4"})
-    with pytest.raises(services.RunRefused, match="cannot change during a run"):
+    with pytest.raises(services.Refused, match="cannot change during a run"):
         services.run_command_add(run=run, command={"op": "set_param", "node": "db", "param": "replicas", "value": 2})
-    with pytest.raises(services.RunRefused, match="does not exist"):
+    with pytest.raises(services.Refused, match="does not exist"):
         services.run_command_add(run=run, command={"op": "inject_fault", "fault": {"kind": "crash", "node": "nope"}})
     assert not RunCommand.objects.filter(run=run).exists()
 
@@ -163,7 +163,7 @@ def test_a_lab_run_is_linked_to_the_design_revision_only_when_it_runs_exactly_th
 
     def start(topology: dict, design_id: str = str(design.pk)) -> Run:
         body = {"topology": topology, "duration_s": 20, "speed": 0, "design": design_id, "revision": 1}
-        response = client.post("/api/runs", _json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token)
+        response = client.post("/api/v1/runs", _json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token)
         assert response.status_code == 201, response.content
         return Run.objects.get(pk=response.json()["id"])
 
@@ -175,7 +175,7 @@ def test_a_lab_run_is_linked_to_the_design_revision_only_when_it_runs_exactly_th
     other = Client()
     other.force_login(User.objects.create_user("bob"))
     other.get("/")
-    response = other.post("/api/runs", _json.dumps({"topology": doc, "duration_s": 20, "speed": 0,
+    response = other.post("/api/v1/runs", _json.dumps({"topology": doc, "duration_s": 20, "speed": 0,
                                                     "design": str(design.pk), "revision": 1}),
                           content_type="application/json", HTTP_X_CSRFTOKEN=other.cookies["csrftoken"].value)
     assert Run.objects.get(pk=response.json()["id"]).revision is None  # bob cannot see alice's private design
