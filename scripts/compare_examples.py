@@ -28,6 +28,8 @@ import hashlib, json, sys
 from pathlib import Path
 import lab.sim
 from lab.sim import Simulation
+# The command entry point moved from Simulation.apply to lab.sim.apply_command in the redesign.
+apply = getattr(lab.sim, "apply_command", None) or (lambda sim, command: sim.apply(command))
 
 def digest(value):
     text = json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
@@ -55,17 +57,17 @@ for path in examples:
         target = next((n for n in topology["nodes"] if not lab.sim.REGISTRY[n["kind"]].is_source), None)
         problems = []
         if target is not None:
-            problems += sim.apply({"op": "inject_fault", "fault": {"kind": "latency", "node": target["id"],
+            problems += apply(sim, {"op": "inject_fault", "fault": {"kind": "latency", "node": target["id"],
                                                                    "duration_s": duration / 4, "added_ms": 50}})
         # Every node loses an instance for a while (the kinds that have none say so) and the
         # last one crashes: the fault paths through each kind's queues and instances.
         for spec in topology["nodes"]:
             if not lab.sim.REGISTRY[spec["kind"]].is_source:
-                problems += sim.apply({"op": "inject_fault", "fault": {"kind": "crash_instances", "node": spec["id"],
+                problems += apply(sim, {"op": "inject_fault", "fault": {"kind": "crash_instances", "node": spec["id"],
                                                                        "count": 1, "duration_s": duration / 8}})
         if target is not None:
             last = [n for n in topology["nodes"] if not lab.sim.REGISTRY[n["kind"]].is_source][-1]
-            problems += sim.apply({"op": "inject_fault", "fault": {"kind": "crash", "node": last["id"],
+            problems += apply(sim, {"op": "inject_fault", "fault": {"kind": "crash", "node": last["id"],
                                                                    "duration_s": duration / 10}})
             number = next((p for p in lab.sim.REGISTRY[target["kind"]].params
                            if p.type == "number" and p.live and p.name in target["params"]), None)
@@ -74,7 +76,7 @@ for path in examples:
                 new = value * 1.5 if value else 1.0
                 if number.maximum is not None:
                     new = min(new, number.maximum)
-                problems += sim.apply({"op": "set_param", "node": target["id"], "param": number.name, "value": new})
+                problems += apply(sim, {"op": "set_param", "node": target["id"], "param": number.name, "value": new})
         sim.run(duration)
         sim.finish()
         out[key + "/live"] = digest({"problems": problems, "results": sim.results(), "windows": live,

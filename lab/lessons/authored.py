@@ -45,7 +45,7 @@ RATIO_FLOOR_BYTES = 64 * 1024  # smaller files are not worth the suspicion
 KEY_PATTERN = re.compile(r"^t-[a-z0-9]{16}$")
 ZIP = "the zip"
 
-_ID = re.compile(ID_PATTERN)
+ID_RE = re.compile(ID_PATTERN)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -218,7 +218,7 @@ def lesson_id_of(files: Files) -> str:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return "lesson"
     found = doc.get("id")
-    return found if isinstance(found, str) and _ID.match(found) else "lesson"
+    return found if isinstance(found, str) and ID_RE.match(found) else "lesson"
 
 
 def write_files(folder: Path, files: Files) -> None:

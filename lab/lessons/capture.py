@@ -35,7 +35,7 @@ def readable(value: float, *, up: bool) -> float:
     return int(result) if result == int(result) else result
 
 
-def _suggest(spec: dict[str, Any], run: dict[str, Any], margin: float) -> dict[str, Any] | None:
+def suggest(spec: dict[str, Any], run: dict[str, Any], margin: float) -> dict[str, Any] | None:
     value, _, _, _ = measure(spec, run)
     if value is None:
         return None
@@ -93,5 +93,5 @@ def suggestions(run: dict[str, Any], *, margin: float = DEFAULT_MARGIN) -> list[
     `measured_text` and `margin` beside it. Metrics the run cannot measure are left out."""
     if not 0 <= margin <= MAX_MARGIN:
         raise ValueError(f"the margin is a fraction from 0 to {MAX_MARGIN:g} (0.25 for 25%)")
-    found = (_suggest(spec, run, margin) for spec in _candidates(run))
+    found = (suggest(spec, run, margin) for spec in _candidates(run))
     return [s for s in found if s is not None]

@@ -19,7 +19,7 @@ from lab.sim.problems import Problem
 from . import render
 from .format import ID_PATTERN, LESSON_FILE, LIMITS, Field
 
-_ID = re.compile(ID_PATTERN)
+ID_RE = re.compile(ID_PATTERN)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -77,7 +77,7 @@ def type_problem(value: Any, f: Field) -> str | None:
         if f.max_length and len(value) > f.max_length:
             return f"is {len(value)} characters long; at most {f.max_length} are allowed"
     elif kind == "id":
-        if not isinstance(value, str) or not _ID.match(value):
+        if not isinstance(value, str) or not ID_RE.match(value):
             return f"must be 1 to 64 lowercase letters, digits and '-' (not starting or ending with '-'), not {value!r}"
     elif kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool):

@@ -39,7 +39,7 @@ class Metric:
     help: str
 
 
-def _latency(key: str) -> Reader:
+def check_latency(key: str) -> Reader:
     return lambda e, _s: e["latency_ms"][key] if e.get("completions", 0) > 0 else None
 
 
@@ -73,11 +73,11 @@ def _m(name: str, unit: str, label: str, scopes: tuple[str, ...], read: Reader, 
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
-    _m("latency_mean_ms", "ms", "mean latency", _FLOW, _latency("mean"), "latency",
+    _m("latency_mean_ms", "ms", "mean latency", _FLOW, check_latency("mean"), "latency",
        "mean end-to-end latency of completed requests (time in the node, for a node)", True),
-    _m("latency_p50_ms", "ms", "p50 latency", _FLOW, _latency("p50"), "latency", "median latency", True),
-    _m("latency_p95_ms", "ms", "p95 latency", _FLOW, _latency("p95"), "latency", "95th percentile", True),
-    _m("latency_p99_ms", "ms", "p99 latency", _FLOW, _latency("p99"), "latency", "99th percentile", True),
+    _m("latency_p50_ms", "ms", "p50 latency", _FLOW, check_latency("p50"), "latency", "median latency", True),
+    _m("latency_p95_ms", "ms", "p95 latency", _FLOW, check_latency("p95"), "latency", "95th percentile", True),
+    _m("latency_p99_ms", "ms", "p99 latency", _FLOW, check_latency("p99"), "latency", "99th percentile", True),
     _m("error_rate_pct", "%", "error rate", _FLOW,
        lambda e, _s: e.get("errors", 0) / _ended(e) * 100.0 if _ended(e) else None, "errors",
        "failed / (completed + failed) requests"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lab.sim import REGISTRY
-from lab.sim.document.checker import _Checker
+from lab.sim.document.checker import Checker
 from lab.sim.document.fault_checks import validate_fault
 from lab.sim.document.validation import SETTINGS
 from lab.sim.problems import Problem
@@ -159,7 +159,7 @@ def _scenario(raw: Any, path: str, p: Problems, start_file: str | None, start: d
                               and 1 <= k <= (len(seeds) if isinstance(seeds, list) and seeds_ok else k)):
         p.add(at(f"{path}.seed_rule"), f"seed_rule is \"all\" or {{ at_least = k }} with k from 1 to the number of seeds, not {rule!r}")
     traffic = _traffic(spec, path, p, start_file, start, ref)
-    faults = _faults(spec, path, p, ref, values.get("duration_s"))
+    faults = check_faults(spec, path, p, ref, values.get("duration_s"))
     if not seeds_ok or "duration_s" not in values or traffic is None or faults is None:
         return None
     return Scenario(duration_s=values["duration_s"], warmup_s=values.get("warmup_s", 0.0),
@@ -194,7 +194,7 @@ def _traffic(spec: dict[str, Any], path: str, p: Problems, start_file: str | Non
             if ids is not None and source not in ids:
                 p.add(at(f"{where}.source"), f"the {what} design has no traffic source {source!r}"
                                              f"{suggest(source, sorted(ids)) or '; its traffic sources: ' + (', '.join(sorted(ids)) or 'none')}")
-        c = _Checker()
+        c = Checker()
         c.params(item["params"], REGISTRY["traffic_source"].params, at(f"{where}.params"), "the traffic")
         for q in c.problems:
             p.add(q["path"], q["message"], q["severity"])
@@ -203,7 +203,7 @@ def _traffic(spec: dict[str, Any], path: str, p: Problems, start_file: str | Non
     return tuple(out) if ok else None
 
 
-def _faults(spec: dict[str, Any], path: str, p: Problems, ref: dict[str, Any] | None,
+def check_faults(spec: dict[str, Any], path: str, p: Problems, ref: dict[str, Any] | None,
             duration: float | None) -> tuple[dict[str, Any], ...] | None:
     items = _list(spec, "faults")
     if len(items) > LIMITS["faults"]:
@@ -218,7 +218,7 @@ def _faults(spec: dict[str, Any], path: str, p: Problems, ref: dict[str, Any] | 
     if ref is None:
         return None if items else ()  # the reference's own problems are reported; its targets are unknown
     # lab.sim's own fault check, against the reference design: the design that must pass under them.
-    c = _Checker()
+    c = Checker()
     nodes = {n["id"]: {"kind": n["kind"]} for n in ref["nodes"]}
     edge_ids = {e.get("id", f"e{k + 1}") for k, e in enumerate(ref["edges"])}
     places = {"zone": {n["zone"] for n in ref["nodes"] if n.get("zone")},

@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import Any
 
-from lab.sim import Simulation
+from lab.sim import Simulation, apply_command
 from lab.sim import budget as engine_budget
 
 from . import budgets, services
@@ -139,7 +139,7 @@ class Execution:
             self.speed = float(body["value"])
             self.rebase()
         else:
-            return self.sim.apply(body)
+            return apply_command(self.sim, body)
         self.sim.record({"type": op, **({"value": body["value"]} if op == "speed" else {})})
         return []
 

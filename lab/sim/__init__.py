@@ -6,7 +6,8 @@ architectures. A plain Python package: it imports no web framework and runs from
 """
 from .components import REGISTRY
 from .simulation import Simulation, simulate
+from .control import apply_command, check_command
 from .document.format import FORMAT, LIMITS, VERSION
 from .document.loading import InvalidTopology, check, load
 
-__all__ = ["REGISTRY", "FORMAT", "LIMITS", "VERSION", "InvalidTopology", "Simulation", "check", "load", "simulate"]
+__all__ = ["REGISTRY", "apply_command", "check_command", "FORMAT", "LIMITS", "VERSION", "InvalidTopology", "Simulation", "check", "load", "simulate"]

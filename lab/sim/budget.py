@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .components import REGISTRY
-from .components.traffic_source import cumulative, peak_rate
 from .problems import problem
 
 if TYPE_CHECKING:
@@ -99,7 +98,7 @@ def estimate(topology: dict[str, Any]) -> Estimate:
     settings = topology["settings"]
     duration, window_s = float(settings["duration_s"]), float(settings["window_s"])
     specs = {n["id"]: n for n in topology["nodes"]}
-    sources = {n["id"]: expected_requests(n["params"], duration)
+    sources = {n["id"]: REGISTRY[n["kind"]].expected_requests(n["params"], duration)
                for n in topology["nodes"] if REGISTRY[n["kind"]].is_source}
     requests = sum(sources.values())
     walk = _Walk(topology)
@@ -116,13 +115,6 @@ def estimate(topology: dict[str, Any]) -> Estimate:
         duration_s=duration, window_s=window_s,
         sources=dict(sorted(sources.items(), key=lambda kv: -kv[1])),
     )
-
-
-def expected_requests(params: dict[str, Any], duration_s: float) -> float:
-    """Requests a source with these parameters starts in `duration_s` seconds."""
-    if peak_rate(params) <= 0:
-        return 0.0
-    return cumulative(params, duration_s)
 
 
 def window_bytes(nodes: int, edges: int, classes: int, origins: int) -> float:

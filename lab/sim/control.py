@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import faults
 from .components import REGISTRY
 from .problems import Problem, problem
-from .document.validation import _Checker, _show, _suggest, validate_fault
+from .document.validation import Checker, show, suggest, validate_fault
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -45,9 +45,9 @@ def check_command(topology: dict[str, Any], command: Any, *, path: str = "$",
         fault = command.get("id")
         if not isinstance(fault, str) or (active_faults is not None and fault not in active_faults):
             active = ", ".join(active_faults or ()) or "none"
-            return [problem(f"{path}.id", f"no active fault has the id {_show(fault)} (active: {active})")]
+            return [problem(f"{path}.id", f"no active fault has the id {show(fault)} (active: {active})")]
         return []
-    return [problem(f"{path}.op", f"unknown command {_show(op)}{_suggest(op, list(OPS))}; known: {', '.join(OPS)}")]
+    return [problem(f"{path}.op", f"unknown command {show(op)}{suggest(op, list(OPS))}; known: {', '.join(OPS)}")]
 
 
 def apply_command(sim: "Simulation", command: Any) -> list[Problem]:
@@ -74,14 +74,14 @@ def _check_set_param(topology: dict[str, Any], command: dict[str, Any], path: st
     node_id = command.get("node")
     spec = specs.get(node_id) if isinstance(node_id, str) else None
     if spec is None:
-        return [problem(f"{path}.node", f"there is no node {_show(node_id)}{_suggest(node_id, list(specs))}")]
+        return [problem(f"{path}.node", f"there is no node {show(node_id)}{suggest(node_id, list(specs))}")]
     kind = REGISTRY[spec["kind"]]
     name = command.get("param")
     declared = {p.name: p for p in kind.params}
     param = declared.get(name) if isinstance(name, str) else None
     if param is None:
-        return [problem(f"{path}.param", f"{kind.title.lower()} {node_id!r} has no parameter {_show(name)}"
-                                         f"{_suggest(name, list(declared))}")]
+        return [problem(f"{path}.param", f"{kind.title.lower()} {node_id!r} has no parameter {show(name)}"
+                                         f"{suggest(name, list(declared))}")]
     if not param.live:
         return [problem(f"{path}.param", f"{name} of {node_id!r} cannot change during a run; change it and start "
                                          "a new run")]
@@ -106,7 +106,7 @@ def _check_set_param(topology: dict[str, Any], command: dict[str, Any], path: st
 
 def _check_fault(topology: dict[str, Any], command: dict[str, Any], path: str, active: Collection[str],
                  fault_id: str) -> list[Problem]:
-    checker = _Checker()
+    checker = Checker()
     taken = {f["id"] for f in topology.get("faults", [])} | set(active)
     nodes = {n["id"]: {"kind": n["kind"]} for n in topology["nodes"]}
     places = {"zone": {n["zone"] for n in topology["nodes"] if n.get("zone")},

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from .params import Param
 
 if TYPE_CHECKING:
+    from .kernel.interface import Kernel
     from .components.base import Component, Edge
-    from .simulation import Simulation
 
 _WHEN = (
     Param("start_s", "number", 0.0, "When the fault begins.", unit="s", minimum=0.0, maximum=1e6),
@@ -99,7 +99,7 @@ def target_of(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: spec[k] for k in TARGET_FIELDS if spec.get(k) is not None}
 
 
-def schedule(sim: "Simulation", spec: dict[str, Any], now: bool = False) -> None:
+def schedule(sim: "Kernel", spec: dict[str, Any], now: bool = False) -> None:
     """Put a fault's start (and end, if it has a duration) on the event heap; with `now`, start
     it at once (a live injection takes effect before the command returns)."""
     start = max(sim.now, float(spec.get("start_s", 0.0)))
@@ -112,7 +112,7 @@ def schedule(sim: "Simulation", spec: dict[str, Any], now: bool = False) -> None
         sim.schedule(start + duration, lambda _, t: end(sim, spec["id"], t), None)
 
 
-def begin(sim: "Simulation", spec: dict[str, Any], t: float) -> None:
+def begin(sim: "Kernel", spec: dict[str, Any], t: float) -> None:
     if spec["id"] in sim.active_faults:
         return
     kind = spec["kind"]
@@ -134,15 +134,14 @@ def begin(sim: "Simulation", spec: dict[str, Any], t: float) -> None:
         node = sim.nodes[node_id]
         if not node.down:
             node.down = True
-            for station in _stations(node):
-                station.drop_waiting(t, "fault")
+            node.crash(t)
     _refresh(sim)
     sim.record({"type": "fault_started", "fault": spec["id"], "kind": kind, **target_of(spec)}, t)
     for node_id in fault.nodes:
         _tell_balancers(sim, sim.nodes[node_id], healthy=False, t=t)
 
 
-def end(sim: "Simulation", fault_id: str, t: float) -> None:
+def end(sim: "Kernel", fault_id: str, t: float) -> None:
     fault = sim.active_faults.pop(fault_id, None)
     if fault is None:
         return
@@ -160,7 +159,7 @@ def end(sim: "Simulation", fault_id: str, t: float) -> None:
     sim.record({"type": "fault_ended", "fault": fault_id, "kind": fault.kind, **target_of(fault.spec)}, t)
 
 
-def _refresh(sim: "Simulation") -> None:
+def _refresh(sim: "Kernel") -> None:
     """Set every node's and edge's fault effects from the faults active now, and rewire."""
     delay: dict[str, float] = {}
     slow: dict[str, float] = {}
@@ -190,30 +189,15 @@ def _refresh(sim: "Simulation") -> None:
     sim.rewire()
 
 
-def supports_instance_crashes(kind: type) -> bool:
-    return any(p.name == "instances" for p in kind.params) or hasattr(kind, "crash_instance")
+def supports_instance_crashes(kind: type["Component"]) -> bool:
+    return kind.has_instances
 
 
 def _instances(node: "Component", lost: int, t: float) -> None:
     """Stop `lost` more instances of a node (negative: bring them back)."""
     before = node.lost_instances
     node.lost_instances = max(0, before + lost)
-    if hasattr(node, "crash_instance"):  # a database: the primary is instance 0
-        total = len(node.instances)
-        for i in range(min(before, total), min(node.lost_instances, total)):
-            node.crash_instance(i, t)
-        for i in range(min(node.lost_instances, total), min(before, total)):
-            node.recover_instance(i, t)
-        return
-    fleet = getattr(node, "fleet", None)
-    if fleet is not None:  # a pool: its fleet knows how many instances serve (autoscaling)
-        fleet.size_station(t)
-        alive = max(0, fleet.serving - node.lost_instances)
-    else:
-        alive = max(0, node.p["instances"] - node.lost_instances)
-        node.station.resize(alive * node.p.get("workers_per_instance", 1), t)
-    if alive == 0:
-        node.station.drop_waiting(t, "fault")
+    node.instances_changed(before, t)
 
 
 def _crosses(edge: "Edge", between: list[str]) -> bool:
@@ -229,14 +213,6 @@ def _crosses(edge: "Edge", between: list[str]) -> bool:
 
     s, d = side(source), side(target)
     return s is not None and d is not None and s != d
-
-
-def _stations(node: "Component") -> list[Any]:
-    if hasattr(node, "instances") and isinstance(node.instances, list):
-        return list(node.instances)
-    if hasattr(node, "station"):
-        return [node.station]
-    return []
 
 
 def faulty_receive(node: "Component") -> Any:
@@ -265,15 +241,15 @@ def faulty_receive(node: "Component") -> Any:
     return receive
 
 
-def _tell_balancers(sim: "Simulation", node: "Component", healthy: bool, t: float) -> None:
+def _tell_balancers(sim: "Kernel", node: "Component", healthy: bool, t: float) -> None:
     for edge in sim.edges:
         balancer = edge.source
-        if edge.target is node and hasattr(balancer, "set_target_health"):
+        if edge.target is node and balancer.watches_health:
             at = t + balancer.detection_delay()
 
             def check(_: Any, when: float, balancer: Any = balancer) -> None:
                 # Health checks see the node as it is when they run, not as it was.
-                if getattr(node, "down", False) != healthy:
+                if node.down != healthy:
                     balancer.set_target_health(node.id, healthy, when)
 
             sim.schedule(at, check, None)

@@ -54,7 +54,7 @@ class Param:
         if kind == "choice":
             if value in self.choices:
                 return None
-            return f"must be one of {', '.join(repr(c) for c in self.choices)}, not {_show(value)}"
+            return f"must be one of {', '.join(repr(c) for c in self.choices)}, not {show(value)}"
         if kind == "text":
             if not isinstance(value, str):
                 return "must be text"
@@ -70,7 +70,7 @@ class Param:
     def _check_number(self, value: Any, what: str = "") -> str | None:
         # bool is a subclass of int in Python; a checkbox value is never a valid number.
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{what}must be a number, not {_show(value)}"
+            return f"{what}must be a number, not {show(value)}"
         if isinstance(value, int) and abs(value) > 1e300:
             return f"{what}is far too large"  # a huge JSON integer: float() would overflow
         if not math.isfinite(value):
@@ -158,6 +158,6 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

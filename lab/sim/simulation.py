@@ -110,7 +110,8 @@ class Simulation:
             edge.rule = edge_rule(edge, self, incoming)
             edge.counted = edge.rule == "counted"
         for node in self.nodes.values():
-            node.setup()
+            node.build()
+            node.configure()
         self.rewire()
         # The first traffic source's arrivals bypass the heap (see run).
         self.stream = next((n for n in self.nodes.values() if n.is_source), None)
@@ -350,13 +351,6 @@ class Simulation:
         entry = {"t": round(self.now if t is None else t, 6), **entry}
         self.timeline.append(entry)
         self.metrics.events.append(entry)
-
-    def apply(self, command: dict[str, Any]) -> list[dict[str, str]]:
-        """Apply a control command at the current simulated time; return its problems (empty
-        when it was applied). See docs/results.md for the commands."""
-        from .control import apply_command  # the control module imports the validator
-
-        return apply_command(self, command)
 
     def results(self) -> dict[str, Any]:
         return self.metrics.results()

@@ -13,6 +13,7 @@ import pytest
 
 import lab.sim
 from lab.sim import Simulation, load
+from lab.sim import apply_command
 
 from .component_world import Run, node, pool, source, topology
 
@@ -131,7 +132,7 @@ def test_a_live_change_of_the_limits_is_enforced_at_the_next_evaluation() -> Non
     topo = topology([source(1.0), pool(instances=2, workers_per_instance=2, service_time_ms=20,
                                        **{**AUTOSCALE, "evaluation_period_s": 5, "boot_time_s": 10})], [("users", "app")])
     r = Run(topo).run(12.0)
-    assert r.sim.apply({"op": "set_param", "node": "app", "param": "min_instances", "value": 5}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": "min_instances", "value": 5}) == []
     r.run(40.0)
     results = r.finish()
     assert [(e["t"], e["from"], e["to"]) for e in scales(results)] == [(15.0, 2, 5)]
@@ -191,7 +192,7 @@ def test_a_count_changed_within_a_window_is_billed_for_the_time_it_ran() -> None
     topo = topology([source(10.0), pool(instances=2, workers_per_instance=2, service_time_ms=5)], [("users", "app")],
                     window_s=10)
     r = Run(topo).run(5.0)
-    assert r.sim.apply({"op": "set_param", "node": "app", "param": "instances", "value": 4}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": "instances", "value": 4}) == []
     r.run(10.0)
     r.finish()
     (window,) = r.window_nodes("app")
@@ -220,14 +221,14 @@ def test_turning_autoscaling_on_mid_run_ends_an_overload_and_off_again_stops_it(
     r = Run(topo).run(10.0)
     assert not scales(r.sim.results())
     for name, value in (("evaluation_period_s", 5), ("boot_time_s", 5), ("max_instances", 8), ("autoscale", True)):
-        assert r.sim.apply({"op": "set_param", "node": "app", "param": name, "value": value}) == []
+        assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": name, "value": value}) == []
     r.run(60.0)
     actions = scales(r.sim.results())
     assert actions and actions[0]["t"] == 15.0 and actions[0]["from"] == 1
     kinds = [e["type"] for e in r.sim.timeline]
     assert kinds[:4] == ["set_param"] * 4 and set(kinds[4:]) == {"scale"}
     assert all(w["errors"] == 0 and w["queue_length"] < 2 for w in r.window_nodes("app", 40, 60))
-    assert r.sim.apply({"op": "set_param", "node": "app", "param": "autoscale", "value": False}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": "autoscale", "value": False}) == []
     fleet = r.window_nodes("app")[-1]["instances"]
     r.run(200.0)
     results = r.finish()
@@ -242,7 +243,7 @@ def test_changing_another_parameter_keeps_the_autoscaled_fleet() -> None:
     r = Run(topo).run(40.0)
     fleet = r.window_nodes("app")[-1]["instances"]
     assert fleet > 1
-    assert r.sim.apply({"op": "set_param", "node": "app", "param": "service_time_ms", "value": 9}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": "service_time_ms", "value": 9}) == []
     r.run(41.0)
     r.finish()
     assert r.window_nodes("app")[-1]["instances"] == fleet
@@ -281,7 +282,7 @@ def test_check_refuses_autoscaling_settings_that_cannot_work(kind: str, params: 
 def test_a_live_change_that_breaks_the_limits_is_refused_and_changes_nothing() -> None:
     topo = topology([source(10.0), pool(instances=2, **AUTOSCALE)], [("users", "app")])
     r = Run(topo).run(5.0)
-    problems = r.sim.apply({"op": "set_param", "node": "app", "param": "min_instances", "value": 30})
+    problems = apply_command(r.sim, {"op": "set_param", "node": "app", "param": "min_instances", "value": 30})
     assert [p["message"] for p in problems] == [
         "'app': autoscaling needs min_instances (30) to be at most max_instances (20)"]
     assert r.sim.nodes["app"].p["min_instances"] == 2 and r.sim.timeline == []

@@ -9,6 +9,7 @@ import pytest
 import lab.sim
 from lab.sim import check
 from lab.sim.cloud.pricing import DEFAULT_PRICES, HOURS_PER_MONTH
+from lab.sim import apply_command
 
 from .component_world import Run
 
@@ -61,7 +62,7 @@ def test_a_topology_can_override_prices() -> None:
 def test_the_window_cost_rate_follows_a_live_scale_up() -> None:
     run = Run(topology())
     run.run(5.0)
-    assert run.sim.apply({"op": "set_param", "node": "app", "param": "instances", "value": 6}) == []
+    assert apply_command(run.sim, {"op": "set_param", "node": "app", "param": "instances", "value": 6}) == []
     run.run(10.0)
     rates = [w["nodes"]["app"]["cost_per_hour_usd"] for w in run.windows]
     assert rates[2] == pytest.approx(3 * DEFAULT_PRICES["vm_large_hour"], rel=1e-3)

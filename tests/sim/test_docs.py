@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lab.sim import Simulation, check, load
 from lab.sim.document.schema import components_markdown
+from lab.sim import apply_command
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -41,4 +42,4 @@ def test_the_control_commands_in_the_results_guide_are_accepted() -> None:
     sim = Simulation(load(doc))
     sim.run(5.0)
     for command in commands:
-        assert sim.apply(command) == [], command
+        assert apply_command(sim, command) == [], command

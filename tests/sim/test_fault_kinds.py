@@ -7,6 +7,7 @@ import pytest
 
 import lab.sim
 from lab.sim import Simulation, check
+from lab.sim import apply_command
 
 REGIONS = [{"id": "us-west", "zones": ["a", "b"]}, {"id": "us-east", "zones": ["c"]}]
 
@@ -110,10 +111,10 @@ def test_live_injection_of_each_kind_is_recorded_and_cleared() -> None:
     sim.run(5)
     for fault in ({"kind": "latency", "edge": "to-a", "added_ms": 10}, {"kind": "partition", "between": ["a", "c"]},
                   {"kind": "zone_outage", "zone": "b"}, {"kind": "error_rate", "node": "lb", "rate": 0.5}):
-        assert sim.apply({"op": "inject_fault", "fault": fault}) == []
+        assert apply_command(sim, {"op": "inject_fault", "fault": fault}) == []
     sim.run(10)
     for fault_id in list(sim.active_faults):
-        assert sim.apply({"op": "clear_fault", "id": fault_id}) == []
+        assert apply_command(sim, {"op": "clear_fault", "id": fault_id}) == []
     sim.run(20)
     ended = [e for e in sim.timeline if e["type"] == "fault_ended"]
     assert len(ended) == 4
@@ -151,7 +152,7 @@ def test_an_error_rate_keeps_drawing_fresh_randomness_when_something_else_rewire
     sim = Simulation(topology)
     for step in range(1, 41):
         sim.run(step * 0.1 + 0.05)  # one arrival between two changes
-        assert sim.apply({"op": "set_param", "node": "other", "param": "instances", "value": 1 + step % 3}) == []
+        assert apply_command(sim, {"op": "set_param", "node": "other", "param": "instances", "value": 1 + step % 3}) == []
     sim.finish()
     errors = sim.results()["measured"]["nodes"]["app"]["failures"].get("error", 0)
     assert 8 <= errors <= 32, errors  # about half of 40, not all or none

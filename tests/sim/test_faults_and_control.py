@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from .component_world import topology, source, pool, Run
+from lab.sim import apply_command
 
 
 def faulted_pool(faults: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -31,10 +32,10 @@ def test_a_scheduled_crash_fails_requests_with_cause_fault_while_it_lasts() -> N
 
 def test_a_fault_injected_live_lasts_until_it_is_cleared() -> None:
     r = Run(faulted_pool()).run(5.0)
-    assert r.sim.apply({"op": "inject_fault", "fault": {"kind": "crash", "node": "app"}}) == []
+    assert apply_command(r.sim, {"op": "inject_fault", "fault": {"kind": "crash", "node": "app"}}) == []
     r.run(8.0)
     assert r.sim.active_faults and "live-1" in r.sim.active_faults
-    assert r.sim.apply({"op": "clear_fault", "id": "live-1"}) == []
+    assert apply_command(r.sim, {"op": "clear_fault", "id": "live-1"}) == []
     r.run(12.0)
     results = r.finish()
     by_window = fault_failures(r)
@@ -65,7 +66,7 @@ INVALID_COMMANDS = [
 def test_an_invalid_command_returns_problems_and_changes_nothing(command: Any) -> None:
     r = Run(faulted_pool()).run(3.0)
     params = {nid: dict(n.p) for nid, n in r.sim.nodes.items()}
-    problems = r.sim.apply(command)
+    problems = apply_command(r.sim, command)
     assert problems and all(p["message"] and p["path"].startswith("$") for p in problems)
     assert {nid: n.p for nid, n in r.sim.nodes.items()} == params
     assert r.sim.timeline == [] and r.sim.active_faults == {}

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from lab.sim.cloud.pricing import DEFAULT_PRICES, LARGEST_SIZE, SIZES, VCPUS, sized_workers
+from lab.sim import apply_command
 
 from .component_world import Run, node, pool, simulate, source, topology
 
@@ -108,7 +109,7 @@ def test_changing_the_size_during_a_run_changes_the_capacity_at_once() -> None:
     app = pool(instances=1, workers_per_instance=4, service_time_ms=20, queue_capacity=100_000)
     r = Run(topology([source(120.0), app], [("users", "app")]))
     r.run(60.0)
-    assert r.sim.apply({"op": "set_param", "node": "app", "param": "instance_size", "value": "large"}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": "instance_size", "value": "large"}) == []
     r.run(120.0)
     before = [w["utilization"] for w in r.window_nodes("app", 10.0, 60.0)]
     after = [w["utilization"] for w in r.window_nodes("app", 70.0, 120.0)]

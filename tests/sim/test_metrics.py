@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import lab.sim
 from lab.sim import Simulation
 from lab.sim.metrics.histogram import N_BUCKETS, Histogram
+from lab.sim import apply_command
 
 
 def topology(*, rate: float = 200.0, warmup_s: float = 0.0, window_s: float = 1.0, edge_ms: float = 0.0,
@@ -110,7 +111,7 @@ def test_class_arrivals_count_each_request_as_the_class_it_was_sent_as_when_the_
     windows: list[dict[str, Any]] = []
     sim = Simulation(two_class_topology({"read": 1}), on_window=windows.append)
     sim.run(5.5)
-    assert sim.apply({"op": "set_param", "node": "users", "param": "mix", "value": {"write": 1}}) == []
+    assert apply_command(sim, {"op": "set_param", "node": "users", "param": "mix", "value": {"write": 1}}) == []
     sim.run(7.0)
     changed = windows[5]["classes"]
     assert windows[5]["t_start"] == 5.0

@@ -33,7 +33,7 @@ class RecordingConsumer(Component):
         Param("service_ms", "number", 0.0, "Mean time to consume a message.", unit="ms", minimum=0.0, maximum=1e6),
     )
 
-    def setup(self) -> None:
+    def build(self) -> None:
         self.rng = self.sim.streams.generator(f"node:{self.id}:test")
         self.consumed: list[tuple[float, int]] = []  # (publish time, key) of each message
         self.done_at: list[float] = []

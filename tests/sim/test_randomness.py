@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import lab.sim
-from lab.sim import Simulation
+from lab.sim import Simulation, apply_command
 from lab.sim.kernel.randomness import Choice, Deterministic, Distribution, Empirical, Exponential, IntDraws, LogNormal, Streams, make_distribution, zipf_weights
 
 N = 200_000
@@ -180,6 +180,6 @@ def test_a_live_change_continues_a_nodes_service_times_instead_of_replaying_them
         sim.run(step * 0.1 + 0.05)  # one request between two changes, each set up anew
         window = sim.metrics.close(sim.now)
         latencies.append(window["nodes"]["app"]["latency_ms"]["mean"])
-        assert sim.apply({"op": "set_param", "node": "app", "param": "service_time_ms", "value": 20}) == []
+        assert apply_command(sim, {"op": "set_param", "node": "app", "param": "service_time_ms", "value": 20}) == []
     served = [x for x in latencies if x > 0]
     assert len(set(served)) > len(served) // 2, served  # not the same first draw every time

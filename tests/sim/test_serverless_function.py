@@ -12,6 +12,7 @@ import pytest
 
 from lab.sim import Simulation, check, load, theory
 from lab.sim.cloud.pricing import DEFAULT_PRICES
+from lab.sim import apply_command
 
 from .component_world import Run, node, pool, simulate, source, topology
 from .replications import interval
@@ -99,8 +100,8 @@ def test_requests_beyond_the_provisioned_instances_start_on_demand_instances() -
 
 def test_provisioned_concurrency_set_during_a_run_ends_the_cold_starts() -> None:
     r = Run(alone(0.1, duration_ms=50, idle_timeout_s=1)).run(50.0)
-    assert r.sim.apply({"op": "set_param", "node": "fn", "param": "provisioned_concurrency", "value": 1}) == []
-    refused = r.sim.apply({"op": "set_param", "node": "fn", "param": "provisioned_concurrency", "value": 2000})
+    assert apply_command(r.sim, {"op": "set_param", "node": "fn", "param": "provisioned_concurrency", "value": 1}) == []
+    refused = apply_command(r.sim, {"op": "set_param", "node": "fn", "param": "provisioned_concurrency", "value": 2000})
     assert "cannot exceed max_concurrency" in refused[0]["message"]
     assert r.sim.nodes["fn"].p["provisioned_concurrency"] == 1
     r.run(100.5)

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from .component_world import READ_WRITE, topology, node, source, pool, Run, simulate
+from lab.sim import apply_command
 
 
 def test_a_full_queue_refuses_requests_as_overloaded() -> None:
@@ -72,7 +73,7 @@ def test_adding_instances_mid_run_ends_the_overload_and_is_recorded() -> None:
     topo = topology([source(300.0), pool(instances=1, workers_per_instance=2, service_time_ms=10, queue_capacity=50)],
                     [("users", "app")])
     r = Run(topo).run(10.0)
-    assert r.sim.apply({"op": "set_param", "node": "app", "param": "instances", "value": 4}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": "instances", "value": 4}) == []
     r.run(20.0)
     r.finish()
     before, after = r.window_nodes("app", 2, 10), r.window_nodes("app", 12, 20)
@@ -89,7 +90,7 @@ def test_removing_instances_mid_run_never_reports_utilization_above_one() -> Non
     topo = topology([source(100.0), pool(instances=8, workers_per_instance=1, service_time_ms=1000,
                                           service_distribution="deterministic")], [("users", "app")])
     r = Run(topo).run(5.0)
-    assert r.sim.apply({"op": "set_param", "node": "app", "param": "instances", "value": 1}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "app", "param": "instances", "value": 1}) == []
     r.run(8.0)
     results = r.finish()
     assert all(0.0 <= w["utilization"] <= 1.0 for w in r.window_nodes("app")), [w["utilization"] for w in r.window_nodes("app")]

@@ -14,6 +14,7 @@ from lab.sim import Simulation
 from lab.sim.components.sharded_store import keys_moved_fraction, mix64, shard_table
 from lab.sim.components.load_balancer import mix64 as scalar_mix64
 from lab.sim.kernel.randomness import zipf_weights
+from lab.sim import apply_command
 
 from .component_world import READ_WRITE, Run, node, source, topology
 
@@ -120,7 +121,7 @@ def test_a_shards_utilization_is_its_arrival_rate_times_the_mean_query_time_over
 
 def test_adding_a_shard_during_a_run_records_the_share_of_keys_that_move() -> None:
     r = Run(store_topology(1000.0, sharding="hash")).run(5.0)
-    assert r.sim.apply({"op": "set_param", "node": "db", "param": "shards", "value": 5}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "db", "param": "shards", "value": 5}) == []
     entry = next(e for e in r.sim.timeline if e["type"] == "reshard")
     assert entry == {"t": 5.0, "type": "reshard", "node": "db", "from": 4, "to": 5,
                      "keys_moved_fraction": pytest.approx(keys_moved_fraction("hash", 4, 5, 10_000), abs=1e-6)}
@@ -132,7 +133,7 @@ def test_adding_a_shard_during_a_run_records_the_share_of_keys_that_move() -> No
 
 def test_consistent_hashing_moves_far_fewer_keys_when_resharding_live() -> None:
     r = Run(store_topology(1000.0, sharding="consistent_hash", shards=8)).run(2.0)
-    assert r.sim.apply({"op": "set_param", "node": "db", "param": "shards", "value": 9}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "db", "param": "shards", "value": 9}) == []
     entry = next(e for e in r.sim.timeline if e["type"] == "reshard")
     assert entry["keys_moved_fraction"] < 0.2
 
@@ -142,7 +143,7 @@ def test_removed_shards_finish_what_they_hold_and_every_request_ends() -> None:
     r = Run(store_topology(3000.0, shards=6, workers=1, max_connections=50)).run(5.0)
     db = r.sim.nodes["db"]
     assert sum(len(s.queue) for s in db.instances[3:]) > 0
-    assert r.sim.apply({"op": "set_param", "node": "db", "param": "shards", "value": 3}) == []
+    assert apply_command(r.sim, {"op": "set_param", "node": "db", "param": "shards", "value": 3}) == []
     assert len(db.instances) == 6  # three retiring
     r.run(10.0)
     r.sim.drain()
@@ -156,7 +157,7 @@ def test_removed_shards_finish_what_they_hold_and_every_request_ends() -> None:
 
 def test_a_shard_added_during_a_run_is_not_billed_or_busy_before_it_exists() -> None:
     r = Run(store_topology(100.0, shards=1), window_s=10.0).run(5.0)
-    r.sim.apply({"op": "set_param", "node": "db", "param": "shards", "value": 2})
+    apply_command(r.sim, {"op": "set_param", "node": "db", "param": "shards", "value": 2})
     r.run(10.0)
     window = r.windows[0]["nodes"]["db"]
     # The new shard's 8 workers had capacity for 5 s of the first 10 s window.

@@ -32,7 +32,7 @@ class FlakyParticipant(Component):
         Param("service_ms", "number", 1.0, "Time a call takes.", unit="ms", minimum=0.0, maximum=1e6),
     )
 
-    def setup(self) -> None:
+    def build(self) -> None:
         self.rng = self.sim.streams.generator(f"node:{self.id}:test")
 
     def receive(self, req: Request, t: float) -> None:

@@ -49,16 +49,17 @@ class ApiGateway(Component):
               minimum=0, maximum=10_000_000),
     )
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        self.in_flight = 0
+        self.in_flight_max = 0
+        self.unrouted = self.throttled = self.auth_checks = self.token_hits = 0
+        draws = Draws(self.sim.streams.generator(f"node:{self.id}:tokens"), "uniform")
+        self._u_pop = draws.buf.pop
+        self._u_refill = draws.refill
+        self._forward_cb = self._forward
+
+    def configure(self) -> None:
         p = self.p
-        if not hasattr(self, "in_flight"):
-            self.in_flight = 0
-            self.in_flight_max = 0
-            self.unrouted = self.throttled = self.auth_checks = self.token_hits = 0
-            draws = Draws(self.sim.streams.generator(f"node:{self.id}:tokens"), "uniform")
-            self._u_pop = draws.buf.pop
-            self._u_refill = draws.refill
-            self._forward_cb = self._forward
         self._base_s = (p["tls_ms"] + p["transform_ms"]) / 1000.0
         self._auth_s = p["auth_ms"] / 1000.0
         self._p_hit = p["token_cache_hit"]

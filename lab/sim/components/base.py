@@ -4,17 +4,20 @@ A kind is one subclass in one file. It declares what it is (`kind`, `title`, `gr
 how many callees it needs) and implements `receive`; if it calls a dependency and has work left
 afterwards it implements `resume`, and if it holds something while waiting it implements `abort`
 to give it back when the request fails downstream.
+
+Its life cycle: `build` once, when all edges exist (what lives for the whole run: queues, random
+streams, stores, counters), then `configure` at once and again after every live parameter change
+(read `self.p` into fast attributes and apply it to what `build` made), then `wire` whenever
+edges are re-bound, and `start` when the run starts.
 """
 from __future__ import annotations
 
 from heapq import heappush, heapreplace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from ..kernel.interface import Kernel
 from ..params import Param
 from ..kernel.request import Request
-
-if TYPE_CHECKING:
-    from ..simulation import Simulation
 
 GROUPS = ("edge", "compute", "data", "messaging", "external")
 
@@ -30,7 +33,7 @@ class Edge:
     __slots__ = ("id", "source", "target", "latency", "classes", "heap", "root", "seq", "deliver", "sent",
                  "counted", "passed", "rule", "base_latency", "cut", "guard", "inner")
 
-    def __init__(self, sim: "Simulation", eid: str, source: "Component", target: "Component",
+    def __init__(self, sim: "Kernel", eid: str, source: "Component", target: "Component",
                  latency_s: float, classes: frozenset[str] | None) -> None:
         self.id = eid
         self.source = source
@@ -113,7 +116,7 @@ class Component:
     bills_user_egress: ClassVar[bool] = False
     uses_clients: ClassVar[bool] = False
     # A node whose `receive` can skip a step (a pool's goes straight to its queue) sets
-    # `fast_receive` in setup; `Simulation.rewire` installs it, or `refuse` while the node is down.
+    # `fast_receive` in build or configure; `Simulation.rewire` installs it, or `refuse` while the node is down.
     fast_receive: Any = None
     down = False
     # Effects of active faults (lab/sim/faults.py), installed by `Simulation.rewire`.
@@ -125,7 +128,7 @@ class Component:
     region: str | None = None
     zone: str | None = None
 
-    def __init__(self, sim: "Simulation", node_id: str, values: dict[str, Any]) -> None:
+    def __init__(self, sim: "Kernel", node_id: str, values: dict[str, Any]) -> None:
         self.sim = sim
         self.id = node_id
         self.p = dict(values)
@@ -146,18 +149,82 @@ class Component:
 
     # -- life cycle -----------------------------------------------------------------------------
 
-    def setup(self) -> None:
-        """Read `self.p` into fast attributes. Called once all edges exist, and again after a
-        live parameter change."""
+    def build(self) -> None:
+        """Make what lives for the whole run: queues, random streams (`self.sim.streams`), stores,
+        counters, bound callbacks. Called once, when all edges exist, node by node in the order
+        of the topology; `configure` follows at once. Sizes a structure needs to exist (its
+        workers, its instances) come from `self.p`; everything that may change while the run goes
+        on is left to `configure`. Nothing by default."""
+
+    def configure(self) -> None:
+        """Read `self.p` into fast attributes and apply it to what `build` made (resize a queue,
+        swap a distribution, restart an autoscaler). Called right after `build` and again after
+        every live parameter change (`set_param`), so it must work on a node that is running:
+        it changes what `build` made, never makes it again. Nothing by default."""
 
     def wire(self) -> None:
         """Take shortcuts through the outgoing edges (e.g. a pool whose every request goes to
-        one dependency hands it straight to that edge). Called after every `setup` and whenever
-        edges are re-bound, so shortcuts never go stale."""
+        one dependency hands it straight to that edge). Called after the nodes are built and
+        configured, after every live change, and whenever edges are re-bound, so shortcuts never
+        go stale."""
 
     def stations(self) -> list[Any]:
         """The queues this node serves from, whose counters its windows add up."""
         return []
+
+    # -- what a kind may provide for faults, health checks, draining and metrics ----------------
+    # Every hook has a default here; the fault code, the simulation and the metrics call them and
+    # never look for attributes.
+
+    # A crash_instances fault applies to the kind: its instances can stop one at a time. It then
+    # implements `instances_changed`.
+    has_instances: ClassVar[bool] = False
+    # The kind routes by its callees' health (a balancer): when a callee goes down or comes back,
+    # it is told by `set_target_health`, `detection_delay()` seconds later.
+    watches_health: ClassVar[bool] = False
+    # The kind counts what it sends on each outgoing edge (`edge.sent`), so those edges' rates
+    # need no counter of their own.
+    counts_sent: ClassVar[bool] = False
+
+    def crash(self, t: float) -> None:
+        """The node went down: the requests waiting in it are lost, those in service finish
+        (docs/decisions.md 10). By default each of its queues drops what waits."""
+        for station in self.stations():
+            station.drop_waiting(t, "fault")
+
+    def instances_changed(self, before: int, t: float) -> None:
+        """`lost_instances` went from `before` to its current value (a crash_instances fault
+        began or ended): stop or restart instances. Kinds with `has_instances` implement it."""
+        raise NotImplementedError(f"{self.kind} has no instances to crash")
+
+    def detection_delay(self) -> float:
+        """Seconds from a callee's change of health to this node acting on it (`watches_health`)."""
+        return 0.0
+
+    def set_target_health(self, target_id: str, healthy: bool, t: float) -> None:
+        """A callee was found down (or up again), as health checks see it (`watches_health`)."""
+
+    def stop(self) -> None:
+        """Start nothing more of its own (a source stops arriving): the run is draining."""
+
+    def forwarded_counters(self) -> tuple[str, ...]:
+        """When every request this node takes in leaves on its one outgoing edge, the raw counters
+        of its window that count them (their sum is the edge's count: a source's arrivals, a
+        pool's completions), so the edge's rate is known without a counter on the edge
+        (metrics.windows.edge_rule). Empty, the default: the edge counts, if it must."""
+        return ()
+
+    @classmethod
+    def peak_rate(cls, values: dict[str, Any]) -> float:
+        """The highest rate, in requests/s, at which a node with these parameters starts requests
+        of its own (a traffic source); 0 for a kind that only answers. Validation and run
+        budgets bound a run by it."""
+        return 0.0
+
+    @classmethod
+    def expected_requests(cls, values: dict[str, Any], duration_s: float) -> float:
+        """Requests a node with these parameters starts in `duration_s` seconds (a source)."""
+        return 0.0
 
     def start(self, t: float) -> None:
         """Called when the run starts (sources schedule their first arrival here)."""
@@ -165,7 +232,7 @@ class Component:
     def set_param(self, name: str, value: Any, t: float) -> None:
         self.mark(t)
         self.p[name] = value
-        self.setup()
+        self.configure()
 
     @classmethod
     def uses_keys_with(cls, values: dict[str, Any]) -> bool:

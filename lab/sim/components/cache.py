@@ -47,16 +47,17 @@ class Cache(Component):
     def uses_keys_with(cls, values: dict[str, Any]) -> bool:
         return values["mode"] == "keyed"
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        self.hits = self.misses = self.writes = 0
+        self._flushed_hits = self._flushed_misses = 0
+        draws = Draws(self.sim.streams.generator(f"node:{self.id}:hits"), "uniform")
+        self._u_pop = draws.buf.pop
+        self._u_refill = draws.refill
+        self._miss_cb = self._to_backend_cb
+        self.store = None
+
+    def configure(self) -> None:
         p = self.p
-        if not hasattr(self, "hits"):
-            self.hits = self.misses = self.writes = 0
-            self._flushed_hits = self._flushed_misses = 0
-            draws = Draws(self.sim.streams.generator(f"node:{self.id}:hits"), "uniform")
-            self._u_pop = draws.buf.pop
-            self._u_refill = draws.refill
-            self._miss_cb = self._to_backend_cb
-            self.store = None
         self._keyed = p["mode"] == "keyed"
         self._p_hit = p["hit_probability"]
         self._hit_s = p["hit_latency_ms"] / 1000.0
@@ -145,6 +146,9 @@ class Cache(Component):
         if self._keyed:
             self.store.put(req.key, t)
         self.sim.reply(req, t)
+
+    def forwarded_counters(self) -> tuple[str, ...]:
+        return ("misses", "writes")  # hits are answered here
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         store = self.store if self._keyed else None

@@ -53,15 +53,16 @@ class Cdn(Component):
               unit="ms", minimum=0.0, maximum=10_000.0),
     )
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        self.hits = self.misses = self.dynamic = 0
+        self.served_kb = 0.0
+        self._flushed = 0
+        self._stores: dict[str, Store] = {}
+        self._forward_cb = self._forward
+
+    def configure(self) -> None:
         p = self.p
         sim = self.sim
-        if not hasattr(self, "hits"):
-            self.hits = self.misses = self.dynamic = 0
-            self.served_kb = 0.0
-            self._flushed = 0
-            self._stores: dict[str, Store] = {}
-            self._forward_cb = self._forward
         for store in self._stores.values():
             store.ttl = p["ttl_s"]
             store.resize(p["capacity_items"])

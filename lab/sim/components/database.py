@@ -27,9 +27,10 @@ from typing import Any
 
 from ..params import Param
 from ..cloud.pricing import HOURS_PER_MONTH, per_hour, size_param, sized_workers
-from ..kernel.randomness import DISTRIBUTIONS, make_distribution
+from ..kernel.randomness import DISTRIBUTIONS, Deterministic, make_distribution
 from ..kernel.request import Request
 from ..kernel.station import Station
+from ..parts.instances import crash_in_order
 from .base import Component
 from ..parts.failover import PrimaryFailover
 
@@ -58,6 +59,7 @@ def query_params(noun: str, sized: bool = False) -> tuple[Param, ...]:
 
 class Database(PrimaryFailover, Component):
     kind = "database"
+    has_instances = True
     title = "Database"
     group = "data"
     icon = "database"
@@ -125,7 +127,52 @@ class Database(PrimaryFailover, Component):
 
     # -- set up ---------------------------------------------------------------------------------
 
-    def setup(self) -> None:
+    def _connections(self) -> tuple[int, int]:
+        """Queries an instance runs at once, and how many more may wait for a connection."""
+        p = self.p
+        # A bigger instance runs more queries at once, but each still holds a connection, so the
+        # connection limit stays a ceiling of its own.
+        workers = min(sized_workers(p["workers"], p["instance_size"]), p["max_connections"])
+        return workers, max(0, p["max_connections"] - workers)
+
+    def build(self) -> None:
+        p = self.p
+        count = p["primaries"] + p["replicas"]
+        workers, waiting = self._connections()
+        # Their query times are set by `configure`.
+        self.instances = [Station(self, workers, waiting, Deterministic(0.0), self.sim.reply) for _ in range(count)]
+        self._primaries = list(range(p["primaries"]))  # positions of the instances taking writes
+        self._replicas = list(range(p["primaries"], count))
+        self._up = [True] * count
+        self._multi = p["primaries"] > 1
+        self._rr = self._wrr = 0
+        self._apply_gen = self.sim.streams.generator(f"node:{self.id}:replication")
+        # When each instance's single applier is next free (Lindley's recursion: FIFO with one
+        # server needs no events to know when each write will be applied).
+        self._applier_free = [0.0] * count
+        # _pending[o][j]: when the writes of primary o that j has not applied yet will be.
+        # Each applier works in commit order, so the times only grow.
+        self._pending = [[deque() for _ in range(count)] for _ in range(count)]
+        # Sync writes waiting for acknowledgements, and the primary each is waiting on.
+        self._held: dict[Request, int] = {}
+        self._last_write: dict[int, tuple[int, list[float]]] = {}  # key -> origin, when each primary saw it
+        self._election = 0
+        self._answer = [partial(self._answered, i) for i in range(count)]
+        self._sync_done_cb = self._sync_done
+        self._promote_cb = self._promote
+        self.lag_sum = 0.0
+        self.lag_n = 0
+        self.lag_max = 0.0
+        self.lag_now = 0.0
+        self.risk_max = 0
+        self.lost_writes = self.conflicts = self.failovers = 0
+        self.sync_wait_sum = 0.0
+        self.sync_wait_n = 0
+        if count == 1:
+            # One instance and nothing to replicate: requests go straight to its queue.
+            self.fast_receive = self.instances[0].arrive
+
+    def configure(self) -> None:
         p = self.p
         gen = self.sim.streams.generator(f"node:{self.id}:queries")
         samples = [x / 1000.0 for x in p["service_samples_ms"]]
@@ -134,52 +181,12 @@ class Database(PrimaryFailover, Component):
         write = make_distribution(kind, p["write_time_ms"] / 1000.0, cv, samples, gen)
         self.writes_set = {c for c, op in self.sim.operations.items() if op == "write"}
         by_class = {c: write for c in sorted(self.writes_set)}
-        # A bigger instance runs more queries at once, but each still holds a connection, so the
-        # connection limit stays a ceiling of its own.
-        workers = min(sized_workers(p["workers"], p["instance_size"]), p["max_connections"])
-        waiting = max(0, p["max_connections"] - workers)
-        if not hasattr(self, "instances"):
-            count = p["primaries"] + p["replicas"]
-            self.instances = [
-                Station(self, workers, waiting, read, self.sim.reply, by_class=by_class)
-                for _ in range(count)
-            ]
-            self._primaries = list(range(p["primaries"]))  # positions of the instances taking writes
-            self._replicas = list(range(p["primaries"], count))
-            self._up = [True] * count
-            self._multi = p["primaries"] > 1
-            self._rr = self._wrr = 0
-            self._apply_gen = self.sim.streams.generator(f"node:{self.id}:replication")
-            # When each instance's single applier is next free (Lindley's recursion: FIFO with one
-            # server needs no events to know when each write will be applied).
-            self._applier_free = [0.0] * count
-            # _pending[o][j]: when the writes of primary o that j has not applied yet will be.
-            # Each applier works in commit order, so the times only grow.
-            self._pending = [[deque() for _ in range(count)] for _ in range(count)]
-            # Sync writes waiting for acknowledgements, and the primary each is waiting on.
-            self._held: dict[Request, int] = {}
-            self._last_write: dict[int, tuple[int, list[float]]] = {}  # key -> origin, when each primary saw it
-            self._election = 0
-            self._answer = [partial(self._answered, i) for i in range(count)]
-            self._sync_done_cb = self._sync_done
-            self._promote_cb = self._promote
-            self.lag_sum = 0.0
-            self.lag_n = 0
-            self.lag_max = 0.0
-            self.lag_now = 0.0
-            self.risk_max = 0
-            self.lost_writes = self.conflicts = self.failovers = 0
-            self.sync_wait_sum = 0.0
-            self.sync_wait_n = 0
-            if count == 1:
-                # One instance and nothing to replicate: requests go straight to its queue.
-                self.fast_receive = self.instances[0].arrive
-        else:
-            for station in self.instances:
-                station.set_distribution(read, by_class)
-                station.queue_limit = waiting
-                if station.workers != workers:
-                    station.resize(workers, self.sim.now)
+        workers, waiting = self._connections()
+        for station in self.instances:
+            station.set_distribution(read, by_class)
+            station.queue_limit = waiting
+            if station.workers != workers:
+                station.resize(workers, self.sim.now)
         self._apply = make_distribution(kind, p["write_time_ms"] / 1000.0, cv, samples, self._apply_gen)
         self._read_from = p["read_from"]
         self._delay = p["replication_delay_ms"] / 1000.0
@@ -350,6 +357,9 @@ class Database(PrimaryFailover, Component):
         return total
 
     # -- metrics and cost -----------------------------------------------------------------------
+
+    def instances_changed(self, before: int, t: float) -> None:
+        crash_in_order(len(self.instances), before, self.lost_instances, t, self.crash_instance, self.recover_instance)
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         risk = self._writes_at_risk(t)

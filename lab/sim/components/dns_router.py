@@ -31,6 +31,7 @@ _REGION = "region:"  # raw counter prefix: requests sent to each target region
 
 class DnsRouter(Component):
     kind = "dns_router"
+    watches_health = True
     title = "DNS router"
     group = "edge"
     icon = "globe"
@@ -67,20 +68,21 @@ class DnsRouter(Component):
             return [("weights", "weighted routing needs at least one target with a weight above 0")]
         return []
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        self._healthy = [True] * len(self.out)
+        self._answers: dict[int, tuple[int, float]] = {}  # client -> (edge index, expires at)
+        self._sources: dict[str, tuple[list[float], list[int], int]] = {}
+        self._bases: dict[str, int] = {}
+        self._sent = [0] * len(self.out)
+        self.resolutions = self.cached = self.misrouted = self.stale = self.failovers = 0
+        self._uniform = Draws(self.sim.streams.generator(f"node:{self.id}:weights"), "uniform")
+        self._probe_phase = Draws(self.sim.streams.generator(f"node:{self.id}:probes"), "uniform")
+        self._phase = Draws(self.sim.streams.generator(f"node:{self.id}:phases"), "uniform")
+        self._forward_cb = self._forward
+        self._paths: dict[str, tuple[list[float], list[int]]] = {}
+
+    def configure(self) -> None:
         p = self.p
-        if not hasattr(self, "_healthy"):
-            self._healthy = [True] * len(self.out)
-            self._answers: dict[int, tuple[int, float]] = {}  # client -> (edge index, expires at)
-            self._sources: dict[str, tuple[list[float], list[int], int]] = {}
-            self._bases: dict[str, int] = {}
-            self._sent = [0] * len(self.out)
-            self.resolutions = self.cached = self.misrouted = self.stale = self.failovers = 0
-            self._uniform = Draws(self.sim.streams.generator(f"node:{self.id}:weights"), "uniform")
-            self._probe_phase = Draws(self.sim.streams.generator(f"node:{self.id}:probes"), "uniform")
-            self._phase = Draws(self.sim.streams.generator(f"node:{self.id}:phases"), "uniform")
-            self._forward_cb = self._forward
-            self._paths: dict[str, tuple[list[float], list[int]]] = {}
         self.policy = p["policy"]
         self._ttl = p["ttl_s"]
         self._resolve_s = p["resolution_ms"] / 1000.0

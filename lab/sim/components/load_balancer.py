@@ -30,6 +30,8 @@ def ring_point(label: str) -> int:
 
 class LoadBalancer(Component):
     kind = "load_balancer"
+    watches_health = True
+    counts_sent = True
     title = "Load balancer"
     group = "edge"
     icon = "split"
@@ -60,17 +62,18 @@ class LoadBalancer(Component):
     def uses_clients_with(cls, values: dict[str, Any]) -> bool:
         return values["policy"] in ("sticky", "consistent_hash") and values["hash_on"] == "client"
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        self.active: list[Edge] = list(self.out)
+        self.outstanding: dict[str, int] = {e.id: 0 for e in self.out}
+        self._sent_counted = 0
+        self._rr = 0
+        gen = self.sim.streams.generator(f"lb:{self.id}")
+        self._uniform = Draws(gen, "uniform")
+        self._probe_phase = Draws(self.sim.streams.generator(f"lb:{self.id}:probes"), "uniform")
+        self._forward_cb = self._forward
+
+    def configure(self) -> None:
         p = self.p
-        if not hasattr(self, "active"):
-            self.active: list[Edge] = list(self.out)
-            self.outstanding: dict[str, int] = {e.id: 0 for e in self.out}
-            self._sent_counted = 0
-            self._rr = 0
-            gen = self.sim.streams.generator(f"lb:{self.id}")
-            self._uniform = Draws(gen, "uniform")
-            self._probe_phase = Draws(self.sim.streams.generator(f"lb:{self.id}:probes"), "uniform")
-            self._forward_cb = self._forward
         self.policy = p["policy"]
         self._by_key = p["hash_on"] == "key"
         self._delay = p["latency_ms"] / 1000.0

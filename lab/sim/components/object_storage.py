@@ -35,16 +35,18 @@ class ObjectStorage(RemoteService):
     def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
         return check_latency(values)
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        super().build()
+        self.reads = self.writes = 0
+
+    def configure(self) -> None:
         p = self.p
         self._default = self._distribution("reads", p["read_latency_ms"])
         writes = sorted(c for c, op in self.sim.operations.items() if op == "write")
         write = self._distribution("writes", p["write_latency_ms"]) if writes else None
         self._by_class = {c: write for c in writes} or None
         self._writes = frozenset(writes)
-        self._setup_remote()
-        if not hasattr(self, "reads"):
-            self.reads = self.writes = 0
+        self._configure_remote()
 
     def answered(self, req: Request) -> None:
         if req.cls in self._writes:

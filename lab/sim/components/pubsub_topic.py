@@ -94,25 +94,27 @@ class PubSubTopic(Component):
     def uses_keys_with(cls, values: dict[str, Any]) -> bool:
         return values["partitions"] > 1
 
-    def setup(self) -> None:
+    def build(self) -> None:
         p = self.p
-        if not hasattr(self, "groups"):
-            self.partitions = p["partitions"]
-            consumers = min(p["partitions"], p["consumers_per_group"])
-            self.groups = [_Group(edge, self.partitions, consumers) for edge in self.out]
-            self._by_class = {c: [g for g in self.groups if g.edge.accepts(c)] for c in self.sim.class_names}
-            self._stalled: list[_Consumer] = []  # consumers waiting for the topic to recover
-            self._wake_pending = False
-            self._in_spawn = False
-            self.published = self.delivered = self.redelivered = self.dead_lettered = 0
-            self.deliveries = self.delivery_failures = 0
-            self.dead_letter_total = 0
-            self.delivery_time = 0.0
-            self.delivery_time_max = 0.0
-            self._ack_cb = self._ack
-            self._retry_cb = self._retry
-            self._advance_cb = self._advance
-            self._wake_cb = self._wake
+        self.partitions = p["partitions"]
+        consumers = min(p["partitions"], p["consumers_per_group"])
+        self.groups = [_Group(edge, self.partitions, consumers) for edge in self.out]
+        self._by_class = {c: [g for g in self.groups if g.edge.accepts(c)] for c in self.sim.class_names}
+        self._stalled: list[_Consumer] = []  # consumers waiting for the topic to recover
+        self._wake_pending = False
+        self._in_spawn = False
+        self.published = self.delivered = self.redelivered = self.dead_lettered = 0
+        self.deliveries = self.delivery_failures = 0
+        self.dead_letter_total = 0
+        self.delivery_time = 0.0
+        self.delivery_time_max = 0.0
+        self._ack_cb = self._ack
+        self._retry_cb = self._retry
+        self._advance_cb = self._advance
+        self._wake_cb = self._wake
+
+    def configure(self) -> None:
+        p = self.p
         self._ack_s = p["ack_latency_ms"] / 1000.0
         self._capacity = p["backlog_capacity"]
         self._max_attempts = p["max_attempts"]

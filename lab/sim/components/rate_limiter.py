@@ -104,16 +104,18 @@ class RateLimiter(Component):
                                  f"{values['burst']} (burst), so every one would be rejected"))
         return problems
 
-    def setup(self) -> None:
+    def build(self) -> None:
         p = self.p
-        if not hasattr(self, "station"):
-            self.station = _WaitingRoom(self)
-            self.accepted = self.rejected = 0
-            self._tat = 0.0  # global bucket: when it would be full again (empty of water)
-            self._buckets: dict[int, float] = {}  # per client: the same, by client id
-            self._checked_cb = self._checked
-            self._depart_cb = self._depart
-            self._scope = p["scope"]
+        self.station = _WaitingRoom(self)
+        self.accepted = self.rejected = 0
+        self._tat = 0.0  # global bucket: when it would be full again (empty of water)
+        self._buckets: dict[int, float] = {}  # per client: the same, by client id
+        self._checked_cb = self._checked
+        self._depart_cb = self._depart
+        self._scope = p["scope"]
+
+    def configure(self) -> None:
+        p = self.p
         rate = p["rate_per_s"]
         self._rate = rate
         self._burst = p["burst"]
@@ -206,6 +208,9 @@ class RateLimiter(Component):
         self._next(req, t)
 
     # -- metrics --------------------------------------------------------------------------------
+
+    def crash(self, t: float) -> None:
+        self.station.drop_waiting(t, "fault")  # the requests its buckets hold back are lost
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         buckets = self._buckets

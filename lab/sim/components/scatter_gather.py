@@ -77,14 +77,15 @@ class ScatterGather(Component):
                           f"({callees} edge(s) x fanout {values['fanout']}): it could never gather that many")]
         return []
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        self._answer_cb = self._answer
+        self._expire_cb = self._expire
+        self.started = self.gathered = 0
+        self.leaves_sent = self.leaves_failed = self.leaves_waited = 0
+        self.partial = self.stragglers = 0
+
+    def configure(self) -> None:
         p = self.p
-        if not hasattr(self, "_answer_cb"):
-            self._answer_cb = self._answer
-            self._expire_cb = self._expire
-            self.started = self.gathered = 0
-            self.leaves_sent = self.leaves_failed = self.leaves_waited = 0
-            self.partial = self.stragglers = 0
         self._fanout = p["fanout"]
         self._k = p["k"]
         self._timeout = p["timeout_ms"] / 1000.0

@@ -107,7 +107,28 @@ class ServerlessFunction(Component):
 
     # -- set-up ---------------------------------------------------------------------------------
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        # Idle on-demand instances, by the time each became idle. They are appended in time
+        # order and the newest is reused first, so the oldest (the first to be reclaimed)
+        # are on the left: reclaiming is a pop from the left, done lazily when an arrival or
+        # a window looks (an idle instance costs nothing, so nothing else needs to know).
+        self._idle: deque[float] = deque()
+        self._prov_idle = 0
+        self._prov_busy = 0
+        self.invocations = self.cold_starts = self.throttled = self.timeouts = 0
+        self.gb_seconds = 0.0
+        self._conc_max = 0
+        self._epoch = 0
+        self._work_done_cb = self._work_done
+        self._finish_cb = self._finish
+        # Requests present (Little's L) as sums of the times they came and went, like a
+        # Station's: one addition per change instead of a mark (see `harvest`).
+        self._s_in = self._s_out = 0.0
+        self._n_open = 0
+        self._t_open = self.sim.t_start
+        self._deadline_cb = self._deadline
+
+    def configure(self) -> None:
         p = self.p
         work, by_class = build_samplers(self, "duration", "work")
         self._work_pop, self._work_refill = work.buf.pop, work.refill
@@ -121,26 +142,6 @@ class ServerlessFunction(Component):
         self._limit = p["max_concurrency"]
         self._timeout = p["timeout_s"]
         self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
-        if not hasattr(self, "_idle"):
-            # Idle on-demand instances, by the time each became idle. They are appended in time
-            # order and the newest is reused first, so the oldest (the first to be reclaimed)
-            # are on the left: reclaiming is a pop from the left, done lazily when an arrival or
-            # a window looks (an idle instance costs nothing, so nothing else needs to know).
-            self._idle: deque[float] = deque()
-            self._prov_idle = 0
-            self._prov_busy = 0
-            self.invocations = self.cold_starts = self.throttled = self.timeouts = 0
-            self.gb_seconds = 0.0
-            self._conc_max = 0
-            self._epoch = 0
-            self._work_done_cb = self._work_done
-            self._finish_cb = self._finish
-            # Requests present (Little's L) as sums of the times they came and went, like a
-            # Station's: one addition per change instead of a mark (see `harvest`).
-            self._s_in = self._s_out = 0.0
-            self._n_open = 0
-            self._t_open = self.sim.t_start
-            self._deadline_cb = self._deadline
         self._provisioned = p["provisioned_concurrency"]
         # New provisioned instances are initialised ahead of need; fewer retire once idle.
         self._prov_idle = max(0, self._provisioned - self._prov_busy)

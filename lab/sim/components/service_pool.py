@@ -11,7 +11,7 @@ from typing import Any
 from ..parts.autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
 from ..cloud.pricing import per_hour, size_param, sized_workers
-from ..kernel.randomness import DISTRIBUTIONS, make_distribution
+from ..kernel.randomness import DISTRIBUTIONS, Deterministic, make_distribution
 from ..kernel.request import Request
 from ..kernel.station import Station
 from .base import Component
@@ -54,6 +54,7 @@ def build_samplers(node: Component, noun: str, stream: str) -> tuple[Any, dict[s
 
 class ServicePool(Component):
     kind = "service_pool"
+    has_instances = True
     title = "Service pool"
     group = "compute"
     icon = "server"
@@ -80,31 +81,33 @@ class ServicePool(Component):
     def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
         return check_autoscaling(values)
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        p = self.p
+        per_instance = sized_workers(p["workers_per_instance"], p["instance_size"])
+        # Its service times, queue limit and timeout are set by `configure`.
+        self.station = Station(self, p["instances"] * per_instance, p["queue_capacity"], Deterministic(0.0),
+                               self._served, hold=p["blocking_calls"])
+        self._blocking = p["blocking_calls"]
+        self.fast_receive = self.station.arrive  # the hot path goes straight to the queue
+        self.fleet = Fleet(self, self.station, per_instance, p["instances"], self.sim.now)
+        self._instances: int | None = None  # the count last placed by `configure`
+
+    def configure(self) -> None:
         p = self.p
         now = self.sim.now
         dist, by_class = build_samplers(self, "service_time", "service")
         self.distribution = dist
         per_instance = sized_workers(p["workers_per_instance"], p["instance_size"])
-        if not hasattr(self, "station"):
-            self.station = Station(self, p["instances"] * per_instance, p["queue_capacity"], dist,
-                                   self._served, by_class=by_class, timeout_s=p["timeout_ms"] / 1000.0,
-                                   hold=p["blocking_calls"])
-            self._blocking = p["blocking_calls"]
-            self.fast_receive = self.station.arrive  # the hot path goes straight to the queue
-            self.fleet = Fleet(self, self.station, per_instance, p["instances"], now)
-            self.fleet.configure(p, now)
-            self.fleet.place(self.fleet.clamp(p["instances"]), now)
-        else:
-            st = self.station
-            st.set_distribution(dist, by_class)
-            st.queue_limit = p["queue_capacity"]
-            st.set_timeout(p["timeout_ms"] / 1000.0, now)
-            fleet = self.fleet
-            fleet.configure(p, now)
-            fleet.set_per_instance(per_instance, now)
-            if p["instances"] != self._instances:
-                fleet.place(fleet.clamp(p["instances"]), now)  # set by hand: it takes effect at once
+        st = self.station
+        st.set_distribution(dist, by_class)
+        st.queue_limit = p["queue_capacity"]
+        st.set_timeout(p["timeout_ms"] / 1000.0, now)
+        fleet = self.fleet
+        fleet.configure(p, now)
+        fleet.set_per_instance(per_instance, now)
+        if p["instances"] != self._instances:
+            # In the design or set by hand: it takes effect at once.
+            fleet.place(fleet.clamp(p["instances"]), now)
         self._instances = p["instances"]
         self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
 
@@ -159,6 +162,16 @@ class ServicePool(Component):
     def harvest(self, t: float) -> dict[str, Any]:
         self.fleet.bank(t)  # before the station's window closes and resets its integrals
         return super().harvest(t)
+
+    def forwarded_counters(self) -> tuple[str, ...]:
+        # A blocking pool's requests come back through it: its completions are not what it sent.
+        return () if self.p["blocking_calls"] else ("completions",)
+
+    def instances_changed(self, before: int, t: float) -> None:
+        fleet = self.fleet  # it knows how many instances serve (autoscaling)
+        fleet.size_station(t)
+        if max(0, fleet.serving - self.lost_instances) == 0:
+            self.station.drop_waiting(t, "fault")
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         return self.fleet.harvest(t)

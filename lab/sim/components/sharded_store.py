@@ -30,6 +30,7 @@ from ..cloud.pricing import HOURS_PER_MONTH, per_hour, size_param
 from ..kernel.randomness import make_distribution
 from ..kernel.request import Request
 from ..kernel.station import Station
+from ..parts.instances import crash_in_order
 from .base import Component
 from .database import query_params
 
@@ -106,6 +107,7 @@ class _Shard(Station):
 
 class ShardedStore(Component):
     kind = "sharded_store"
+    has_instances = True
     title = "Sharded store"
     group = "data"
     icon = "shards"
@@ -136,18 +138,19 @@ class ShardedStore(Component):
                                         f"({values['workers']}): every running query holds a connection")]
         return []
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        self._gen = self.sim.streams.generator(f"node:{self.id}:queries")
+        self._shards: list[_Shard] = []
+        self._draining: list[_Shard] = []
+        self.instances: list[_Shard] = []
+        self._table_n = 0
+        self._any_down = False
+        # Instance-seconds billed so far in this window (instances come and go mid-window).
+        self._billed = 0.0
+        self._bill_mark = self.sim.t_start
+
+    def configure(self) -> None:
         p = self.p
-        if not hasattr(self, "instances"):
-            self._gen = self.sim.streams.generator(f"node:{self.id}:queries")
-            self._shards: list[_Shard] = []
-            self._draining: list[_Shard] = []
-            self.instances: list[_Shard] = []
-            self._table_n = 0
-            self._any_down = False
-            # Instance-seconds billed so far in this window (instances come and go mid-window).
-            self._billed = 0.0
-            self._bill_mark = self.sim.t_start
         samples = [x / 1000.0 for x in p["service_samples_ms"]]
         kind, cv = p["service_distribution"], p["service_cv"]
         self._read = make_distribution(kind, p["read_time_ms"] / 1000.0, cv, samples, self._gen)
@@ -243,6 +246,9 @@ class ShardedStore(Component):
     def _bill(self, t: float) -> None:
         self._billed += len(self.instances) * (t - self._bill_mark)
         self._bill_mark = t
+
+    def instances_changed(self, before: int, t: float) -> None:
+        crash_in_order(len(self.instances), before, self.lost_instances, t, self.crash_instance, self.recover_instance)
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         out: dict[str, Any] = {"shards_now": len(self._shards), "shard_instances_now": len(self.instances)}

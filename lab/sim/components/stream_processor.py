@@ -20,7 +20,7 @@ from typing import Any
 
 from ..params import Param
 from ..cloud.pricing import per_hour, size_param
-from ..kernel.randomness import Draws
+from ..kernel.randomness import Deterministic, Draws
 from ..kernel.request import Request
 from ..kernel.station import Station
 from .base import Component
@@ -31,6 +31,7 @@ SHAPES = ("copier", "filter", "splitter", "merger")
 
 class StreamProcessor(Component):
     kind = "stream_processor"
+    has_instances = True
     title = "Stream processor"
     group = "messaging"
     icon = "funnel"
@@ -59,24 +60,27 @@ class StreamProcessor(Component):
         size_param("instance"),
     )
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        p = self.p
+        # Its processing times are set by `configure`.
+        self.station = Station(self, p["instances"] * p["slots_per_instance"], p["queue_capacity"],
+                               Deterministic(0.0), self._processed)
+        self.fast_receive = self.station.arrive
+        self.events_in = self.events_out = self.dropped = self.forwarded = self.forward_failed = 0
+        self.pending_merge = 0
+        draws = Draws(self.sim.streams.generator(f"node:{self.id}:filter"), "uniform")
+        self._u_pop = draws.buf.pop
+        self._u_refill = draws.refill
+
+    def configure(self) -> None:
         p = self.p
         dist, by_class = build_samplers(self, "processing", "processing")
         workers = p["instances"] * p["slots_per_instance"]
-        if not hasattr(self, "station"):
-            self.station = Station(self, workers, p["queue_capacity"], dist, self._processed, by_class=by_class)
-            self.fast_receive = self.station.arrive
-            self.events_in = self.events_out = self.dropped = self.forwarded = self.forward_failed = 0
-            self.pending_merge = 0
-            draws = Draws(self.sim.streams.generator(f"node:{self.id}:filter"), "uniform")
-            self._u_pop = draws.buf.pop
-            self._u_refill = draws.refill
-        else:
-            st = self.station
-            st.set_distribution(dist, by_class)
-            st.queue_limit = p["queue_capacity"]
-            if workers != st.workers:
-                st.resize(workers, self.sim.now)
+        st = self.station
+        st.set_distribution(dist, by_class)
+        st.queue_limit = p["queue_capacity"]
+        if workers != st.workers:
+            st.resize(workers, self.sim.now)
         self.shape = p["shape"]
         self._pass = {c: p["pass_probability_by_class"].get(c, p["pass_fraction"]) for c in self.sim.class_names}
         self._split = p["split_into"]
@@ -126,6 +130,12 @@ class StreamProcessor(Component):
     def abort(self, child: Request, state: Any, t: float, cause: str) -> bool:
         self.forward_failed += 1
         return True  # the event was ours; its sender has had its acknowledgement
+
+    def instances_changed(self, before: int, t: float) -> None:
+        alive = max(0, self.p["instances"] - self.lost_instances)
+        self.station.resize(alive * self.p.get("workers_per_instance", 1), t)
+        if alive == 0:
+            self.station.drop_waiting(t, "fault")
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
         out = {"events_in": self.events_in, "events_out": self.events_out, "dropped": self.dropped,

@@ -9,6 +9,7 @@ providers document theirs).
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..params import Param
@@ -47,8 +48,9 @@ def check_latency(values: dict[str, Any]) -> list[tuple[str, str]]:
 
 class RemoteService(Component):
     """A node with no queue: each call is answered (or fails) after its own latency, however many
-    are in flight. A subclass sets, in `setup`, `_default` (the latency distribution), `_by_class`
-    (class -> distribution where it differs, or None) and calls `_setup_remote`."""
+    are in flight. A subclass sets, in `configure`, `_default` (the latency distribution),
+    `_by_class` (class -> distribution where it differs, or None) and calls `_configure_remote`;
+    a subclass that builds anything of its own calls `super().build()`."""
 
     _default: Distribution
     _by_class: dict[str, Distribution] | None
@@ -59,11 +61,12 @@ class RemoteService(Component):
         samples = [x / 1000.0 for x in p["latency_samples_ms"]]
         return make_distribution(p["latency_distribution"], mean_ms / 1000.0, p["latency_cv"], samples, gen)
 
-    def _setup_remote(self) -> None:
-        if not hasattr(self, "_done_cb"):
-            self._done_cb = self._done
-            self._errors = Draws(self.sim.streams.generator(f"node:{self.id}:errors"), "uniform")
-            self.in_flight_max = 0
+    def build(self) -> None:
+        self._done_cb = self._done
+        self._errors = Draws(self.sim.streams.generator(f"node:{self.id}:errors"), "uniform")
+        self.in_flight_max = 0
+
+    def _configure_remote(self) -> None:
         self._pop = self._default.buf.pop
         self._refill = self._default.refill
         self._error_rate = self.p["error_rate"]
@@ -152,18 +155,20 @@ class ThirdPartyApi(RemoteService):
                                                  "rate_limit_burst to at least 1"))
         return problems
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        super().build()
+        self._tokens = math.inf  # the bucket starts full (`configure` caps it at the burst)
+        self._t_tokens = self.sim.t_start
+        self.billed = 0
+
+    def configure(self) -> None:
         p = self.p
         self._default = self._distribution("latency", p["latency_ms"])
         self._by_class = {c: self._distribution(f"latency:{c}", ms)
                           for c, ms in sorted(p["latency_ms_by_class"].items())} or None
-        self._setup_remote()
+        self._configure_remote()
         rate = p["rate_limit_per_s"]
         burst = float(p["rate_limit_burst"] or rate)
-        if not hasattr(self, "_tokens"):
-            self._tokens = burst  # the bucket starts full
-            self._t_tokens = self.sim.t_start
-            self.billed = 0
         self._tokens = min(self._tokens, burst)
         self._rate = rate
         self._burst = burst

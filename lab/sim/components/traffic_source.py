@@ -152,22 +152,24 @@ class TrafficSource(Component):
               minimum=1, maximum=10_000_000),
     )
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        sim = self.sim
+        self._gen = sim.streams.generator(f"source:{self.id}:arrivals")
+        self._exp = Draws(self._gen, "exponential")
+        self._e_pop = self._exp.buf.pop
+        self._e_refill = self._exp.refill
+        self._uniform = Draws(sim.streams.generator(f"source:{self.id}:thinning"), "uniform")
+        self._generation = 0
+        self._times: list[float] = []  # the streamed source's next arrival times, latest first
+        self.streamed = False
+        self.next_at = math.inf
+        self.class_arrivals: dict[str, int] = {}
+        self.active = False
+        self._arrive_cb = self._arrive
+
+    def configure(self) -> None:
         p = self.p
         sim = self.sim
-        if not hasattr(self, "_gen"):
-            self._gen = sim.streams.generator(f"source:{self.id}:arrivals")
-            self._exp = Draws(self._gen, "exponential")
-            self._e_pop = self._exp.buf.pop
-            self._e_refill = self._exp.refill
-            self._uniform = Draws(sim.streams.generator(f"source:{self.id}:thinning"), "uniform")
-            self._generation = 0
-            self._times: list[float] = []  # the streamed source's next arrival times, latest first
-            self.streamed = False
-            self.next_at = math.inf
-            self.class_arrivals: dict[str, int] = {}
-            self.active = False
-            self._arrive_cb = self._arrive
         shares = p["mix"] or {c["name"]: c["share"] for c in sim.topology["workload"]["classes"]}
         names = [n for n in sim.class_names if shares.get(n, 0) > 0]
         self._classes = names
@@ -216,6 +218,17 @@ class TrafficSource(Component):
                 self.next_at = self._stream_next(t)
             else:
                 self._schedule_next(t)
+
+    @classmethod
+    def peak_rate(cls, values: dict[str, Any]) -> float:
+        return peak_rate(values)
+
+    @classmethod
+    def expected_requests(cls, values: dict[str, Any], duration_s: float) -> float:
+        return cumulative(values, duration_s) if peak_rate(values) > 0 else 0.0
+
+    def forwarded_counters(self) -> tuple[str, ...]:
+        return ("arrivals",)
 
     # -- the rate curve -------------------------------------------------------------------------
 

@@ -76,20 +76,21 @@ class TransactionCoordinator(Component):
         size_param("coordinator instance", "small"),
     )
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        # Answers that reached the coordinator while it was down: (handler, request, state).
+        self._parked: list[tuple[Any, Request, Any]] = []
+        self._wake_pending = False
+        self.committed = self.aborted = self.commit_errors = 0
+        self.rollbacks = self.rollbacks_failed = 0
+        self.compensations = self.compensations_failed = self.compensation_retries = 0
+        self.blocked = self.blocked_now = 0
+        self.blocked_time = self.blocked_time_max = 0.0
+        self._decide_cb = self._decide
+        self._compensate_cb = self._compensate
+        self._wake_cb = self._wake
+
+    def configure(self) -> None:
         p = self.p
-        if not hasattr(self, "_parked"):
-            # Answers that reached the coordinator while it was down: (handler, request, state).
-            self._parked: list[tuple[Any, Request, Any]] = []
-            self._wake_pending = False
-            self.committed = self.aborted = self.commit_errors = 0
-            self.rollbacks = self.rollbacks_failed = 0
-            self.compensations = self.compensations_failed = self.compensation_retries = 0
-            self.blocked = self.blocked_now = 0
-            self.blocked_time = self.blocked_time_max = 0.0
-            self._decide_cb = self._decide
-            self._compensate_cb = self._compensate
-            self._wake_cb = self._wake
         self.saga = p["mode"] == "saga"
         self._log_s = p["log_write_ms"] / 1000.0
         self._comp_s = p["compensation_ms"] / 1000.0

@@ -14,6 +14,7 @@ from typing import Any
 from ..parts.autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
 from ..cloud.pricing import per_hour, per_million, size_param
+from ..kernel.randomness import Deterministic
 from ..kernel.request import Request
 from ..kernel.station import Station
 from .base import Component
@@ -47,22 +48,24 @@ class WorkQueue(Component):
     def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
         return check_autoscaling(values)
 
-    def setup(self) -> None:
+    def build(self) -> None:
+        p = self.p
+        per_instance = p["workers_per_instance"]
+        # Jobs never wait for a worker past the backlog limit, which is checked on arrival. Its
+        # job times are set by `configure`.
+        self.station = Station(self, p["workers"], None, Deterministic(0.0), self._job_served, hold=True)
+        self.jobs_done = self.jobs_failed = 0
+        self._next_job = 0
+        self._ack_cb = self._ack
+        self.fleet = Fleet(self, self.station, per_instance, -(-p["workers"] // per_instance), self.sim.now)
+        self._workers: int | None = None  # the count last placed by `configure`
+
+    def configure(self) -> None:
         p = self.p
         now = self.sim.now
         dist, by_class = build_samplers(self, "job_time", "jobs")
         per_instance = p["workers_per_instance"]
-        if not hasattr(self, "station"):
-            # Jobs never wait for a worker past the backlog limit, which is checked on arrival.
-            self.station = Station(self, p["workers"], None, dist, self._job_served,
-                                   by_class=by_class, hold=True)
-            self.jobs_done = self.jobs_failed = 0
-            self._next_job = 0
-            self._ack_cb = self._ack
-            self.fleet = Fleet(self, self.station, per_instance, -(-p["workers"] // per_instance), now)
-            self._workers = None
-        else:
-            self.station.set_distribution(dist, by_class)
+        self.station.set_distribution(dist, by_class)
         fleet = self.fleet
         fleet.configure(p, now)
         workers = p["workers"]

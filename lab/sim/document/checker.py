@@ -10,10 +10,10 @@ from ..params import Param
 from .format import ID_PATTERN
 from ..problems import problem
 
-_ID = re.compile(ID_PATTERN)
+ID_RE = re.compile(ID_PATTERN)
 
 
-def _suggest(word: Any, options: list[str]) -> str:
+def suggest(word: Any, options: list[str]) -> str:
     """ " (did you mean 'x'?)" for a near miss, else "". Goes right after the unknown word."""
     if not isinstance(word, str):
         return ""
@@ -21,12 +21,12 @@ def _suggest(word: Any, options: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-class _Checker:
+class Checker:
     def __init__(self) -> None:
         self.problems: list[dict[str, str]] = []
 
@@ -37,7 +37,7 @@ class _Checker:
         for key in obj:
             if key not in allowed:
                 self.add(f"{path}.{key}" if isinstance(key, str) else path,
-                         f"{what} has no field {_show(key)}{_suggest(key, list(allowed))}")
+                         f"{what} has no field {show(key)}{suggest(key, list(allowed))}")
 
     def params(self, obj: Any, declared: tuple[Param, ...], path: str, what: str) -> dict[str, Any]:
         """Check an object of parameters; return the valid ones merged over the defaults."""
@@ -51,7 +51,7 @@ class _Checker:
             param = by_name.get(key)
             if param is None:
                 accepted = ", ".join(names) if len(names) <= 12 else ", ".join(names[:12]) + ", ..."
-                self.add(f"{path}.{key}", f"{what} has no parameter {_show(key)}{_suggest(key, names) or f'; it accepts: {accepted}'}")
+                self.add(f"{path}.{key}", f"{what} has no parameter {show(key)}{suggest(key, names) or f'; it accepts: {accepted}'}")
                 continue
             reason = param.check(value)
             if reason:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checker import _ID, _Checker, _show, _suggest
+from .checker import ID_RE, Checker, show, suggest
 from ..components import REGISTRY
 from ..faults import FAULT_KINDS, TARGET_FIELDS, supports_instance_crashes
 from .format import LIMITS
 
 
-def _faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: _Checker, doc: dict[str, Any]) -> None:
+def check_faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: Checker, doc: dict[str, Any]) -> None:
     if not isinstance(raw, list):
         c.add("$.faults", "faults must be a list")
         return
@@ -28,7 +28,7 @@ def _faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: _Ch
                        edge_ids=edge_ids, places=places)
 
 
-def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, seen: set[str], default_id: str,
+def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: Checker, seen: set[str], default_id: str,
                    broken: frozenset[str] | set[str] = frozenset(), edge_ids: set[str] | None = None,
                    places: dict[str, set[str]] | None = None) -> None:
     """Check one fault. `nodes` maps ids to {"kind": ...}; `edge_ids` and `places` (the zones and
@@ -38,12 +38,12 @@ def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, see
         return
     kind = spec.get("kind")
     if not isinstance(kind, str) or kind not in FAULT_KINDS:
-        c.add(f"{path}.kind", f"unknown fault kind {_show(kind)}{_suggest(kind, list(FAULT_KINDS))}; "
+        c.add(f"{path}.kind", f"unknown fault kind {show(kind)}{suggest(kind, list(FAULT_KINDS))}; "
                               f"known kinds: {', '.join(FAULT_KINDS)}")
         return
     fault_id = spec.get("id", default_id)
-    if not isinstance(fault_id, str) or not _ID.match(fault_id):
-        c.add(f"{path}.id", f"a fault id must be letters, digits, '_', '.' or '-', not {_show(fault_id)}")
+    if not isinstance(fault_id, str) or not ID_RE.match(fault_id):
+        c.add(f"{path}.id", f"a fault id must be letters, digits, '_', '.' or '-', not {show(fault_id)}")
     elif fault_id in seen:
         c.add(f"{path}.id", f"two faults have the id {fault_id!r}")
     else:
@@ -59,7 +59,7 @@ def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, see
         if isinstance(node, str) and node in broken:
             pass  # the node exists; its own problem is reported already
         elif not isinstance(node, str) or node not in nodes:
-            c.add(f"{path}.node", f"the fault targets node {_show(node)}, which does not exist{_suggest(node, list(nodes))}")
+            c.add(f"{path}.node", f"the fault targets node {show(node)}, which does not exist{suggest(node, list(nodes))}")
         elif REGISTRY[nodes[node]["kind"]].is_source:
             c.add(f"{path}.node", f"{node!r} is a traffic source, which nothing calls, so it cannot fail; "
                                   "lower its rate to model fewer users")
@@ -67,13 +67,13 @@ def validate_fault(spec: Any, nodes: dict[str, Any], path: str, c: _Checker, see
             c.add(f"{path}.node", f"{node!r} is a {nodes[node]['kind']}, which has no instances to crash; crash the node instead")
     elif given[0] == "edge":
         if spec["edge"] not in (edge_ids or ()):
-            c.add(f"{path}.edge", f"the fault targets edge {_show(spec['edge'])}, which does not exist"
-                                  f"{_suggest(spec['edge'], list(edge_ids or ()))}")
+            c.add(f"{path}.edge", f"the fault targets edge {show(spec['edge'])}, which does not exist"
+                                  f"{suggest(spec['edge'], list(edge_ids or ()))}")
     elif given[0] in ("zone", "region"):
         place = spec[given[0]]
         known = places.get(given[0], set()) if places is not None else set()
         if not isinstance(place, str) or place not in known:
-            c.add(f"{path}.{given[0]}", f"no node is placed in {given[0]} {_show(place)}{_suggest(place, sorted(known))}")
+            c.add(f"{path}.{given[0]}", f"no node is placed in {given[0]} {show(place)}{suggest(place, sorted(known))}")
     else:
         pair = spec["between"]
         known = (places.get("zone", set()) | places.get("region", set())) if places is not None else set()

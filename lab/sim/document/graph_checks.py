@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..components import REGISTRY
-from ..components.traffic_source import peak_rate
 from .format import LIMITS
 
 
-def _a(word: str) -> str:
+def article(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 
@@ -25,11 +24,11 @@ def check_graph(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], c
         path = f"$.nodes[{info['index']}]"
         title = kind.title.lower()
         if kind.max_callees == 0 and count:
-            c.add(path, f"{node_id!r} is {_a(title)}, which does not call other nodes, but {count} edge(s) start at it")
+            c.add(path, f"{node_id!r} is {article(title)}, which does not call other nodes, but {count} edge(s) start at it")
         elif kind.max_callees is not None and count > kind.max_callees:
-            c.add(path, f"{node_id!r} is {_a(title)}, which calls at most {kind.max_callees} node(s), but {count} edges start at it")
+            c.add(path, f"{node_id!r} is {article(title)}, which calls at most {kind.max_callees} node(s), but {count} edges start at it")
         if count < kind.min_callees:
-            c.add(path, f"{node_id!r} is {_a(title)} with nowhere to send requests: connect it to "
+            c.add(path, f"{node_id!r} is {article(title)} with nowhere to send requests: connect it to "
                         f"{'at least one node' if kind.min_callees == 1 else f'{kind.min_callees} nodes'}")
         if info["params_ok"]:
             for name, message in kind.check(info["params"], count):
@@ -56,7 +55,7 @@ def check_graph(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], c
             if out[node_id] and not any(e["classes"] is None or name in e["classes"] for e in out[node_id]):
                 c.add(f"$.nodes[{info['index']}]", f"source {node_id!r} sends {name!r} requests, but none of its edges accepts that class")
 
-    expected = sum(peak_rate(nodes[s]["params"]) for s in sources) * settings["duration_s"]
+    expected = sum(REGISTRY[nodes[s]["kind"]].peak_rate(nodes[s]["params"]) for s in sources) * settings["duration_s"]
     if expected > LIMITS["expected_requests"]:
         c.add("$.settings.duration_s", f"this run would start about {expected:,.0f} requests; the limit is "
                                        f"{LIMITS['expected_requests']:,}. Shorten the duration or lower the rates")

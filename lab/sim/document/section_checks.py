@@ -5,14 +5,14 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .checker import _ID, _Checker, _show
+from .checker import ID_RE, Checker, show
 from ..cloud.geography import LATENCY_FIELDS
 from ..params import is_number
 from ..cloud.pricing import DEFAULT_PRICES, MAX_PRICE
 from .format import LIMITS
 
 
-def _latency(raw: Any, c: _Checker) -> None:
+def check_latency(raw: Any, c: Checker) -> None:
     if not isinstance(raw, dict):
         c.add("$.latency", "latency must be an object, e.g. {\"cross_zone_ms\": 0.8}")
         return
@@ -29,15 +29,15 @@ def _latency(raw: Any, c: _Checker) -> None:
         if not isinstance(item, dict) or set(item) != {"from", "to", "ms"}:
             c.add(path, "a region pair must be an object with exactly from, to and ms")
             continue
-        if not all(isinstance(item[k], str) and _ID.match(item[k]) for k in ("from", "to")):
+        if not all(isinstance(item[k], str) and ID_RE.match(item[k]) for k in ("from", "to")):
             c.add(path, "from and to must be region ids")
         elif item["from"] == item["to"]:
             c.add(path, f"a region pair needs two different regions, not {item['from']!r} twice")
         if not is_number(item["ms"]) or not 0 <= item["ms"] <= 10_000:
-            c.add(f"{path}.ms", f"ms must be a one-way latency from 0 to 10000 ms, not {_show(item['ms'])}")
+            c.add(f"{path}.ms", f"ms must be a one-way latency from 0 to 10000 ms, not {show(item['ms'])}")
 
 
-def _nul_path(value: Any, path: str, depth: int = 0) -> str | None:
+def nul_path(value: Any, path: str, depth: int = 0) -> str | None:
     """The path of the first key or string holding a NUL character, if any."""
     if isinstance(value, str):
         return path if "\x00" in value else None
@@ -47,18 +47,18 @@ def _nul_path(value: Any, path: str, depth: int = 0) -> str | None:
         for key, item in value.items():
             if "\x00" in key:
                 return path
-            found = _nul_path(item, f"{path}.{key}", depth + 1)
+            found = nul_path(item, f"{path}.{key}", depth + 1)
             if found:
                 return found
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            found = _nul_path(item, f"{path}[{i}]", depth + 1)
+            found = nul_path(item, f"{path}[{i}]", depth + 1)
             if found:
                 return found
     return None
 
 
-def _pricing(raw: Any, c: _Checker) -> None:
+def check_pricing(raw: Any, c: Checker) -> None:
     if not isinstance(raw, dict):
         c.add("$.pricing", "pricing must be an object of price names and amounts in USD, e.g. {\"vm_medium_hour\": 0.05}")
         return
@@ -67,6 +67,6 @@ def _pricing(raw: Any, c: _Checker) -> None:
         if name not in DEFAULT_PRICES:
             close = difflib.get_close_matches(str(name), DEFAULT_PRICES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            c.add(path, f"there is no price called {_show(name)}{hint}; the prices are listed in docs/components.md")
+            c.add(path, f"there is no price called {show(name)}{hint}; the prices are listed in docs/components.md")
         elif not is_number(value) or not 0 <= value <= MAX_PRICE:
-            c.add(path, f"the price {name!r} must be a number of US dollars from 0 to {MAX_PRICE:g}, not {_show(value)}")
+            c.add(path, f"the price {name!r} must be a number of US dollars from 0 to {MAX_PRICE:g}, not {show(value)}")

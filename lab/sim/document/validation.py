@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checker import _ID, _Checker, _show, _suggest
+from .checker import ID_RE, Checker, show, suggest
 from ..components import REGISTRY
-from .section_checks import _latency, _nul_path, _pricing
-from .fault_checks import _faults, validate_fault
-from .graph_checks import _a, check_graph
+from .section_checks import check_latency, nul_path, check_pricing
+from .fault_checks import check_faults, validate_fault
+from .graph_checks import article, check_graph
 from ..params import Param, is_number
 from ..parts.resilience import POLICY_FIELDS
 from .format import DEFAULT_CLASSES, FORMAT, LIMITS, VERSION
 
-__all__ = ["validate", "validate_fault", "_Checker", "_show", "_suggest", "CLASS_FIELDS", "EDGE_LATENCY", "KEYS",
+__all__ = ["validate", "validate_fault", "Checker", "show", "suggest", "CLASS_FIELDS", "EDGE_LATENCY", "KEYS",
            "SETTINGS"]
 
 TOP_LEVEL = ("format", "version", "name", "description", "settings", "workload", "regions", "nodes", "edges", "faults",
@@ -52,7 +52,7 @@ EDGE_LATENCY = Param("latency_ms", "number", 0.0, "One-way network latency of th
 
 def validate(doc: Any) -> list[dict[str, str]]:
     """Every problem in `doc` (a parsed JSON value). Errors make it unrunnable; warnings do not."""
-    c = _Checker()
+    c = Checker()
     try:
         _validate(doc, c)
     except RecursionError:
@@ -60,23 +60,23 @@ def validate(doc: Any) -> list[dict[str, str]]:
     return c.problems
 
 
-def _validate(doc: Any, c: _Checker) -> None:
+def _validate(doc: Any, c: Checker) -> None:
     if not isinstance(doc, dict):
         c.add("$", "a topology must be a JSON object with nodes and edges")
         return
-    nul = _nul_path(doc, "$")
+    nul = nul_path(doc, "$")
     if nul is not None:
         # PostgreSQL cannot store it in text or JSON, and no name needs it.
         c.add(nul, "text may not contain the NUL character (\\u0000)")
         return
     c.unknown_fields(doc, TOP_LEVEL, "$", "the topology")
     if "format" in doc and doc["format"] != FORMAT:
-        c.add("$.format", f"format must be {FORMAT!r}, not {_show(doc['format'])}")
+        c.add("$.format", f"format must be {FORMAT!r}, not {show(doc['format'])}")
     version = doc.get("version")
     if version is None:
         c.add("$.version", f"the topology must say which version of the format it uses: \"version\": {VERSION}")
     elif version != VERSION or isinstance(version, bool):
-        c.add("$.version", f"this lab reads version {VERSION} of the format, not version {_show(version)}")
+        c.add("$.version", f"this lab reads version {VERSION} of the format, not version {show(version)}")
     for field, limit in (("name", LIMITS["text"]), ("description", LIMITS["description"])):
         if field in doc and not (isinstance(doc[field], str) and len(doc[field]) <= limit):
             c.add(f"$.{field}", f"the {field} must be text of at most {limit} characters")
@@ -90,12 +90,12 @@ def _validate(doc: Any, c: _Checker) -> None:
     nodes, broken = _nodes(doc.get("nodes"), classes, regions, c)
     edges = _edges(doc.get("edges"), nodes, broken, classes, c)
     check_graph(nodes, edges, classes, settings, c)
-    _faults(doc.get("faults", []), nodes, broken, c, doc)
-    _pricing(doc.get("pricing", {}), c)
-    _latency(doc.get("latency", {}), c)
+    check_faults(doc.get("faults", []), nodes, broken, c, doc)
+    check_pricing(doc.get("pricing", {}), c)
+    check_latency(doc.get("latency", {}), c)
 
 
-def _workload(workload: Any, c: _Checker) -> dict[str, str]:
+def _workload(workload: Any, c: Checker) -> dict[str, str]:
     """Check the workload; return the request classes as name -> operation."""
     if not isinstance(workload, dict):
         c.add("$.workload", "the workload must be an object with classes and keys")
@@ -117,8 +117,8 @@ def _workload(workload: Any, c: _Checker) -> dict[str, str]:
             continue
         values = c.params(item, CLASS_FIELDS, path, f"request class {i}")
         name = item.get("name")
-        if not isinstance(name, str) or not _ID.match(name):
-            c.add(f"{path}.name", f"request class name {_show(name)} must be 1 to 64 letters, digits, '_', '.' or '-'")
+        if not isinstance(name, str) or not ID_RE.match(name):
+            c.add(f"{path}.name", f"request class name {show(name)} must be 1 to 64 letters, digits, '_', '.' or '-'")
             continue
         if name in classes:
             c.add(f"{path}.name", f"request class {name!r} is listed twice")
@@ -130,7 +130,7 @@ def _workload(workload: Any, c: _Checker) -> dict[str, str]:
     return classes
 
 
-def _regions(raw: Any, c: _Checker) -> dict[str, set[str]]:
+def _regions(raw: Any, c: Checker) -> dict[str, set[str]]:
     if not isinstance(raw, list):
         c.add("$.regions", "regions must be a list")
         return {}
@@ -139,14 +139,14 @@ def _regions(raw: Any, c: _Checker) -> dict[str, set[str]]:
     regions: dict[str, set[str]] = {}
     for i, item in enumerate(raw[: LIMITS["regions"]]):
         path = f"$.regions[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not _ID.match(item["id"]):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not ID_RE.match(item["id"]):
             c.add(path, "a region must be an object with an id of letters, digits, '_', '.' or '-'")
             continue
         c.unknown_fields(item, ("id", "label", "zones"), path, f"region {item['id']!r}")
         if "label" in item and not (isinstance(item["label"], str) and len(item["label"]) <= 100):
             c.add(f"{path}.label", f"the label of region {item['id']!r} must be text of at most 100 characters")
         zones = item.get("zones", [])
-        if not isinstance(zones, list) or not all(isinstance(z, str) and _ID.match(z) for z in zones):
+        if not isinstance(zones, list) or not all(isinstance(z, str) and ID_RE.match(z) for z in zones):
             c.add(f"{path}.zones", f"the zones of region {item['id']!r} must be a list of ids")
             zones = []
         if item["id"] in regions:
@@ -156,7 +156,7 @@ def _regions(raw: Any, c: _Checker) -> dict[str, set[str]]:
 
 
 def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
-           c: _Checker) -> tuple[dict[str, dict[str, Any]], set[str]]:
+           c: Checker) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """Check the nodes; return the usable ones by id as {"kind", "params", "index"}, and the ids
     of nodes that exist but are unusable (their problem is reported; edges to them are not)."""
     if raw is None:
@@ -177,8 +177,8 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
             c.add(path, f"node {i} must be an object with an id and a kind")
             continue
         node_id = spec.get("id")
-        if not isinstance(node_id, str) or not _ID.match(node_id):
-            c.add(f"{path}.id", f"node {i} needs an id of 1 to 64 letters, digits, '_', '.' or '-', not {_show(node_id)}")
+        if not isinstance(node_id, str) or not ID_RE.match(node_id):
+            c.add(f"{path}.id", f"node {i} needs an id of 1 to 64 letters, digits, '_', '.' or '-', not {show(node_id)}")
             if isinstance(node_id, str):
                 broken.add(node_id)
             continue
@@ -189,8 +189,8 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
             continue
         kind = spec.get("kind")
         if not isinstance(kind, str) or kind not in REGISTRY:
-            hint = _suggest(kind, kinds) or f"; known kinds: {', '.join(kinds)}"
-            c.add(f"{path}.kind", f"{name} has an unknown kind {_show(kind)}{hint}")
+            hint = suggest(kind, kinds) or f"; known kinds: {', '.join(kinds)}"
+            c.add(f"{path}.kind", f"{name} has an unknown kind {show(kind)}{hint}")
             broken.add(node_id)
             continue
         cls = REGISTRY[kind]
@@ -202,10 +202,10 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
                 is_number(v) and abs(v) <= 1e6 for v in position.values())):
             c.add(f"{path}.position", f"the position of {name} must be {{\"x\": number, \"y\": number}}")
         region, zone = spec.get("region"), spec.get("zone")
-        if region is not None and not (isinstance(region, str) and _ID.match(region)):
-            c.add(f"{path}.region", f"the region of {name} must be a region id (text), not {_show(region)}")
-        elif zone is not None and not (isinstance(zone, str) and _ID.match(zone)):
-            c.add(f"{path}.zone", f"the zone of {name} must be a zone id (text), not {_show(zone)}")
+        if region is not None and not (isinstance(region, str) and ID_RE.match(region)):
+            c.add(f"{path}.region", f"the region of {name} must be a region id (text), not {show(region)}")
+        elif zone is not None and not (isinstance(zone, str) and ID_RE.match(zone)):
+            c.add(f"{path}.zone", f"the zone of {name} must be a zone id (text), not {show(zone)}")
         elif region is not None:
             if regions and region not in regions:
                 c.add(f"{path}.region", f"{name} is placed in region {region!r}, which the topology does not list")
@@ -220,7 +220,7 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
                 for cls_name in values[key]:
                     if cls_name not in classes:
                         c.add(f"{path}.params.{key}", f"{name} names request class {cls_name!r}, which the workload does not define"
-                              f"{_suggest(cls_name, list(classes))}")
+                              f"{suggest(cls_name, list(classes))}")
         if "mix" in values and values["mix"] and not any(v > 0 for v in values["mix"].values()):
             c.add(f"{path}.params.mix", f"{name} has a mix in which every share is 0, so it would send nothing")
         nodes[node_id] = {"kind": kind, "params": values, "index": i, "params_ok": len(c.problems) == before}
@@ -228,7 +228,7 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
 
 
 def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes: dict[str, str],
-           c: _Checker) -> list[dict[str, Any]]:
+           c: Checker) -> list[dict[str, Any]]:
     if raw is None:
         c.add("$.edges", "the topology has no edges list (use [] for none)")
         return []
@@ -248,8 +248,8 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
             continue
         c.unknown_fields(spec, EDGE_FIELDS, path, f"edge {i}")
         edge_id = spec.get("id", f"e{i + 1}")
-        if not isinstance(edge_id, str) or not _ID.match(edge_id):
-            c.add(f"{path}.id", f"edge {i} needs an id of letters, digits, '_', '.' or '-', not {_show(edge_id)}")
+        if not isinstance(edge_id, str) or not ID_RE.match(edge_id):
+            c.add(f"{path}.id", f"edge {i} needs an id of letters, digits, '_', '.' or '-', not {show(edge_id)}")
         elif edge_id in seen_ids:
             c.add(f"{path}.id", f"two edges have the id {edge_id!r}; ids must be unique")
         else:
@@ -263,8 +263,8 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
             elif isinstance(target, str) and target in broken:
                 ok = False  # the node exists; its own problem is reported already
             elif not isinstance(target, str) or target not in nodes:
-                c.add(f"{path}.{end}", f"edge {i} points {'from' if end == 'from' else 'to'} node {_show(target)}, which does not exist"
-                      f"{_suggest(target, list(nodes))}")
+                c.add(f"{path}.{end}", f"edge {i} points {'from' if end == 'from' else 'to'} node {show(target)}, which does not exist"
+                      f"{suggest(target, list(nodes))}")
                 ok = False
         reason = EDGE_LATENCY.check(spec.get("latency_ms", 0.0))
         if reason:
@@ -280,7 +280,7 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
                 for name in edge_classes:
                     if name not in classes:
                         c.add(f"{path}.classes", f"edge {i} names request class {name!r}, which the workload does not define"
-                              f"{_suggest(name, list(classes))}")
+                              f"{suggest(name, list(classes))}")
         policy = spec.get("policy")
         if policy is not None:
             if not isinstance(policy, dict):
@@ -305,7 +305,7 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
         seen_pairs.add((source, target))
         target_kind = REGISTRY[nodes[target]["kind"]]
         if target_kind.is_source:
-            c.add(f"{path}.to", f"edge {i} points to {target!r}, {_a(target_kind.title.lower())}: nothing can call it")
+            c.add(f"{path}.to", f"edge {i} points to {target!r}, {article(target_kind.title.lower())}: nothing can call it")
             continue
         usable = isinstance(edge_classes, list) and all(isinstance(x, str) for x in edge_classes)
         edges.append({"index": i, "from": source, "to": target, "classes": set(edge_classes) if usable else None})

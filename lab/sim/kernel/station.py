@@ -18,7 +18,7 @@ from .randomness import Distribution
 from .request import Request
 
 if TYPE_CHECKING:
-    from ..components.base import Component
+    from .interface import Node
 
 
 class Station:
@@ -37,7 +37,7 @@ class Station:
 
     def __init__(
         self,
-        owner: "Component",
+        owner: "Node",
         workers: int,
         queue_limit: int | None,
         distribution: Distribution,

@@ -16,7 +16,7 @@ from ..cloud.pricing import HOURS_PER_MONTH
 from ..kernel.request import CAUSES
 
 if TYPE_CHECKING:
-    from ..simulation import Simulation
+    from ..kernel.interface import Kernel
 
 RESULTS_FORMAT = "archlab.results"
 RESULTS_VERSION = 1
@@ -62,7 +62,7 @@ class _NodeTotals:
 
 
 class Metrics:
-    def __init__(self, sim: "Simulation", *, on_window: Callable[[dict[str, Any]], None] | None,
+    def __init__(self, sim: "Kernel", *, on_window: Callable[[dict[str, Any]], None] | None,
                  trace_cap: int) -> None:
         self.sim = sim
         self.on_window = on_window
@@ -239,12 +239,9 @@ class Metrics:
                 self._edge_sent[edge.id] = edge.passed
             elif rule == "target":
                 count = nodes_raw[target.id]["arrivals"]
-            elif rule == "cache":
-                count = nodes_raw[source.id].get("misses", 0) + nodes_raw[source.id].get("writes", 0)
-            elif rule == "pool":
-                count = nodes_raw[source.id]["completions"]
-            else:  # "source"
-                count = nodes_raw[source.id]["arrivals"]
+            else:  # "forwarded"
+                raw = nodes_raw[source.id]
+                count = sum(raw.get(name, 0) for name in source.forwarded_counters())
             out[edge.id] = {"from": source.id, "to": target.id, "rate_per_s": _rate(count, span)}
             if edge.guard is not None:
                 out[edge.id]["policy"] = edge.guard.window()
@@ -329,26 +326,22 @@ class Metrics:
         }
 
 
-def edge_rule(edge: Any, sim: "Simulation", incoming: dict[str, int]) -> str:
+def edge_rule(edge: Any, sim: "Kernel", incoming: dict[str, int]) -> str:
     """How an edge's request rate is known. From the nodes' own counters where they determine it
-    exactly ("balancer": it counts what it sends; "target": the target has no other incoming
-    edge; "source", "cache", "pool": a source, a cache or a non-blocking pool with this one
-    outgoing edge passes everything on through it); otherwise the edge counts ("counted"), which
-    costs one addition per request on that edge only. Edges whose data is billed always count."""
+    exactly ("balancer": its source counts what it sends; "target": the target has no other
+    incoming edge; "forwarded": its source passes everything it takes on through this one edge
+    and says which of its counters count it, `Component.forwarded_counters`); otherwise the edge
+    counts ("counted"), which costs one addition per request on that edge only. Edges whose data
+    is billed always count."""
     source, target = edge.source, edge.target
     if edge.guard is not None or (edge.id in sim.transfer_usd and not source.is_source):
         return "counted"  # a guarded edge counts its attempts, retries included
-    if source.kind == "load_balancer":
+    if source.counts_sent:
         return "balancer"
     if incoming[target.id] == 1:
         return "target"
-    if len(source.out) == 1:
-        if source.kind == "traffic_source":
-            return "source"
-        if source.kind == "cache":
-            return "cache"
-        if source.kind == "service_pool" and not source.p.get("blocking_calls"):
-            return "pool"
+    if len(source.out) == 1 and source.forwarded_counters():
+        return "forwarded"
     return "counted"
 
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ..params import Param
 
 if TYPE_CHECKING:
-    from ..components.base import Component
+    from ..kernel.interface import Node
     from ..kernel.station import Station
 
 METRICS = ("utilization", "backlog_per_worker")
@@ -103,7 +103,7 @@ def _ceil(x: float) -> int:
 class Fleet:
     """Instances serving a station (and booting), their instance-seconds, and the autoscaler."""
 
-    def __init__(self, node: "Component", station: "Station", per_instance: int, instances: int, t: float) -> None:
+    def __init__(self, node: "Node", station: "Station", per_instance: int, instances: int, t: float) -> None:
         self.node = node
         self.sim = node.sim
         self.station = station

@@ -12,7 +12,7 @@ from typing import Any
 
 class PrimaryFailover:
     """Needs the database's instances, `_up`, `_primaries`, `_replicas`, `_pending`, `_held`,
-    `_applier_free`, `_election` and `_sync`, set up by `Database.setup`."""
+    `_applier_free`, `_election` and `_sync`, made by `Database.build`."""
 
     def crash_instance(self, index: int, t: float) -> None:
         """Instance `index` fails (0 is the first primary; see `primary` for the current one).

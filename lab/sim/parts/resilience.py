@@ -18,8 +18,8 @@ from ..params import Param
 from ..kernel.request import Request
 
 if TYPE_CHECKING:
+    from ..kernel.interface import Kernel
     from ..components.base import Edge
-    from ..simulation import Simulation
 
 POLICY_FIELDS = (
     Param("timeout_ms", "number", 0.0, "An attempt that has not answered after this long counts as failed (504); "
@@ -65,7 +65,7 @@ class Guard(Component):
 
     kind = ""  # never registered
 
-    def __init__(self, sim: "Simulation", edge: "Edge", policy: dict[str, Any]) -> None:
+    def __init__(self, sim: "Kernel", edge: "Edge", policy: dict[str, Any]) -> None:
         super().__init__(sim, edge.id, {**POLICY_DEFAULTS, **policy})
         p = self.p
         self.edge = edge

@@ -32,29 +32,29 @@ class QueueMetrics:
 # --------------------------------------------------------------------------
 
 
-def _is_real(value: object) -> bool:
+def is_real(value: object) -> bool:
     # numbers.Real also admits numpy scalars (the engine's numbers), while
     # bool is excluded: True as a rate is a bug, not 1.0.
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _positive(name: str, value: float, what: str) -> float:
-    if not _is_real(value):
+def positive(name: str, value: float, what: str) -> float:
+    if not is_real(value):
         raise ValueError(f"{name} must be a number ({what}), got {value!r}")
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive, finite number ({what}), got {value!r}")
     return float(value)
 
 
-def _non_negative(name: str, value: float, what: str) -> float:
-    if not _is_real(value):
+def non_negative(name: str, value: float, what: str) -> float:
+    if not is_real(value):
         raise ValueError(f"{name} must be a number ({what}), got {value!r}")
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be zero or a positive, finite number ({what}), got {value!r}")
     return float(value)
 
 
-def _count(name: str, value: int, minimum: int, what: str) -> int:
+def whole_count(name: str, value: int, minimum: int, what: str) -> int:
     # operator.index accepts int-like values (e.g. numpy integers) but not
     # 2.0 or True-as-a-number surprises: a server count must be whole.
     if isinstance(value, bool):
@@ -68,14 +68,14 @@ def _count(name: str, value: int, minimum: int, what: str) -> int:
     return count
 
 
-def _require_stable(utilization: float) -> None:
+def require_stable(utilization: float) -> None:
     if utilization >= 1:
         raise ValueError(
             f"the queue is unstable: utilization {utilization:.2f} >= 1, so it grows without bound"
         )
 
 
-def _metrics(arrival_rate: float, utilization: float, wait_s: float, service_s: float) -> QueueMetrics:
+def queue_metrics(arrival_rate: float, utilization: float, wait_s: float, service_s: float) -> QueueMetrics:
     # Little's law (L = lambda * W) holds for any stationary queue, so the
     # time-average counts follow from the mean times whatever the model is.
     sojourn_s = wait_s + service_s

@@ -6,7 +6,7 @@ import operator
 from collections.abc import Sequence
 from itertools import repeat
 
-from .base import _count, _is_real, _non_negative, _positive
+from .base import whole_count, is_real, non_negative, positive
 
 # --------------------------------------------------------------------------
 # Caches
@@ -19,8 +19,8 @@ def zipf_popularities(n_keys: int, exponent: float) -> list[float]:
     Key 1 is the most popular.  exponent s = 0 gives the uniform distribution;
     web and cache workloads typically have s between 0.6 and 1.2.
     """
-    n = _count("n_keys", n_keys, 1, "the number of distinct keys")
-    s = _non_negative("exponent", exponent, "the Zipf exponent s; 0 means uniform")
+    n = whole_count("n_keys", n_keys, 1, "the number of distinct keys")
+    s = non_negative("exponent", exponent, "the Zipf exponent s; 0 means uniform")
     weights = [i**-s for i in range(1, n + 1)]
     # fsum: the normalizing constant is a long sum of shrinking terms.
     total = math.fsum(weights)
@@ -40,7 +40,7 @@ def _popularities(popularities: Sequence[float]) -> list[float]:
         total, smallest = math.nan, math.nan
     if not (math.isfinite(total) and smallest >= 0):
         for i, p in enumerate(values):
-            if not (_is_real(p) and math.isfinite(p) and p >= 0):
+            if not (is_real(p) and math.isfinite(p) and p >= 0):
                 raise ValueError(
                     f"popularities[{i}] is {p!r}, but a request probability must be a finite number >= 0"
                 )
@@ -74,7 +74,7 @@ def che_characteristic_time(popularities: Sequence[float], capacity: int) -> flo
 
 def _che_inputs(popularities: Sequence[float], capacity: int) -> tuple[list[float], int]:
     probs = _popularities(popularities)
-    c = _count("capacity", capacity, 0, "how many keys the cache holds")
+    c = whole_count("capacity", capacity, 0, "how many keys the cache holds")
     n = len(probs)
     if c >= n:
         raise ValueError(
@@ -157,6 +157,6 @@ def cold_start_fraction(arrival_rate: float, idle_timeout_s: float) -> float:
     Assumes one instance and execution time negligible next to the gaps
     (the idle timer effectively starts at the previous arrival).
     """
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
-    tau = _non_negative("idle_timeout_s", idle_timeout_s, "seconds an idle instance is kept")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
+    tau = non_negative("idle_timeout_s", idle_timeout_s, "seconds an idle instance is kept")
     return math.exp(-lam * tau)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .base import _count, _is_real, _metrics, _non_negative, _positive, _require_stable, QueueMetrics
+from .base import whole_count, is_real, queue_metrics, non_negative, positive, require_stable, QueueMetrics
 
 # --------------------------------------------------------------------------
 # Poisson arrivals
@@ -18,13 +18,13 @@ def mm1(arrival_rate: float, service_rate: float) -> QueueMetrics:
         W  = 1 / (mu - lambda)            Wq = rho / (mu - lambda)
         L  = rho / (1 - rho)              Lq = rho**2 / (1 - rho)
     """
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
-    mu = _positive("service_rate", service_rate, "requests per second one server completes")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
+    mu = positive("service_rate", service_rate, "requests per second one server completes")
     rho = lam / mu
-    _require_stable(rho)
+    require_stable(rho)
     # Wq = rho / (mu - lambda) directly, rather than W - 1/mu, to avoid the
     # cancellation of two nearly equal numbers at low load.
-    return _metrics(lam, rho, rho / (mu - lam), 1.0 / mu)
+    return queue_metrics(lam, rho, rho / (mu - lam), 1.0 / mu)
 
 
 def erlang_c(servers: int, offered_load: float) -> float:
@@ -39,9 +39,9 @@ def erlang_c(servers: int, offered_load: float) -> float:
     because the textbook sum overflows (A**c, c!) long before c = 1000, while
     every step of the recursion stays in [0, 1].
     """
-    c = _count("servers", servers, 1, "the number of servers")
-    load = _non_negative("offered_load", offered_load, "arrival rate / service rate, in Erlangs")
-    _require_stable(load / c)
+    c = whole_count("servers", servers, 1, "the number of servers")
+    load = non_negative("offered_load", offered_load, "arrival rate / service rate, in Erlangs")
+    require_stable(load / c)
     blocking = 1.0
     for k in range(1, c + 1):
         blocking = load * blocking / (k + load * blocking)
@@ -55,13 +55,13 @@ def mmc(arrival_rate: float, service_rate: float, servers: int) -> QueueMetrics:
         Wq = C(c, A) / (c * mu - lambda)     W = Wq + 1 / mu
     where C is Erlang C (see ``erlang_c``).  c = 1 reduces to M/M/1.
     """
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
-    mu = _positive("service_rate", service_rate, "requests per second one server completes")
-    c = _count("servers", servers, 1, "the number of servers")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
+    mu = positive("service_rate", service_rate, "requests per second one server completes")
+    c = whole_count("servers", servers, 1, "the number of servers")
     rho = lam / (c * mu)
-    _require_stable(rho)
+    require_stable(rho)
     wait_s = erlang_c(c, lam / mu) / (c * mu - lam)
-    return _metrics(lam, rho, wait_s, 1.0 / mu)
+    return queue_metrics(lam, rho, wait_s, 1.0 / mu)
 
 
 def mg1(arrival_rate: float, mean_service_s: float, service_scv: float) -> QueueMetrics:
@@ -74,13 +74,13 @@ def mg1(arrival_rate: float, mean_service_s: float, service_scv: float) -> Queue
         W  = Wq + E[S]
     Only the first two moments of service matter for these means.
     """
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
-    es = _positive("mean_service_s", mean_service_s, "mean service time in seconds")
-    scv = _non_negative("service_scv", service_scv, "variance / mean**2 of the service time")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
+    es = positive("mean_service_s", mean_service_s, "mean service time in seconds")
+    scv = non_negative("service_scv", service_scv, "variance / mean**2 of the service time")
     rho = lam * es
-    _require_stable(rho)
+    require_stable(rho)
     wait_s = rho * es * (1.0 + scv) / (2.0 * (1.0 - rho))
-    return _metrics(lam, rho, wait_s, es)
+    return queue_metrics(lam, rho, wait_s, es)
 
 
 def md1(arrival_rate: float, service_s: float) -> QueueMetrics:
@@ -96,7 +96,7 @@ def lognormal_scv(cv: float) -> float:
 
     For a lognormal, scv = cv**2 = exp(sigma**2) - 1; pass it to ``mg1``.
     """
-    return _non_negative("cv", cv, "standard deviation / mean") ** 2
+    return non_negative("cv", cv, "standard deviation / mean") ** 2
 
 
 def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
@@ -107,8 +107,8 @@ def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
         sigma**2 = ln(1 + cv**2),    mu = ln(mean) - sigma**2 / 2.
     (mu here is the log-scale location, not a service rate.)
     """
-    m = _positive("mean", mean, "mean of the lognormal, e.g. seconds")
-    v = _non_negative("cv", cv, "standard deviation / mean")
+    m = positive("mean", mean, "mean of the lognormal, e.g. seconds")
+    v = non_negative("cv", cv, "standard deviation / mean")
     # log1p keeps sigma accurate for small cv, where 1 + cv**2 rounds to ~1.
     sigma2 = math.log1p(v * v)
     return math.log(m) - sigma2 / 2.0, math.sqrt(sigma2)
@@ -137,14 +137,14 @@ def gim1_sigma(interarrival_lst: Callable[[float], float], service_rate: float) 
     fixed-point iteration can near rho = 1.  Utilizations within about 1e-7
     of 1 cannot be told apart from 1 in floating point and raise ValueError.
     """
-    mu = _positive("service_rate", service_rate, "requests per second the server completes")
+    mu = positive("service_rate", service_rate, "requests per second the server completes")
     if not callable(interarrival_lst):
         raise ValueError("interarrival_lst must be a function s -> E[exp(-s * T)] of the interarrival time T")
 
     def f(sigma: float) -> float:
         s = mu * (1.0 - sigma)
         value = interarrival_lst(s)
-        if not (_is_real(value) and math.isfinite(value) and 0.0 <= value <= 1.0):
+        if not (is_real(value) and math.isfinite(value) and 0.0 <= value <= 1.0):
             raise ValueError(
                 f"interarrival_lst({s!r}) returned {value!r}, but a Laplace-Stieltjes transform "
                 "E[exp(-s * T)] of a positive time must lie between 0 and 1"
@@ -219,11 +219,11 @@ def ekm1(k: int, arrival_rate: float, service_rate: float) -> QueueMetrics:
     smaller because arrivals are more regular than Poisson.)  k = 1 is M/M/1,
     where sigma = rho; k = 2 has sigma = (1 + 4 rho - sqrt(1 + 8 rho)) / 2.
     """
-    phases = _count("k", k, 1, "the number of Erlang phases per interarrival time")
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
-    mu = _positive("service_rate", service_rate, "requests per second the server completes")
+    phases = whole_count("k", k, 1, "the number of Erlang phases per interarrival time")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
+    mu = positive("service_rate", service_rate, "requests per second the server completes")
     rho = lam / mu
-    _require_stable(rho)
+    require_stable(rho)
     phase_rate = phases * lam
 
     def lst(s: float) -> float:
@@ -233,7 +233,7 @@ def ekm1(k: int, arrival_rate: float, service_rate: float) -> QueueMetrics:
 
     sigma = gim1_sigma(lst, mu)
     sojourn_s = 1.0 / (mu * (1.0 - sigma))
-    return _metrics(lam, rho, sigma * sojourn_s, 1.0 / mu)
+    return queue_metrics(lam, rho, sigma * sojourn_s, 1.0 / mu)
 
 
 def round_robin_split(servers: int, arrival_rate: float, service_rate: float) -> QueueMetrics:
@@ -253,8 +253,8 @@ def round_robin_split(servers: int, arrival_rate: float, service_rate: float) ->
     Counts are per server (multiply by k for the whole tier); all servers are
     alike, so mean_wait_s / mean_sojourn_s are also the tier's means.
     """
-    k = _count("servers", servers, 1, "the number of servers")
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    k = whole_count("servers", servers, 1, "the number of servers")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
     return ekm1(k, lam / k, service_rate)
 
 
@@ -266,8 +266,8 @@ def random_split(servers: int, arrival_rate: float, service_rate: float) -> Queu
     arrival rate lambda / k: W = 1 / (mu - lambda / k).  Per-server metrics,
     as in ``round_robin_split``.
     """
-    k = _count("servers", servers, 1, "the number of servers")
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
+    k = whole_count("servers", servers, 1, "the number of servers")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
     return mm1(lam / k, service_rate)
 
 
@@ -277,8 +277,8 @@ def little_l(arrival_rate: float, mean_time_s: float) -> float:
     arrival_rate is the rate of requests entering (and, in steady state,
     leaving) the system, mean_time_s the mean time each spends inside it.
     """
-    lam = _positive("arrival_rate", arrival_rate, "requests per second")
-    w = _non_negative("mean_time_s", mean_time_s, "mean time in the system, in seconds")
+    lam = positive("arrival_rate", arrival_rate, "requests per second")
+    w = non_negative("mean_time_s", mean_time_s, "mean time in the system, in seconds")
     return lam * w
 
 
@@ -297,16 +297,16 @@ def _reference_mean_latency_s(
     db_service_s: float,
     db_workers: int | None,
 ) -> float:
-    k = _count("servers", servers, 1, "the number of app servers")
-    rate = _positive("rate_per_s", rate_per_s, "requests per second entering the system")
-    app_s = _positive("app_service_s", app_service_s, "mean app service time in seconds")
-    h = _non_negative("hit_ratio", hit_ratio, "fraction of requests the cache answers")
+    k = whole_count("servers", servers, 1, "the number of app servers")
+    rate = positive("rate_per_s", rate_per_s, "requests per second entering the system")
+    app_s = positive("app_service_s", app_service_s, "mean app service time in seconds")
+    h = non_negative("hit_ratio", hit_ratio, "fraction of requests the cache answers")
     if h > 1.0:
         raise ValueError(f"hit_ratio must be between 0 and 1 (a fraction of requests), got {hit_ratio!r}")
-    cache = _non_negative("cache_s", cache_s, "seconds a cache hit takes")
-    db_s = _positive("db_service_s", db_service_s, "mean database service time in seconds")
+    cache = non_negative("cache_s", cache_s, "seconds a cache hit takes")
+    db_s = positive("db_service_s", db_service_s, "mean database service time in seconds")
     workers = max(1, k // 2) if db_workers is None else db_workers
-    workers = _count("db_workers", workers, 1, "the number of database workers")
+    workers = whole_count("db_workers", workers, 1, "the number of database workers")
 
     app = split(k, rate, 1.0 / app_s)
     latency = app.mean_sojourn_s + h * cache

@@ -1,0 +1,87 @@
+"""What component kinds, their parts, the faults and the metrics may use of the simulation: the
+kernel's interface, as typing Protocols. Kinds are written against `Kernel` and `Node`, not the
+concrete `Simulation` (lab/sim/simulation.py implements them), so the import arrows point from
+the simulation down to the kinds and never back, and a newcomer sees in one page what a kind
+may ask of the engine.
+
+    time          now, t_start, warmup_s, window_s, current_time()
+    scheduling    schedule(t, fn, arg): fn(arg, t) runs at time t
+    reply / fail  reply(req, t), fail(req, t, cause, node_id), child_id()
+    recording     record(entry, t), e2e_sink(origin, cls)
+    randomness    streams.generator(name): one named stream per consumer, from the run's seed
+    the design    nodes, edges, operations, class_names, keys, prices, geo, origins, topology
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from .randomness import Streams
+from .request import Request
+
+Handler = Callable[[Any, float], None]
+
+
+class Node(Protocol):
+    """What the kernel's parts (a queue, an autoscaler) know of the node that owns them."""
+
+    id: str
+    kind: str
+    p: dict[str, Any]
+    sim: "Kernel"
+    down: bool
+    n: int
+    lost_instances: int
+
+    def mark(self, t: float) -> None: ...
+
+    def fail(self, req: Request, t: float, cause: str) -> None: ...
+
+    def schedule(self, t: float, fn: Handler, arg: Any = None) -> None: ...
+
+
+class Kernel(Protocol):
+    now: float
+    t_start: float
+    warmup_s: float
+    window_s: float
+    seed: int
+    streams: Streams
+    prices: dict[str, float]
+    operations: dict[str, str]
+    class_names: list[str]
+    keys: dict[str, Any]
+    origins: list[str]
+    origin_of: dict[str, str]
+    topology: dict[str, Any]
+    nodes: Mapping[str, Any]
+    edges: Sequence[Any]
+    active_faults: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    geo: Any
+    transfer_usd: dict[str, float]
+    heap: list[tuple[float, int, Handler, Any]]
+    root: list[bool]
+    seq: Callable[[], int]
+    created: int
+    completed: int
+    failed: int
+    draining: bool
+    metrics: Any
+
+    def schedule(self, t: float, fn: Handler, arg: Any = None) -> None: ...
+
+    def current_time(self) -> float: ...
+
+    def reply(self, req: Request, t: float) -> None: ...
+
+    def fail(self, req: Request, t: float, cause: str, node_id: str) -> None: ...
+
+    def child_id(self) -> int: ...
+
+    def record(self, entry: dict[str, Any], t: float | None = None) -> None: ...
+
+    def rewire(self) -> None: ...
+
+    def e2e_sink(self, origin: str | None, cls: str) -> list[float]: ...
+
+    def in_flight(self) -> int: ...
