@@ -56,7 +56,7 @@ def _person(user: Any) -> dict[str, Any]:
     return {"id": user.pk, "name": selectors.display_name(user)}
 
 
-def _classroom_data(classroom: Classroom, role: str, students: int) -> dict[str, Any]:
+def classroom_data(classroom: Classroom, role: str, students: int) -> dict[str, Any]:
     teacher = role == "teacher"
     return {"id": classroom.id, "name": classroom.name, "join_code": classroom.join_code if teacher else None,
             "join_url": f"/classes/join/{classroom.join_code}" if teacher else None,
@@ -67,7 +67,7 @@ def _classroom_data(classroom: Classroom, role: str, students: int) -> dict[str,
 
 def _classroom_answer(request: Request, classroom: Classroom, status: int = 200) -> Response:
     role = selectors.role_in(classroom, request.user) or "student"
-    data = _classroom_data(classroom, role, selectors.student_count(classroom=classroom))
+    data = classroom_data(classroom, role, selectors.student_count(classroom=classroom))
     return Response(s.ClassroomSerializer(data).data, status=status)
 
 
@@ -119,7 +119,7 @@ class ClassroomListView(ApiListView):
                    responses={200: s.ClassroomSerializer(many=True), **errors(401, 404)})
     def get(self, request: Request) -> Response:
         require_user(request)
-        items = [_classroom_data(c["classroom"], c["role"], c["students"])
+        items = [classroom_data(c["classroom"], c["role"], c["students"])
                  for c in selectors.classrooms_of(user=request.user)]
         return self.paginated(items)
 

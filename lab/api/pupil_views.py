@@ -21,7 +21,7 @@ from lab.classroom.models import Classroom, PupilAccount
 from lab.runs.quotas import network_of
 
 from . import classroom_serializers as cs
-from .classroom_views import _classroom_data
+from .classroom_views import classroom_data
 from lab.sim.problems import Refused, problem
 from .permissions import MAX_ID, not_found, require_user, visitor_session
 from .views import ApiListView, ApiView, body, errors
@@ -113,7 +113,7 @@ class PupilJoinView(ApiView):
         login(request._request, pupil.user, backend=BACKEND)
         classroom = pupil.classroom
         answer = {"pupil": _pupil_data(pupil),
-                  "classroom": _classroom_data(classroom, "student", selectors.student_count(classroom=classroom))}
+                  "classroom": classroom_data(classroom, "student", selectors.student_count(classroom=classroom))}
         return Response(PupilJoinSerializer(answer).data, status=201)
 
 

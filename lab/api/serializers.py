@@ -16,7 +16,7 @@ from lab.designs.services import MAX_TAGS
 from lab.runs.models import Run
 from lab.runs.services import SPEEDS
 
-TOPOLOGY_HELP = "A topology document, version 1 (docs/topology.md; JSON Schema: lab/sim/topology.schema.json)."
+TOPOLOGY_HELP = "A topology document, version 1 (docs/topology.md; JSON Schema: lab/sim/document/topology.schema.json)."
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True, "description": TOPOLOGY_HELP})

@@ -14,6 +14,7 @@ import traceback
 from typing import Any
 
 from lab.sim import Simulation, apply_command
+from lab.sim.problems import Problem
 from lab.sim import budget as engine_budget
 
 from . import budgets, services
@@ -121,7 +122,7 @@ class Execution:
         window["closed_at"] = round(time.time(), 4)
         self.pending.append(window)
 
-    def apply(self, command: RunCommand) -> list[dict[str, str]]:
+    def apply(self, command: RunCommand) -> list[Problem]:
         self.last_command = max(self.last_command, command.id)
         body = command.command
         op = body.get("op")

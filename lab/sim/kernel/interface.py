@@ -13,7 +13,7 @@ may ask of the engine.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from .randomness import Streams
 from .request import Request
@@ -24,8 +24,8 @@ Handler = Callable[[Any, float], None]
 class Node(Protocol):
     """What the kernel's parts (a queue, an autoscaler) know of the node that owns them."""
 
+    kind: ClassVar[str]
     id: str
-    kind: str
     p: dict[str, Any]
     sim: "Kernel"
     down: bool
@@ -66,6 +66,10 @@ class Kernel(Protocol):
     completed: int
     failed: int
     draining: bool
+    trace_every: int
+    e2e: dict[tuple[str, str], list[float]]
+    failures_by_class: dict[str, dict[str, int]]
+    failures_by_origin: dict[str, dict[str, int]]
     metrics: Any
 
     def schedule(self, t: float, fn: Handler, arg: Any = None) -> None: ...
