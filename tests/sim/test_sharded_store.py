@@ -12,7 +12,7 @@ import pytest
 import lab.sim
 from lab.sim import Simulation
 from lab.sim.components.sharded_store import keys_moved_fraction, mix64, shard_table
-from lab.sim.components.load_balancer import mix64 as scalar_mix64
+from lab.sim.parts.hashing import mix64 as scalar_mix64
 from lab.sim.kernel.randomness import zipf_weights
 from lab.sim import apply_command
 

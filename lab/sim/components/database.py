@@ -27,34 +27,16 @@ from typing import Any
 
 from ..params import Param
 from ..cloud.pricing import HOURS_PER_MONTH, per_hour, size_param, sized_workers
-from ..kernel.randomness import DISTRIBUTIONS, Deterministic, make_distribution
+from ..kernel.randomness import Deterministic, make_distribution
 from ..kernel.request import Request
 from ..kernel.station import Station
 from ..parts.instances import crash_in_order
+from ..parts.service_time import query_params
 from .base import Component
 from ..parts.failover import PrimaryFailover
 
 MAX_REPLICAS = 15
 MAX_PRIMARIES = 5
-
-
-def query_params(noun: str, sized: bool = False) -> tuple[Param, ...]:
-    """The query-serving parameters of one database instance (or one shard); `sized`: the
-    workers are for a medium instance and `instance_size` scales them (pricing.sized_workers)."""
-    scaled = "; instance_size scales it with the vCPUs" if sized else ""
-    return (
-        Param("workers", "integer", 8, f"Queries one {'medium ' if sized else ''}{noun} runs at the same time "
-              f"(think CPU cores){scaled}.", minimum=1, maximum=1000),
-        Param("max_connections", "integer", 200, f"Requests one {noun} holds at once, running or waiting; more are "
-              "refused with 503.", minimum=1, maximum=100_000),
-        Param("service_distribution", "choice", "exponential", "Shape of the query times.", choices=DISTRIBUTIONS),
-        Param("read_time_ms", "number", 5.0, "Mean time of a read query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
-        Param("write_time_ms", "number", 10.0, "Mean time of a write query.", unit="ms", minimum=0.0, maximum=3_600_000.0),
-        Param("service_cv", "number", 1.0, "Variability of lognormal query times: standard deviation / mean.",
-              minimum=0.01, maximum=20.0, when={"service_distribution": ("lognormal",)}),
-        Param("service_samples_ms", "numbers", [], "Measured query times to resample from (reads and writes alike).",
-              unit="ms", minimum=0.0, maximum=3_600_000.0, when={"service_distribution": ("empirical",)}),
-    )
 
 
 class Database(PrimaryFailover, Component):

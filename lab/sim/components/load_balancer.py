@@ -10,18 +10,10 @@ from ..params import Param
 from ..cloud.pricing import per_hour, per_million
 from ..kernel.randomness import Draws
 from ..kernel.request import Request
+from ..parts.hashing import mix64
 from .base import Component, Edge
 
 POLICIES = ("round_robin", "random", "least_connections", "power_of_two", "sticky", "consistent_hash")
-_MASK = (1 << 64) - 1
-
-
-def mix64(x: int) -> int:
-    """SplitMix64's finalizer: spreads consecutive ids over the whole 64-bit range."""
-    x = (x + 0x9E3779B97F4A7C15) & _MASK
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
-    return x ^ (x >> 31)
 
 
 def ring_point(label: str) -> int:

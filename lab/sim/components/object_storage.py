@@ -10,7 +10,7 @@ from typing import Any
 from ..params import Param
 from ..cloud.pricing import HOURS_PER_MONTH, per_hour, per_million
 from ..kernel.request import Request
-from .third_party_api import MAX_LATENCY_MS, RemoteService, check_latency, error_rate_param, latency_params
+from ..parts.remote import MAX_LATENCY_MS, RemoteService, check_latency, error_rate_param, latency_params
 
 
 class ObjectStorage(RemoteService):

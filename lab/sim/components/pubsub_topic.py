@@ -24,7 +24,7 @@ from ..params import Param
 from ..cloud.pricing import per_hour, per_million
 from ..kernel.request import Request
 from .base import Component, Edge
-from .load_balancer import mix64
+from ..parts.hashing import mix64
 
 
 def partition_of(key: int, partitions: int) -> int:

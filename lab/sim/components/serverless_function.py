@@ -35,7 +35,7 @@ from ..cloud.pricing import per_million
 from ..kernel.randomness import make_distribution
 from ..kernel.request import Request
 from .base import Component
-from .service_pool import build_samplers, service_params
+from ..parts.service_time import build_samplers, service_params
 
 
 

@@ -11,46 +11,11 @@ from typing import Any
 from ..parts.autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
 from ..cloud.pricing import per_hour, size_param, sized_workers
-from ..kernel.randomness import DISTRIBUTIONS, Deterministic, make_distribution
+from ..kernel.randomness import Deterministic
 from ..kernel.request import Request
 from ..kernel.station import Station
+from ..parts.service_time import MAX_DURATION_MS, build_samplers, service_params
 from .base import Component
-
-MAX_DURATION_MS = 3_600_000.0
-
-
-def service_params(noun: str, default_ms: float) -> tuple[Param, ...]:
-    """The service-time parameters shared by every kind that computes."""
-    return (
-        Param("service_distribution", "choice", "exponential",
-              "Shape of the service time: exponential (memoryless), deterministic (always the same), "
-              "lognormal (a long tail, set by its variability), empirical (resampled from measured times).",
-              choices=DISTRIBUTIONS),
-        Param(f"{noun}_ms", "number", default_ms, "Mean service time of one request.", unit="ms",
-              minimum=0.0, maximum=MAX_DURATION_MS),
-        Param("service_cv", "number", 1.0, "Variability of a lognormal service time: standard deviation / mean.",
-              minimum=0.01, maximum=20.0, when={"service_distribution": ("lognormal",)}),
-        Param("service_samples_ms", "numbers", [], "Measured service times to resample from.", unit="ms",
-              minimum=0.0, maximum=MAX_DURATION_MS, when={"service_distribution": ("empirical",)}),
-        Param(f"{noun}_ms_by_class", "weights", {},
-              "Mean service time per request class where it differs, e.g. {\"write\": 40}.", unit="ms",
-              minimum=0.0, maximum=MAX_DURATION_MS),
-    )
-
-
-def build_samplers(node: Component, noun: str, stream: str) -> tuple[Any, dict[str, Any]]:
-    """The pool's default sampler and one per request class that has its own mean."""
-    p = node.p
-    gen = node.sim.streams.generator(f"node:{node.id}:{stream}")
-    samples = [x / 1000.0 for x in p["service_samples_ms"]]
-
-    def make(mean_ms: float) -> Any:
-        return make_distribution(p["service_distribution"], mean_ms / 1000.0, p["service_cv"], samples, gen)
-
-    default = make(p[f"{noun}_ms"])
-    by_class = {cls: make(ms) for cls, ms in sorted(p[f"{noun}_ms_by_class"].items())}
-    return default, by_class
-
 
 class ServicePool(Component):
     kind = "service_pool"

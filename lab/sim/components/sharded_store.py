@@ -32,7 +32,7 @@ from ..kernel.request import Request
 from ..kernel.station import Station
 from ..parts.instances import crash_in_order
 from .base import Component
-from .database import query_params
+from ..parts.service_time import query_params
 
 STRATEGIES = ("hash", "consistent_hash", "range")
 MAX_SHARDS = 128

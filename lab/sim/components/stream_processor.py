@@ -24,7 +24,7 @@ from ..kernel.randomness import Deterministic, Draws
 from ..kernel.request import Request
 from ..kernel.station import Station
 from .base import Component
-from .service_pool import build_samplers, service_params
+from ..parts.service_time import build_samplers, service_params
 
 SHAPES = ("copier", "filter", "splitter", "merger")
 

@@ -18,7 +18,7 @@ from ..kernel.randomness import Deterministic
 from ..kernel.request import Request
 from ..kernel.station import Station
 from .base import Component
-from .service_pool import build_samplers, service_params
+from ..parts.service_time import build_samplers, service_params
 
 
 _WAITING = "waiting"  # the state of a job's root frame
