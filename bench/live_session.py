@@ -83,7 +83,9 @@ class Caller:
 
 
 def setup(env: dict[str, str], n: int) -> dict[str, Any]:
-    full = {**os.environ, "DJANGO_SETTINGS_MODULE": "lab.settings", **env}
+    # The shell imports the test harness (tests/livelab.py), so tests/ goes on its path.
+    full = {**os.environ, "DJANGO_SETTINGS_MODULE": "lab.settings", **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP.replace("N)", f"{n})")], cwd=ROOT,
                          env=full, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])

@@ -43,7 +43,9 @@ print(json.dumps({"session": str(live.id), "teacher": session_of(teacher), "ann"
 
 
 def setup_class(db: Path) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lab.settings", "ARCHLAB_SQLITE": str(db)}
+    # The shell imports the test harness (tests/livelab.py), so tests/ goes on its path.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lab.settings", "ARCHLAB_SQLITE": str(db),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
