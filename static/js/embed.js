@@ -1,35 +1,30 @@
 // The embeddable view: a design drawn read-only, with Run. Runs go through the REST API's /api/v1/runs
-// with the design's topology and never change the design.
+// with the design's topology and never change the design; they are watched as on the lab page
+// (run-watch.js), with the charts under the canvas.
 import { postJSON } from "./api.js";
 import { causeCodes, kindsByName } from "./catalogue.js";
-import { Charts, loadPlotly } from "./charts.js";
+import { Charts } from "./charts.js";
 import { $, pageData } from "./dom.js";
 import { Editor } from "./editor.js";
-import { RunSocket } from "./run-socket.js";
+import { RunWatch } from "./run-watch.js";
+
+// The embed's one addition: the charts appear with the first run, and Run waits for it to end.
+class EmbedRun extends RunWatch {
+  started() {
+    $("charts").hidden = false;
+  }
+
+  enable(on) {
+    super.enable(on);
+    $("run").disabled = on;
+  }
+}
 
 const topology = pageData("design-topology");
-const kinds = kindsByName();
 const editor = new Editor({ paperEl: $("canvas"), paletteEl: $("palette"), readOnly: true,
   onChange() {}, onSelect() {} });
 editor.load(topology);
-const charts = new Charts(causeCodes());
-let socket = null;
-const pending = [];
-
-function over(status) {
-  return ["done", "stopped", "failed"].includes(status);
-}
-
-// Windows arriving within one animation frame are drawn together, as in the lab.
-function draw() {
-  const batch = pending.splice(0);
-  if (!batch.length) return;
-  charts.append(batch);
-  const last = batch[batch.length - 1];
-  editor.showWindow(last);
-  editor.showEdgeRates(last);
-  $("status").textContent = `Running: ${last.t_end.toFixed(0)} s simulated.`;
-}
+const view = new EmbedRun({ editor, kinds: kindsByName(), charts: new Charts(causeCodes()) });
 
 async function run() {
   $("run").disabled = true;
@@ -43,38 +38,7 @@ async function run() {
     $("run").disabled = false;
     return;
   }
-  await loadPlotly();
-  $("charts").hidden = false;
-  charts.reset((topology.nodes || []).filter((n) => kinds[n.kind] && !kinds[n.kind].is_source).map((n) => n.id));
-  if (socket) socket.close();
-  pending.length = 0;
-  socket = new RunSocket(response.body.id, {
-    snapshot(msg) {
-      pending.length = 0;
-      charts.reset(charts.nodeIds);
-      charts.append(msg.windows);
-    },
-    window(msg) {
-      pending.push(msg.window);
-      if (pending.length === 1) requestAnimationFrame(draw);
-    },
-    status(msg) {
-      if (msg.status === "queued") $("status").textContent = "Waiting for a simulation worker...";
-      if (over(msg.status)) {
-        draw();
-        $("status").textContent = msg.status === "failed" ? `The run failed: ${msg.error || "unknown error"}` : `Run ${msg.status}.`;
-        $("stop").disabled = true;
-        $("run").disabled = false;
-      }
-    },
-    ack() {},
-    error(msg) {
-      $("status").textContent = msg.message;
-    },
-  });
-  $("stop").disabled = false;
+  await view.watch(response.body.id, topology);
 }
 
 $("run").addEventListener("click", run);
-$("stop").addEventListener("click", () => socket && socket.control({ op: "stop" }));
-$("speed").addEventListener("change", () => socket && socket.control({ op: "speed", value: Number($("speed").value) }));

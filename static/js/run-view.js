@@ -1,36 +1,19 @@
-// Watching a run on the lab page: its websocket, the charts, the canvas lit by each window, the
-// node table, the failures and the downloads, and the Pause/Step/Stop/Speed controls. The lab's Run
-// button starts a run and hands it here; a lesson's graded attempt hands over its first run the
-// same way, so a learner sees their graded design come alive like any run.
+// Watching a run on the lab page: what every page shows of a run (run-watch.js: the websocket,
+// the charts, the canvas lit by each window, Stop and Speed), and the lab's own parts: the node
+// table, the failures and the downloads, Pause and Step, and the live change's Apply. The lab's
+// Run button starts a run and hands it here; a lesson's graded attempt hands over its first run
+// the same way, so a learner sees their graded design come alive like any run.
 // User strings always go into the page as text (textContent), never as HTML.
-import { loadPlotly } from "./charts.js";
 import { $, el } from "./dom.js";
-import { RunSocket, isOver } from "./run-socket.js";
+import { RunWatch } from "./run-watch.js";
 
-const CONTROLS = ["pause", "step", "stop", "edit-apply"];
+// Beside Stop (run-watch.js), the lab's buttons that act on the run on screen.
+const CONTROLS = ["pause", "step", "edit-apply"];
 
-export class RunView {
-  constructor({ editor, kinds, charts }) {
-    this.editor = editor;
-    this.kinds = kinds;
-    this.charts = charts;
-    this.socket = null;
-    this.runId = null;
+export class RunView extends RunWatch {
+  constructor(options) {
+    super(options);
     this.paused = false;
-    this.pending = []; // windows arrived since the last animation frame
-    this.seen = []; // every window of the current run, for a node's own charts
-    this.listeners = [];
-    // The socket reconnects by itself for a while; then the user decides.
-    this.reconnect = el("button", "Reconnect");
-    this.reconnect.type = "button";
-    this.reconnect.hidden = true;
-    $("status").after(this.reconnect);
-    this.reconnect.addEventListener("click", () => {
-      this.reconnect.hidden = true;
-      $("status").textContent = "Reconnecting...";
-      if (this.socket) this.socket.retry();
-    });
-    $("stop").addEventListener("click", () => this.control({ op: "stop" }));
     $("pause").addEventListener("click", () => {
       if (!this.socket) return;
       this.paused = !this.paused;
@@ -44,100 +27,34 @@ export class RunView {
       this.control({ op: "step" });
       $("pause").textContent = "Resume";
     });
-    $("speed").addEventListener("change", () => this.control({ op: "speed", value: Number($("speed").value) }));
   }
 
-  running() {
-    return Boolean(this.socket) && !$("stop").disabled;
-  }
-
-  control(command) {
-    if (this.socket) this.socket.control(command);
-  }
-
-  // `listener(window)` hears every window drawn (a lesson's checklist follows the run with it).
-  onWindow(listener) {
-    this.listeners.push(listener);
-  }
-
-  // Show run `runId` of `topology` from its first window; the run on screen is replaced.
-  async watch(runId, topology, statusText = "Waiting for a simulation worker...") {
-    if (this.running()) this.control({ op: "stop" });
-    await loadPlotly();
-    $("charts-hint").hidden = true;
-    if (this.socket) this.socket.close();
-    this.runId = runId;
+  started() {
     this.paused = false;
-    const nodeIds = (topology.nodes || []).filter((n) => this.kinds[n.kind] && !this.kinds[n.kind].is_source).map((n) => n.id);
-    this.charts.reset(nodeIds);
+    $("charts-hint").hidden = true;
     $("failures").replaceChildren();
     $("downloads").hidden = true;
-    for (const id of CONTROLS) $(id).disabled = false;
     $("pause").textContent = "Pause";
-    $("status").textContent = statusText;
-    this.socket = new RunSocket(runId, {
-      snapshot: (msg) => {
-        this.pending.length = 0;
-        this.seen.splice(0, this.seen.length, ...msg.windows);
-        this.charts.reset(this.charts.nodeIds);
-        this.charts.append(msg.windows);
-        // A run that ended before the socket opened arrives whole in its snapshot: the canvas
-        // shows its last window, not the previous run's.
-        if (msg.windows.length) this.showWindow(msg.windows[msg.windows.length - 1]);
-        this.showStatus(msg);
-      },
-      window: (msg) => {
-        this.pending.push(msg.window);
-        if (this.pending.length === 1) requestAnimationFrame(() => this.drawPending());
-      },
-      status: (msg) => this.showStatus(msg),
-      ack() {},
-      error: (msg) => { $("status").textContent = msg.message; },
-      connection: (state, delayMs) => this.showConnection(state, delayMs),
-    });
   }
 
-  showConnection(state, delayMs) {
-    this.reconnect.hidden = state !== "gave-up";
-    if (state === "reconnecting") {
-      $("status").textContent = `Lost the connection to the server; trying again in ${Math.ceil(delayMs / 1000)} s...`;
-    } else if (state === "gave-up") {
-      $("status").textContent = "Lost the connection to the server and could not get it back. The run goes on without you watching; press Reconnect to try again.";
-    } else if (state === "gone") {
-      $("status").textContent = "This run does not exist any more, or it is not yours to watch.";
-      for (const id of CONTROLS) $(id).disabled = true;
-    }
-  }
-
-  // Windows that arrived since the last animation frame are drawn together: a run going as fast
-  // as possible sends hundreds a second, and one chart update per frame keeps the page responsive.
-  drawPending() {
-    const batch = this.pending.splice(0);
-    if (!batch.length) return;
-    this.seen.push(...batch);
-    this.charts.append(batch);
-    const last = batch[batch.length - 1];
-    this.showWindow(last);
-    $("status").textContent = `Running: ${last.t_end.toFixed(0)} s simulated.`;
-    for (const listener of this.listeners) listener(last);
+  enable(on) {
+    super.enable(on);
+    for (const id of CONTROLS) $(id).disabled = !on;
   }
 
   showWindow(window) {
     this.showNodes(window);
-    this.editor.showWindow(window);
-    this.editor.showEdgeRates(window);
+    super.showWindow(window);
   }
 
   showStatus(msg) {
-    if (msg.status === "queued") $("status").textContent = "Waiting for a simulation worker...";
+    super.showStatus(msg);
     if (msg.status === "running" && this.paused) $("status").textContent = "Paused.";
-    if (isOver(msg.status)) {
-      this.drawPending();
-      $("status").textContent = endText(msg);
-      for (const id of CONTROLS) $(id).disabled = true;
-      if (msg.results) this.showResults(msg.results);
-      else if (msg.results_omitted) this.showDownloads(); // too large for the socket: download them
-    }
+  }
+
+  ended(msg) {
+    if (msg.results) this.showResults(msg.results);
+    else if (msg.results_omitted) this.showDownloads(); // too large for the socket: download them
   }
 
   showNodes(window) {
@@ -174,10 +91,4 @@ export class RunView {
     $("download-csv").href = `/api/v1/runs/${this.runId}/results.csv`;
     $("downloads").hidden = false;
   }
-}
-
-function endText(msg) {
-  if (msg.status === "failed") return `The run failed: ${msg.error || "unknown error"}`;
-  if (msg.status === "limited") return `The run reached its budget and ended early${msg.reason ? `: ${msg.reason}` : ""}. Its results so far are below.`;
-  return `Run ${msg.status}.`;
 }
