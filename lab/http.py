@@ -1,8 +1,14 @@
-"""JSON in and out on the web side. One strict reader (`read_json`, the engine's
-lab.sim.strict_json under the web's limits) for the REST API's parser (lab/api/parsers.py), the
-websocket consumers and the lab's remaining page-side save endpoints; one refusal shape, the
-engine's ({"problems": [{"path", "message", "severity"}]}, lab.sim.problems); and the input
-limits that lab.middleware.InputLimitsMiddleware enforces before a view runs.
+"""JSON in and out on the web side, outside the REST API's own views.
+
+In: `read_json` is how the web side reads what a client sends it (a request body through the
+API's parser, a websocket message, an uploaded file, a form field holding JSON): the engine's
+one strict reader, lab.sim.strict_json.loads, under the web's body limit unless the caller
+names a smaller one. It raises Refused (400, or 413 over the limit).
+
+Out: a refusal is lab.sim.problems.Refused, answered as {"problems": [...]} with its status and
+Retry-After. Inside a DRF view the API's exception handler (lab.api.errors) answers it; outside
+one (lab.middleware's input limits and Django's own refusals on a JSON address, the API's 404
+for a path it does not have) `refused_response` does, with the same body and headers.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from django.http import HttpRequest, JsonResponse
 from django.http.request import RawPostDataException, UnreadablePostError
 
 from lab.sim import LIMITS
-from lab.sim.problems import Problem, Refused, problem
+from lab.sim.problems import Problem, Refused
 from lab.sim.strict_json import loads
 
 # A topology may be as large as the engine allows, plus room for the fields around it.
@@ -27,27 +33,24 @@ MAX_URL_BYTES = 8192
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def read_json(data: str | bytes, *, max_bytes: int, what: str = "the request body", empty: Any = ...) -> Any:
+def read_json(data: str | bytes, *, max_bytes: int = MAX_BODY_BYTES, what: str = "the request body",
+              empty: Any = ...) -> Any:
     """`data` parsed strictly, or Refused (400, or 413 over `max_bytes`) with one problem saying
-    what is wrong with it. The one place the web side reads JSON it is sent: request bodies and
-    websocket messages alike. An empty input is refused unless `empty` gives its value."""
+    what is wrong with it. An empty input is refused unless `empty` gives its value."""
     return loads(data, max_bytes=max_bytes, what=what, empty=empty)
 
 
-def one_problem(message: str, path: str = "$") -> list[Problem]:
-    return [problem(path, message)]
-
-
-def problems_response(problems: list[Problem], status: int = 400) -> JsonResponse:
-    return JsonResponse({"problems": problems}, status=status)
-
-
 def refused_response(exc: Refused) -> JsonResponse:
-    """A refusal as the API answers it (lab.api.errors): its status and problems, and Retry-After."""
-    response = problems_response(exc.problems, exc.status)
+    """A refusal as the API answers it (lab.api.errors): its problems, its status, and
+    Retry-After when it suggests one."""
+    response = JsonResponse({"problems": exc.problems}, status=exc.status)
     if exc.retry_after is not None:
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def problems_response(problems: list[Problem], status: int = 400) -> JsonResponse:
+    return refused_response(Refused(problems, status=status))
 
 
 def json_body(request: HttpRequest, *, max_bytes: int = MAX_BODY_BYTES, what: str = "the request body",
@@ -55,14 +58,14 @@ def json_body(request: HttpRequest, *, max_bytes: int = MAX_BODY_BYTES, what: st
     """The request body read strictly, or a JsonResponse (400, 413 or 415) saying what is
     wrong with it. An empty body reads as `empty`."""
     try:
-        raw = request.body
-    except RequestDataTooBig:  # no Content-Length (chunked), and more than Django buffers
-        return problems_response(one_problem(f"{what} is over the limit of {max_bytes:,} bytes"), 413)
-    except RawPostDataException:  # a multipart form, already read as one by the CSRF check
-        return problems_response(one_problem("send the body as JSON, with Content-Type: application/json"), 415)
-    except UnreadablePostError:
-        return problems_response(one_problem(f"{what} could not be read to its end"))
-    try:
+        try:
+            raw = request.body
+        except RequestDataTooBig:  # no Content-Length (chunked), and more than Django buffers
+            raise Refused(f"{what} is over the limit of {max_bytes:,} bytes", status=413) from None
+        except RawPostDataException:  # a multipart form, already read as one by the CSRF check
+            raise Refused("send the body as JSON, with Content-Type: application/json", status=415) from None
+        except UnreadablePostError:
+            raise Refused(f"{what} could not be read to its end") from None
         return read_json(raw, max_bytes=max_bytes, what=what, empty=empty)
     except Refused as exc:
         return refused_response(exc)

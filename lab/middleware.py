@@ -8,7 +8,6 @@ database query, and it changes refusals in place, keeping their headers and cook
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from lab.http import MAX_BODY_BYTES, MAX_URL_BYTES, one_problem, problems_response, wants_json
+from lab.http import MAX_BODY_BYTES, MAX_URL_BYTES, refused_response, wants_json
+from lab.sim.problems import Refused
 
 # What Django's own refusals mean to someone calling a JSON endpoint.
 SENTENCES = {
@@ -29,7 +29,7 @@ SENTENCES = {
 
 def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
     if wants_json(request):
-        return problems_response(one_problem(message), status)
+        return refused_response(Refused(message, status=status))
     return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
 
 
@@ -81,7 +81,7 @@ class InputLimitsMiddleware:
             message = f"this address does not take {request.method}; it takes {response.get('Allow', 'other methods')}"
         else:
             message = SENTENCES.get(status) or f"the request was refused ({status} {response.reason_phrase})"
-        response.content = json.dumps({"problems": one_problem(message)}).encode()  # type: ignore[attr-defined]
+        response.content = refused_response(Refused(message, status=status)).content  # type: ignore[attr-defined]
         response["Content-Type"] = "application/json"
         if response.has_header("Content-Length"):  # the old body's length would leave the client waiting
             response["Content-Length"] = str(len(response.content))  # type: ignore[attr-defined]

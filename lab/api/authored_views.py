@@ -38,10 +38,6 @@ CHALLENGE_EXAMPLE = {
 }
 
 
-def _refused(exc: authored_services.AuthoredRefused) -> Refused:
-    return Refused(exc.problems, status=exc.status)
-
-
 def authored_data(row: AuthoredLesson, *, document: bool = False) -> dict[str, Any]:
     lesson = selectors.lesson_get(lesson_id=row.key)
     steps = [{"id": step.id, "title": step.title} for step in lesson.steps] if lesson is not None else []
@@ -98,10 +94,7 @@ class UploadView(ApiView):
         if upload.size > authored.MAX_ZIP_BYTES:
             raise Refused([problem("$.file", f"the zip is {upload.size:,} bytes; at most "
                                              f"{authored.MAX_ZIP_BYTES:,} are allowed")], status=413)
-        try:
-            row, warnings = authored_services.authored_upload(owner=request.user, data=upload.read())
-        except authored_services.AuthoredRefused as exc:
-            raise _refused(exc) from None
+        row, warnings = authored_services.authored_upload(owner=request.user, data=upload.read())
         return _created(row, warnings)
 
 
@@ -116,10 +109,7 @@ class ChallengeListView(ApiView):
         responses={201: s.AuthoredCreatedSerializer, **errors(400, 401, 403, 409, 413, 415)})
     def post(self, request: Request) -> Response:
         require_user(request)
-        try:
-            row, warnings = authored_services.challenge_create(owner=request.user, document=request.data)
-        except authored_services.AuthoredRefused as exc:
-            raise _refused(exc) from None
+        row, warnings = authored_services.challenge_create(owner=request.user, document=request.data)
         return _created(row, warnings)
 
 
@@ -130,10 +120,7 @@ class ChallengeCheckView(ApiView):
         request=s.ChallengeRequest, responses={200: s.ChallengeCheckSerializer, **errors(400, 401, 403, 413, 415)})
     def post(self, request: Request) -> Response:
         require_user(request)
-        try:
-            checked = authored_services.challenge_check(document=request.data, by=request.user)
-        except authored_services.AuthoredRefused as exc:
-            raise _refused(exc) from None
+        checked = authored_services.challenge_check(document=request.data, by=request.user)
         return Response(s.ChallengeCheckSerializer(checked).data)
 
 
@@ -149,10 +136,7 @@ class AuthoredView(ApiView):
                    responses={204: None, **errors(401, 403, 404, 409)})
     def delete(self, request: Request, key: str) -> Response:
         require_user(request)
-        try:
-            authored_services.authored_delete(row=_mine(request, key), by=request.user)
-        except authored_services.AuthoredRefused as exc:
-            raise _refused(exc) from None
+        authored_services.authored_delete(row=_mine(request, key), by=request.user)
         return Response(status=204)
 
 

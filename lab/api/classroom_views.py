@@ -19,17 +19,12 @@ from lab.classroom.models import Assignment, Classroom, Submission
 from lab.runs import quotas
 
 from . import classroom_serializers as s
-from lab.sim.problems import Refused
 from .permissions import MAX_ID, not_found, require_user, run_owner_key
 from .views import ApiListView, ApiView, body, errors
 
 TAGS = ["classes"]
 ASSIGNMENT_FIELDS = services.FIELDS
 ANONYMISE = OpenApiParameter("anonymise", OpenApiTypes.BOOL, description="1: students as Student 1, 2, ...")
-
-
-def _refused(exc: services.ClassroomRefused) -> Refused:
-    return Refused(exc.problems, status=exc.status)
 
 
 def _classroom(request: Request, classroom_id: UUID) -> Classroom:
@@ -128,10 +123,7 @@ class ClassroomListView(ApiListView):
     def post(self, request: Request) -> Response:
         require_user(request)
         data = body(request, ("name",))
-        try:
-            classroom = services.classroom_create(teacher=request.user, name=data.get("name"))
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        classroom = services.classroom_create(teacher=request.user, name=data.get("name"))
         return _classroom_answer(request, classroom, status=201)
 
 
@@ -148,10 +140,7 @@ class ClassroomView(ApiView):
         require_user(request)
         classroom = _classroom(request, classroom_id)
         data = body(request, ("name", "joining_open", "archived"))
-        try:
-            services.classroom_update(classroom=classroom, by=request.user, **data)
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        services.classroom_update(classroom=classroom, by=request.user, **data)
         return _classroom_answer(request, classroom)
 
 
@@ -163,10 +152,7 @@ class JoinView(ApiView):
     def post(self, request: Request) -> Response:
         require_user(request)
         data = body(request, ("code",))
-        try:
-            membership = services.classroom_join(user=request.user, code=data.get("code"))
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        membership = services.classroom_join(user=request.user, code=data.get("code"))
         return _classroom_answer(request, membership.classroom)
 
 
@@ -176,10 +162,7 @@ class LeaveView(ApiView):
     def post(self, request: Request, classroom_id: UUID) -> Response:
         require_user(request)
         classroom = _classroom(request, classroom_id)
-        try:
-            services.classroom_leave(user=request.user, classroom=classroom)
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        services.classroom_leave(user=request.user, classroom=classroom)
         return Response(status=204)
 
 
@@ -211,10 +194,7 @@ class StudentView(ApiView):
         classroom = _classroom(request, classroom_id)
         if not 1 <= user_id <= MAX_ID:
             raise not_found("student")
-        try:
-            services.student_remove(classroom=classroom, by=request.user, student=user_id)
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        services.student_remove(classroom=classroom, by=request.user, student=user_id)
         return Response(status=204)
 
 
@@ -236,13 +216,10 @@ class AssignmentListView(ApiListView):
         require_user(request)
         classroom = _classroom(request, classroom_id)
         data = body(request, ASSIGNMENT_FIELDS)
-        try:
-            assignment = services.assignment_create(classroom=classroom, by=request.user, title=data.get("title"),
-                                                    lesson=data.get("lesson"), step=data.get("step"),
-                                                    **{k: v for k, v in data.items()
-                                                       if k not in ("title", "lesson", "step")})
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        assignment = services.assignment_create(classroom=classroom, by=request.user, title=data.get("title"),
+                                                lesson=data.get("lesson"), step=data.get("step"),
+                                                **{k: v for k, v in data.items()
+                                                   if k not in ("title", "lesson", "step")})
         return Response(s.AssignmentSerializer(_assignment_data(assignment, request.user)).data, status=201)
 
 
@@ -260,10 +237,7 @@ class AssignmentView(ApiView):
         require_user(request)
         assignment = _assignment(request, assignment_id)
         data = body(request, ASSIGNMENT_FIELDS)
-        try:
-            services.assignment_update(assignment=assignment, by=request.user, **data)
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        services.assignment_update(assignment=assignment, by=request.user, **data)
         return Response(s.AssignmentSerializer(_assignment_data(assignment, request.user)).data)
 
 
@@ -291,12 +265,9 @@ class SubmissionListView(ApiListView):
         assignment = _assignment(request, assignment_id)
         data = body(request, ("topology",))
         requester = quotas.requester_of(request)
-        try:
-            sub = services.submission_create(assignment=assignment, student=request.user,
-                                             topology=data.get("topology"), owner_key=run_owner_key(request),
-                                             requester=requester)
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        sub = services.submission_create(assignment=assignment, student=request.user,
+                                         topology=data.get("topology"), owner_key=run_owner_key(request),
+                                         requester=requester)
         data = s.SubmissionSerializer(_submission_data(sub)).data
         return Response(data, status=202, headers={"Location": data["url"]})
 
@@ -358,8 +329,5 @@ class RegradeView(ApiView):
     def post(self, request: Request, assignment_id: UUID) -> Response:
         require_user(request)
         assignment = _assignment(request, assignment_id)
-        try:
-            count = services.assignment_regrade(assignment=assignment, by=request.user)
-        except services.ClassroomRefused as exc:
-            raise _refused(exc) from None
+        count = services.assignment_regrade(assignment=assignment, by=request.user)
         return Response({"regraded": count}, status=202)

@@ -13,7 +13,6 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from lab.classroom.errors import ClassroomRefused
 from lab.classroom.selectors import classroom_get
 from lab.live import selectors, services
 from lab.live.models import LiveSession, Question
@@ -79,10 +78,6 @@ class AnswerRequest(serializers.Serializer):
     value = serializers.FloatField(help_text="a number, or the index of a choice")
 
 
-def _refused(exc: ClassroomRefused) -> Refused:
-    return Refused(exc.problems, status=exc.status)
-
-
 def _session(request: Request, session_id: Any) -> tuple[LiveSession, str]:
     found = selectors.session_get(user=request.user, session_id=session_id)
     if found is None:
@@ -110,12 +105,9 @@ class SessionListView(ApiView):
         if classroom is None:
             raise not_found("class")
         data = body(request, ("title", "topology", "lesson", "step"))
-        try:
-            session = services.session_start(classroom=classroom, by=request.user, title=data.get("title"),
-                                              topology=data.get("topology"), lesson=data.get("lesson"),
-                                              step=data.get("step"))
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        session = services.session_start(classroom=classroom, by=request.user, title=data.get("title"),
+                                          topology=data.get("topology"), lesson=data.get("lesson"),
+                                          step=data.get("step"))
         return _view(request, session, "teacher", status=201)
 
 
@@ -138,13 +130,10 @@ class SessionRunView(ApiView):
         require_user(request)
         session, role = _session(request, session_id)
         data = body(request, ("seed", "duration_s", "speed", "topology"))
-        try:
-            services.session_run(session=session, by=request.user, owner_key=run_owner_key(request),
-                                 requester=quotas.requester_of(request), seed=data.get("seed", 1),
-                                 duration_s=data.get("duration_s"), speed=data.get("speed", 1),
-                                 topology=data.get("topology"))
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        services.session_run(session=session, by=request.user, owner_key=run_owner_key(request),
+                             requester=quotas.requester_of(request), seed=data.get("seed", 1),
+                             duration_s=data.get("duration_s"), speed=data.get("speed", 1),
+                             topology=data.get("topology"))
         session.refresh_from_db()
         return _view(request, session, role, status=201)
 
@@ -155,10 +144,7 @@ class SessionEndView(ApiView):
     def post(self, request: Request, session_id: UUID) -> Response:
         require_user(request)
         session, role = _session(request, session_id)
-        try:
-            services.session_end(session=session, by=request.user)
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        services.session_end(session=session, by=request.user)
         return _view(request, session, role)
 
 
@@ -181,13 +167,10 @@ class QuestionListView(ApiView):
         require_user(request)
         session, role = _session(request, session_id)
         data = body(request, ("text", "kind", "choices", "unit", "time_limit_s", "measure"))
-        try:
-            services.question_add(session=session, by=request.user, text=data.get("text"),
-                                  kind=data.get("kind", "number"), choices=data.get("choices"),
-                                  unit=data.get("unit", ""), time_limit_s=data.get("time_limit_s", 60),
-                                  measure=data.get("measure"))
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        services.question_add(session=session, by=request.user, text=data.get("text"),
+                              kind=data.get("kind", "number"), choices=data.get("choices"),
+                              unit=data.get("unit", ""), time_limit_s=data.get("time_limit_s", 60),
+                              measure=data.get("measure"))
         return _view(request, session, role, status=201)
 
 
@@ -200,16 +183,13 @@ class QuestionActionView(ApiView):
     def post(self, request: Request, question_id: int, action: str) -> Response:
         require_user(request)
         question, role = _question(request, question_id)
-        try:
-            if action == "reveal":
-                data = body(request, ("measured",))
-                services.question_reveal(question=question, by=request.user, measured=data.get("measured"))
-            elif action in ACTIONS:
-                ACTIONS[action](question=question, by=request.user)
-            else:
-                raise Refused([problem("$", "the actions are open, close and reveal")], status=404)
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        if action == "reveal":
+            data = body(request, ("measured",))
+            services.question_reveal(question=question, by=request.user, measured=data.get("measured"))
+        elif action in ACTIONS:
+            ACTIONS[action](question=question, by=request.user)
+        else:
+            raise Refused([problem("$", "the actions are open, close and reveal")], status=404)
         return _view(request, question.session, role)
 
 
@@ -220,8 +200,5 @@ class AnswerView(ApiView):
         require_user(request)
         question, _ = _question(request, question_id)
         data = body(request, ("value",))
-        try:
-            answer = services.answer_submit(question=question, student=request.user, value=data.get("value"))
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        answer = services.answer_submit(question=question, student=request.user, value=data.get("value"))
         return Response({"question": question.pk, "round": answer.round, "value": answer.value})

@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from lab.accounts.throttle import client_address
 from lab.classroom import pupils, selectors
-from lab.classroom.errors import ClassroomRefused
 from lab.classroom.models import Classroom, PupilAccount
 from lab.runs.quotas import network_of
 
@@ -62,10 +61,6 @@ class PupilResetSerializer(serializers.Serializer):
     one_time_password = serializers.CharField(help_text="shown this once; only its hash is kept")
 
 
-def _refused(exc: ClassroomRefused) -> Refused:
-    return Refused(exc.problems, status=exc.status)
-
-
 def _pupil_data(pupil: PupilAccount) -> dict[str, Any]:
     return {"id": pupil.user_id, "display_name": pupil.display_name, "classroom": pupil.classroom_id,
             "active": pupil.user.is_active, "must_change_password": pupil.must_change_password,
@@ -104,12 +99,9 @@ class PupilJoinView(ApiView):
                                         "or sign out to make a pupil account")], status=409)
         visitor_session(request)  # the CSRF check a signed-in session gets
         data = body(request, ("code", "display_name", "password"))
-        try:
-            pupil = pupils.pupil_create(code=data.get("code"), display_name=data.get("display_name"),
-                                        password=data.get("password"),
-                                        network=network_of(client_address(request._request)))
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        pupil = pupils.pupil_create(code=data.get("code"), display_name=data.get("display_name"),
+                                    password=data.get("password"),
+                                    network=network_of(client_address(request._request)))
         login(request._request, pupil.user, backend=BACKEND)
         classroom = pupil.classroom
         answer = {"pupil": _pupil_data(pupil),
@@ -137,10 +129,7 @@ class PupilView(ApiView):
         require_user(request)
         pupil = _pupil(_teacher_class(request, classroom_id), user_id)
         data = body(request, ("display_name",))
-        try:
-            pupils.pupil_rename(pupil=pupil, by=request.user, display_name=data.get("display_name"))
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        pupils.pupil_rename(pupil=pupil, by=request.user, display_name=data.get("display_name"))
         return Response(PupilSerializer(_pupil_data(pupil)).data)
 
 
@@ -153,9 +142,6 @@ class PupilResetView(ApiView):
     def post(self, request: Request, classroom_id: UUID, user_id: int) -> Response:
         require_user(request)
         pupil = _pupil(_teacher_class(request, classroom_id), user_id)
-        try:
-            one_time = pupils.pupil_reset(pupil=pupil, by=request.user)
-        except ClassroomRefused as exc:
-            raise _refused(exc) from None
+        one_time = pupils.pupil_reset(pupil=pupil, by=request.user)
         answer = PupilResetSerializer({"pupil": _pupil_data(pupil), "one_time_password": one_time}).data
         return Response(answer, headers={"Cache-Control": "no-store"})

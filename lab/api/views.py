@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lab.http import refused_response
 from lab.sim.document.schema import catalogue
 
 from . import schema  # noqa: F401  (registers the token authentication in the OpenAPI document)
@@ -80,4 +81,4 @@ class CatalogueView(ApiView):
 @csrf_exempt  # it changes nothing, and a write to a path that does not exist should hear 404, not 403
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     """Any other path under /api/v1/ answers JSON, not an HTML page."""
-    return JsonResponse({"problems": [problem("$", "there is no such API endpoint; see /api/v1/docs")]}, status=404)
+    return refused_response(Refused("there is no such API endpoint; see /api/v1/docs", status=404))

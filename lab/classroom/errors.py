@@ -1,11 +1,11 @@
-"""The classroom's one refusal, with every problem and the HTTP status to answer."""
+"""The classroom's refusal: lab.sim.problems.Refused (every problem, its HTTP status), as a class
+of its own so the classroom's pages can catch what the classroom refused and show it beside the
+form, while a refusal from elsewhere (a run's quota) goes on to the error handling of the site.
+The API needs nothing of it: its handler answers any Refused (lab.api.errors)."""
 from __future__ import annotations
 
-from lab.sim.problems import Problem
+from lab.sim.problems import Refused
 
 
-class ClassroomRefused(ValueError):
-    def __init__(self, problems: list[Problem], status: int = 400) -> None:
-        self.problems = problems
-        self.status = status
-        super().__init__(problems[0]["message"] if problems else "refused")
+class ClassroomRefused(Refused):
+    pass

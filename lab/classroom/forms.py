@@ -15,8 +15,8 @@ from typing import Any
 from django.utils import timezone
 
 from lab.lessons import selectors as lessons
-from lab.sim import strict_json
-from lab.sim.problems import Problem
+from lab.http import read_json
+from lab.sim.problems import Problem, Refused, problem
 
 
 # What a re-grade would score differently: a change of one of these leaves grades already given
@@ -192,10 +192,9 @@ def assignment_arguments(typed: dict[str, Any], current: Any = None) -> tuple[di
     faults = None
     if typed["hidden_faults"].strip():
         try:  # the project's one strict reader: no NaN, no duplicate keys, no nesting 5,000 deep
-            faults = strict_json.loads(typed["hidden_faults"], max_bytes=100_000, what="the hidden faults")
-        except strict_json.JsonRefused as exc:
-            problems.append({"path": "$.hidden_faults", "message": f"hidden faults are a JSON list of faults ({exc})",
-                             "severity": "error"})
+            faults = read_json(typed["hidden_faults"], max_bytes=100_000, what="the hidden faults")
+        except Refused as exc:
+            problems.append(problem("$.hidden_faults", f"hidden faults are a JSON list of faults ({exc})"))
     lesson, _, step = typed["step"].partition("/")
     dates = {}
     for name in ("opens", "due"):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from lab.lessons import services as lesson_services
 from lab.lessons.models import Attempt
 from lab.runs import quotas
-from lab.runs.services import RunRefused
+from lab.sim.problems import Refused
 
 from . import checks
 from . import selectors
@@ -28,16 +28,12 @@ from .models import Assignment, GradeRecord, Membership, Submission
 MAX_REGRADE = 500  # a class's students: every one's latest submission
 
 
-def _refuse(message: str, status: int, path: str = "$") -> ClassroomRefused:
-    return ClassroomRefused([checks.problem(path, message)], status)
-
-
 def scenario_of(assignment: Assignment) -> tuple[Any, Any, dict[str, Any]]:
     """(lesson, step, scenario) of the assignment as it is now; 409 once the lesson lost the step."""
     found = selectors.assignment_step(assignment)
     if found is None:
-        raise _refuse(f"the lesson {assignment.lesson!r} no longer has the step {assignment.step!r}; the teacher "
-                      "must change the assignment", 409)
+        raise ClassroomRefused(f"the lesson {assignment.lesson!r} no longer has the step {assignment.step!r}; the "
+                               "teacher must change the assignment", status=409)
     lesson, step = found
     return lesson, step, checks.assignment_scenario(step, assignment.hidden_seeds, assignment.hidden_faults)
 
@@ -45,29 +41,28 @@ def scenario_of(assignment: Assignment) -> tuple[Any, Any, dict[str, Any]]:
 def _attempt(assignment: Assignment, user: Any, topology: Any, owner_key: str,
              requester: quotas.Requester | None, record_progress: bool = True) -> Attempt:
     lesson, step, scenario = scenario_of(assignment)
-    try:
-        return lesson_services.attempt_create(user=user, lesson=lesson, step_id=step.id, topology=topology,
-                                              owner_key=owner_key, requester=requester, scenario=scenario,
-                                              record_progress=record_progress)
-    except lesson_services.LessonRefused as exc:
-        raise ClassroomRefused(exc.problems, exc.status) from None
+    return lesson_services.attempt_create(user=user, lesson=lesson, step_id=step.id, topology=topology,
+                                          owner_key=owner_key, requester=requester, scenario=scenario,
+                                          record_progress=record_progress)
 
 
 def submission_create(*, assignment: Assignment, student: Any, topology: Any, owner_key: str,
                       requester: quotas.Requester | None) -> Submission:
     """Submit a design. Refused: 403 for anyone but a student of the class; 409 when the class
     is archived, the assignment not open yet, no attempts are left, or it is late and the
-    assignment takes no late work; 400 for a design that cannot take the scenario; RunRefused
-    (429) over the student's run allowance. Nothing is stored when refused."""
+    assignment takes no late work (each a ClassroomRefused); 400 for a design that cannot take
+    the scenario (the lesson's LessonRefused); 429 over the student's run allowance (a run's
+    Refused, with its Retry-After). Nothing is stored when refused."""
     classroom = assignment.classroom
     if not Membership.objects.filter(classroom=classroom, student_id=getattr(student, "pk", None)).exists():
-        raise _refuse("only the class's students submit work; the teacher tries a design in the lesson itself", 403)
+        raise ClassroomRefused("only the class's students submit work; the teacher tries a design in the lesson itself",
+                               status=403)
     with transaction.atomic():
         # One submission at a time per assignment, so two at once cannot both take the last attempt.
         Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
         why = selectors.why_not_submit(assignment, student)
         if why is not None:
-            raise _refuse(f"you cannot submit: {why}", 409)
+            raise ClassroomRefused(f"you cannot submit: {why}", status=409)
         late = assignment.due is not None and timezone.now() > assignment.due
         number = (Submission.objects.filter(assignment=assignment, student=student)
                   .aggregate(n=Max("number"))["n"] or 0) + 1
@@ -78,7 +73,8 @@ def submission_create(*, assignment: Assignment, student: Any, topology: Any, ow
                 return Submission.objects.create(assignment=assignment, student=student, attempt=attempt,
                                                  number=number, late=late, max_score=sum(points.values()))
         except IntegrityError:
-            raise _refuse("another submission of yours arrived at the same moment; reload and try again", 409) from None
+            raise ClassroomRefused("another submission of yours arrived at the same moment; reload and try again",
+                                   status=409) from None
 
 
 def score_of(assignment: Assignment, submission: Submission, attempt: Attempt) -> tuple[float, float, str]:
@@ -142,13 +138,13 @@ def assignment_regrade(*, assignment: Assignment, by: Any) -> int:
     that cannot take the new scenario scores 0 at once, with the reason. Answers how many
     submissions are re-graded."""
     if assignment.classroom.teacher_id != getattr(by, "pk", None) or not selectors.is_teacher(by):
-        raise _refuse("only the class's teacher re-grades its work", 403)
+        raise ClassroomRefused("only the class's teacher re-grades its work", status=403)
     if regrade_running(assignment):
-        raise _refuse("a re-grade of this assignment is still running; wait for it to finish", 409)
+        raise ClassroomRefused("a re-grade of this assignment is still running; wait for it to finish", status=409)
     latest = (Submission.objects.filter(assignment=assignment).values("student").annotate(n=Max("number")))
     wanted = {(row["student"], row["n"]) for row in latest}
     if len(wanted) > MAX_REGRADE:
-        raise _refuse(f"at most {MAX_REGRADE} submissions are re-graded at once", 409)
+        raise ClassroomRefused(f"at most {MAX_REGRADE} submissions are re-graded at once", status=409)
     subs = [s for s in Submission.objects.filter(assignment=assignment).select_related("attempt", "student")
             if (s.student_id, s.number) in wanted]
     scenario_of(assignment)  # 409 before anything is queued when the step is gone
@@ -159,7 +155,7 @@ def assignment_regrade(*, assignment: Assignment, by: Any) -> int:
                 attempt = _attempt(assignment, submission.student, submission.attempt.topology,
                                    f"user:{by.pk}", None, record_progress=False)
                 Submission.objects.filter(id=submission.id).update(pending_attempt=attempt)
-        except (ClassroomRefused, RunRefused) as exc:
+        except Refused as exc:  # the classroom's, the lesson's (the design) or a run's (a budget)
             why = "; ".join(p["message"] for p in exc.problems) or "the design cannot take the new scenario"
             points = selectors.points_for(assignment)
             with transaction.atomic():

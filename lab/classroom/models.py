@@ -165,9 +165,8 @@ def _refuse_pupil_elsewhere(membership: Membership) -> None:
     so the join page, the join API and any later path all refuse it with the same sentence."""
     pupil = PupilAccount.objects.filter(user_id=membership.student_id).only("classroom_id").first()
     if pupil is not None and pupil.classroom_id != membership.classroom_id:
-        raise ClassroomRefused([{"path": "$.code", "severity": "error", "message": (
-            "a pupil account belongs to its own class and cannot join another; to join this class too, "
-            "make a pupil account here or sign up for a full account")}], 409)
+        raise ClassroomRefused("a pupil account belongs to its own class and cannot join another; to join this class "
+                               "too, make a pupil account here or sign up for a full account", status=409, path="$.code")
 
 
 @receiver(post_delete, sender=Membership)

@@ -42,10 +42,6 @@ __all__ = ["name_key", "pupil_create", "pupil_sign_in", "pupil_set_password", "p
            "pupils_of", "pupil_get", "pupil_of", "signups_key"]
 
 
-def _refuse(message: str, status: int, path: str = "$") -> ClassroomRefused:
-    return ClassroomRefused([checks.problem(path, message)], status)
-
-
 def name_key(name: str) -> str:
     """What makes two display names one in a class: compatibility forms folded (full-width
     letters are letters), then case folded ("ANNA", "anna" and "Straße"/"STRASSE" are one)."""
@@ -73,10 +69,11 @@ def _password_problems(password: Any, user: Any, problems: list[checks.Problem])
 
 def _classroom_of(code: Any) -> Classroom:
     if not isinstance(code, str) or len(code) > 40:
-        raise _refuse("a join code is text: the 8 letters and digits your teacher gave you", 400, "$.code")
+        raise ClassroomRefused("a join code is text: the 8 letters and digits your teacher gave you",
+                               status=400, path="$.code")
     classroom = classroom_by_code(code=code)
     if classroom is None:
-        raise _refuse("no class has this join code; check it with your teacher", 404, "$.code")
+        raise ClassroomRefused("no class has this join code; check it with your teacher", status=404, path="$.code")
     return classroom
 
 
@@ -86,13 +83,13 @@ def _name_taken(classroom: Classroom, key: str, but: PupilAccount | None = None)
 
 
 def _taken(name: str) -> ClassroomRefused:
-    return _refuse(f"a pupil of this class is already called {name!r}: choose another display name (add an "
-                   "initial, say), or sign in if it is you", 400, "$.display_name")
+    return ClassroomRefused(f"a pupil of this class is already called {name!r}: choose another display name (add an "
+                            "initial, say), or sign in if it is you", status=400, path="$.display_name")
 
 
 def _require_teacher_of(classroom: Classroom, by: Any) -> None:
     if classroom.teacher_id != getattr(by, "pk", None) or not is_teacher(by):
-        raise _refuse("only the class's teacher can do this", 403)
+        raise ClassroomRefused("only the class's teacher can do this", status=403)
 
 
 # -- making an account -------------------------------------------------------------------------
@@ -125,9 +122,9 @@ def _give_back(key: str) -> None:
 
 
 def _too_many() -> ClassroomRefused:
-    return _refuse(f"too many pupil accounts were made (or names tried) for this class from your network in the "
-                   f"last {settings.ARCHLAB_PUPIL_SIGNUP_WINDOW_MIN} minutes; wait a few minutes and try again, or "
-                   "ask your teacher", 429)
+    return ClassroomRefused(f"too many pupil accounts were made (or names tried) for this class from your network in "
+                            f"the last {settings.ARCHLAB_PUPIL_SIGNUP_WINDOW_MIN} minutes; wait a few minutes and try "
+                            "again, or ask your teacher", status=429)
 
 
 def pupil_create(*, code: Any, display_name: Any, password: Any, network: str) -> PupilAccount:
@@ -140,9 +137,10 @@ def pupil_create(*, code: Any, display_name: Any, password: Any, network: str) -
     ARCHLAB_PUPILS_PER_CLASS pupils who can sign in, or full (409)."""
     classroom = _classroom_of(code)
     if classroom.archived is not None:
-        raise _refuse("this class is archived: it takes no new pupils", 409, "$.code")
+        raise ClassroomRefused("this class is archived: it takes no new pupils", status=409, path="$.code")
     if not classroom.joining_open:
-        raise _refuse("this class is closed to new pupils; ask your teacher to open it", 409, "$.code")
+        raise ClassroomRefused("this class is closed to new pupils; ask your teacher to open it",
+                               status=409, path="$.code")
     problems: list[checks.Problem] = []
     name = _display_name(display_name, problems)
     user_model = get_user_model()
@@ -165,10 +163,10 @@ def pupil_create(*, code: Any, display_name: Any, password: Any, network: str) -
             Classroom.objects.select_for_update().filter(pk=classroom.pk).first()
             active = PupilAccount.objects.filter(classroom=classroom, user__is_active=True).count()
             if active >= settings.ARCHLAB_PUPILS_PER_CLASS:
-                raise _refuse(f"this class has {active} pupil accounts, the most it may have; ask your teacher",
-                              409)
+                raise ClassroomRefused(f"this class has {active} pupil accounts, the most it may have; ask your teacher",
+                                       status=409)
             if student_count(classroom=classroom) >= MAX_STUDENTS:
-                raise _refuse(f"this class is full ({MAX_STUDENTS} students)", 409, "$.code")
+                raise ClassroomRefused(f"this class is full ({MAX_STUDENTS} students)", status=409, path="$.code")
             if _name_taken(classroom, name_key(name)):
                 raise _taken(name)
             # The username is internal: a pupil signs in with the class code and display name.
@@ -218,14 +216,15 @@ def pupil_sign_in(*, request: HttpRequest, code: Any, display_name: Any, passwor
     user = authenticate(request, username=username, password=password)
     if _locked(request):
         minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-        raise _refuse(f"too many wrong passwords for this name from your network: signing in with it is paused for "
-                      f"{minutes} minute{'s' if minutes != 1 else ''}. Your teacher can reset your password", 429)
+        raise ClassroomRefused(f"too many wrong passwords for this name from your network: signing in with it is "
+                               f"paused for {minutes} minute{'s' if minutes != 1 else ''}. Your teacher can reset your "
+                               "password", status=429)
     if user is None or pupil is None or user.pk != pupil.user_id:
         if pupil is not None and not pupil.user.is_active and pupil.user.check_password(password):
-            raise _refuse("this pupil account was removed from the class and cannot sign in; ask your teacher",
-                          403)
-        raise _refuse("no pupil of this class has this display name and password; check both, or ask your teacher "
-                      "to reset your password", 400, "$.password")
+            raise ClassroomRefused("this pupil account was removed from the class and cannot sign in; ask your teacher",
+                                   status=403)
+        raise ClassroomRefused("no pupil of this class has this display name and password; check both, or ask your "
+                               "teacher to reset your password", status=400, path="$.password")
     return pupil
 
 
@@ -251,7 +250,7 @@ def pupil_reset(*, pupil: PupilAccount, by: Any) -> str:
     _require_teacher_of(pupil.classroom, by)
     pupil.user.refresh_from_db(fields=["is_active"])  # a removal deactivates with an UPDATE
     if not pupil.user.is_active:
-        raise _refuse("this pupil was removed from the class; their account cannot sign in again", 409)
+        raise ClassroomRefused("this pupil was removed from the class; their account cannot sign in again", status=409)
     one_time = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(ONE_TIME_LENGTH))
     with transaction.atomic():
         pupil.user.set_password(one_time)
@@ -273,8 +272,8 @@ def pupil_rename(*, pupil: PupilAccount, by: Any, display_name: Any) -> PupilAcc
     if problems or name is None:  # no name is always a problem listed
         raise ClassroomRefused(problems)
     if _name_taken(pupil.classroom, name_key(name), but=pupil):
-        raise _refuse(f"a pupil of this class is already called {name!r}: choose another display name", 400,
-                      "$.display_name")
+        raise ClassroomRefused(f"a pupil of this class is already called {name!r}: choose another display name",
+                               status=400, path="$.display_name")
     with transaction.atomic():
         pupil.display_name, pupil.name_key = name, name_key(name)
         pupil.save(update_fields=["display_name", "name_key"])

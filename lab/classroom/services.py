@@ -40,10 +40,6 @@ __all__ = ["ClassroomRefused", "grant_teacher", "classroom_create", "classroom_u
            "submission_create", "submission_refresh", "assignment_regrade"]
 
 
-def _refuse(message: str, status: int, path: str = "$") -> ClassroomRefused:
-    return ClassroomRefused([checks.problem(path, message)], status)
-
-
 def grant_teacher(*, user: Any, revoke: bool = False) -> None:
     """Make `user` a teacher (a member of the "teachers" group), or no longer one. A former
     teacher's classes stay, read-only for them until they are a teacher again."""
@@ -62,26 +58,27 @@ def _new_code() -> str:
 
 def _require_teacher_of(classroom: Classroom, by: Any) -> None:
     if classroom.teacher_id != getattr(by, "pk", None) or not is_teacher(by):
-        raise _refuse("only the class's teacher can do this", 403)
+        raise ClassroomRefused("only the class's teacher can do this", status=403)
 
 
 def classroom_create(*, teacher: Any, name: Any) -> Classroom:
     if not is_teacher(teacher):
-        raise _refuse("only teachers create classes; an administrator makes you one (python manage.py "
-                      "grant_teacher <username>)", 403)
+        raise ClassroomRefused("only teachers create classes; an administrator makes you one (python manage.py "
+                               "grant_teacher <username>)", status=403)
     problems: list[checks.Problem] = []
     clean = checks.clean_name(name, "$.name", max_length=100, what="class name", problems=problems)
     if problems or clean is None:  # no name is always a problem listed
         raise ClassroomRefused(problems)
     if Classroom.objects.filter(teacher=teacher).count() >= MAX_CLASSES:
-        raise _refuse(f"a teacher has at most {MAX_CLASSES} classes; archive and delete old ones first", 409)
+        raise ClassroomRefused(f"a teacher has at most {MAX_CLASSES} classes; archive and delete old ones first",
+                               status=409)
     for _ in range(5):  # 31**8 codes: a clash is rare, five in a row is a broken generator
         try:
             with transaction.atomic():
                 return Classroom.objects.create(teacher=teacher, name=clean, join_code=_new_code())
         except IntegrityError:
             continue
-    raise _refuse("no free join code could be made; try again", 409)
+    raise ClassroomRefused("no free join code could be made; try again", status=409)
 
 
 def classroom_update(*, classroom: Classroom, by: Any, name: Any = None, joining_open: Any = None,
@@ -113,13 +110,14 @@ def classroom_join(*, user: Any, code: Any) -> Membership:
     """Join the class of `code` (any case, spaces and dashes ignored). Joining twice is joining
     once. Wrong codes are counted per user: past MAX_JOIN_FAILURES an hour, every try is a 429."""
     if not getattr(user, "is_authenticated", False):
-        raise _refuse("sign in to join a class", 401)
+        raise ClassroomRefused("sign in to join a class", status=401)
     key = _failures_key(user)
     if cache.get(key, 0) >= MAX_JOIN_FAILURES:
-        raise _refuse(f"too many wrong join codes ({MAX_JOIN_FAILURES} in an hour); try again later, or ask your "
-                      "teacher for the class's link", 429)
+        raise ClassroomRefused(f"too many wrong join codes ({MAX_JOIN_FAILURES} in an hour); try again later, or ask "
+                               "your teacher for the class's link", status=429)
     if not isinstance(code, str) or len(code) > 40:
-        raise _refuse("a join code is text: the 8 letters and digits your teacher gave you", 400, "$.code")
+        raise ClassroomRefused("a join code is text: the 8 letters and digits your teacher gave you",
+                               status=400, path="$.code")
     classroom = classroom_by_code(code=code)
     if classroom is None:
         cache.add(key, 0, JOIN_WINDOW_S)
@@ -127,21 +125,22 @@ def classroom_join(*, user: Any, code: Any) -> Membership:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, JOIN_WINDOW_S)
-        raise _refuse("no class has this join code; check it with your teacher", 404, "$.code")
+        raise ClassroomRefused("no class has this join code; check it with your teacher", status=404, path="$.code")
     if classroom.teacher_id == user.pk:
-        raise _refuse("you teach this class; your students join it with this code", 409, "$.code")
+        raise ClassroomRefused("you teach this class; your students join it with this code", status=409, path="$.code")
     existing = Membership.objects.filter(classroom=classroom, student=user).first()
     if existing is not None:
         return existing
     if classroom.archived is not None:
-        raise _refuse("this class is archived: it takes no new students", 409, "$.code")
+        raise ClassroomRefused("this class is archived: it takes no new students", status=409, path="$.code")
     if not classroom.joining_open:
-        raise _refuse("this class is closed to new students; ask your teacher to open it", 409, "$.code")
+        raise ClassroomRefused("this class is closed to new students; ask your teacher to open it",
+                               status=409, path="$.code")
     with transaction.atomic():
         # Locked so two joins at once cannot both take the last place.
         Classroom.objects.select_for_update().filter(pk=classroom.pk).first()
         if Membership.objects.filter(classroom=classroom).count() >= MAX_STUDENTS:
-            raise _refuse(f"this class is full ({MAX_STUDENTS} students)", 409, "$.code")
+            raise ClassroomRefused(f"this class is full ({MAX_STUDENTS} students)", status=409, path="$.code")
         membership, _ = Membership.objects.get_or_create(classroom=classroom, student=user)
     return membership
 
@@ -150,17 +149,18 @@ def classroom_leave(*, user: Any, classroom: Classroom) -> None:
     """A student leaves a class; their submissions stay in the teacher's records. A pupil account
     belongs to its class (leaving would close it), so only the teacher removes one."""
     if hasattr(user, "pupil_account"):
-        raise _refuse("a pupil account belongs to its class and cannot leave it; your teacher can remove you", 409)
+        raise ClassroomRefused("a pupil account belongs to its class and cannot leave it; your teacher can remove you",
+                               status=409)
     deleted, _ = Membership.objects.filter(classroom=classroom, student=user).delete()
     if not deleted:
-        raise _refuse("you are not a student of this class", 404)
+        raise ClassroomRefused("you are not a student of this class", status=404)
 
 
 def student_remove(*, classroom: Classroom, by: Any, student: Any) -> None:
     _require_teacher_of(classroom, by)
     deleted, _ = Membership.objects.filter(classroom=classroom, student_id=getattr(student, "pk", student)).delete()
     if not deleted:
-        raise _refuse("no such student in this class", 404)
+        raise ClassroomRefused("no such student in this class", status=404)
 
 
 # -- assignments -------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def assignment_create(*, classroom: Classroom, by: Any, title: Any, lesson: Any,
                       points: dict[str, float] | None = None) -> Assignment:
     _require_teacher_of(classroom, by)
     if classroom.archived is not None:
-        raise _refuse("this class is archived; unarchive it to set new work", 409)
+        raise ClassroomRefused("this class is archived; unarchive it to set new work", status=409)
     values = _checked({k: v for k, v in locals().items() if k in FIELDS}, by)
     return Assignment.objects.create(classroom=classroom, **values)
 

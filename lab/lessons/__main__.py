@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from lab.sim import LIMITS, strict_json
+from lab.sim.problems import Problem, Refused
 
 from .format import InvalidLesson, Lesson
 from .grading import grade_step, prove_lesson
 from .loader import load_lesson
+
+
+def _show(problems: Sequence[Problem]) -> None:
+    for p in problems:
+        print(f"  {p['severity']}: {p['path']}: {p['message']}")
 
 
 def _load(folder: str) -> Lesson | None:
@@ -24,11 +31,9 @@ def _load(folder: str) -> Lesson | None:
         lesson = load_lesson(Path(folder))
     except InvalidLesson as exc:
         print(f"The lesson in {folder} does not load:")
-        for p in exc.problems:
-            print(f"  {p['severity']}: {p['path']}: {p['message']}")
+        _show(exc.problems)
         return None
-    for p in lesson.warnings:
-        print(f"  warning: {p['path']}: {p['message']}")
+    _show(lesson.warnings)
     return lesson
 
 
@@ -55,8 +60,9 @@ def grade(folder: str, step_id: str, design_path: str) -> int:
     except OSError as exc:
         print(f"Cannot read {design_path}: {exc.strerror}")
         return 2
-    except strict_json.JsonRefused as exc:
-        print(str(exc))
+    except Refused as exc:  # not strict JSON, or too large
+        print(f"The design in {design_path} cannot be read:")
+        _show(exc.problems)
         return 2
     result = grade_step(lesson.steps[index], design, start_topology=lesson.start_design(index))
     for p in result.problems:

@@ -2,7 +2,7 @@
 uploaded lesson folder and a challenge built in the browser become an AuthoredLesson, checked
 whole by the lesson loader; deleting one is refused while an assignment sets it.
 
-Every refusal is an AuthoredRefused with every problem ({"path", "message", "severity"}, the
+Every refusal is an AuthoredRefused (a lab.sim.problems.Refused) with every problem (the
 loader's paths for an upload, the document's for a challenge) and its HTTP status.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from lab.accounts.roles import is_teacher
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, Refused
 
 from . import authored, challenge
 from . import selectors
@@ -22,23 +22,18 @@ from .models import AuthoredLesson
 MAX_AUTHORED = 200  # per teacher: each keeps a zip of at most authored.MAX_ZIP_BYTES
 
 
-class AuthoredRefused(ValueError):
-    def __init__(self, problems: list[Problem], status: int = 400) -> None:
-        self.problems = problems
-        self.status = status
-        super().__init__(problems[0]["message"] if problems else "refused")
-
-
-def _refuse(message: str, status: int, path: str = "$") -> AuthoredRefused:
-    return AuthoredRefused([{"path": path, "message": message, "severity": "error"}], status)
+class AuthoredRefused(Refused):
+    """lab.sim.problems.Refused, as a class of its own so the challenge pages can show what was
+    refused beside the form (the API answers any Refused itself)."""
 
 
 def _check_author(owner: Any) -> None:
     if not is_teacher(owner):
-        raise _refuse("only teachers add lessons and challenges; an administrator makes you one "
-                      "(python manage.py grant_teacher <username>)", 403)
+        raise AuthoredRefused("only teachers add lessons and challenges; an administrator makes you one "
+                              "(python manage.py grant_teacher <username>)", status=403)
     if AuthoredLesson.objects.filter(owner=owner).count() >= MAX_AUTHORED:
-        raise _refuse(f"a teacher keeps at most {MAX_AUTHORED} lessons and challenges; delete old ones first", 409)
+        raise AuthoredRefused(f"a teacher keeps at most {MAX_AUTHORED} lessons and challenges; delete old ones first",
+                              status=409)
 
 
 def _errors(problems: list[Problem]) -> bool:
@@ -49,8 +44,9 @@ def _save(*, owner: Any, title: str, source: str, files: authored.Files,
           document: dict[str, Any] | None) -> AuthoredLesson:
     zipped = authored.to_zip(files)
     if len(zipped) > authored.MAX_ZIP_BYTES:
-        raise _refuse(f"the lesson's files are {len(zipped):,} bytes zipped; at most {authored.MAX_ZIP_BYTES:,} "
-                      "are kept", 413)
+        raise AuthoredRefused(f"the lesson's files are {len(zipped):,} bytes zipped; at most "
+                              f"{authored.MAX_ZIP_BYTES:,} "
+                              "are kept", status=413)
     for _ in range(5):  # 16**16 keys: a clash is rare, five in a row is a broken generator
         try:
             with transaction.atomic():
@@ -58,7 +54,7 @@ def _save(*, owner: Any, title: str, source: str, files: authored.Files,
                                                      source=source, files=zipped, document=document)
         except IntegrityError:
             continue
-    raise _refuse("no free key could be made; try again", 409)
+    raise AuthoredRefused("no free key could be made; try again", status=409)
 
 
 def authored_upload(*, owner: Any, data: bytes) -> tuple[AuthoredLesson, list[Problem]]:
@@ -80,7 +76,7 @@ def challenge_check(*, document: Any, by: Any) -> dict[str, Any]:
     with the document's paths (the builder's preview). A teacher's tool: the loader's work is
     not for anyone signed in to spend."""
     if not is_teacher(by):
-        raise _refuse("only teachers check challenges; an administrator makes you one", 403)
+        raise AuthoredRefused("only teachers check challenges; an administrator makes you one", status=403)
     _, lesson, points, problems = challenge.check(document)
     return {"ok": lesson is not None and not _errors(problems), "problems": problems, "points": points,
             "step": challenge.STEP_ID}
@@ -99,13 +95,13 @@ def challenge_create(*, owner: Any, document: Any) -> tuple[AuthoredLesson, list
 
 def authored_delete(*, row: AuthoredLesson, by: Any) -> None:
     if row.owner_id != getattr(by, "pk", None):
-        raise _refuse("only its owner can delete a lesson or challenge", 403)
+        raise AuthoredRefused("only its owner can delete a lesson or challenge", status=403)
     used = assignments_using(row.key)
     if used:
-        raise _refuse(f"{used} assignment{'s use' if used != 1 else ' uses'} this "
-                      f"{'challenge' if row.source == AuthoredLesson.Source.CHALLENGE else 'lesson'}; delete "
-                      f"{'them' if used != 1 else 'it'} or point {'them' if used != 1 else 'it'} at another lesson "
-                      "first, so no student's grade loses its lesson", 409)
+        raise AuthoredRefused(f"{used} assignment{'s use' if used != 1 else ' uses'} this "
+                              f"{'challenge' if row.source == AuthoredLesson.Source.CHALLENGE else 'lesson'}; delete "
+                              f"{'them' if used != 1 else 'it'} or point {'them' if used != 1 else 'it'} at another "
+                              "lesson first, so no student's grade loses its lesson", status=409)
     key = row.key
     row.delete()
     selectors.authored_forget(key=key)

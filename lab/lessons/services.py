@@ -51,9 +51,9 @@ MAX_CLAIM = 500  # attempt ids in one claim: a long lesson series taken twice ov
 
 
 class LessonRefused(Refused):
-    """A lesson request that cannot be honoured (lab.sim.problems.Refused). Its own class only
-    because lab.classroom.grading tells a lesson's refusal (re-worded as the assignment's) from a
-    run's (a quota's 429, passed on with its Retry-After)."""
+    """A lesson request that cannot be honoured (lab.sim.problems.Refused): its own class so that
+    a caller can tell what the lesson refused (the design, a hint) from what a run refused (a
+    quota's 429, with its Retry-After); the API answers both alike."""
 
 
 @lru_cache(maxsize=1)

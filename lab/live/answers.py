@@ -37,8 +37,7 @@ class AnswerBatcher:
 
     async def submit(self, entry: dict[str, Any]) -> Result:
         if len(self.pending) >= MAX_PENDING:
-            return ClassroomRefused([{"path": "$", "message": "the server is busy taking answers; send yours again "
-                                                              "in a moment", "severity": "error"}], 503)
+            return ClassroomRefused("the server is busy taking answers; send yours again in a moment", status=503)
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self.pending.append((entry, future))
         if self.writer is None or self.writer.done():
@@ -67,8 +66,7 @@ def _one_by_one(entries: list[dict[str, Any]]) -> list[Result]:
             out.append(services.answers_submit([entry])[0])
         except Exception:  # noqa: BLE001
             log.exception("answers: an answer could not be written")
-            out.append(ClassroomRefused([{"path": "$", "message": "your answer could not be saved; send it again",
-                                          "severity": "error"}], 503))
+            out.append(ClassroomRefused("your answer could not be saved; send it again", status=503))
     return out
 
 

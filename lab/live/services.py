@@ -39,18 +39,14 @@ MAX_ANSWER = 1e12
 MAX_MEASURED_WINDOWS = 600  # read at most this many of the run's last windows for a measure
 
 
-def _refuse(message: str, status: int = 400, path: str = "$") -> ClassroomRefused:
-    return ClassroomRefused([checks.problem(path, message)], status)
-
-
 def _teacher_of(classroom: Classroom, by: Any) -> None:
     if classroom.teacher_id != getattr(by, "pk", None) or not is_teacher(by):
-        raise _refuse("only the class's teacher runs its live sessions", 403)
+        raise ClassroomRefused("only the class's teacher runs its live sessions", status=403)
 
 
 def _open(session: LiveSession) -> None:
     if session.ended is not None:
-        raise _refuse("this session has ended", 409)
+        raise ClassroomRefused("this session has ended", status=409)
 
 
 # -- the session and its run -------------------------------------------------------------------
@@ -61,7 +57,7 @@ def session_start(*, classroom: Classroom, by: Any, title: Any, topology: Any = 
     one session going at a time (end it to start another)."""
     _teacher_of(classroom, by)
     if classroom.archived is not None:
-        raise _refuse("this class is archived", 409)
+        raise ClassroomRefused("this class is archived", status=409)
     problems: list[checks.Problem] = []
     clean = checks.clean_name(title, "$.title", max_length=200, what="session title", problems=problems)
     design = topology
@@ -81,7 +77,7 @@ def session_start(*, classroom: Classroom, by: Any, title: Any, topology: Any = 
     if problems:
         raise ClassroomRefused(problems)
     if LiveSession.objects.filter(classroom=classroom, ended__isnull=True).exists():
-        raise _refuse("this class already has a live session going; end it first", 409)
+        raise ClassroomRefused("this class already has a live session going; end it first", status=409)
     return LiveSession.objects.create(classroom=classroom, title=clean, topology=design,
                                       lesson=lesson if isinstance(lesson, str) else "",
                                       step=step if isinstance(step, str) else "")
@@ -120,7 +116,7 @@ def session_join(*, session: LiveSession, user: Any) -> None:
     """A student opening the session: they may watch its current run (and the next ones, which are
     granted to every member when they start)."""
     if not Membership.objects.filter(classroom=session.classroom, student=user).exists():
-        raise _refuse("join the class first", 403)
+        raise ClassroomRefused("join the class first", status=403)
     _open(session)
     if session.run is not None:
         _grant(session.run, [user])
@@ -188,7 +184,7 @@ def question_add(*, session: LiveSession, by: Any, text: Any, kind: Any = "numbe
     if problems:
         raise ClassroomRefused(problems)
     if session.questions.count() >= MAX_QUESTIONS:
-        raise _refuse(f"a session has at most {MAX_QUESTIONS} questions", 409)
+        raise ClassroomRefused(f"a session has at most {MAX_QUESTIONS} questions", status=409)
     return Question.objects.create(session=session, order=session.questions.count(), text=clean, kind=kind,
                                    choices=options, unit=clean_unit, time_limit_s=time_limit_s,
                                    measure=checked_measure)
@@ -227,10 +223,10 @@ def question_reveal(*, question: Question, by: Any, measured: Any = None) -> Que
     """Show the class's answers to everyone, with what the run measured when the teacher gives it."""
     _question_of_teacher(question, by)
     if question.round == 0:
-        raise _refuse("ask the question before revealing its answers", 409)
+        raise ClassroomRefused("ask the question before revealing its answers", status=409)
     if measured is not None and (isinstance(measured, bool) or not isinstance(measured, (int, float))
                                  or abs(measured) > MAX_ANSWER):
-        raise _refuse("measured is a number", 400, "$.measured")
+        raise ClassroomRefused("measured is a number", status=400, path="$.measured")
     question.state = Question.State.REVEALED
     question.closes_at = min(question.closes_at or timezone.now(), timezone.now())
     if measured is not None:
@@ -286,13 +282,13 @@ def _rate_ok(session_id: Any, question_id: int, student_id: int) -> bool:
 
 def _answer_problem(question: Question, value: Any) -> ClassroomRefused | None:
     if question.state != Question.State.OPEN or question.closes_at is None or timezone.now() >= question.closes_at:
-        return _refuse("this question is not open for answers now", 409)
+        return ClassroomRefused("this question is not open for answers now", status=409)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > MAX_ANSWER or value != value:
-        return _refuse("an answer is a number" + (" (the index of a choice)" if question.kind == "choice" else ""),
-                       400, "$.value")
+        return ClassroomRefused("an answer is a number" + (" (the index of a choice)" if question.kind == "choice" else ""),
+                                status=400, path="$.value")
     if question.kind == "choice" and (int(value) != value or not 0 <= value < len(question.choices)):
-        return _refuse(f"choose one of the {len(question.choices)} choices (0 to {len(question.choices) - 1})",
-                       400, "$.value")
+        return ClassroomRefused(f"choose one of the {len(question.choices)} choices (0 to {len(question.choices) - 1})",
+                                status=400, path="$.value")
     return None
 
 
@@ -321,14 +317,14 @@ def answers_submit(entries: list[dict[str, Any]]) -> list[Answer | ClassroomRefu
         qid = entry.get("question")
         question = questions.get(qid) if _is_id(qid) else None
         if question is None or ("session" in entry and str(question.session_id) != str(entry["session"])):
-            results.append(_refuse("no such question in this session", 404, "$.question"))
+            results.append(ClassroomRefused("no such question in this session", status=404, path="$.question"))
             continue
         if (question.session.classroom_id, entry.get("student")) not in members:
-            results.append(_refuse("only the class's students answer", 403))
+            results.append(ClassroomRefused("only the class's students answer", status=403))
             continue
         refused = _answer_problem(question, entry.get("value"))
         if refused is None and not _rate_ok(question.session_id, question.pk, entry["student"]):
-            refused = _refuse("too many answers; yours is counted once, as you last gave it", 429)
+            refused = ClassroomRefused("too many answers; yours is counted once, as you last gave it", status=429)
         if refused is not None:
             results.append(refused)
             continue
