@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from ..params import Param
 from .format import ID_PATTERN
-from ..problems import problem
+from ..problems import Problem, problem
 
 ID_RE = re.compile(ID_PATTERN)
+
+
+class CheckedNode(TypedDict):
+    """A usable node as validation passes it to the graph and fault checks."""
+
+    kind: str
+    params: dict[str, Any]  # the valid parameters, over the kind's defaults
+    index: int  # its place in the document's nodes, for JSON paths
+    params_ok: bool  # no problem with its parameters (the kind's own cross-checks may run)
+
+
+CheckedEdge = TypedDict("CheckedEdge", {
+    "index": int,  # its place in the document's edges
+    "from": str,
+    "to": str,
+    "classes": set[str] | None,  # None: every class
+})
 
 
 def suggest(word: Any, options: list[str]) -> str:
@@ -28,7 +45,7 @@ def show(value: Any) -> str:
 
 class Checker:
     def __init__(self) -> None:
-        self.problems: list[dict[str, str]] = []
+        self.problems: list[Problem] = []
 
     def add(self, path: str, message: str, severity: str = "error") -> None:
         self.problems.append(problem(path, message, severity))

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checker import ID_RE, Checker, show, suggest
+from .checker import ID_RE, CheckedNode, Checker, show, suggest
 from ..components import REGISTRY
 from ..faults import FAULT_KINDS, TARGET_FIELDS, supports_instance_crashes
 from .format import LIMITS
 
 
-def check_faults(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], c: Checker, doc: dict[str, Any]) -> None:
+def check_faults(raw: Any, nodes: dict[str, CheckedNode], broken: set[str], c: Checker, doc: dict[str, Any]) -> None:
     if not isinstance(raw, list):
         c.add("$.faults", "faults must be a list")
         return
     if len(raw) > LIMITS["faults"]:
         c.add("$.faults", f"at most {LIMITS['faults']} faults are allowed, not {len(raw)}")
     seen: set[str] = set()
-    edges = doc.get("edges") if isinstance(doc.get("edges"), list) else []
+    listed = doc.get("edges")
+    edges = listed if isinstance(listed, list) else []
     edge_ids = {e.get("id", f"e{i + 1}") for i, e in enumerate(edges)
                 if isinstance(e, dict) and isinstance(e.get("id", ""), str)}
     node_specs = [n for n in doc.get("nodes", []) if isinstance(n, dict)] if isinstance(doc.get("nodes"), list) else []

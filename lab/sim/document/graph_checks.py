@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .checker import CheckedEdge, CheckedNode, Checker
 from ..components import REGISTRY
 from .format import LIMITS
 
@@ -13,9 +14,9 @@ def article(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 
-def check_graph(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], classes: dict[str, str],
-                settings: dict[str, Any], c: Any) -> None:
-    out: dict[str, list[dict[str, Any]]] = {n: [] for n in nodes}
+def check_graph(nodes: dict[str, CheckedNode], edges: list[CheckedEdge], classes: dict[str, str],
+                settings: dict[str, Any], c: Checker) -> None:
+    out: dict[str, list[CheckedEdge]] = {n: [] for n in nodes}
     for edge in edges:
         out[edge["from"]].append(edge)
     for node_id, info in nodes.items():
@@ -66,7 +67,7 @@ def check_graph(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]], c
             c.add(f"$.nodes[{info['index']}]", f"no traffic source reaches {node_id!r}, so it will stay idle", "warning")
 
 
-def _find_cycle(nodes: dict[str, Any], out: dict[str, list[dict[str, Any]]]) -> list[str] | None:
+def _find_cycle(nodes: dict[str, Any], out: dict[str, list[CheckedEdge]]) -> list[str] | None:
     """A cycle as a list of ids (first repeated at the end), found without recursion."""
     state = {n: 0 for n in nodes}  # 0 new, 1 on the current path, 2 done
     for root in nodes:
@@ -93,7 +94,7 @@ def _find_cycle(nodes: dict[str, Any], out: dict[str, list[dict[str, Any]]]) -> 
     return None
 
 
-def _longest_path(nodes: dict[str, Any], out: dict[str, list[dict[str, Any]]]) -> int:
+def _longest_path(nodes: dict[str, Any], out: dict[str, list[CheckedEdge]]) -> int:
     """Edges on the longest path of an acyclic graph."""
     indegree = {n: 0 for n in nodes}
     for edges in out.values():
@@ -110,7 +111,7 @@ def _longest_path(nodes: dict[str, Any], out: dict[str, list[dict[str, Any]]]) -
     return max(depth.values(), default=0)
 
 
-def _reachable(sources: list[str], out: dict[str, list[dict[str, Any]]]) -> set[str]:
+def _reachable(sources: list[str], out: dict[str, list[CheckedEdge]]) -> set[str]:
     seen = set(sources)
     todo = list(sources)
     while todo:

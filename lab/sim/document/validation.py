@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checker import ID_RE, Checker, show, suggest
+from .checker import ID_RE, CheckedEdge, CheckedNode, Checker, show, suggest
 from ..components import REGISTRY
 from .section_checks import check_latency, nul_path, check_pricing
 from .fault_checks import check_faults, validate_fault
@@ -12,6 +12,7 @@ from .graph_checks import article, check_graph
 from ..params import Param, is_number
 from ..parts.resilience import POLICY_FIELDS
 from .format import DEFAULT_CLASSES, FORMAT, LIMITS, VERSION
+from ..problems import Problem
 
 __all__ = ["validate", "validate_fault", "Checker", "show", "suggest", "CLASS_FIELDS", "EDGE_LATENCY", "KEYS",
            "SETTINGS"]
@@ -50,7 +51,7 @@ EDGE_LATENCY = Param("latency_ms", "number", 0.0, "One-way network latency of th
                      unit="ms", minimum=0.0, maximum=LIMITS["edge_latency_ms"])
 
 
-def validate(doc: Any) -> list[dict[str, str]]:
+def validate(doc: Any) -> list[Problem]:
     """Every problem in `doc` (a parsed JSON value). Errors make it unrunnable; warnings do not."""
     c = Checker()
     try:
@@ -156,8 +157,8 @@ def _regions(raw: Any, c: Checker) -> dict[str, set[str]]:
 
 
 def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
-           c: Checker) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """Check the nodes; return the usable ones by id as {"kind", "params", "index"}, and the ids
+           c: Checker) -> tuple[dict[str, CheckedNode], set[str]]:
+    """Check the nodes; return the usable ones by id (CheckedNode), and the ids
     of nodes that exist but are unusable (their problem is reported; edges to them are not)."""
     if raw is None:
         c.add("$.nodes", "the topology has no nodes list")
@@ -168,7 +169,7 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
     if len(raw) > LIMITS["nodes"]:
         c.add("$.nodes", f"a topology may have at most {LIMITS['nodes']} nodes, not {len(raw)}")
         raw = raw[: LIMITS["nodes"]]
-    nodes: dict[str, dict[str, Any]] = {}
+    nodes: dict[str, CheckedNode] = {}
     broken: set[str] = set()  # ids of nodes that exist but are unusable (already reported)
     kinds = sorted(REGISTRY)
     for i, spec in enumerate(raw):
@@ -227,8 +228,8 @@ def _nodes(raw: Any, classes: dict[str, str], regions: dict[str, set[str]],
     return nodes, broken
 
 
-def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes: dict[str, str],
-           c: Checker) -> list[dict[str, Any]]:
+def _edges(raw: Any, nodes: dict[str, CheckedNode], broken: set[str], classes: dict[str, str],
+           c: Checker) -> list[CheckedEdge]:
     if raw is None:
         c.add("$.edges", "the topology has no edges list (use [] for none)")
         return []
@@ -238,7 +239,7 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
     if len(raw) > LIMITS["edges"]:
         c.add("$.edges", f"a topology may have at most {LIMITS['edges']} edges, not {len(raw)}")
         raw = raw[: LIMITS["edges"]]
-    edges: list[dict[str, Any]] = []
+    edges: list[CheckedEdge] = []
     seen_ids: set[str] = set()
     seen_pairs: set[tuple[str, str]] = set()
     for i, spec in enumerate(raw):
@@ -308,5 +309,6 @@ def _edges(raw: Any, nodes: dict[str, dict[str, Any]], broken: set[str], classes
             c.add(f"{path}.to", f"edge {i} points to {target!r}, {article(target_kind.title.lower())}: nothing can call it")
             continue
         usable = isinstance(edge_classes, list) and all(isinstance(x, str) for x in edge_classes)
-        edges.append({"index": i, "from": source, "to": target, "classes": set(edge_classes) if usable else None})
+        only = set(edge_classes) if isinstance(edge_classes, list) and usable else None
+        edges.append({"index": i, "from": source, "to": target, "classes": only})
     return edges
