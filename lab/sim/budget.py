@@ -127,7 +127,8 @@ class _Walk:
     """Expected node visits of one request entering a node, by request class.
 
     A node's visits are its own plus, for each outgoing edge it sends the request along, the
-    share of requests it sends times the visits below that edge. What a kind sends where:
+    share of requests it sends times the visits below that edge. What a kind sends where is
+    the kind's own declaration (`Component.calls_made`); today:
     - a load balancer or DNS router sends each request to ONE target: the costliest one is
       counted (an upper bound; exact when the targets are alike, as they usually are);
     - a source, API gateway, CDN or rate limiter sends it along its first edge that accepts the
@@ -179,33 +180,15 @@ class _Walk:
 
     def _sent_on(self, node_id: str, cls: str) -> float:
         spec = self.specs[node_id]
-        kind, p = spec["kind"], spec["params"]
         routes = [e for e in self.out[node_id] if e["classes"] is None or cls in e["classes"]]
         if not routes:
             return 0.0
-        if kind in ("load_balancer", "dns_router"):
+        how, factor = REGISTRY[spec["kind"]].calls_made(spec["params"], cls, self.operations.get(cls))
+        if how == "one_of":
             return max(self._through(e, cls) for e in routes)
-        if kind in ("traffic_source", "api_gateway", "cdn", "rate_limiter"):
-            return self._through(routes[0], cls)
-        if kind == "cache":
-            forwarded = 1.0
-            if self.operations.get(cls) != "write" and p.get("mode") == "fixed_probability":
-                forwarded = 1.0 - p["hit_probability"]
-            return forwarded * self._through(routes[0], cls)
-        each = 1.0
-        if kind == "scatter_gather":
-            each = p["fanout"]
-        elif kind == "transaction_coordinator":
-            each = 1.0 if p["mode"] == "saga" else 2.0
-        elif kind == "stream_processor":
-            shape = p["shape"]
-            if shape == "filter":
-                each = p["pass_probability_by_class"].get(cls, p["pass_fraction"])
-            elif shape == "splitter":
-                each = p["split_into"]
-            elif shape == "merger":
-                each = 1.0 / p["merge_count"]
-        return each * sum(self._through(e, cls) for e in routes)
+        if how == "first":
+            return factor * self._through(routes[0], cls)
+        return factor * sum(self._through(e, cls) for e in routes)
 
 
 # -- admission ------------------------------------------------------------------------------------

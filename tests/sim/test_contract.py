@@ -153,3 +153,24 @@ def test_each_node_obeys_littles_law(kind: str) -> None:
         assert math.isclose(area, residence, rel_tol=0.02, abs_tol=2e-6 * span), (
             f"{node_id}: time-average {view['in_node']} in the node over {span} s, but "
             f"{view['arrivals']} arrivals x {view['residence_ms_mean']} ms each")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_declared_figure_totals_over_the_run_by_its_rule(kind: str) -> None:
+    # A kind declares its figures once (Component.metrics); the base class harvests, shows and
+    # totals them. Over the measured windows a count adds up, a peak keeps the highest, a level
+    # keeps the last (or the highest): the run's results must say what its windows said.
+    r = run(kind)
+    measured = [w for w in r.windows if w["measured"]]
+    assert measured, f"the {kind} builder's run measured no window"
+    figures = [m for m in REGISTRY[kind].metrics if m.shown is not None and not m.bottom]
+    for node_id, view in nodes_of(kind, r.results).items():
+        for m in figures:
+            values = [w["nodes"][node_id][m.shown] for w in measured]
+            if m.combine == "sum":
+                expected = sum(values)
+            elif m.combine == "max":
+                expected = max(values)
+            else:
+                expected = values[-1]
+            assert view[m.shown] == pytest.approx(expected, rel=1e-6, abs=1e-3), (kind, node_id, m.name)

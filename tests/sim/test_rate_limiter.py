@@ -230,10 +230,10 @@ def test_a_crash_loses_the_requests_waiting_in_a_leaky_bucket_at_once() -> None:
     r = Run(topo)
     rl = r.sim.nodes["rl"]
     r.run(5.4999)
-    waiting = len(rl.station.waiting)
+    waiting = len(rl.waiting_room.waiting)
     assert waiting > 10
     r.run(5.5001)
-    assert rl.station.waiting == {} and rl.n == 0
+    assert rl.waiting_room.waiting == {} and rl.n == 0
     assert rl.failures["fault"] == waiting
     r.run(10)
     windows = r.window_nodes("rl")

@@ -20,6 +20,7 @@ from ..params import Param
 from ..cloud.pricing import per_million
 from ..kernel.randomness import Draws
 from ..kernel.request import Request
+from ..metrics.declared import count, level, peak
 from .base import Component, Edge
 
 
@@ -48,6 +49,16 @@ class ApiGateway(Component):
               "more are refused with 429 (throttled). 0: no limit.",
               minimum=0, maximum=10_000_000),
     )
+
+    metrics = (
+        count("unrouted"), count("throttled"), count("auth_checks"),
+        count("token_cache_hits", attr="token_hits"),
+        level("in_flight"), peak("in_flight_max", start="in_flight"),
+    )
+
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        return ("first", 1.0)  # along its first route (its route for the class)
 
     def build(self) -> None:
         self.in_flight = 0
@@ -134,26 +145,5 @@ class ApiGateway(Component):
 
     # -- metrics --------------------------------------------------------------------------------
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = {
-            "unrouted": self.unrouted, "throttled": self.throttled,
-            "auth_checks": self.auth_checks, "token_cache_hits": self.token_hits,
-            "in_flight_now": self.in_flight, "in_flight_max": self.in_flight_max,
-        }
-        self.unrouted = self.throttled = self.auth_checks = self.token_hits = 0
-        self.in_flight_max = self.in_flight
-        return out
-
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         return per_million(self.sim.prices["api_gateway_million"], raw["arrivals"])
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        return {
-            "unrouted": raw.get("unrouted", 0),
-            "throttled": raw.get("throttled", 0),
-            "auth_checks": raw.get("auth_checks", 0),
-            "token_cache_hits": raw.get("token_cache_hits", 0),
-            "in_flight": raw.get("in_flight_now", 0),
-            "in_flight_max": raw.get("in_flight_max", 0),
-        }

@@ -16,10 +16,17 @@ from heapq import heappush, heapreplace
 from typing import Any, ClassVar
 
 from ..kernel.interface import Kernel
+from ..metrics.declared import LAST, Metric, combine_rules, level, read, show
 from ..params import Param
 from ..kernel.request import Request
 
 GROUPS = ("edge", "compute", "data", "messaging", "external")
+
+# What a queue's own harvest adds to its node's window (kernel/station.py) beyond the common
+# counters, for how it combines across windows.
+QUEUE_METRICS = (level("queue_now", provided=True, shown=None),)
+# The common counters every node keeps: they add up, except the people in the node right now.
+_COMMON_RULES = {"in_node_now": LAST}
 
 
 class Edge:
@@ -97,7 +104,50 @@ class Edge:
         return self.classes is None or cls in self.classes
 
 
-class Component:
+class Actor:
+    """Anything that waits on a request it sent and is told how it ended: a frame on a request's
+    stack names its actor, which `resume`s when the call returns and `abort`s when it fails
+    downstream (Simulation.reply and Simulation.fail). Every node is an actor; so is an edge's
+    resilience policy (parts/resilience.py), which sends attempts of its own and is not a node.
+    It fails requests under its own id, and counts those failures by cause."""
+
+    def __init__(self, sim: "Kernel", actor_id: str) -> None:
+        self.sim = sim
+        self.id = actor_id
+        # The kernel's scheduling call, bound once: `self.schedule(t, fn, arg)` runs `fn(arg, t)`
+        # at time t. Kinds never touch the event heap themselves.
+        self.schedule = sim.schedule
+        self.failures: dict[str, int] = {}
+
+    def resume(self, req: Request, state: Any, t: float) -> None:
+        """A call this actor made has returned."""
+        raise NotImplementedError(f"{type(self).__name__} made a call it cannot resume")
+
+    def abort(self, req: Request, state: Any, t: float, cause: str) -> bool:
+        """The request failed while this actor waited on it. Release what is held; return True to
+        take the failure over (a queue absorbs its job's failure), False to let it propagate."""
+        return False
+
+    def fail(self, req: Request, t: float, cause: str) -> None:
+        failures = self.failures
+        failures[cause] = failures.get(cause, 0) + 1
+        # A timed-out request arrived at t_node and waited until now. A node's own request (a
+        # fan-out leaf, a retry) may time out before any node set t_node: then only now is known.
+        arrived = getattr(req, "t_node", None) if cause == "timeout" else None
+        if arrived is not None:
+            hop = (self.id, arrived, t - arrived, 0.0, cause)
+        else:
+            hop = (self.id, t, 0.0, 0.0, cause)
+        if req.trace is not None:
+            req.trace.append(hop)
+        else:
+            req.trace = [hop]  # a failed request keeps at least the hop where it failed
+        self.sim.fail(req, t, cause, self.id)
+
+
+class Component(Actor):
+    """A node of the topology: one component kind is one subclass (see the module's docstring)."""
+
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
     group: ClassVar[str] = ""
@@ -124,22 +174,22 @@ class Component:
     fault_slow = 0.0
     fault_error = 0.0
     lost_instances = 0
+    # The figures the kind keeps in each window, beyond the common ones (arrivals, completions,
+    # failures, latency, time in node, cost): see lab/sim/metrics/declared.py. `harvest` reads
+    # and resets them, `present` shows them, and the run's totals combine them by their rule.
+    metrics: ClassVar[tuple[Metric, ...]] = ()
     # Placement (the node's `region` and `zone` in the topology; None when not placed).
     region: str | None = None
     zone: str | None = None
 
     def __init__(self, sim: "Kernel", node_id: str, values: dict[str, Any]) -> None:
-        self.sim = sim
-        self.id = node_id
+        super().__init__(sim, node_id)
         self.p = dict(values)
         self.out: list[Edge] = []
-        # The kernel's scheduling call, bound once: `self.schedule(t, fn, arg)` runs `fn(arg, t)`
-        # at time t. Kinds never touch the event heap themselves.
-        self.schedule = sim.schedule
-        # Window counters. Areas are integrals over time (for time averages and Little's law).
+        # Window counters (with `failures`, by cause). Areas are integrals over time (for time
+        # averages and Little's law).
         self.arrivals = 0
         self.completions = 0
-        self.failures: dict[str, int] = {}
         self.lat: list[float] = []
         self.n = 0
         self.area_n = 0.0
@@ -222,6 +272,16 @@ class Component:
         return 0.0
 
     @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        """How a request of `request_class` (its `operation`: "read" or "write") that reaches a
+        node with these parameters goes on along the node's edges that accept the class, for the
+        run budgets' expected visits (lab/sim/budget.py): ("one_of", 1.0) when it goes to one of
+        them (a balancer; the costliest is counted), ("first", f) when f requests go along the
+        first, ("each", f) when f go along every one. Upper bounds where the share emerges from
+        the run (hit ratios, admissions). Default: once along every one."""
+        return ("each", 1.0)
+
+    @classmethod
     def expected_requests(cls, values: dict[str, Any], duration_s: float) -> float:
         """Requests a node with these parameters starts in `duration_s` seconds (a source)."""
         return 0.0
@@ -257,15 +317,6 @@ class Component:
         self.arrivals += 1
         self.fail(req, t, "fault")
 
-    def resume(self, req: Request, state: Any, t: float) -> None:
-        """A call this node made has returned."""
-        raise NotImplementedError(f"{self.kind} made a call it cannot resume")
-
-    def abort(self, req: Request, state: Any, t: float, cause: str) -> bool:
-        """The request failed while this node waited on it. Release what is held; return True to
-        take the failure over (a queue absorbs its job's failure), False to let it propagate."""
-        return False
-
     def call(self, req: Request, edge: Edge, t: float, state: Any = None) -> None:
         """Send the request along `edge` and come back to `resume` when it returns."""
         stack = req.stack
@@ -290,22 +341,6 @@ class Component:
         edge.deliver(child, t)
         return child
 
-    def fail(self, req: Request, t: float, cause: str) -> None:
-        failures = self.failures
-        failures[cause] = failures.get(cause, 0) + 1
-        # A timed-out request arrived at t_node and waited until now. A node's own request (a
-        # fan-out leaf, a retry) may time out before any node set t_node: then only now is known.
-        arrived = getattr(req, "t_node", None) if cause == "timeout" else None
-        if arrived is not None:
-            hop = (self.id, arrived, t - arrived, 0.0, cause)
-        else:
-            hop = (self.id, t, 0.0, 0.0, cause)
-        if req.trace is not None:
-            req.trace.append(hop)
-        else:
-            req.trace = [hop]  # a failed request keeps at least the hop where it failed
-        self.sim.fail(req, t, cause, self.id)
-
     def edges_for(self, cls: str) -> list[Edge]:
         return [e for e in self.out if e.classes is None or cls in e.classes]
 
@@ -317,6 +352,11 @@ class Component:
         if dt > 0:
             self.area_n += self.n * dt
             self.t_mark = t
+
+    def measure(self, t: float) -> None:
+        """Bring figures that are computed rather than counted (a backlog summed over groups, the
+        items of several stores) into the attributes the declared `metrics` read. Called as the
+        window closes, before they are read. Nothing by default."""
 
     def harvest(self, t: float) -> dict[str, Any]:
         """This window's raw counters; resets them for the next window."""
@@ -336,6 +376,8 @@ class Component:
                     raw["lat"] = raw["lat"] + value if raw["lat"] else value
                 else:
                     raw[key] = raw.get(key, 0) + value
+        self.measure(t)
+        read(self, self.metrics, raw)
         raw.update(self.harvest_extra(t))
         span = t - self.t_cost
         self.t_cost = t
@@ -348,8 +390,9 @@ class Component:
         return raw
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
-        """Kind-specific raw counters. Names ending in `_max` combine by maximum, in `_now` are
-        gauges (the last value wins), and everything else adds up across windows."""
+        """Raw figures `metrics` cannot read from an attribute: a part's own harvest (a fleet's,
+        declared in `metrics` with provided=True) and counters under names known only once the
+        run is built (one per region, one per shard), which add up across windows."""
         return {}
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
@@ -357,10 +400,25 @@ class Component:
         lab/sim/cloud/pricing.py) and this window's raw counters. Free unless the kind says otherwise."""
         return 0.0
 
+    @classmethod
+    def present(cls, raw: dict[str, Any], span: float) -> dict[str, Any]:
+        """The kind's own figures as a user reads them: the declared `metrics`, then
+        `present_extra`."""
+        out = show(cls.metrics, raw)
+        out.update(cls.present_extra(raw, span))
+        return out
+
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        """Turn kind-specific raw counters into the metrics a user reads."""
+        """Figures a declaration cannot say: structured ones (per region, per shard) and those
+        computed from several counters in a way of their own."""
         return {}
+
+    @classmethod
+    def combine_rules(cls) -> dict[str, str]:
+        """How each raw figure of the kind's windows combines into the run's totals (metrics.
+        declared: "sum", "max" or "last"); a figure not named here adds up."""
+        return {**_COMMON_RULES, **combine_rules(QUEUE_METRICS), **combine_rules(cls.metrics)}
 
     # -- description ----------------------------------------------------------------------------
 

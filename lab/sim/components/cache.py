@@ -13,6 +13,7 @@ from ..params import Param
 from ..cloud.pricing import per_hour
 from ..kernel.randomness import Draws
 from ..kernel.request import Request
+from ..metrics.declared import count, level, per
 from .base import Component
 
 
@@ -43,12 +44,27 @@ class Cache(Component):
               minimum=0.1, maximum=100_000.0),
     )
 
+    metrics = (
+        count("hits"), count("misses"), per("hit_ratio", "hits", ("hits", "misses")),
+        count("writes", shown=None), count("evictions"), count("expired"), level("items"),
+    )
+
     @classmethod
     def uses_keys_with(cls, values: dict[str, Any]) -> bool:
         return values["mode"] == "keyed"
 
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        # Writes and misses go to the backend: 1 - hit_probability of the reads in fixed mode,
+        # all of them when the hit ratio emerges from the keys (an upper bound).
+        forwarded = 1.0
+        if operation != "write" and values.get("mode") == "fixed_probability":
+            forwarded = 1.0 - values["hit_probability"]
+        return ("first", forwarded)
+
     def build(self) -> None:
         self.hits = self.misses = self.writes = 0
+        self.evictions = self.expired = self.items = 0  # the store's, as of the last window
         self._flushed_hits = self._flushed_misses = 0
         draws = Draws(self.sim.streams.generator(f"node:{self.id}:hits"), "uniform")
         self._u_pop = draws.buf.pop
@@ -150,33 +166,15 @@ class Cache(Component):
     def forwarded_counters(self) -> tuple[str, ...]:
         return ("misses", "writes")  # hits are answered here
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
+    def measure(self, t: float) -> None:
+        # The store counts its evictions and expiries; the window takes them over.
+        self._flushed_hits = self._flushed_misses = 0  # `harvest` has just flushed the lookups
         store = self.store if self._keyed else None
-        out = {
-            "hits": self.hits,
-            "misses": self.misses,
-            "writes": self.writes,
-            "evictions": store.evictions if store else 0,
-            "expired": store.expired if store else 0,
-            "items_now": len(store) if store else 0,
-        }
-        self.hits = self.misses = self.writes = 0
-        self._flushed_hits = self._flushed_misses = 0
+        self.evictions = store.evictions if store else 0
+        self.expired = store.expired if store else 0
+        self.items = len(store) if store else 0
         if store:
             store.evictions = store.expired = 0
-        return out
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         return per_hour(self.sim.prices["cache_gb_hour"] * self.p["memory_gb"], span)
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        lookups = raw.get("hits", 0) + raw.get("misses", 0)
-        return {
-            "hits": raw.get("hits", 0),
-            "misses": raw.get("misses", 0),
-            "hit_ratio": round(raw.get("hits", 0) / lookups, 6) if lookups else 0.0,
-            "evictions": raw.get("evictions", 0),
-            "expired": raw.get("expired", 0),
-            "items": raw.get("items_now", 0),
-        }

@@ -23,6 +23,7 @@ from ..parts.cache_policies import Store, make_store
 from ..params import Param
 from ..cloud.pricing import per_million
 from ..kernel.request import Request
+from ..metrics.declared import count, level, per
 from .base import Component
 
 _DYNAMIC = "dynamic"  # the state of a forwarded request that is not cached on its way back
@@ -53,9 +54,19 @@ class Cdn(Component):
               unit="ms", minimum=0.0, maximum=10_000.0),
     )
 
+    metrics = (
+        count("hits"), count("misses"), per("hit_ratio", "hits", ("hits", "misses")), count("dynamic"),
+        count("served_kb", zero=0.0, shown=None), count("evictions"), count("expired"), level("items"),
+    )
+
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        return ("first", 1.0)  # along its first route (all of it: an upper bound, the hit ratio emerges from the run)
+
     def build(self) -> None:
         self.hits = self.misses = self.dynamic = 0
         self.served_kb = 0.0
+        self.evictions = self.expired = self.items = 0  # the stores', as of the last window
         self._flushed = 0
         self._stores: dict[str, Store] = {}
         self._forward_cb = self._forward
@@ -163,18 +174,15 @@ class Cdn(Component):
         self.completions += handled
         return super().harvest(t)
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
+    def measure(self, t: float) -> None:
+        # Each edge location's store counts its evictions and expiries; the window takes them.
+        self._flushed = 0  # `harvest` has just flushed the time of what was handled
         stores = self._stores.values()
-        out = {
-            "hits": self.hits, "misses": self.misses, "dynamic": self.dynamic, "served_kb": self.served_kb,
-            "evictions": sum(s.evictions for s in stores), "expired": sum(s.expired for s in stores),
-            "items_now": sum(len(s) for s in stores),
-        }
-        self.hits = self.misses = self.dynamic = self._flushed = 0
-        self.served_kb = 0.0
+        self.evictions = sum(s.evictions for s in stores)
+        self.expired = sum(s.expired for s in stores)
+        self.items = sum(len(s) for s in stores)
         for s in stores:
             s.evictions = s.expired = 0
-        return out
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         prices = self.sim.prices
@@ -184,18 +192,10 @@ class Cdn(Component):
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
         hits, misses, dynamic = raw.get("hits", 0), raw.get("misses", 0), raw.get("dynamic", 0)
-        lookups = hits + misses
-        handled = lookups + dynamic
+        handled = hits + misses + dynamic
         to_origin = misses + dynamic
         return {
-            "hits": hits,
-            "misses": misses,
-            "hit_ratio": round(hits / lookups, 6) if lookups else 0.0,
-            "dynamic": dynamic,
             "origin_requests": to_origin,
             "offload": round(1.0 - to_origin / handled, 6) if handled else 0.0,
             "served_gb": round(raw.get("served_kb", 0.0) / 1e6, 9),
-            "evictions": raw.get("evictions", 0),
-            "expired": raw.get("expired", 0),
-            "items": raw.get("items_now", 0),
         }

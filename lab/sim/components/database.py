@@ -32,6 +32,7 @@ from ..kernel.request import Request
 from ..kernel.station import Station
 from ..parts.instances import crash_in_order
 from ..parts.service_time import query_params
+from ..metrics.declared import count, level, peak, per
 from .base import Component
 from ..parts.failover import PrimaryFailover
 
@@ -117,6 +118,18 @@ class Database(PrimaryFailover, Component):
         workers = min(sized_workers(p["workers"], p["instance_size"]), p["max_connections"])
         return workers, max(0, p["max_connections"] - workers)
 
+    metrics = (
+        level("replicas", attr="n_replicas"), level("primaries", attr="n_primaries", empty=1),
+        level("instances_up", attr="n_up"),
+        level("writes_at_risk"), peak("writes_at_risk_max", attr="risk_max", start="writes_at_risk"),
+        count("lost_writes"), count("write_conflicts", attr="conflicts"), count("failovers"),
+        per("sync_wait_ms", "sync_wait_sum", "sync_wait_n", scale=1000.0, digits=3),
+        # The replication lag, shown as one figure by `present_extra`.
+        count("lag_sum", zero=0.0, shown=None), count("lag_n", shown=None),
+        peak("lag_max", zero=0.0, shown=None), level("lag_now", zero=0.0, shown=None),
+        count("sync_wait_sum", zero=0.0, shown=None), count("sync_wait_n", shown=None),
+    )
+
     def build(self) -> None:
         p = self.p
         count = p["primaries"] + p["replicas"]
@@ -146,7 +159,8 @@ class Database(PrimaryFailover, Component):
         self.lag_n = 0
         self.lag_max = 0.0
         self.lag_now = 0.0
-        self.risk_max = 0
+        self.writes_at_risk = self.risk_max = 0
+        self.n_replicas = self.n_primaries = self.n_up = 0  # as of the last window
         self.lost_writes = self.conflicts = self.failovers = 0
         self.sync_wait_sum = 0.0
         self.sync_wait_n = 0
@@ -343,24 +357,12 @@ class Database(PrimaryFailover, Component):
     def instances_changed(self, before: int, t: float) -> None:
         crash_in_order(len(self.instances), before, self.lost_instances, t, self.crash_instance, self.recover_instance)
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        risk = self._writes_at_risk(t)
-        out = {
-            "lag_sum": self.lag_sum, "lag_n": self.lag_n, "lag_max": self.lag_max,
-            "lag_now": self.lag_now, "replicas_now": len(self._replicas),
-            "primaries_now": len(self._primaries), "instances_up_now": sum(self._up),
-            "writes_at_risk_now": risk, "writes_at_risk_max": max(risk, self.risk_max),
-            "lost_writes": self.lost_writes, "write_conflicts": self.conflicts, "failovers": self.failovers,
-            "sync_wait_sum": self.sync_wait_sum, "sync_wait_n": self.sync_wait_n,
-        }
-        self.lag_sum = 0.0
-        self.lag_n = 0
-        self.lag_max = 0.0
-        self.risk_max = risk
-        self.lost_writes = self.conflicts = self.failovers = 0
-        self.sync_wait_sum = 0.0
-        self.sync_wait_n = 0
-        return out
+    def measure(self, t: float) -> None:
+        self.n_replicas = len(self._replicas)
+        self.n_primaries = len(self._primaries)
+        self.n_up = sum(self._up)
+        risk = self.writes_at_risk = self._writes_at_risk(t)
+        self.risk_max = max(risk, self.risk_max)
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         prices = self.sim.prices
@@ -371,20 +373,10 @@ class Database(PrimaryFailover, Component):
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
         n = raw.get("lag_n", 0)
-        waits = raw.get("sync_wait_n", 0)
         return {
-            "replicas": raw.get("replicas_now", 0),
-            "primaries": raw.get("primaries_now", 1),
-            "instances_up": raw.get("instances_up_now", 0),
             "replication_lag_ms": {
                 "mean": round(raw.get("lag_sum", 0.0) / n * 1000.0, 3) if n else 0.0,
                 "max": round(raw.get("lag_max", 0.0) * 1000.0, 3),
                 "last": round(raw.get("lag_now", 0.0) * 1000.0, 3),
             },
-            "writes_at_risk": raw.get("writes_at_risk_now", 0),
-            "writes_at_risk_max": raw.get("writes_at_risk_max", 0),
-            "lost_writes": raw.get("lost_writes", 0),
-            "write_conflicts": raw.get("write_conflicts", 0),
-            "failovers": raw.get("failovers", 0),
-            "sync_wait_ms": round(raw.get("sync_wait_sum", 0.0) / waits * 1000.0, 3) if waits else 0.0,
         }

@@ -23,6 +23,7 @@ from ..params import Param
 from ..cloud.pricing import HOURS_PER_MONTH, per_hour, per_million
 from ..kernel.randomness import Draws
 from ..kernel.request import Request
+from ..metrics.declared import count, level, per
 from .base import Component, Edge
 
 POLICIES = ("latency", "geo", "weighted")
@@ -68,6 +69,17 @@ class DnsRouter(Component):
             return [("weights", "weighted routing needs at least one target with a weight above 0")]
         return []
 
+    metrics = (
+        count("resolutions"), count("cached_answers", attr="cached"),
+        per("cache_ratio", "cached_answers", ("resolutions", "cached_answers")),
+        count("misrouted"), count("stale_answers", attr="stale"), count("failovers"),
+        level("healthy_targets", attr="n_healthy"), level("targets", attr="n_targets"),
+    )
+
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        return ("one_of", 1.0)  # each request goes to one target
+
     def build(self) -> None:
         self._healthy = [True] * len(self.out)
         self._answers: dict[int, tuple[int, float]] = {}  # client -> (edge index, expires at)
@@ -75,6 +87,7 @@ class DnsRouter(Component):
         self._bases: dict[str, int] = {}
         self._sent = [0] * len(self.out)
         self.resolutions = self.cached = self.misrouted = self.stale = self.failovers = 0
+        self.n_healthy = self.n_targets = 0  # as of the last window
         self._uniform = Draws(self.sim.streams.generator(f"node:{self.id}:weights"), "uniform")
         self._probe_phase = Draws(self.sim.streams.generator(f"node:{self.id}:probes"), "uniform")
         self._phase = Draws(self.sim.streams.generator(f"node:{self.id}:phases"), "uniform")
@@ -253,18 +266,18 @@ class DnsRouter(Component):
 
     # -- metrics and cost -----------------------------------------------------------------------
 
+    def measure(self, t: float) -> None:
+        self.n_healthy = sum(self._healthy)
+        self.n_targets = len(self.out)
+
     def harvest_extra(self, t: float) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "resolutions": self.resolutions, "cached_answers": self.cached, "misrouted": self.misrouted,
-            "stale_answers": self.stale, "failovers": self.failovers,
-            "healthy_targets_now": sum(self._healthy), "targets_now": len(self.out),
-        }
+        # Requests sent to each target region, by the regions' labels.
+        out: dict[str, Any] = {}
         for label in self._labels:
             out.setdefault(_REGION + label, 0)
         for label, sent in zip(self._labels, self._sent):
             out[_REGION + label] += sent
         self._sent = [0] * len(self.out)
-        self.resolutions = self.cached = self.misrouted = self.stale = self.failovers = 0
         return out
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
@@ -276,16 +289,7 @@ class DnsRouter(Component):
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
         by_region = {k[len(_REGION):]: v for k, v in sorted(raw.items()) if k.startswith(_REGION)}
         sent = sum(by_region.values())
-        answers = raw.get("resolutions", 0) + raw.get("cached_answers", 0)
         return {
-            "resolutions": raw.get("resolutions", 0),
-            "cached_answers": raw.get("cached_answers", 0),
-            "cache_ratio": round(raw.get("cached_answers", 0) / answers, 6) if answers else 0.0,
-            "misrouted": raw.get("misrouted", 0),
-            "stale_answers": raw.get("stale_answers", 0),
-            "failovers": raw.get("failovers", 0),
-            "healthy_targets": raw.get("healthy_targets_now", 0),
-            "targets": raw.get("targets_now", 0),
             "requests_by_region": by_region,
             "share_by_region": {r: round(n / sent, 6) if sent else 0.0 for r, n in by_region.items()},
         }

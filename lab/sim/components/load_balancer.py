@@ -11,6 +11,7 @@ from ..cloud.pricing import per_hour, per_million
 from ..kernel.randomness import Draws
 from ..kernel.request import Request
 from ..parts.hashing import mix64
+from ..metrics.declared import level
 from .base import Component, Edge
 
 POLICIES = ("round_robin", "random", "least_connections", "power_of_two", "sticky", "consistent_hash")
@@ -54,10 +55,17 @@ class LoadBalancer(Component):
     def uses_clients_with(cls, values: dict[str, Any]) -> bool:
         return values["policy"] in ("sticky", "consistent_hash") and values["hash_on"] == "client"
 
+    metrics = (level("healthy_targets", attr="n_healthy"), level("targets", attr="n_targets"))
+
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        return ("one_of", 1.0)  # each request goes to one target
+
     def build(self) -> None:
         self.active: list[Edge] = list(self.out)
         self.outstanding: dict[str, int] = {e.id: 0 for e in self.out}
         self._sent_counted = 0
+        self.n_healthy = self.n_targets = 0  # as of the last window
         self._rr = 0
         gen = self.sim.streams.generator(f"lb:{self.id}")
         self._uniform = Draws(gen, "uniform")
@@ -214,13 +222,10 @@ class LoadBalancer(Component):
         raw["completions"] = raw["arrivals"] - sum(raw["failures"].values())
         return raw
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        return {"healthy_targets_now": len(self.active), "targets_now": len(self.out)}
+    def measure(self, t: float) -> None:
+        self.n_healthy = len(self.active)
+        self.n_targets = len(self.out)
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         prices = self.sim.prices
         return per_hour(prices["load_balancer_hour"], span) + per_million(prices["load_balancer_million"], raw["arrivals"])
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        return {"healthy_targets": raw.get("healthy_targets_now", 0), "targets": raw.get("targets_now", 0)}

@@ -10,6 +10,7 @@ from typing import Any
 from ..params import Param
 from ..cloud.pricing import HOURS_PER_MONTH, per_hour, per_million
 from ..kernel.request import Request
+from ..metrics.declared import count
 from ..parts.remote import MAX_LATENCY_MS, RemoteService, check_latency, error_rate_param, latency_params
 
 
@@ -30,6 +31,8 @@ class ObjectStorage(RemoteService):
         Param("stored_gb", "number", 100.0, "Data kept in the bucket, for its monthly storage price.", unit="GB",
               minimum=0.0, maximum=100_000_000.0),
     )
+
+    metrics = (count("reads"), count("writes"), *RemoteService.metrics)
 
     @classmethod
     def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
@@ -54,19 +57,8 @@ class ObjectStorage(RemoteService):
         else:
             self.reads += 1
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = super().harvest_extra(t)
-        out["reads"], out["writes"] = self.reads, self.writes
-        self.reads = self.writes = 0
-        return out
-
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         prices = self.sim.prices
         return (per_million(prices["object_read_million"], raw["reads"])
                 + per_million(prices["object_write_million"], raw["writes"])
                 + per_hour(self.p["stored_gb"] * prices["object_storage_gb_month"] / HOURS_PER_MONTH, span))
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        return {"reads": raw.get("reads", 0), "writes": raw.get("writes", 0),
-                "in_flight_max": raw.get("in_flight_max", 0)}

@@ -23,6 +23,7 @@ from typing import Any
 from ..params import Param
 from ..cloud.pricing import per_hour, per_million
 from ..kernel.request import Request
+from ..metrics.declared import MAX, count, level, peak, per
 from .base import Component, Edge
 from ..parts.hashing import mix64
 
@@ -94,6 +95,21 @@ class PubSubTopic(Component):
     def uses_keys_with(cls, values: dict[str, Any]) -> bool:
         return values["partitions"] > 1
 
+    metrics = (
+        count("published"), count("delivered"), count("redelivered"), count("dead_lettered"),
+        count("delivery_failures"), count("deliveries", shown=None),
+        level("dead_letter_queue", attr="dead_letter_total"), level("backlog"),
+        level("consumer_lag"), level("consumer_lag_max", attr="consumer_lag", combine=MAX),
+        level("lag_by_group", shown=None),
+        level("oldest_age", zero=0.0, shown="oldest_age_ms", scale=1000.0, digits=3),
+        level("oldest_age_max", attr="oldest_age", combine=MAX, zero=0.0, shown="oldest_age_max_ms",
+              scale=1000.0, digits=3),
+        per("delivery_ms_mean", "delivery_time", "delivered", scale=1000.0, digits=3),
+        count("delivery_time", zero=0.0, shown=None),
+        peak("delivery_time_max", zero=0.0, shown="delivery_ms_max", scale=1000.0, digits=3),
+        level("partitions"),
+    )
+
     def build(self) -> None:
         p = self.p
         self.partitions = p["partitions"]
@@ -108,6 +124,10 @@ class PubSubTopic(Component):
         self.dead_letter_total = 0
         self.delivery_time = 0.0
         self.delivery_time_max = 0.0
+        # As of the last window (`measure`).
+        self.backlog = self.consumer_lag = 0
+        self.lag_by_group: dict[str, int] = {}
+        self.oldest_age = 0.0
         self._ack_cb = self._ack
         self._retry_cb = self._retry
         self._advance_cb = self._advance
@@ -235,7 +255,7 @@ class PubSubTopic(Component):
 
     # -- metrics --------------------------------------------------------------------------------
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
+    def measure(self, t: float) -> None:
         oldest = t
         lag = 0
         backlog = 0
@@ -249,20 +269,8 @@ class PubSubTopic(Component):
                 msg = consumer.current
                 if msg is not None and msg.t0 < oldest:
                     oldest = msg.t0  # the head of a consumer's partitions is the oldest it holds
-        age = t - oldest
-        out = {
-            "published": self.published, "delivered": self.delivered, "redelivered": self.redelivered,
-            "dead_lettered": self.dead_lettered, "deliveries": self.deliveries,
-            "delivery_failures": self.delivery_failures,
-            "delivery_time": self.delivery_time, "delivery_time_max": self.delivery_time_max,
-            "backlog_now": backlog, "consumer_lag_now": lag, "consumer_lag_max": lag,
-            "lag_by_group_now": by_group, "oldest_age_now": age, "oldest_age_max": age,
-            "dead_letter_queue_now": self.dead_letter_total, "partitions_now": self.partitions,
-        }
-        self.published = self.delivered = self.redelivered = self.dead_lettered = 0
-        self.deliveries = self.delivery_failures = 0
-        self.delivery_time = self.delivery_time_max = 0.0
-        return out
+        self.backlog, self.consumer_lag, self.lag_by_group = backlog, lag, by_group
+        self.oldest_age = t - oldest
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         prices = self.sim.prices
@@ -272,21 +280,4 @@ class PubSubTopic(Component):
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        delivered = raw.get("delivered", 0)
-        return {
-            "published": raw.get("published", 0),
-            "delivered": delivered,
-            "redelivered": raw.get("redelivered", 0),
-            "dead_lettered": raw.get("dead_lettered", 0),
-            "delivery_failures": raw.get("delivery_failures", 0),
-            "dead_letter_queue": raw.get("dead_letter_queue_now", 0),
-            "backlog": raw.get("backlog_now", 0),
-            "consumer_lag": raw.get("consumer_lag_now", 0),
-            "consumer_lag_max": raw.get("consumer_lag_max", 0),
-            "lag_by_group": dict(raw.get("lag_by_group_now", {})),
-            "oldest_age_ms": round(raw.get("oldest_age_now", 0.0) * 1000.0, 3),
-            "oldest_age_max_ms": round(raw.get("oldest_age_max", 0.0) * 1000.0, 3),
-            "delivery_ms_mean": round(raw.get("delivery_time", 0.0) / delivered * 1000.0, 3) if delivered else 0.0,
-            "delivery_ms_max": round(raw.get("delivery_time_max", 0.0) * 1000.0, 3),
-            "partitions": raw.get("partitions_now", 0),
-        }
+        return {"lag_by_group": dict(raw.get("lag_by_group", {}))}

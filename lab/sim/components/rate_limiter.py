@@ -27,6 +27,7 @@ from typing import Any
 from ..params import Param
 from ..cloud.pricing import per_million
 from ..kernel.request import Request
+from ..metrics.declared import count, level, per
 from .base import Component
 
 ALGORITHMS = ("token_bucket", "leaky_bucket")
@@ -38,7 +39,7 @@ _EPS = 1e-9
 
 class _WaitingRoom:
     """The requests waiting in leaky buckets, in the order they arrived. It is what a crash
-    empties: the fault code calls `drop_waiting` on a node's `station`."""
+    empties (`RateLimiter.crash`)."""
 
     __slots__ = ("owner", "waiting")
 
@@ -104,10 +105,21 @@ class RateLimiter(Component):
                                  f"{values['burst']} (burst), so every one would be rejected"))
         return problems
 
+    metrics = (
+        count("accepted"), count("rejected"), per("rejected_ratio", "rejected", ("accepted", "rejected")),
+        level("tokens", zero=0.0, digits=3), level("waiting"), level("active_buckets"),
+    )
+
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        return ("first", 1.0)  # along its first route (all of it: an upper bound, the share admitted emerges from the run)
+
     def build(self) -> None:
         p = self.p
-        self.station = _WaitingRoom(self)
+        self.waiting_room = _WaitingRoom(self)
         self.accepted = self.rejected = 0
+        self.waiting = self.active_buckets = 0  # as of the last window (`measure`)
+        self.tokens = 0.0
         self._tat = 0.0  # global bucket: when it would be full again (empty of water)
         self._buckets: dict[int, float] = {}  # per client: the same, by client id
         self._checked_cb = self._checked
@@ -182,7 +194,7 @@ class RateLimiter(Component):
                 self.mark(t)
                 self.n += 1
                 req.t_node = t
-            self.station.waiting[req] = None
+            self.waiting_room.waiting[req] = None
             if req.trace is not None:
                 req.trace.append((self.id, t, tat - t, 0.0, None))
             self.schedule(tat, self._depart_cb, req)
@@ -197,7 +209,7 @@ class RateLimiter(Component):
         self._next(req, t)
 
     def _depart(self, req: Request, t: float) -> None:
-        waiting = self.station.waiting
+        waiting = self.waiting_room.waiting
         if req not in waiting:
             return  # lost in a crash and failed then
         del waiting[req]
@@ -210,9 +222,9 @@ class RateLimiter(Component):
     # -- metrics --------------------------------------------------------------------------------
 
     def crash(self, t: float) -> None:
-        self.station.drop_waiting(t, "fault")  # the requests its buckets hold back are lost
+        self.waiting_room.drop_waiting(t, "fault")  # the requests its buckets hold back are lost
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
+    def measure(self, t: float) -> None:
         buckets = self._buckets
         if self._per_client:
             # A full bucket is the same as none: forget it, so memory follows active clients.
@@ -222,27 +234,9 @@ class RateLimiter(Component):
             fullest_water = max(buckets.values(), default=t) - t
         else:
             fullest_water = max(0.0, self._tat - t)
-        out = {
-            "accepted": self.accepted,
-            "rejected": self.rejected,
-            "waiting_now": len(self.station.waiting),
-            "tokens_now": max(0.0, self._burst - fullest_water * self._rate),
-            "active_buckets_now": len(buckets) if self._per_client else int(fullest_water > 0),
-        }
-        self.accepted = self.rejected = 0
-        return out
+        self.waiting = len(self.waiting_room.waiting)
+        self.tokens = max(0.0, self._burst - fullest_water * self._rate)
+        self.active_buckets = len(buckets) if self._per_client else int(fullest_water > 0)
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         return per_million(self.sim.prices["rate_limiter_million"], raw["arrivals"])
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        accepted, rejected = raw.get("accepted", 0), raw.get("rejected", 0)
-        return {
-            "accepted": accepted,
-            "rejected": rejected,
-            "rejected_ratio": round(rejected / (accepted + rejected), 6) if accepted + rejected else 0.0,
-            "tokens": round(raw.get("tokens_now", 0.0), 3),
-            "waiting": raw.get("waiting_now", 0),
-            "active_buckets": raw.get("active_buckets_now", 0),
-        }

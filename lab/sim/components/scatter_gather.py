@@ -18,6 +18,7 @@ from typing import Any
 
 from ..params import Param
 from ..kernel.request import Request
+from ..metrics.declared import count, per
 from .base import Component
 
 MAX_LEAVES = 10_000
@@ -76,6 +77,18 @@ class ScatterGather(Component):
             return [("k", f"k is {values['k']}, but each request goes to only {leaves} leaves "
                           f"({callees} edge(s) x fanout {values['fanout']}): it could never gather that many")]
         return []
+
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        return ("each", values["fanout"])  # `fanout` leaves along every edge
+
+    metrics = (
+        count("gathers_started", attr="started", shown=None), count("gathered", shown=None),
+        per("fanout", "leaves_sent", "gathers_started", digits=3),
+        count("leaves_sent"), count("leaves_failed"), count("leaves_waited", shown=None),
+        count("partial_answers", attr="partial"), count("stragglers_ignored", attr="stragglers"),
+        per("leaves_waited_mean", "leaves_waited", "gathered", digits=3),
+    )
 
     def build(self) -> None:
         self._answer_cb = self._answer
@@ -181,28 +194,3 @@ class ScatterGather(Component):
         self.n -= 1
         self.dropped_time += t - g.arrived  # its time here counts in Little's law
         self.fail(g.req, t, cause)
-
-    # -- metrics --------------------------------------------------------------------------------
-
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = {
-            "gathers_started": self.started, "gathered": self.gathered, "leaves_sent": self.leaves_sent,
-            "leaves_failed": self.leaves_failed, "leaves_waited": self.leaves_waited,
-            "partial_answers": self.partial, "stragglers_ignored": self.stragglers,
-        }
-        self.started = self.gathered = 0
-        self.leaves_sent = self.leaves_failed = self.leaves_waited = 0
-        self.partial = self.stragglers = 0
-        return out
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        started, gathered = raw.get("gathers_started", 0), raw.get("gathered", 0)
-        return {
-            "fanout": round(raw.get("leaves_sent", 0) / started, 3) if started else 0.0,
-            "leaves_sent": raw.get("leaves_sent", 0),
-            "leaves_failed": raw.get("leaves_failed", 0),
-            "partial_answers": raw.get("partial_answers", 0),
-            "stragglers_ignored": raw.get("stragglers_ignored", 0),
-            "leaves_waited_mean": round(raw.get("leaves_waited", 0) / gathered, 3) if gathered else 0.0,
-        }

@@ -34,6 +34,7 @@ from ..params import Param
 from ..cloud.pricing import per_million
 from ..kernel.randomness import make_distribution
 from ..kernel.request import Request
+from ..metrics.declared import count, level, peak, per
 from .base import Component
 from ..parts.service_time import build_samplers, service_params
 
@@ -107,6 +108,13 @@ class ServerlessFunction(Component):
 
     # -- set-up ---------------------------------------------------------------------------------
 
+    metrics = (
+        level("instances", attr="n_warm"), level("busy", attr="n"), level("provisioned", attr="_provisioned"),
+        peak("concurrency_max", attr="_conc_max", start="n"),
+        count("invocations"), count("cold_starts"), per("cold_start_ratio", "cold_starts", "invocations"),
+        count("throttled"), count("timeouts"), count("gb_seconds", zero=0.0, digits=6),
+    )
+
     def build(self) -> None:
         # Idle on-demand instances, by the time each became idle. They are appended in time
         # order and the newest is reused first, so the oldest (the first to be reclaimed)
@@ -118,6 +126,7 @@ class ServerlessFunction(Component):
         self.invocations = self.cold_starts = self.throttled = self.timeouts = 0
         self.gb_seconds = 0.0
         self._conc_max = 0
+        self.n_warm = 0  # as of the last window (`measure`)
         self._epoch = 0
         self._work_done_cb = self._work_done
         self._finish_cb = self._finish
@@ -277,36 +286,11 @@ class ServerlessFunction(Component):
         self._n_open, self._t_open = n, t
         return super().harvest(t)
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = {
-            "invocations": self.invocations, "cold_starts": self.cold_starts, "throttled": self.throttled,
-            "timeouts": self.timeouts, "gb_seconds": self.gb_seconds,
-            "instances_now": self.warm_instances(t), "busy_now": self.n, "provisioned_now": self._provisioned,
-            "concurrency_max": self._conc_max,
-        }
-        self.invocations = self.cold_starts = self.throttled = self.timeouts = 0
-        self.gb_seconds = 0.0
-        self._conc_max = self.n
-        return out
+    def measure(self, t: float) -> None:
+        self.n_warm = self.warm_instances(t)
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         prices = self.sim.prices
         return (raw["gb_seconds"] * prices["function_gb_second"]
                 + per_million(prices["function_request_million"], raw["invocations"])
                 + self._provisioned * self._memory_gb * span * prices["function_provisioned_gb_second"])
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        invocations = raw.get("invocations", 0)
-        return {
-            "instances": raw.get("instances_now", 0),
-            "busy": raw.get("busy_now", 0),
-            "provisioned": raw.get("provisioned_now", 0),
-            "concurrency_max": raw.get("concurrency_max", 0),
-            "invocations": invocations,
-            "cold_starts": raw.get("cold_starts", 0),
-            "cold_start_ratio": round(raw.get("cold_starts", 0) / invocations, 6) if invocations else 0.0,
-            "throttled": raw.get("throttled", 0),
-            "timeouts": raw.get("timeouts", 0),
-            "gb_seconds": round(raw.get("gb_seconds", 0.0), 6),
-        }

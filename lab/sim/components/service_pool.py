@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..parts.autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
+from ..parts.autoscaling import FLEET_METRICS, Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
 from ..cloud.pricing import per_hour, size_param, sized_workers
 from ..kernel.randomness import Deterministic
 from ..kernel.request import Request
 from ..kernel.station import Station
 from ..parts.service_time import MAX_DURATION_MS, build_samplers, service_params
+from ..metrics.declared import level
 from .base import Component
 
 class ServicePool(Component):
@@ -41,6 +42,8 @@ class ServicePool(Component):
         size_param("instance", scales="Workers per instance"),
         *autoscaling_params("utilization", 0.6),
     )
+
+    metrics = (*FLEET_METRICS, level("queue_now", provided=True))
 
     @classmethod
     def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
@@ -139,7 +142,7 @@ class ServicePool(Component):
             self.station.drop_waiting(t, "fault")
 
     def harvest_extra(self, t: float) -> dict[str, Any]:
-        return self.fleet.harvest(t)
+        return self.fleet.harvest(t)  # the fleet's figures (FLEET_METRICS)
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         # Instance-seconds, booting instances included: the count changes within a window.
@@ -147,4 +150,4 @@ class ServicePool(Component):
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        return {**present_fleet(raw, span), "queue_now": raw.get("queue_now", 0)}
+        return present_fleet(raw, span)

@@ -31,6 +31,7 @@ from ..kernel.randomness import make_distribution
 from ..kernel.request import Request
 from ..kernel.station import Station
 from ..parts.instances import crash_in_order
+from ..metrics.declared import level
 from .base import Component
 from ..parts.service_time import query_params
 
@@ -138,6 +139,8 @@ class ShardedStore(Component):
                                         f"({values['workers']}): every running query holds a connection")]
         return []
 
+    metrics = (level("shards", attr="n_shards"), level("shard_instances", attr="n_instances", shown=None))
+
     def build(self) -> None:
         self._gen = self.sim.streams.generator(f"node:{self.id}:queries")
         self._shards: list[_Shard] = []
@@ -148,6 +151,7 @@ class ShardedStore(Component):
         # Instance-seconds billed so far in this window (instances come and go mid-window).
         self._billed = 0.0
         self._bill_mark = self.sim.t_start
+        self.n_shards = self.n_instances = 0  # as of the last window (`measure`)
 
     def configure(self) -> None:
         p = self.p
@@ -250,8 +254,13 @@ class ShardedStore(Component):
     def instances_changed(self, before: int, t: float) -> None:
         crash_in_order(len(self.instances), before, self.lost_instances, t, self.crash_instance, self.recover_instance)
 
+    def measure(self, t: float) -> None:
+        self.n_shards = len(self._shards)
+        self.n_instances = len(self.instances)  # retiring shards included
+
     def harvest_extra(self, t: float) -> dict[str, Any]:
-        out: dict[str, Any] = {"shards_now": len(self._shards), "shard_instances_now": len(self.instances)}
+        # Each shard's counters, by its position (they add up across windows).
+        out: dict[str, Any] = {}
         for i, station in enumerate(self._shards):
             arrivals, busy, cap = station.seen
             out[f"shard_{i}_arrivals"] = arrivals
@@ -269,7 +278,7 @@ class ShardedStore(Component):
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        n = raw.get("shards_now", 0)
+        n = raw.get("shards", 0)
         arrivals = [raw.get(f"shard_{i}_arrivals", 0) for i in range(n)]
         utilization = []
         for i in range(n):
@@ -278,7 +287,6 @@ class ShardedStore(Component):
         total = sum(arrivals)
         hot = max(range(n), key=lambda i: (arrivals[i], -i)) if n else 0
         return {
-            "shards": n,
             "shard_arrival_rate_per_s": [round(a / span, 6) if span > 0 else 0.0 for a in arrivals],
             "shard_utilization": utilization,
             "hot_shard": hot,

@@ -23,6 +23,7 @@ from ..cloud.pricing import per_hour, size_param
 from ..kernel.randomness import Deterministic, Draws
 from ..kernel.request import Request
 from ..kernel.station import Station
+from ..metrics.declared import count, level
 from .base import Component
 from ..parts.service_time import build_samplers, service_params
 
@@ -60,6 +61,23 @@ class StreamProcessor(Component):
         size_param("instance"),
     )
 
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        # A copy to every edge, times the filter's pass share, the split, or one over the merge count.
+        shape = values["shape"]
+        if shape == "filter":
+            return ("each", values["pass_probability_by_class"].get(request_class, values["pass_fraction"]))
+        if shape == "splitter":
+            return ("each", values["split_into"])
+        if shape == "merger":
+            return ("each", 1.0 / values["merge_count"])
+        return ("each", 1.0)
+
+    metrics = (
+        count("events_in"), count("events_out"), count("dropped"), count("forwarded"), count("forward_failed"),
+        level("pending_merge"), level("instances", attr="n_instances"), level("queue_now", provided=True),
+    )
+
     def build(self) -> None:
         p = self.p
         # Its processing times are set by `configure`.
@@ -68,6 +86,7 @@ class StreamProcessor(Component):
         self.fast_receive = self.station.arrive
         self.events_in = self.events_out = self.dropped = self.forwarded = self.forward_failed = 0
         self.pending_merge = 0
+        self.n_instances = 0  # as of the last window (`measure`)
         draws = Draws(self.sim.streams.generator(f"node:{self.id}:filter"), "uniform")
         self._u_pop = draws.buf.pop
         self._u_refill = draws.refill
@@ -137,25 +156,8 @@ class StreamProcessor(Component):
         if alive == 0:
             self.station.drop_waiting(t, "fault")
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = {"events_in": self.events_in, "events_out": self.events_out, "dropped": self.dropped,
-               "forwarded": self.forwarded, "forward_failed": self.forward_failed,
-               "pending_merge_now": self.pending_merge, "instances_now": self.p["instances"]}
-        self.events_in = self.events_out = self.dropped = self.forwarded = self.forward_failed = 0
-        return out
+    def measure(self, t: float) -> None:
+        self.n_instances = self.p["instances"]
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         return per_hour(self.sim.prices[f"vm_{self.p['instance_size']}_hour"] * self.p["instances"], span)
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        return {
-            "events_in": raw.get("events_in", 0),
-            "events_out": raw.get("events_out", 0),
-            "dropped": raw.get("dropped", 0),
-            "forwarded": raw.get("forwarded", 0),
-            "forward_failed": raw.get("forward_failed", 0),
-            "pending_merge": raw.get("pending_merge_now", 0),
-            "instances": raw.get("instances_now", 0),
-            "queue_now": raw.get("queue_now", 0),
-        }

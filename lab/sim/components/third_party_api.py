@@ -13,6 +13,7 @@ import math
 from typing import Any
 from ..params import Param
 from ..kernel.request import Request
+from ..metrics.declared import count
 from ..parts.remote import MAX_LATENCY_MS, RemoteService, check_latency, error_rate_param, latency_params
 
 
@@ -24,6 +25,7 @@ class ThirdPartyApi(RemoteService):
     summary = ("An outside service (payments, sign-in, maps): its own latency, error rate and rate limit, "
                "no queue you can see, and a price per call.")
     max_callees = 0
+    metrics = (count("billed_calls", attr="billed"), *RemoteService.metrics)
     params = (
         Param("latency_ms", "number", 200.0, "Mean time the provider takes to answer a call.", unit="ms",
               minimum=0.0, maximum=MAX_LATENCY_MS),
@@ -88,19 +90,9 @@ class ThirdPartyApi(RemoteService):
     def answered(self, req: Request) -> None:
         self.billed += 1
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = super().harvest_extra(t)
-        out["billed_calls"] = self.billed
-        self.billed = 0
-        return out
-
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         return self.p["price_per_call_usd"] * raw["billed_calls"]
 
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        return {
-            "billed_calls": raw.get("billed_calls", 0),
-            "rate_limited": raw["failures"].get("rate_limited", 0),
-            "in_flight_max": raw.get("in_flight_max", 0),
-        }
+        return {"rate_limited": raw["failures"].get("rate_limited", 0)}

@@ -220,6 +220,10 @@ class TrafficSource(Component):
                 self._schedule_next(t)
 
     @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        return ("first", 1.0)  # along its first route (a source starts each request once)
+
+    @classmethod
     def peak_rate(cls, values: dict[str, Any]) -> float:
         return peak_rate(values)
 

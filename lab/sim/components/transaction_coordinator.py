@@ -27,6 +27,7 @@ from typing import Any
 from ..params import Param
 from ..cloud.pricing import per_hour, size_param
 from ..kernel.request import Request
+from ..metrics.declared import count, level, peak, per
 from .base import Component, Edge
 
 MODES = ("two_phase_commit", "saga")
@@ -74,6 +75,20 @@ class TransactionCoordinator(Component):
               "compensation, before calling the participant (and before each retry).", unit="ms",
               minimum=0.0, maximum=3_600_000.0, when={"mode": ("saga",)}),
         size_param("coordinator instance", "small"),
+    )
+
+    @classmethod
+    def calls_made(cls, values: dict[str, Any], request_class: str, operation: str | None) -> tuple[str, float]:
+        # Two-phase commit calls every participant twice (prepare, commit); a saga once.
+        return ("each", 1.0 if values["mode"] == "saga" else 2.0)
+
+    metrics = (
+        count("committed"), count("aborted"), count("commit_errors"), count("rollbacks"),
+        count("rollbacks_failed"), count("compensations"), count("compensations_failed"),
+        count("compensation_retries"), count("blocked_transactions", attr="blocked"), level("blocked_now"),
+        per("blocked_ms_mean", "blocked_time", "blocked_transactions", scale=1000.0, digits=3),
+        count("blocked_time", zero=0.0, shown=None),
+        peak("blocked_time_max", zero=0.0, shown="blocked_ms_max", scale=1000.0, digits=3),
     )
 
     def build(self) -> None:
@@ -304,39 +319,5 @@ class TransactionCoordinator(Component):
 
     # -- metrics --------------------------------------------------------------------------------
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = {
-            "committed": self.committed, "aborted": self.aborted, "commit_errors": self.commit_errors,
-            "rollbacks": self.rollbacks, "rollbacks_failed": self.rollbacks_failed,
-            "compensations": self.compensations, "compensations_failed": self.compensations_failed,
-            "compensation_retries": self.compensation_retries,
-            "blocked_transactions": self.blocked, "blocked_now": self.blocked_now,
-            "blocked_time": self.blocked_time, "blocked_time_max": self.blocked_time_max,
-        }
-        self.committed = self.aborted = self.commit_errors = 0
-        self.rollbacks = self.rollbacks_failed = 0
-        self.compensations = self.compensations_failed = self.compensation_retries = 0
-        self.blocked = 0
-        self.blocked_time = self.blocked_time_max = 0.0
-        return out
-
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:
         return per_hour(self.sim.prices[f"vm_{self.p['instance_size']}_hour"], span)
-
-    @staticmethod
-    def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
-        blocked = raw.get("blocked_transactions", 0)
-        return {
-            "committed": raw.get("committed", 0),
-            "aborted": raw.get("aborted", 0),
-            "commit_errors": raw.get("commit_errors", 0),
-            "rollbacks": raw.get("rollbacks", 0),
-            "rollbacks_failed": raw.get("rollbacks_failed", 0),
-            "compensations": raw.get("compensations", 0),
-            "compensations_failed": raw.get("compensations_failed", 0),
-            "compensation_retries": raw.get("compensation_retries", 0),
-            "blocked_transactions": blocked,
-            "blocked_now": raw.get("blocked_now", 0),
-            "blocked_ms_mean": round(raw.get("blocked_time", 0.0) / blocked * 1000.0, 3) if blocked else 0.0,
-            "blocked_ms_max": round(raw.get("blocked_time_max", 0.0) * 1000.0, 3),
-        }

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..parts.autoscaling import Fleet, autoscaling_params, check_autoscaling, present_fleet
+from ..parts.autoscaling import FLEET_METRICS, Fleet, autoscaling_params, check_autoscaling, present_fleet
 from ..params import Param
 from ..cloud.pricing import per_hour, per_million, size_param
 from ..kernel.randomness import Deterministic
 from ..kernel.request import Request
 from ..kernel.station import Station
+from ..metrics.declared import MAX, count, level
 from .base import Component
 from ..parts.service_time import build_samplers, service_params
 
@@ -48,6 +49,14 @@ class WorkQueue(Component):
     def check(cls, values: dict[str, Any], callees: int) -> list[tuple[str, str]]:
         return check_autoscaling(values)
 
+    metrics = (
+        count("jobs_done"), count("jobs_failed"), level("backlog"),
+        level("backlog_age", zero=0.0, shown="backlog_age_ms", scale=1000.0, digits=3),
+        level("backlog_age_max", attr="backlog_age", combine=MAX, zero=0.0, shown="backlog_age_max_ms",
+              scale=1000.0, digits=3),
+        level("workers"), *FLEET_METRICS,
+    )
+
     def build(self) -> None:
         p = self.p
         per_instance = p["workers_per_instance"]
@@ -55,6 +64,8 @@ class WorkQueue(Component):
         # job times are set by `configure`.
         self.station = Station(self, p["workers"], None, Deterministic(0.0), self._job_served, hold=True)
         self.jobs_done = self.jobs_failed = 0
+        self.backlog = self.workers = 0  # as of the last window (`measure`)
+        self.backlog_age = 0.0
         self._next_job = 0
         self._ack_cb = self._ack
         self.fleet = Fleet(self, self.station, per_instance, -(-p["workers"] // per_instance), self.sim.now)
@@ -139,16 +150,14 @@ class WorkQueue(Component):
     def stations(self) -> list[Station]:
         return [self.station]
 
-    def harvest_extra(self, t: float) -> dict[str, Any]:
+    def measure(self, t: float) -> None:
         st = self.station
-        oldest = t - st.queue[0].t_node if st.queue else 0.0
-        out = {
-            "jobs_done": self.jobs_done, "jobs_failed": self.jobs_failed,
-            "backlog_now": len(st.queue), "backlog_age_now": oldest, "backlog_age_max": oldest,
-            "workers_now": st.workers, **self.fleet.harvest(t),
-        }
-        self.jobs_done = self.jobs_failed = 0
-        return out
+        self.backlog = len(st.queue)
+        self.backlog_age = t - st.queue[0].t_node if st.queue else 0.0
+        self.workers = st.workers
+
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        return self.fleet.harvest(t)  # the fleet's figures (FLEET_METRICS)
 
     def harvest(self, t: float) -> dict[str, Any]:
         self.fleet.bank(t)  # before the station's window closes and resets its integrals
@@ -164,12 +173,6 @@ class WorkQueue(Component):
     @staticmethod
     def present_extra(raw: dict[str, Any], span: float) -> dict[str, Any]:
         return {
-            "jobs_done": raw.get("jobs_done", 0),
-            "jobs_failed": raw.get("jobs_failed", 0),
-            "backlog": raw.get("backlog_now", 0),
             "backlog_mean": round((raw.get("area_n", 0.0) - raw.get("area_busy", 0.0)) / span, 6) if span > 0 else 0.0,
-            "backlog_age_ms": round(raw.get("backlog_age_now", 0.0) * 1000.0, 3),
-            "backlog_age_max_ms": round(raw.get("backlog_age_max", 0.0) * 1000.0, 3),
-            "workers": raw.get("workers_now", 0),
             **present_fleet(raw, span),
         }

@@ -11,6 +11,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..components import REGISTRY
+from .declared import MAX, SUM
 from .histogram import Histogram, histograms
 from ..cloud.pricing import HOURS_PER_MONTH
 from ..kernel.request import CAUSES
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 RESULTS_FORMAT = "archlab.results"
 RESULTS_VERSION = 1
 
-# Keys of a node's raw window that are not simple sums.
-_RAW_SPECIAL = {"failures", "lat", "in_node_now", "class_arrivals"}
+# Keys of a node's raw window that are not numbers: they are totalled on their own.
+_RAW_SPECIAL = {"failures", "lat", "class_arrivals"}
 
 
 def _rate(count: float, span: float) -> float:
@@ -39,9 +40,11 @@ def _sorted(d: dict[str, int]) -> dict[str, int]:
 
 
 class _NodeTotals:
-    """A node's raw counters summed over the measured windows."""
+    """A node's raw counters combined over the measured windows, each by its kind's rule
+    (`Component.combine_rules`: added up, the highest, or the last)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rules: dict[str, str]) -> None:
+        self.rules = rules
         self.raw: dict[str, Any] = {}
         self.failures: dict[str, int] = {}
         self.hist = Histogram()
@@ -49,16 +52,17 @@ class _NodeTotals:
     def add(self, raw: dict[str, Any], hist: Histogram) -> None:
         _add_failures(self.failures, raw["failures"])
         self.hist.merge(hist)
+        rules = self.rules
         for key, value in raw.items():
             if key in _RAW_SPECIAL:
                 continue
-            if key.endswith("_max"):
-                self.raw[key] = max(self.raw.get(key, value), value)
-            elif key.endswith("_now"):
-                self.raw[key] = value
-            else:
+            rule = rules.get(key, SUM)
+            if rule == SUM:
                 self.raw[key] = self.raw.get(key, 0) + value
-        self.raw["in_node_now"] = raw["in_node_now"]
+            elif rule == MAX:
+                self.raw[key] = max(self.raw.get(key, value), value)
+            else:
+                self.raw[key] = value
 
 
 class Metrics:
@@ -78,7 +82,8 @@ class Metrics:
         self.totals_class: dict[str, Histogram] = {c: Histogram() for c in sim.class_names}
         self.totals_class_failures: dict[str, dict[str, int]] = {c: {} for c in sim.class_names}
         self.totals_class_arrivals: dict[str, int] = {c: 0 for c in sim.class_names}
-        self.totals_nodes: dict[str, _NodeTotals] = {n: _NodeTotals() for n in sim.nodes}
+        self.totals_nodes: dict[str, _NodeTotals] = {
+            n: _NodeTotals(type(node).combine_rules()) for n, node in sim.nodes.items()}
         self.sampled: deque[tuple] = deque(maxlen=trace_cap)
         self.failed: dict[str, deque[tuple]] = {}
         self.trace_cap = trace_cap
@@ -386,5 +391,5 @@ def _node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float) -> 
     if "area_cap" in raw:
         view["utilization"] = round(raw["area_busy"] / raw["area_cap"], 6) if raw["area_cap"] > 0 else 0.0
         view["queue_length"] = round((raw["area_n"] - raw["area_busy"]) / span, 6) if span > 0 else 0.0
-    view.update(REGISTRY[kind].present_extra(raw, span))
+    view.update(REGISTRY[kind].present(raw, span))
     return view

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..metrics.declared import Metric, level
 from ..params import Param
 
 if TYPE_CHECKING:
@@ -299,10 +300,15 @@ class Fleet:
         return out
 
 
+# What `Fleet.harvest` adds to its node's window, for how it combines and shows; a kind with a
+# fleet lists these among its `metrics`.
+FLEET_METRICS = (
+    level("instances_now", provided=True, shown="instances"),
+    level("instances_booting_now", provided=True, shown="instances_booting"),
+    Metric("instance_seconds", provided=True, shown=None),  # adds up; billed, and shown as a mean
+)
+
+
 def present_fleet(raw: dict[str, Any], span: float) -> dict[str, Any]:
-    """The fleet's metrics as a user reads them."""
-    return {
-        "instances": raw.get("instances_now", 0),
-        "instances_booting": raw.get("instances_booting_now", 0),
-        "instances_mean": round(raw.get("instance_seconds", 0.0) / span, 6) if span > 0 else 0.0,
-    }
+    """The fleet's mean size over the window, as a user reads it."""
+    return {"instances_mean": round(raw.get("instance_seconds", 0.0) / span, 6) if span > 0 else 0.0}

@@ -3,12 +3,13 @@ distribution however many are in flight, fail at an error rate, and are refused 
 limit (a token bucket). The part third-party APIs and object storage are built from."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..params import Param
 from ..kernel.randomness import DISTRIBUTIONS, Distribution, Draws, make_distribution
 from ..kernel.request import Request
 from ..components.base import Component
+from ..metrics.declared import Metric, peak
 
 MAX_LATENCY_MS = 600_000.0
 
@@ -47,6 +48,7 @@ class RemoteService(Component):
 
     _default: Distribution
     _by_class: dict[str, Distribution] | None
+    metrics: ClassVar[tuple[Metric, ...]] = (peak("in_flight_max", start="n"),)
 
     def _distribution(self, stream: str, mean_ms: float) -> Distribution:
         p = self.p
@@ -105,8 +107,3 @@ class RemoteService(Component):
 
     def answered(self, req: Request) -> None:
         """A call succeeded (for the bill)."""
-
-    def harvest_extra(self, t: float) -> dict[str, Any]:
-        out = {"in_flight_max": self.in_flight_max}
-        self.in_flight_max = self.n
-        return out

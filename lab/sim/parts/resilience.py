@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ..components.base import Component
+from ..components.base import Actor
 from ..params import Param
 from ..kernel.request import Request
 
@@ -59,15 +59,13 @@ class _Attempt:
         self.done = False
 
 
-class Guard(Component):
-    """The policy of one edge. Not a node: it keeps its counters for the edge's metrics and
-    records failures under the edge's id."""
-
-    kind = ""  # never registered
+class Guard(Actor):
+    """The policy of one edge. Not a node but an actor: its attempts' frames name it, it keeps
+    its counters for the edge's metrics and fails requests under the edge's id."""
 
     def __init__(self, sim: "Kernel", edge: "Edge", policy: dict[str, Any]) -> None:
-        super().__init__(sim, edge.id, {**POLICY_DEFAULTS, **policy})
-        p = self.p
+        super().__init__(sim, edge.id)
+        p = self.p = {**POLICY_DEFAULTS, **policy}
         self.edge = edge
         self.timeout = p["timeout_ms"] / 1000.0
         self.retries = p["retries"]
