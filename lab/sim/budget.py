@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .components import REGISTRY
-from .problems import problem
+from .problems import Problem, problem
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -193,7 +193,7 @@ class _Walk:
 
 # -- admission ------------------------------------------------------------------------------------
 
-def check(estimate: Estimate, budget: Budget, *, speed: float | None = None) -> list[dict[str, str]]:
+def check(estimate: Estimate, budget: Budget, *, speed: float | None = None) -> list[Problem]:
     """One problem for each limit the estimate exceeds, saying which setting to change and by
     how much. `speed` (times real time; None or 0 for as fast as possible) adds the wall-clock
     limit of a paced run."""

@@ -72,16 +72,16 @@ def _check_set_param(topology: dict[str, Any], command: dict[str, Any], path: st
                      current: dict[str, dict[str, Any]] | None) -> list[Problem]:
     specs = {n["id"]: n for n in topology["nodes"]}
     node_id = command.get("node")
-    spec = specs.get(node_id) if isinstance(node_id, str) else None
-    if spec is None:
+    if not isinstance(node_id, str) or node_id not in specs:
         return [problem(f"{path}.node", f"there is no node {show(node_id)}{suggest(node_id, list(specs))}")]
+    spec = specs[node_id]
     kind = REGISTRY[spec["kind"]]
     name = command.get("param")
     declared = {p.name: p for p in kind.params}
-    param = declared.get(name) if isinstance(name, str) else None
-    if param is None:
+    if not isinstance(name, str) or name not in declared:
         return [problem(f"{path}.param", f"{kind.title.lower()} {node_id!r} has no parameter {show(name)}"
                                          f"{suggest(name, list(declared))}")]
+    param = declared[name]
     if not param.live:
         return [problem(f"{path}.param", f"{name} of {node_id!r} cannot change during a run; change it and start "
                                          "a new run")]

@@ -76,14 +76,15 @@ class ApiGateway(Component):
         self._p_hit = p["token_cache_hit"]
         self._limit = p["max_in_flight"]
         # The first edge that accepts a class is its route, as for a traffic source.
-        self._routes: dict[str, Edge | None] = {}
+        self._routes: dict[str, Edge] = {}  # classes with no route are not in it
         for cls in self.sim.class_names:
             routes = self.edges_for(cls)
-            self._routes[cls] = routes[0] if routes else None
+            if routes:
+                self._routes[cls] = routes[0]
 
     def receive(self, req: Request, t: float) -> None:
         self.arrivals += 1
-        if self._routes[req.cls] is None:
+        if req.cls not in self._routes:
             self.unrouted += 1
             self.fail(req, t, "error")
             return

@@ -13,7 +13,7 @@ edges are re-bound, and `start` when the run starts.
 from __future__ import annotations
 
 from heapq import heappush, heapreplace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 from ..kernel.interface import Kernel
 from ..metrics.declared import LAST, Metric, combine_rules, level, read, show
@@ -218,7 +218,7 @@ class Component(Actor):
         configured, after every live change, and whenever edges are re-bound, so shortcuts never
         go stale."""
 
-    def stations(self) -> list[Any]:
+    def stations(self) -> Sequence[Any]:
         """The queues this node serves from, whose counters its windows add up."""
         return []
 

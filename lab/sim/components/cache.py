@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..parts.cache_policies import POLICIES, make_store
+from ..parts.cache_policies import POLICIES, Store, make_store
 from ..params import Param
 from ..cloud.pricing import per_hour
 from ..kernel.randomness import Draws
@@ -70,7 +70,7 @@ class Cache(Component):
         self._u_pop = draws.buf.pop
         self._u_refill = draws.refill
         self._miss_cb = self._to_backend_cb
-        self.store = None
+        self.store: Store | None = None  # made when keyed mode is first configured
 
     def configure(self) -> None:
         p = self.p
@@ -85,6 +85,9 @@ class Cache(Component):
             else:
                 store.ttl = p["ttl_s"]
                 store.resize(p["capacity_items"])
+        # The store lookups use: None in fixed-probability mode (a store kept from keyed mode
+        # waits, unused, in case the mode changes back).
+        self._in_use = self.store if self._keyed else None
         self._writes = {c for c, op in self.sim.operations.items() if op == "write"}
         self._routes = {c: self.edges_for(c) for c in self.sim.class_names}
 
@@ -92,12 +95,14 @@ class Cache(Component):
         if self._writes and req.cls in self._writes:
             # Cache-aside write: the backend is the truth; drop the stale copy.
             self.writes += 1
-            if self._keyed:
-                self.store.delete(req.key)
+            store = self._in_use
+            if store is not None:
+                store.delete(req.key)
             self._to_backend(req, t, fill=False)
             return
-        if self._keyed:
-            hit = self.store.get(req.key, t)
+        store = self._in_use
+        if store is not None:
+            hit = store.get(req.key, t)
         else:
             try:
                 u = self._u_pop()
@@ -159,8 +164,9 @@ class Cache(Component):
 
     def resume(self, req: Request, state: Any, t: float) -> None:
         # The backend answered a miss: store the item for the next reader.
-        if self._keyed:
-            self.store.put(req.key, t)
+        store = self._in_use
+        if store is not None:
+            store.put(req.key, t)
         self.sim.reply(req, t)
 
     def forwarded_counters(self) -> tuple[str, ...]:

@@ -46,8 +46,11 @@ class ObjectStorage(RemoteService):
         p = self.p
         self._default = self._distribution("reads", p["read_latency_ms"])
         writes = sorted(c for c, op in self.sim.operations.items() if op == "write")
-        write = self._distribution("writes", p["write_latency_ms"]) if writes else None
-        self._by_class = {c: write for c in writes} or None
+        if writes:
+            write = self._distribution("writes", p["write_latency_ms"])
+            self._by_class = {c: write for c in writes}
+        else:
+            self._by_class = None
         self._writes = frozenset(writes)
         self._configure_remote()
 

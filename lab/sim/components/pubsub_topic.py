@@ -192,12 +192,15 @@ class PubSubTopic(Component):
             self.redelivered += 1
         # A delivery that ends at once (a consumer that answers or fails without any delay)
         # comes back inside spawn; the consumer then moves on through the heap, not by recursion.
+        msg = consumer.current
+        assert msg is not None  # only a consumer with a message is delivered to
         self._in_spawn = True
-        self.spawn(consumer.current, consumer.group.edge, t, consumer)
+        self.spawn(msg, consumer.group.edge, t, consumer)
         self._in_spawn = False
 
     def resume(self, child: Request, consumer: _Consumer, t: float) -> None:
         msg = consumer.current
+        assert msg is not None  # a delivery's consumer holds its message until it moves on
         g = consumer.group
         g.lag[msg.partition] -= 1
         g.backlog -= 1
@@ -214,6 +217,7 @@ class PubSubTopic(Component):
             self.schedule(t + self._delay_s, self._retry_cb, consumer)
             return True
         msg = consumer.current
+        assert msg is not None  # as in resume
         g = consumer.group
         g.lag[msg.partition] -= 1
         g.backlog -= 1

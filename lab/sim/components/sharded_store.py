@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -197,7 +197,7 @@ class ShardedStore(Component):
         for station in self.instances:
             station.done = partial(self._lost, station) if station.down else self.sim.reply
 
-    def stations(self) -> list[Station]:
+    def stations(self) -> Sequence[Station]:
         return self.instances
 
     def receive(self, req: Request, t: float) -> None:

@@ -182,7 +182,7 @@ class TrafficSource(Component):
         self._only_sink = self._sinks[self._only_class]
         self._routes = {c: self.edges_for(c) for c in sim.class_names}
         keys = sim.keys
-        self._keys = None
+        self._keys: Choice | IntDraws | None = None
         if sim.needs_keys:
             gen = sim.streams.generator(f"source:{self.id}:keys")
             if keys["distribution"] == "zipf" and keys["exponent"] > 0:
@@ -302,7 +302,7 @@ class TrafficSource(Component):
         # With one request class the route never changes between rewires: bind it once.
         only = self._routes.get(self._only_class) if self._class_choice is None else None
         simple = only and self._keys is None and self._clients is None
-        self._deliver_simple = only[0].deliver if simple else None
+        self._deliver_simple = only[0].deliver if only and simple else None
 
     def stop(self) -> None:
         """No more arrivals: the pending one is dropped by bumping the generation."""
