@@ -39,6 +39,16 @@ class Node(Protocol):
     def schedule(self, t: float, fn: Handler, arg: Any = None) -> None: ...
 
 
+class StreamedSource(Protocol):
+    """What the run loop needs of the source whose arrivals bypass the heap (Simulation.run): its
+    next arrival time, and `emit`, which starts the request due and returns when the next is."""
+
+    streamed: bool
+    next_at: float
+
+    def emit(self, t: float) -> float: ...
+
+
 class Kernel(Protocol):
     now: float
     t_start: float
@@ -50,11 +60,11 @@ class Kernel(Protocol):
     operations: dict[str, str]
     class_names: list[str]
     keys: dict[str, Any]
+    needs_keys: bool  # some node reads request keys, so sources draw them
+    needs_clients: bool  # some node reads client ids, so sources draw them
     origins: list[str]
     origin_of: dict[str, str]
     topology: dict[str, Any]
-    nodes: Mapping[str, Any]
-    edges: Sequence[Any]
     active_faults: dict[str, Any]
     timeline: list[dict[str, Any]]
     geo: Any
@@ -71,6 +81,14 @@ class Kernel(Protocol):
     failures_by_class: dict[str, dict[str, int]]
     failures_by_origin: dict[str, dict[str, int]]
     metrics: Any
+
+    # Read-only to kinds (properties, so the simulation's own dict of components and list of
+    # edges satisfy them: a protocol's plain attribute would have to match its type exactly).
+    @property
+    def nodes(self) -> Mapping[str, Any]: ...
+
+    @property
+    def edges(self) -> Sequence[Any]: ...
 
     def schedule(self, t: float, fn: Handler, arg: Any = None) -> None: ...
 

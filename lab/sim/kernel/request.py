@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+# One hop of a traced request: (node id, arrived at, queue wait, service time, failure cause or None).
+Hop = tuple[str, float, float, float, str | None]
 
 
 @dataclass(frozen=True)
@@ -43,18 +47,21 @@ class Request:
 
     __slots__ = ("id", "cls", "key", "client", "t0", "stack", "back", "trace", "source", "t_node", "sink")
 
+    # When it reached its current node: set by each node on arrival (not here), so it is unset
+    # until the first node takes it in.
+    t_node: float
+
     def __init__(self, rid: int, cls: str, key: int, client: int, t0: float, source: str,
-                 sink: list | None = None) -> None:
+                 sink: list[float] | None = None) -> None:
         self.id = rid
         self.cls = cls
         self.key = key
         self.client = client
         self.t0 = t0
-        self.stack: list | None = None
+        self.stack: list[tuple[Any, Any, float]] | None = None  # (owner, state, back) per waiting caller
         self.back = 0.0
-        self.trace: list | None = None
+        self.trace: list[Hop] | None = None
         self.source = source
         # The list its end-to-end latency goes to when it completes: one per origin region and
         # class, chosen once by the source (no lookup when it completes).
         self.sink = sink
-        # t_node (when it reached its current node) is set by each node on arrival.
