@@ -75,9 +75,9 @@ class Histogram:
             return
         self._summary = None
         if self.counts is None:
-            self.counts = other.counts.copy()
+            self.counts = _counts(other).copy()
         else:
-            self.counts += other.counts
+            self.counts += _counts(other)
         self.n += other.n
         self.total += other.total
         self.max = max(self.max, other.max)
@@ -93,13 +93,13 @@ class Histogram:
         if self.n == 0:
             return 0.0
         rank = max(1, math.ceil(q * self.n))
-        index = int(np.searchsorted(np.cumsum(self.counts), rank))  # counts exist when n > 0
+        index = int(np.searchsorted(np.cumsum(_counts(self)), rank))
         return min(self.max, max(self.min, _bucket_value(index)))
 
     def quantiles(self, qs: Iterable[float]) -> list[float]:
         if self.n == 0:
             return [0.0 for _ in qs]
-        cumulative = np.cumsum(self.counts)
+        cumulative = np.cumsum(_counts(self))
         out = []
         for q in qs:
             rank = max(1, math.ceil(q * self.n))
@@ -119,6 +119,15 @@ class Histogram:
             "p99": _ms(p99),
             "max": _ms(self.max),
         }
+
+
+def _counts(hist: Histogram) -> np.ndarray:
+    """The counts of a histogram that has values: they exist once `n` > 0 (every caller has
+    checked `n`)."""
+    counts = hist.counts
+    if counts is None:
+        raise ValueError("an empty histogram has no counts")
+    return counts
 
 
 def _ms(seconds: float) -> float:
@@ -164,7 +173,7 @@ def summarize(hists: list[Histogram]) -> None:
     """Compute and keep `summary_ms()` of several non-empty histograms in one pass."""
     if not hists:
         return
-    cumulative = np.cumsum(np.stack([h.counts for h in hists]), axis=1)
+    cumulative = np.cumsum(np.stack([_counts(h) for h in hists]), axis=1)
     n = np.array([h.n for h in hists], dtype=float)
     lows = np.array([h.min for h in hists])
     highs = np.array([h.max for h in hists])
