@@ -26,10 +26,17 @@ from .cloud.geography import Geography
 from .metrics.windows import Metrics, edge_rule
 from .cloud.pricing import prices_for
 from .parts.resilience import Guard
+from .kernel.interface import StreamedSource
 from .kernel.randomness import Streams
 from .kernel.request import Request
 
 WindowCallback = Callable[[dict[str, Any]], None]
+
+
+def _no_stream(t: float) -> float:
+    """`emit` of a run with no traffic source (validation refuses one; the run loop never calls
+    it, since nothing is due before infinity)."""
+    raise RuntimeError("this simulation has no traffic source")
 
 
 class Simulation:
@@ -113,8 +120,10 @@ class Simulation:
             node.build()
             node.configure()
         self.rewire()
-        # The first traffic source's arrivals bypass the heap (see run).
-        self.stream = next((n for n in self.nodes.values() if n.is_source), None)
+        # The first traffic source's arrivals bypass the heap (see run). A source kind streams
+        # (traffic_source.py has emit, next_at, streamed), but Component does not declare it.
+        self.stream: StreamedSource | None = next(  # type: ignore[assignment]  # not declared (above)
+            (n for n in self.nodes.values() if n.is_source), None)
         if self.stream is not None:
             self.stream.streamed = True
 
@@ -147,14 +156,16 @@ class Simulation:
     def rewire(self) -> None:
         """Install each node's receive (its fast path, or `refuse` while it is down), re-bind
         the edges to them, and let nodes refresh shortcuts they took through their edges."""
+        # Each node's receive is installed on the node itself, over its class's method, on
+        # purpose: edges bind to it and call it with no dispatch of their own.
         for node in self.nodes.values():
             node.__dict__.pop("receive", None)
             if node.down:
-                node.receive = node.refuse
+                node.receive = node.refuse  # type: ignore[method-assign]  # installed per node (above)
             elif node.fault_delay or node.fault_slow or node.fault_error:
-                node.receive = faults.faulty_receive(node)
+                node.receive = faults.faulty_receive(node)  # type: ignore[method-assign]  # installed per node (above)
             elif node.fast_receive is not None:
-                node.receive = node.fast_receive
+                node.receive = node.fast_receive  # type: ignore[method-assign]  # installed per node (above)
         for edge in self.edges:
             edge.bind()
         for node in self.nodes.values():
@@ -182,7 +193,7 @@ class Simulation:
         # compared with the heap's top, and it goes first on a tie. (Nothing inside the loop
         # changes a source's schedule except the source itself.)
         stream = self.stream
-        emit = stream.emit if stream is not None else None
+        emit = stream.emit if stream is not None else _no_stream
         due = stream.next_at if stream is not None else math.inf
         # The next event is read in place and its handler runs while it is still on the heap;
         # the first event the handler schedules replaces it (one sift instead of a pop and a
@@ -293,8 +304,10 @@ class Simulation:
             # The response is on its way to the client and meets nothing on the way, so its
             # arrival time is computed, not simulated: the request is counted now, with its full
             # latency. (This is _complete, inlined: it ends nearly every request.)
+            # A request that reaches its client has its source's sink (a queue's jobs and a node's
+            # own children end at a frame instead).
             self.completed += 1
-            req.sink.append(t + back - req.t0)
+            req.sink.append(t + back - req.t0)  # type: ignore[union-attr]  # it has one (above)
             if req.trace is not None:
                 self.metrics.keep_trace(req, t + back, None, None)
 
@@ -304,7 +317,7 @@ class Simulation:
 
     def _complete(self, req: Request, t: float) -> None:
         self.completed += 1
-        req.sink.append(t - req.t0)
+        req.sink.append(t - req.t0)  # type: ignore[union-attr]  # as in reply: it reached its client
         if req.trace is not None:
             self.metrics.keep_trace(req, t, None, None)
 
@@ -342,7 +355,8 @@ class Simulation:
         lab/sim/budget.py). The first source's arrivals bypass the heap and are not counted.
         A count's repr is "count(N)" (its step is 1); copying one, the older way to peek, is
         deprecated from Python 3.12 and goes in 3.14."""
-        return int(repr(self.seq.__self__)[6:-1])
+        # A bound method has __self__; typeshed types `count.__next__` as a bare Callable.
+        return int(repr(self.seq.__self__)[6:-1])  # type: ignore[attr-defined]  # (above)
 
     # -- control between events -----------------------------------------------------------------
 
