@@ -34,7 +34,7 @@ left the node empty. Every action is recorded in the run's timeline as
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..metrics.declared import Metric, level
 from ..params import Param
@@ -44,7 +44,10 @@ if TYPE_CHECKING:
     from ..kernel.station import Station
 
 METRICS = ("utilization", "backlog_per_worker")
-_ON = {"autoscale": (True,)}
+# Shown when autoscaling is on. `Param.when` is declared for choice values (tuple[str, ...] in
+# lab/sim/params.py), but a boolean switch's value is a value too: that declaration should say
+# `tuple[str | bool, ...]`, and then this ignore goes.
+_ON: Mapping[str, tuple[str, ...]] = {"autoscale": (True,)}  # type: ignore[dict-item]  # a bool (above)
 # The largest scale-out one evaluation may make is max(SCALE_OUT_STEP, fleet).
 SCALE_OUT_STEP = 4
 
