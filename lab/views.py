@@ -51,14 +51,15 @@ def render_lab(request: HttpRequest, *, design: Any = None, revision: Any = None
     listed = examples()
     # The first example travels with the page, so the lab is usable without another request.
     first = example(listed[0]["id"]) if listed else None
-    context: dict[str, Any] = {"signed_in": request.user.is_authenticated, "create_url": reverse("designs:create"),
+    context: dict[str, Any] = {"signed_in": request.user.is_authenticated, "create_url": reverse("v1:designs"),
                                "design": None, "lesson": lesson, "live": live}
     if design is not None:
         context["design"] = {
             "id": str(design.pk), "name": design.name, "revision": revision.number, "editable": editable,
             "topology": revision.topology, "detail_url": reverse("designs:detail", args=[design.pk]),
-            "save_url": reverse("designs:save", args=[design.pk]) if editable else None,
-            "fork_url": reverse("designs:fork", args=[design.pk]),
+            # The lab saves and forks through the REST API (session and CSRF, like its runs).
+            "save_url": reverse("v1:revisions", args=[design.pk]) if editable else None,
+            "fork_url": reverse("v1:fork", args=[design.pk]),
         }
     return render(request, "lab.html", {"examples": listed, "catalogue": catalogue(), "first_example": first,
                                         "design": design, "revision": revision, "editable": editable,

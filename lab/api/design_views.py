@@ -184,13 +184,19 @@ class RestoreView(ApiView):
 class ForkView(ApiView):
     @extend_schema(tags=TAGS, summary="Copy a design you may view into your own (private) design",
                    parameters=[TOKEN], request=s.ForkRequest,
+                   examples=[OpenApiExample("a fork with the changes made in the lab", request_only=True,
+                                            value={"topology": TOPOLOGY_EXAMPLE})],
+                   description="The fork's first revision is the design's latest. With `topology` (the lab's "
+                               "\"Save as my fork\": changes made to a design the caller may not edit) that "
+                               "document becomes the fork's second revision; a topology the engine refuses "
+                               "leaves no fork behind.",
                    responses={201: s.DesignDetailSerializer, **errors(400, 401, 404, 413, 415)})
     def post(self, request: Request, design_id: UUID) -> Response:
         design = design_for_read(request, design_id)
         require_user(request)
-        data = body(request, ("name",))
+        data = body(request, ("name", "topology"))
         name = services.clean_meta(name=data.get("name"), partial=True).get("name")
-        fork = services.design_fork(design=design, owner=request.user, name=name)
+        fork = services.design_fork(design=design, owner=request.user, name=name, topology=data.get("topology"))
         return _detail(request, fork, status=201)
 
 

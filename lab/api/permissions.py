@@ -1,7 +1,8 @@
 """Who may do what through the API, on top of the design selectors' rules.
 
 Designs (lab/designs/selectors.py has the table): a read the caller may not make answers 404,
-never 403, so a private design cannot be discovered. A write is checked in this order: a caller
+never 403, so a private design cannot be discovered. A link holder sends the link's token; a
+browser that opened the link (/s/<token>/) need not, as on the design pages (lab.designs.access). A write is checked in this order: a caller
 who cannot view the design gets 404; an anonymous caller who can view it gets 401 (sign in or
 send a token); a signed-in viewer who is not the owner gets 403.
 
@@ -17,6 +18,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
 from lab.designs import selectors as designs
+from lab.designs.access import remembered_token
 from lab.designs.models import Design
 from lab.runs import selectors as run_selectors
 from lab.runs.models import Run
@@ -42,7 +44,10 @@ def not_found(what: str = "design", path: str = "$") -> Refused:
 
 
 def design_for_read(request: Request, design_id: Any, token: Any = None) -> Design:
-    design = designs.design_get(user=request.user, design_id=design_id, token=share_token(request, token))
+    token = share_token(request, token)
+    if token is None and hasattr(request, "session"):  # (a request made without the middleware has none)
+        token = remembered_token(request.session, design_id)
+    design = designs.design_get(user=request.user, design_id=design_id, token=token)
     if design is None:
         raise not_found()
     return design

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -79,6 +80,8 @@ class DesignSerializer(serializers.Serializer):
     can_edit = serializers.SerializerMethodField()
     share_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+    lab_url = serializers.SerializerMethodField()
     thumbnail = serializers.SerializerMethodField()
 
     def _is_owner(self, design: Design) -> bool:
@@ -97,6 +100,15 @@ class DesignSerializer(serializers.Serializer):
 
     def get_url(self, design: Design) -> str:
         return f"/api/v1/designs/{design.id}"
+
+    @extend_schema_field({"type": "string", "description": "The design's page on the site (`/designs/<id>/`)"})
+    def get_page_url(self, design: Design) -> str:
+        return reverse("designs:detail", args=[design.pk])
+
+    @extend_schema_field({"type": "string", "description": "The lab with the design open (`/designs/<id>/edit`): "
+                                                           "to edit it, or, for anyone else, to run and fork it"})
+    def get_lab_url(self, design: Design) -> str:
+        return reverse("designs:edit", args=[design.pk])
 
     def get_thumbnail(self, design: Design) -> str:
         return f"/api/v1/designs/{design.id}/thumbnail.svg"
@@ -251,6 +263,8 @@ class RestoreRequest(serializers.Serializer):
 
 class ForkRequest(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, help_text="default: the design's name + (fork)")
+    topology = TopologyField(required=False, help_text="the fork's second revision (changes made in the lab); "
+                                                       "default: the fork is the design as it is")
 
 
 class ShareRequest(serializers.Serializer):

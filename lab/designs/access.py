@@ -1,9 +1,11 @@
 """Who may open which design page, for the page views: every denial is a 404, and a share link
-opened in this browser (remembered in its session) counts as the link's token."""
+opened in this browser (remembered in its session) counts as the link's token, for the pages and
+for the API a signed-in page calls (lab.api.permissions)."""
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import Http404, HttpRequest
 
 from . import selectors
@@ -19,8 +21,14 @@ def remember_link(request: HttpRequest, design: Design) -> None:
     request.session[LINKS] = dict(list(links.items())[-MAX_LINKS:])
 
 
+def remembered_token(session: SessionBase, design_id: Any) -> str | None:
+    """The share token of the design's link, if the browser of this session opened it."""
+    token = session.get(LINKS, {}).get(str(design_id))
+    return token if isinstance(token, str) else None
+
+
 def find(request: HttpRequest, design_id: Any) -> Design | None:
-    token = request.session.get(LINKS, {}).get(str(design_id))
+    token = remembered_token(request.session, design_id)
     return selectors.design_get(user=request.user, design_id=design_id, token=token)
 
 

@@ -1,16 +1,15 @@
-"""URL routes of lab.designs: the design pages, the gallery, share links and embeds."""
+"""URL routes of lab.designs: the design pages, the gallery, share links and embeds. (The lab
+page saves and forks through the API: POST /api/v1/designs, .../revisions and .../fork.)"""
 from django.urls import path
 
-from . import lab_views, views
+from . import views
 
 app_name = "designs"
 urlpatterns = [
     path("gallery", views.gallery, name="gallery"),
-    path("designs/new", lab_views.design_create, name="create"),
     path("designs/import", views.design_import, name="import"),
     path("designs/<uuid:design_id>/", views.design_detail, name="detail"),
     path("designs/<uuid:design_id>/edit", views.design_edit, name="edit"),
-    path("designs/<uuid:design_id>/save", lab_views.design_save, name="save"),
     path("designs/<uuid:design_id>/settings", views.design_update, name="update"),
     path("designs/<uuid:design_id>/share", views.design_share, name="share"),
     path("designs/<uuid:design_id>/revoke-link", views.design_revoke_link, name="revoke-link"),

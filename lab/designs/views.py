@@ -1,6 +1,6 @@
 """Design pages: detail, revisions and their comparison, sharing, forks, import and export, the
-gallery, thumbnails, and the shared and embeddable views (the lab's JSON save endpoints are in
-lab_views.py; who may open what is in access.py).
+gallery, thumbnails, and the shared and embeddable views (who may open what is in access.py).
+The lab page saves, and forks from, through the REST API (lab/api/design_views.py).
 
 Every read goes through `selectors.design_get`, and every denial (not found, private, revoked
 link, not the owner) answers 404, so nobody can learn that a design exists by guessing.
@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -28,7 +28,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from lab.http import json_body, problems_response, read_json
+from lab.http import read_json
 from lab.sim import LIMITS
 from lab.sim.document.schema import catalogue
 from lab.sim.problems import Problem, Refused, problem
@@ -36,7 +36,6 @@ from lab.sim.strict_json import check_size
 from lab.views import render_lab
 
 from . import access, selectors, services
-from .lab_views import saved_response
 from .diff import topology_diff
 from .models import Design, Revision
 from .thumbnails import thumbnail_svg
@@ -46,26 +45,15 @@ GALLERY_PAGE = 12
 
 @require_POST
 def design_fork(request: HttpRequest, design_id: Any) -> HttpResponse:
-    """Fork a design the user may see. From the design page (a form) it answers with the fork's
-    page; from the lab (JSON, `{"topology"?}`) the lab's changes become the fork's next revision."""
+    """Fork a design the user may see, from the design page's form (no script needed); answers
+    with the fork's page. The lab forks with its changes through POST /api/v1/designs/<id>/fork,
+    so JSON sent here, as the lab once did, answers 404 rather than a fork without them."""
+    if request.content_type == "application/json":
+        raise Http404("the lab forks through /api/v1/designs/<id>/fork")
     design = access.viewable_or_404(request, design_id)
-    from_lab = request.content_type == "application/json"
     if not request.user.is_authenticated:
-        if from_lab:
-            return problems_response([problem("$", "log in to fork designs")], 403)
         return redirect_to_login(reverse("designs:detail", args=[design.pk]))
-    changed = None
-    if from_lab:
-        body = json_body(request)
-        if isinstance(body, JsonResponse):
-            return body
-        changed = body.get("topology") if isinstance(body, dict) else None
-    try:
-        fork = services.design_fork(design=design, owner=request.user, topology=changed)
-    except Refused as exc:
-        return problems_response(exc.problems)
-    if from_lab:
-        return saved_response(fork, fork.latest_revision, 201)
+    fork = services.design_fork(design=design, owner=request.user)
     messages.success(request, "Forked: this copy is yours to change; the original stays as it was.")
     return redirect("designs:detail", fork.pk)
 

@@ -1,6 +1,8 @@
 // The lab's saving bar: "Save as design" for a signed-in user, "Save" (a new revision) while
-// editing their own design, "Save as my fork" while viewing someone else's. It also decides where
-// work in progress is kept (drafts.js) and tells a run which saved revision it is running.
+// editing their own design, "Save as my fork" while viewing someone else's, each through the REST
+// API (POST /api/v1/designs, .../revisions, .../fork: the page data gives their addresses). It
+// also decides where work in progress is kept (drafts.js) and tells a run which saved revision it
+// is running.
 import { postJSON } from "./api.js";
 import { $ } from "./dom.js";
 import * as drafts from "./drafts.js";
@@ -80,7 +82,7 @@ export class DesignBar {
     if (!response.ok) return this.refused(response.body);
     drafts.markDraftSaved();
     this.status(`Saved as "${response.body.name}". Opening it...`, "ok");
-    location.assign(response.body.edit_url);
+    location.assign(response.body.lab_url);
   }
 
   async save() {
@@ -90,12 +92,12 @@ export class DesignBar {
     const response = await postJSON(this.design.save_url, { topology: doc, message: $("save-message").value.trim() });
     if (!response.ok) return this.refused(response.body);
     drafts.dropDesignWork(this.design.id);
-    this.design.revision = response.body.revision;
+    this.design.revision = response.body.number;
     this.savedText = json;
     this.showProblems([]);
-    $("design-revision").textContent = String(response.body.revision);
+    $("design-revision").textContent = String(response.body.number);
     $("save-message").value = "";
-    this.status(`Saved revision ${response.body.revision}.`, "ok");
+    this.status(`Saved revision ${response.body.number}.`, "ok");
   }
 
   async fork() {
@@ -105,6 +107,6 @@ export class DesignBar {
     if (!response.ok) return this.refused(response.body);
     drafts.markDraftSaved();
     this.status(`Forked as "${response.body.name}". Opening it...`, "ok");
-    location.assign(response.body.edit_url);
+    location.assign(response.body.lab_url);
   }
 }

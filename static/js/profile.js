@@ -22,7 +22,7 @@ if (draft) {
       return;
     }
     drafts.markDraftSaved();
-    const link = Object.assign(el("a", response.body.name), { href: response.body.url });
+    const link = Object.assign(el("a", response.body.name), { href: response.body.page_url });
     $("draft-status").replaceChildren("Saved as ", link, ".");
     $("draft-form").hidden = true;
   });

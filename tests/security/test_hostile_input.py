@@ -41,8 +41,9 @@ def test_no_form_or_page_parameter_can_make_a_server_error(settings) -> None:
     rec("token huge", c.post("/accounts/tokens/", {"name": "n" * 10000}))
     rec("token empty", c.post("/accounts/tokens/", {"name": ""}))
     rec("token revoke garbage", c.post("/accounts/tokens/999999999999/revoke"))
-    rec("lab save huge", c.post(base + "/save", data=b"[" * 100000, content_type="application/json"))
-    rec("lab new nul", c.post("/designs/new", data=json.dumps({"name": "a\x00", "topology": {}}), content_type="application/json"))
+    api = f"/api/v1/designs/{d.pk}"
+    rec("lab save huge", c.post(api + "/revisions", data=b"[" * 100000, content_type="application/json"))
+    rec("lab new nul", c.post("/api/v1/designs", data=json.dumps({"name": "a\x00", "topology": {}}), content_type="application/json"))
     v = Client()
     rec("signup huge", v.post("/accounts/signup/", {"username": "u" * 10000, "email": "x", "password1": "a", "password2": "b"}))
     rec("signup nul", v.post("/accounts/signup/", {"username": "a\x00", "email": "a@b.c", "password1": "x-Secret-12345", "password2": "x-Secret-12345"}))
@@ -117,8 +118,8 @@ def _errors_logged(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info]
 
 
-@pytest.mark.parametrize("url", ["/api/v1/runs", "/api/v1/topologies/check", "/api/v1/sources/preview", "/designs/new",
-                                 "/api/v1/designs", "/api/v1/runs"])
+@pytest.mark.parametrize("url", ["/api/v1/runs", "/api/v1/topologies/check", "/api/v1/sources/preview",
+                                 "/api/v1/designs", "/api/v1/designs/00000000-0000-0000-0000-000000000000/fork"])
 def test_a_body_over_the_limit_gets_a_json_413_and_no_traceback(url: str, caplog) -> None:
     from lab.http import MAX_BODY_BYTES
 
@@ -157,24 +158,31 @@ def test_an_overlong_address_gets_414_as_json_on_json_endpoints(url: str, is_jso
     assert _errors_logged(caplog) == []
 
 
-def test_a_body_without_a_length_over_the_limit_gets_a_json_413() -> None:
-    """Chunked bodies carry no Content-Length; Django measures what it buffered instead."""
+def test_a_body_without_a_length_is_refused_with_a_problem_and_saves_nothing() -> None:
+    """Chunked bodies carry no Content-Length. DRF reads a request without one as having no
+    body (so nothing of it is buffered): the design is refused for its missing topology."""
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
     from django.test import RequestFactory
 
-    from lab.designs import lab_views
+    from lab.api.design_views import DesignListView
+    from lab.designs.models import Design
 
-    request = RequestFactory().post("/designs/new", data=b"[" * 3_000_000, content_type="application/json")
+    request = RequestFactory().post("/api/v1/designs", data=b"[" * 3_000_000, content_type="application/json")
     del request.META["CONTENT_LENGTH"]
     request.user = User.objects.create_user("alice")
-    response = lab_views.design_create(request)
-    assert response.status_code == 413 and json.loads(response.content)["problems"][0]["path"] == "$"
+    request.session = SessionStore()
+    request._dont_enforce_csrf_checks = True
+    response = DesignListView.as_view()(request).render()
+    assert response.status_code == 400 and json.loads(response.content)["problems"][0]["path"] == "$.topology"
+    assert not Design.objects.exists()
 
 
 def test_django_refusals_on_json_endpoints_are_problems_too() -> None:
     c = Client(enforce_csrf_checks=True)
     refusals = {"wrong method": c.get("/api/v1/runs"), "no such address": c.get("/api/nothing-here"),
                 "no csrf token": c.post("/api/v1/runs", data="{}", content_type="application/json"),
-                "lab save, wrong method": c.get("/designs/new")}
+                "a page's form address sent JSON": c.post("/designs/00000000-0000-0000-0000-000000000000/fork",
+                                                          data="{}", content_type="application/json")}
     for label, response in refusals.items():
         assert 400 <= response.status_code < 500, label
         problem, = response.json()["problems"]

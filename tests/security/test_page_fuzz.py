@@ -132,18 +132,19 @@ def test_run_command_never_fails(world: dict[str, Any], caplog: Any) -> None:
 
 def test_design_create_never_fails(world: dict[str, Any], caplog: Any) -> None:
     valid = {"name": "New", "description": "from the lab", "topology": example()}
-    statuses = bodies_for("/designs/new", valid, world, caplog, seed=5)
+    statuses = bodies_for("/api/v1/designs", valid, world, caplog, seed=5)
     assert statuses[201] and statuses[400]
 
 
 def test_design_save_never_fails(world: dict[str, Any], caplog: Any) -> None:
     valid = {"topology": example(), "message": "one more node"}
-    statuses = bodies_for(f"/designs/{world['design'].id}/save", valid, world, caplog, seed=6)
-    assert statuses[200] and statuses[400]
+    statuses = bodies_for(f"/api/v1/designs/{world['design'].id}/revisions", valid, world, caplog, seed=6)
+    assert statuses[201] and statuses[400]
 
 
 def test_design_fork_from_the_lab_never_fails(world: dict[str, Any], caplog: Any) -> None:
-    statuses = bodies_for(f"/designs/{world['design'].id}/fork", {"topology": example()}, world, caplog, seed=7)
+    statuses = bodies_for(f"/api/v1/designs/{world['design'].id}/fork", {"topology": example()}, world, caplog,
+                          seed=7)
     assert statuses[201] and statuses[400]
 
 

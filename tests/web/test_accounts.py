@@ -346,7 +346,7 @@ def test_account_forms_refuse_a_post_without_the_csrf_token(alice: User) -> None
 
 def test_the_profile_carries_the_offer_to_save_work_in_progress(alice: User) -> None:
     html = as_user(alice).get("/accounts/profile/").content.decode()
-    assert 'id="draft-offer"' in html and 'data-create-url="/designs/new"' in html
+    assert 'id="draft-offer"' in html and 'data-create-url="/api/v1/designs"' in html
     assert "js/profile.js" in html
 
 

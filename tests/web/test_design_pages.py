@@ -1,6 +1,6 @@
 """The design pages for the three personas (alice owns, bob is another user, a visitor is signed
-out) and a link holder: saving, who sees what, the design page, revisions and forks; every
-denial is a 404. Sharing, the gallery, files and hostile text are in test_design_sharing.py."""
+out) and a link holder: the lab with a design, who sees what, the design page, revisions and
+forks; every denial is a 404. Sharing, the gallery, files and hostile text are in test_design_sharing.py."""
 from __future__ import annotations
 
 import json
@@ -20,48 +20,7 @@ from .design_world import as_user, owner_posts, pages, post_json, shop, three_re
 pytestmark = pytest.mark.django_db
 
 
-# ---- saving from the lab ---------------------------------------------------------------------
-
-def test_saving_from_the_lab_makes_a_design_then_each_save_a_new_revision(alice: User) -> None:
-    client = as_user(alice)
-    response = post_json(client, "/designs/new", {"name": "Shop", "topology": example("reference")})
-    assert response.status_code == 201
-    body = response.json()
-    design = Design.objects.get(id=body["id"])
-    assert body["edit_url"] == f"/designs/{design.id}/edit" and body["revision"] == 1 and design.owner == alice
-    changed = example("reference")
-    changed["nodes"][2]["params"]["instances"] = 7
-    response = post_json(client, f"/designs/{design.id}/save", {"topology": changed, "message": "more instances"})
-    assert response.status_code == 200 and response.json()["revision"] == 2
-    design.refresh_from_db()
-    assert design.latest().topology == changed and design.latest().message == "more instances"
-
-
-def test_a_refused_save_lists_every_problem_with_its_path(alice: User) -> None:
-    bad = example("reference")
-    bad["edges"].append({"from": "nowhere", "to": "lb"})
-    bad["nodes"][0]["params"]["rate_per_s"] = -1
-    response = post_json(as_user(alice), "/designs/new", {"name": "Shop", "topology": bad})
-    assert response.status_code == 400
-    paths = {p["path"] for p in response.json()["problems"]}
-    assert any(p.startswith("$.topology.edges") for p in paths)
-    assert any(p.startswith("$.topology.nodes[0].params") for p in paths)
-    assert not Design.objects.exists()
-    unnamed = post_json(as_user(alice), "/designs/new", {"name": " ", "topology": example("reference")})
-    assert unnamed.status_code == 400 and unnamed.json()["problems"][0]["path"] == "$.name"
-
-
-def test_visitors_cannot_save_and_others_cannot_save_to_alices_design(client: Client, alice: User, bob: User) -> None:
-    assert post_json(client, "/designs/new", {"name": "x", "topology": example("reference")}).status_code == 403
-    design = shop(alice, "public")
-    assert post_json(as_user(bob), f"/designs/{design.id}/save", {"topology": example("reference")}).status_code == 404
-    assert post_json(client, f"/designs/{design.id}/save", {"topology": example("reference")}).status_code == 404
-    assert design.revisions.count() == 1
-
-
-def test_a_save_with_a_body_that_is_not_json_is_refused(alice: User) -> None:
-    response = as_user(alice).post("/designs/new", data="{nope", content_type="application/json")
-    assert response.status_code == 400 and response.json()["problems"][0]["path"] == "$"
+# (Saving and forking from the lab go through the REST API: tests/api/test_api_lab_designs.py.)
 
 
 # ---- the lab with a design -------------------------------------------------------------------
@@ -75,7 +34,7 @@ def test_the_owner_opens_their_design_in_the_lab_to_edit_it(alice: User) -> None
     design = shop(alice)
     response = as_user(alice).get(f"/designs/{design.id}/edit")
     context = lab_context(response)["design"]
-    assert context["editable"] and context["save_url"] == f"/designs/{design.id}/save"
+    assert context["editable"] and context["save_url"] == f"/api/v1/designs/{design.id}/revisions"
     assert context["topology"] == example("reference") and context["revision"] == 1
     assert 'id="save-design"' in response.content.decode()
 
@@ -90,7 +49,7 @@ def test_others_open_a_public_design_in_the_lab_read_only_and_saving_makes_a_for
 
 
 def test_the_plain_lab_still_opens_for_visitors_and_offers_saving_to_members(client: Client, alice: User) -> None:
-    assert lab_context(client.get("/")) == {"signed_in": False, "create_url": "/designs/new", "design": None,
+    assert lab_context(client.get("/")) == {"signed_in": False, "create_url": "/api/v1/designs", "design": None,
                                             "lesson": None, "live": None}
     assert 'id="save-as-design"' in as_user(alice).get("/").content.decode()
 
@@ -263,7 +222,8 @@ def test_a_visitor_is_asked_to_log_in_to_fork(client: Client, alice: User) -> No
     design = shop(alice, "public")
     response = client.post(f"/designs/{design.id}/fork")
     assert response["Location"].startswith("/accounts/login/?next=")
-    assert post_json(client, f"/designs/{design.id}/fork", {}).status_code == 403
+    # The lab's fork (through the API) tells a visitor to sign in, too.
+    assert post_json(client, f"/api/v1/designs/{design.id}/fork", {}).status_code == 401
     assert Design.objects.count() == 1
 
 
@@ -271,7 +231,7 @@ def test_forking_from_the_lab_keeps_the_changes_made_there_as_the_forks_next_rev
     design = shop(alice, "public")
     changed = example("reference")
     changed["nodes"][2]["params"]["instances"] = 5
-    response = post_json(as_user(bob), f"/designs/{design.id}/fork", {"topology": changed})
+    response = post_json(as_user(bob), f"/api/v1/designs/{design.id}/fork", {"topology": changed})
     assert response.status_code == 201
     fork = Design.objects.get(id=response.json()["id"])
     assert fork.latest_revision == 2 and fork.latest().topology == changed
@@ -280,7 +240,7 @@ def test_forking_from_the_lab_keeps_the_changes_made_there_as_the_forks_next_rev
 
 def test_a_fork_from_the_lab_with_a_refused_topology_leaves_nothing_behind(alice: User, bob: User) -> None:
     design = shop(alice, "public")
-    response = post_json(as_user(bob), f"/designs/{design.id}/fork", {"topology": {"version": 1, "nodes": "x"}})
+    response = post_json(as_user(bob), f"/api/v1/designs/{design.id}/fork", {"topology": {"version": 1, "nodes": "x"}})
     assert response.status_code == 400 and response.json()["problems"]
     assert not Design.objects.filter(owner=bob).exists()
     design.refresh_from_db()
