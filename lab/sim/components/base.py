@@ -16,16 +16,16 @@ from heapq import heappush, heapreplace
 from typing import Any, ClassVar, Sequence
 
 from ..kernel.interface import Kernel
+from .actor import Actor
 from ..metrics.declared import LAST, Metric, combine_rules, level, read, show
 from ..params import Param
 from ..kernel.request import Request
 
 GROUPS = ("edge", "compute", "data", "messaging", "external")
 
-# What a queue's own harvest adds to its node's window (kernel/station.py) beyond the common
-# counters, for how it combines across windows.
+# How the figures every node's window has combine over a run: the common counters add up, except
+# the requests in the node now; so do a queue's (kernel/station.py), except its length now.
 QUEUE_METRICS = (level("queue_now", provided=True, shown=None),)
-# The common counters every node keeps: they add up, except the people in the node right now.
 _COMMON_RULES = {"in_node_now": LAST}
 
 
@@ -102,47 +102,6 @@ class Edge:
 
     def accepts(self, cls: str) -> bool:
         return self.classes is None or cls in self.classes
-
-
-class Actor:
-    """Anything that waits on a request it sent and is told how it ended: a frame on a request's
-    stack names its actor, which `resume`s when the call returns and `abort`s when it fails
-    downstream (Simulation.reply and Simulation.fail). Every node is an actor; so is an edge's
-    resilience policy (parts/resilience.py), which sends attempts of its own and is not a node.
-    It fails requests under its own id, and counts those failures by cause."""
-
-    def __init__(self, sim: "Kernel", actor_id: str) -> None:
-        self.sim = sim
-        self.id = actor_id
-        # The kernel's scheduling call, bound once: `self.schedule(t, fn, arg)` runs `fn(arg, t)`
-        # at time t. Kinds never touch the event heap themselves.
-        self.schedule = sim.schedule
-        self.failures: dict[str, int] = {}
-
-    def resume(self, req: Request, state: Any, t: float) -> None:
-        """A call this actor made has returned."""
-        raise NotImplementedError(f"{type(self).__name__} made a call it cannot resume")
-
-    def abort(self, req: Request, state: Any, t: float, cause: str) -> bool:
-        """The request failed while this actor waited on it. Release what is held; return True to
-        take the failure over (a queue absorbs its job's failure), False to let it propagate."""
-        return False
-
-    def fail(self, req: Request, t: float, cause: str) -> None:
-        failures = self.failures
-        failures[cause] = failures.get(cause, 0) + 1
-        # A timed-out request arrived at t_node and waited until now. A node's own request (a
-        # fan-out leaf, a retry) may time out before any node set t_node: then only now is known.
-        arrived = getattr(req, "t_node", None) if cause == "timeout" else None
-        if arrived is not None:
-            hop = (self.id, arrived, t - arrived, 0.0, cause)
-        else:
-            hop = (self.id, t, 0.0, 0.0, cause)
-        if req.trace is not None:
-            req.trace.append(hop)
-        else:
-            req.trace = [hop]  # a failed request keeps at least the hop where it failed
-        self.sim.fail(req, t, cause, self.id)
 
 
 class Component(Actor):
@@ -223,8 +182,7 @@ class Component(Actor):
         return []
 
     # -- what a kind may provide for faults, health checks, draining and metrics ----------------
-    # Every hook has a default here; the fault code, the simulation and the metrics call them and
-    # never look for attributes.
+    # Every hook has a default here: faults, the simulation and the metrics never probe attributes.
 
     # A crash_instances fault applies to the kind: its instances can stop one at a time. It then
     # implements `instances_changed`.

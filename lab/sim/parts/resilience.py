@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ..components.base import Actor
+from ..components.actor import Actor
 from ..params import Param
 from ..kernel.request import Request
 
