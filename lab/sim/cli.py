@@ -77,10 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         on_window: Callable[[dict[str, Any]], None] | None = None
         if windows_file is not None:
-            out = windows_file
-
             def write_window(window: dict[str, Any]) -> None:
-                out.write(json.dumps(window, sort_keys=True, allow_nan=False) + "\n")
+                windows_file.write(json.dumps(window, sort_keys=True, allow_nan=False) + "\n")
 
             on_window = write_window
         # Simulation still takes the topology as a plain dict (see lab.sim.load); this only widens.
