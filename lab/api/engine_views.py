@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lab.sim import LIMITS, check
-from lab.sim.components.traffic_source import TrafficSource, rate_preview
+from lab.sim.components.traffic_source import TrafficSource
+from lab.sim.parts.traffic_patterns import rate_preview
 from lab.sim.problems import Problem, Refused, problem
 from lab.views import example, examples
 
