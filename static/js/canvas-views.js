@@ -1,6 +1,8 @@
 // What the canvas shows beyond the topology itself: zone groups, problems, live load and
-// request rates, a default layout, and exports. Each function takes the Editor.
+// request rates, a default layout, and exports. Each function takes the Editor. Which part of
+// the design is in view (fitting, pan and zoom) is canvas-viewport.js's.
 /* global joint */
+import { fitView } from "./canvas-viewport.js";
 import { el } from "./dom.js";
 
 // Regions and zones as labelled boxes behind their nodes, redrawn whenever nodes move.
@@ -76,29 +78,6 @@ export function autoLayout(editor) {
   editor.changed();
 }
 
-// The lab draws node labels at 14 px (lab.css); below 0.8x they would shrink under 11 px, too
-// small to read, so a large design is shown at 0.8x from its top-left corner (the traffic
-// sources) and the rest is a drag away, rather than fitted whole and unreadable.
-export const MIN_SCALE = 0.8;
-
-export function fitView(editor, { padding = 24, minScale = MIN_SCALE, maxScale = 1 } = {}) {
-  const paper = editor.paper;
-  const width = paper.el.clientWidth;
-  const height = paper.el.clientHeight;
-  const box = editor.graph.getElements().length ? editor.graph.getBBox() : null;
-  if (!box || !width || !height) {
-    paper.scale(1, 1);
-    paper.translate(0, 0);
-    return;
-  }
-  const fit = Math.min((width - 2 * padding) / box.width, (height - 2 * padding) / box.height);
-  const scale = Math.max(minScale, Math.min(maxScale, fit));
-  // Centred along an axis where it fits, from the padding where it does not.
-  const offset = (size, start, room) => (size * scale + 2 * padding <= room ? (room - size * scale) / 2 : padding) - start * scale;
-  paper.scale(scale, scale);
-  paper.translate(offset(box.width, box.x, width), offset(box.height, box.y, height));
-}
-
 // A node's box is 150 px wide: about 18 characters of its label at 14 px.
 const LABEL_CHARS = 18;
 
@@ -152,22 +131,4 @@ export async function exportPNG(editor) {
   context.fillRect(0, 0, canvas.width, canvas.height);
   context.drawImage(image, 0, 0, canvas.width, canvas.height);
   return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-}
-
-// Dragging the background pans; the wheel zooms (0.3x to 2x).
-export function enablePanAndZoom(editor, paperEl) {
-  let start = null;
-  editor.paper.on("blank:pointerdown", (event) => {
-    const t = editor.paper.translate();
-    start = { x: event.clientX - t.tx, y: event.clientY - t.ty };
-  });
-  paperEl.addEventListener("mousemove", (event) => {
-    if (start && event.buttons === 1) editor.paper.translate(event.clientX - start.x, event.clientY - start.y);
-  });
-  paperEl.addEventListener("mouseup", () => { start = null; });
-  editor.paper.on("blank:mousewheel", (event, x, y, delta) => {
-    event.preventDefault();
-    const scale = Math.min(2, Math.max(0.3, editor.paper.scale().sx * (delta > 0 ? 1.1 : 0.9)));
-    editor.paper.scale(scale, scale);
-  });
 }

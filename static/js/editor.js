@@ -4,12 +4,13 @@
 // background pans. Every change is written back to the topology document (`onChange`).
 // This file is the editor's wiring; what it delegates lives beside it: the document <-> graph
 // mapping (canvas-document.js), undo and redo (editor-history.js), the selection
-// (editor-selection.js), the keys (editor-shortcuts.js), the palette, copy and paste, and what
-// a run paints (canvas-views.js).
+// (editor-selection.js), the keys (editor-shortcuts.js), the palette, copy and paste, pan and
+// zoom (canvas-viewport.js), and what a run paints (canvas-views.js).
 /* global joint */
 import * as views from "./canvas-views.js";
 import { catalogue, kindsByName } from "./catalogue.js";
 import { NODE, addNode, drawDocument, nodeText, readDocument } from "./canvas-document.js";
+import { enablePanAndZoom } from "./canvas-viewport.js";
 import { copySelection, pasteClipboard } from "./clipboard.js";
 import { History } from "./editor-history.js";
 import { moveSelectionTogether, selectOnly, toggleSelected } from "./editor-selection.js";
@@ -30,6 +31,7 @@ export class Editor {
     this.history = new History();
     this.selection = [];
     this.clipboard = null;
+    this.viewFitted = false; // the view follows the design until the user zooms or pans (canvas-viewport.js)
     this.graph = new joint.dia.Graph({}, { cellNamespace: joint.shapes });
     this.paper = new joint.dia.Paper({
       el: paperEl, model: this.graph, width: "100%", height: 420, gridSize: 10, drawGrid: true,
@@ -54,7 +56,7 @@ export class Editor {
     });
     this.graph.on("add remove change:position change:source change:target", () => this.changed());
     moveSelectionTogether(this);
-    views.enablePanAndZoom(this, paperEl);
+    enablePanAndZoom(this, paperEl);
     if (readOnly) return;
     buildPalette(paletteEl, this, NODE);
     bindShortcuts(this);

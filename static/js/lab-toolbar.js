@@ -3,7 +3,7 @@
 // are run-start.js's. Kept apart from lab.js so the page's wiring reads in one screen and each
 // button's action is found by its name.
 import { $, download, downloadBlob } from "./dom.js";
-import { fitView } from "./canvas-views.js";
+import { fitView } from "./canvas-viewport.js";
 
 const BLANK = { format: "archlab.topology", version: 1, name: "Untitled",
   settings: { duration_s: 300, warmup_s: 0, window_s: 1, seed: 1 }, nodes: [], edges: [] };

@@ -5,6 +5,7 @@
 // (lab-layout.js), and a lesson's or live session's panel.
 // User strings always go into the page as text (textContent), never as HTML.
 import { getJSON } from "./api.js";
+import { fitView, keepFitted } from "./canvas-viewport.js";
 import { causeCodes, catalogue, kindsByName } from "./catalogue.js";
 import { Charts, loadPlotly } from "./charts.js";
 import { $, el, pageData } from "./dom.js";
@@ -17,7 +18,6 @@ import { layOutLab } from "./lab-layout.js";
 import { bindToolbar } from "./lab-toolbar.js";
 import { liveEdit } from "./live-edit.js";
 import { showNodePanel } from "./node-panel.js";
-import { fitView } from "./canvas-views.js";
 import { bindRunButtons } from "./run-start.js";
 import { RunView } from "./run-view.js";
 
@@ -39,8 +39,10 @@ const editor = new Editor({
   },
 });
 renderInspector($("inspector"), null, editor);
-// The canvas fills its part of the page (the stylesheet sizes it), and is fitted at a readable zoom.
+// The canvas fills its part of the page (the stylesheet sizes it), and each design is fitted at
+// a readable zoom, again whenever the canvas changes size, until the user zooms or pans.
 editor.paper.setDimensions("100%", "100%");
+keepFitted(editor);
 const panels = layOutLab();
 // Saving: as a new design, as a revision of the design being edited, or as a fork of another's.
 const context = pageData("lab-context");

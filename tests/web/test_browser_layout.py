@@ -4,6 +4,8 @@ panels collapse and stay so, the JSON view is one click away, nothing overflows 
 Screenshots go to test-artifacts/layout-*.png."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .test_browser import open_lab, shot
@@ -128,4 +130,74 @@ def test_node_labels_stay_inside_their_boxes_with_a_long_name_and_while_a_run_sh
     shot(page, "layout-1280x800-labels-running")
     for node_id, text_width, box_width in page.evaluate(TEXT_FITS):
         assert text_width <= box_width, (node_id, text_width, box_width)
+    assert errors == []
+
+
+# The most common laptop screen. Its canvas is about 880 px wide: the first example (api_gateway_spa,
+# about 1050 px of design) is shown whole at 0.8x, the smallest readable zoom.
+LAPTOP = {"width": 1366, "height": 768}
+# How far inside the canvas each node's box is, on each side (left, right, top, bottom), on screen.
+MARGINS = """() => { const c = document.getElementById('canvas').getBoundingClientRect();
+    return [...document.querySelectorAll('#canvas .joint-element')].filter((el) => el.querySelector('rect')).map((el) => {
+        const b = el.querySelector('rect').getBoundingClientRect();
+        return [el.getAttribute('model-id'), b.left - c.left, c.right - b.right, b.top - c.top, c.bottom - b.bottom]; }); }"""
+WHOLE = f"() => ({MARGINS})().every(([id, ...margins]) => Math.min(...margins) >= 0)"
+ZOOM = "() => document.querySelector('#canvas .joint-element rect').getScreenCTM().a"
+# A resize is seen (ResizeObserver) before the next frame is painted.
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def assert_every_node_is_in_view(page: object) -> None:
+    for node, *margins in page.evaluate(MARGINS):
+        assert min(margins) >= 0, (node, margins)
+
+
+def pick_example(page: object, example: str) -> None:
+    """Choose an example and wait for it to be on the canvas (its name in the JSON view)."""
+    name = page.eval_on_selector("#topology", "t => JSON.parse(t.value).name")
+    page.select_option("#example", example)
+    page.wait_for_function(f"JSON.parse(document.getElementById('topology').value).name !== {json.dumps(name)}")
+
+
+def test_a_wide_example_is_shown_whole_on_a_laptop_when_the_lab_opens_and_when_another_is_picked(
+        live_lab: str, browser: object) -> None:
+    page, errors = open_lab(browser, live_lab, **LAPTOP)
+    node = first_node(page)
+    assert page.input_value("#example") == "api_gateway_spa"
+    shot(page, "layout-1366x768-opened")
+    assert_every_node_is_in_view(page)
+    assert page.evaluate(LABEL_PX, node) >= 11
+    for wide in ("two_regions_geo_routing", "order_events"):
+        pick_example(page, wide)
+        assert_every_node_is_in_view(page)
+    assert errors == []
+
+
+def test_the_view_stays_fitted_as_the_canvas_grows_until_the_user_zooms_and_fit_hands_it_back(
+        live_lab: str, browser: object) -> None:
+    page, errors = open_lab(browser, live_lab, width=1280, height=800)  # too narrow to show it whole
+    first_node(page)
+    page.set_viewport_size(LAPTOP)  # the window made larger once the page is open
+    page.wait_for_function(WHOLE)
+
+    # The user zooms in on the background: the view is theirs, and a resize leaves it alone.
+    canvas = page.locator("#canvas").bounding_box()
+    page.mouse.move(canvas["x"] + 6, canvas["y"] + 6)
+    page.mouse.wheel(0, -100)
+    page.evaluate(TWO_FRAMES)
+    zoom = page.evaluate(ZOOM)
+    assert zoom != pytest.approx(0.8)
+    left_top = [(m[1], m[3]) for m in page.evaluate(MARGINS)]
+    page.set_viewport_size({"width": LAPTOP["width"], "height": 900})  # a taller canvas
+    page.evaluate(TWO_FRAMES)
+    assert page.evaluate(ZOOM) == zoom
+    assert [(m[1], m[3]) for m in page.evaluate(MARGINS)] == left_top
+
+    # Fit shows the whole design again, and the view follows the canvas again.
+    page.click("#fit")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.evaluate(TWO_FRAMES)
+    page.set_viewport_size(LAPTOP)
+    page.wait_for_function(WHOLE)
+    assert page.evaluate(ZOOM) == pytest.approx(0.8)
     assert errors == []
