@@ -253,8 +253,7 @@ class Simulation:
         self.start()
         self.draining = True
         for node in self.nodes.values():
-            if hasattr(node, "stop"):
-                node.stop()
+            node.stop()
         # Unlike run(), the clock stops at the last event, not at the limit: a drained run
         # lasts as long as its last request.
         heap = self.heap
