@@ -2,6 +2,8 @@
 docs/challenges.md): their shapes in the OpenAPI document."""
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from .serializers import ObjectField, ProblemSerializer
@@ -15,7 +17,7 @@ class AuthoredStepSerializer(serializers.Serializer):
 class AuthoredSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="the lesson id learners' addresses use: t- and 16 characters")
     title = serializers.CharField()
-    source = serializers.ChoiceField(choices=["upload", "challenge"])
+    source_ = serializers.ChoiceField(choices=["upload", "challenge"])
     created = serializers.DateTimeField()
     steps = AuthoredStepSerializer(many=True, help_text="empty if the lesson no longer loads")
     assignments = serializers.IntegerField(help_text="assignments that set it (while any does, it cannot be deleted)")
@@ -23,6 +25,10 @@ class AuthoredSerializer(serializers.Serializer):
     lesson_url = serializers.CharField(help_text="the lesson page: a preview for its owner")
     assign_url = serializers.CharField(help_text="the classes page, to set it in a class's assignment form")
     url = serializers.CharField()
+
+    def get_fields(self) -> dict[str, Any]:
+        # A field cannot be declared as `source`: that is every field's own attribute.
+        return {"source" if name == "source_" else name: field for name, field in super().get_fields().items()}
 
 
 class AuthoredDetailSerializer(AuthoredSerializer):

@@ -22,7 +22,7 @@ from lab.runs import selectors as run_selectors
 from lab.runs.models import Run
 
 from . import authored_serializers as s
-from lab.sim.problems import Refused, problem
+from lab.sim.problems import Problem, Refused, problem
 from .permissions import can_read_run, not_found, require_user
 from .schema import TOPOLOGY_EXAMPLE
 from .views import ApiListView, ApiView, errors
@@ -52,7 +52,7 @@ def authored_data(row: AuthoredLesson, *, document: bool = False) -> dict[str, A
     return data
 
 
-def _created(row: AuthoredLesson, warnings: list[dict[str, str]]) -> Response:
+def _created(row: AuthoredLesson, warnings: list[Problem]) -> Response:
     data = {**authored_data(row, document=True), "warnings": [w for w in warnings if w.get("severity") == "warning"]}
     return Response(s.AuthoredCreatedSerializer(data).data, status=201, headers={"Location": data["url"]})
 

@@ -95,7 +95,7 @@ def _anonymise(request: Request) -> bool:
     return request.query_params.get("anonymise", "") in ("1", "true", "yes")
 
 
-def _graded_results(assignment: Assignment, anonymise: bool) -> dict[str, Any]:
+def _graded_results(assignment: Assignment, anonymise: bool) -> selectors.Results:
     for sub in selectors.ungraded(assignment=assignment):
         services.submission_refresh(submission=sub)
     return selectors.results(assignment=assignment, anonymise=anonymise)

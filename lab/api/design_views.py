@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from lab.designs import selectors, services
 from lab.designs.diff import topology_diff
-from lab.designs.models import Design
+from lab.designs.models import Design, Revision
 from lab.designs.thumbnails import thumbnail_svg
 
 from . import serializers as s
@@ -160,11 +160,12 @@ class DiffView(ApiView):
         params = request.query_params
         to = positive_id(params["to"], "?to", text=True) if "to" in params else design.latest_revision
         start = positive_id(params["from"], "?from", text=True) if "from" in params else max(to - 1, 1)
-        found = {}
+        found: dict[str, Revision] = {}
         for name, number in (("from", start), ("to", to)):
-            found[name] = selectors.revision_get(design=design, number=number)
-            if found[name] is None:
+            revision = selectors.revision_get(design=design, number=number)
+            if revision is None:
                 raise Refused([problem(f"?{name}", f"this design has no revision {number}")], status=404)
+            found[name] = revision
         diff = topology_diff(found["from"].topology, found["to"].topology)
         return Response(s.DiffSerializer({"from": start, "to": to, **diff}).data)
 

@@ -206,7 +206,8 @@ class AttemptSerializer(serializers.Serializer):
 
     @extend_schema_field(AttemptRunSerializer(many=True))
     def get_runs(self, attempt: Any) -> list[dict[str, Any]]:
-        return AttemptRunSerializer(self.context["runs"], many=True, context=self.context).data
+        # (The list serializer by name: the stubs type `many=True` as one serializer's dict.)
+        return serializers.ListSerializer(self.context["runs"], child=AttemptRunSerializer(), context=self.context).data
 
     @extend_schema_field(GradeSerializer(allow_null=True))
     def get_grade(self, attempt: Any) -> dict[str, Any] | None:

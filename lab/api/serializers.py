@@ -131,7 +131,11 @@ class DesignDetailSerializer(DesignSerializer):
 
 class ChangedSerializer(serializers.Serializer):
     id = serializers.CharField()
-    fields = serializers.ListField(child=serializers.CharField(), help_text="`label`, `params.workers`, ...")
+    fields_ = serializers.ListField(child=serializers.CharField(), help_text="`label`, `params.workers`, ...")
+
+    def get_fields(self) -> dict[str, Any]:
+        # A field cannot be declared as `fields`: that is the serializer's own attribute.
+        return {"fields" if name == "fields_" else name: field for name, field in super().get_fields().items()}
 
 
 class PartsDiffSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from .models import Submission
-from .selectors import display_name, username_shown
+from .selectors import Results, display_name, username_shown
 
 BOM = "\ufeff"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -40,7 +40,7 @@ def _write(header: list[str], rows: list[list[Any]]) -> str:
     return BOM + out.getvalue()
 
 
-def results_csv(results: dict[str, Any]) -> str:
+def results_csv(results: Results) -> str:
     """One row per student: the points scored on each goal by their best submission, the total."""
     goal_ids = [g["id"] for g in results["goals"]]
     points = {g["id"]: g["points"] for g in results["goals"]}
@@ -48,8 +48,8 @@ def results_csv(results: dict[str, Any]) -> str:
     rows = []
     for row in results["rows"]:
         best, last = row["best"], row["last"]
-        goals = (best or {}).get("goals", {})
-        scored = [float(points[g]) if goals.get(g, {}).get("passed") else (0.0 if best else None) for g in goal_ids]
+        goals = best["goals"] if best else {}
+        scored = [float(points[g]) if g in goals and goals[g]["passed"] else (0.0 if best else None) for g in goal_ids]
         rows.append([row["student"]["name"], row["student"]["username"], row["attempts"], *scored, row["total"],
                      best["created"] if best else None, last["created"] if last else None,
                      best["late"] if best else None])

@@ -62,7 +62,8 @@ def clean_topology(topology: Any) -> dict[str, Any]:
     """The topology as stored: a document the engine accepts (warnings are fine)."""
     if not isinstance(topology, dict):
         raise Refused([problem("$.topology", "the topology must be a JSON object (see docs/topology.md)")])
-    problems = [{**p, "path": "$.topology" + p["path"][1:]} for p in check(topology) if p["severity"] == "error"]
+    # The engine's paths are the document's ("$.nodes[0]"); here they are the body's ("$.topology.nodes[0]").
+    problems = [problem("$.topology" + p["path"][1:], p["message"]) for p in check(topology) if p["severity"] == "error"]
     if problems:
         raise Refused(problems)
     return topology

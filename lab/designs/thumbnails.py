@@ -20,7 +20,9 @@ def thumbnail_svg(topology: dict[str, Any]) -> str:
     nodes = [n for n in topology.get("nodes") or [] if isinstance(n, dict)][:200]
     points = {}
     for node in nodes:
-        position = node.get("position") if isinstance(node.get("position"), dict) else {}
+        position = node.get("position")
+        if not isinstance(position, dict):
+            position = {}
         points[str(node.get("id"))] = (_number(position.get("x")), _number(position.get("y")))
     if points:
         xs, ys = [p[0] for p in points.values()], [p[1] for p in points.values()]
@@ -43,7 +45,8 @@ def thumbnail_svg(topology: dict[str, Any]) -> str:
                          f'y2="{b[1] + BOX_H / 2:.1f}" stroke="#94a3b8" stroke-width="1.2"/>')
     for node in nodes:
         x, y = place[str(node.get("id"))]
-        kind = REGISTRY.get(node.get("kind")) if isinstance(node.get("kind"), str) else None
+        kind_name = node.get("kind")
+        kind = REGISTRY.get(kind_name) if isinstance(kind_name, str) else None
         fill = COLORS.get(kind.group if kind else "", "#e2e8f0")
         label = str(node.get("label") or node.get("id") or "")[:12]
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{BOX_W}" height="{BOX_H}" rx="4" fill="{fill}" '

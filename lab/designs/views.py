@@ -230,24 +230,25 @@ def design_import(request: HttpRequest) -> HttpResponse:
     problems: list[Problem] = []
     doc: Any = None
     if upload is None:
-        problems = [problem("$", "choose a topology JSON file to import")]
-    else:
-        try:
-            check_size(upload.size, max_bytes=LIMITS["document_bytes"], what=upload.name)
-            doc = read_json(upload.read(), max_bytes=LIMITS["document_bytes"], what=upload.name)
-        except Refused as exc:
-            problems = exc.problems
+        return render(request, "designs/import.html",
+                      {"problems": [problem("$", "choose a topology JSON file to import")], "name": name}, status=400)
+    filename = upload.name or "the file"  # (a multipart part always names its file)
+    try:
+        check_size(upload.size or 0, max_bytes=LIMITS["document_bytes"], what=filename)
+        doc = read_json(upload.read(), max_bytes=LIMITS["document_bytes"], what=filename)
+    except Refused as exc:
+        problems = exc.problems
     if not problems:
         default = doc.get("name") if isinstance(doc, dict) and isinstance(doc.get("name"), str) else ""
         try:
             described = doc.get("description") if isinstance(doc, dict) else None
-            design = services.design_create(owner=request.user, name=name or default or upload.name.rsplit(".", 1)[0],
+            design = services.design_create(owner=request.user, name=name or default or filename.rsplit(".", 1)[0],
                                             description=described if isinstance(described, str) else "",
-                                            topology=doc, message=f"imported from {upload.name}"[:200])
+                                            topology=doc, message=f"imported from {filename}"[:200])
         except Refused as exc:
             # Paths relative to the file the user chose: "$.nodes[2]", not "$.topology.nodes[2]".
-            problems = [{**p, "path": "$" + p["path"][len("$.topology"):]} if p["path"].startswith("$.topology")
-                        else p for p in exc.problems]
+            problems = [problem("$" + p["path"][len("$.topology"):], p["message"], p["severity"])
+                        if p["path"].startswith("$.topology") else p for p in exc.problems]
         else:
             messages.success(request, f"Imported {design.name}.")
             return redirect("designs:detail", design.pk)
@@ -299,9 +300,9 @@ def _embed(request: HttpRequest, design: Design, full_url: str) -> HttpResponse:
 
 
 @require_safe
-@ensure_csrf_cookie  # its Run posts to /api/runs (a framing site's page may not pass it on)
+@ensure_csrf_cookie  # its Run posts to /api/v1/runs (a framing site's page may not pass it on)
 @xframe_options_exempt
-@csp_replace({"frame-ancestors": ["*"]})
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]  # django-csp 4.0 types a view as f(request) only
 def shared_embed(request: HttpRequest, token: str) -> HttpResponse:
     design = selectors.design_by_token(token=token)
     if design is None:
@@ -312,7 +313,7 @@ def shared_embed(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @ensure_csrf_cookie
 @xframe_options_exempt
-@csp_replace({"frame-ancestors": ["*"]})
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]  # django-csp 4.0 types a view as f(request) only
 def design_embed(request: HttpRequest, design_id: Any) -> HttpResponse:
     # Public designs only, whoever asks: an embed is for everyone who reads the course page.
     design = selectors.design_get(user=AnonymousUser(), design_id=design_id)

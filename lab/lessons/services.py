@@ -33,7 +33,7 @@ from lab.runs import selectors as run_selectors
 from lab.runs import services as run_services
 from lab.runs.models import ACTIVE, Run
 from lab.sim.metrics.windows import RESULTS_VERSION
-from lab.sim.problems import Refused, problem
+from lab.sim.problems import Problem, Refused, problem
 
 from . import goals as goal_eval
 from . import scenario as scenarios
@@ -80,19 +80,19 @@ def progress_for(*, user: Any, lesson_id: str) -> LessonProgress:
 
 # -- submitting --------------------------------------------------------------------------------
 
-def _in_body(problems: list[dict[str, str]]) -> list[dict[str, str]]:
+def _in_body(problems: list[Problem]) -> list[Problem]:
     """Problems of the submitted design, under $.topology: the engine's JSON paths keep their
     place; the scenario's (which name the lesson's traffic or fault) are about the design as a whole."""
-    return [{**p, "path": "$.topology" + p["path"][1:] if p["path"].startswith("$") else "$.topology"}
-            for p in problems]
+    return [problem("$.topology" + p["path"][1:] if p["path"].startswith("$") else "$.topology", p["message"],
+                    p["severity"]) for p in problems]
 
 
-def _locked_problems(step: Step, design: dict[str, Any], start: dict[str, Any]) -> list[dict[str, str]]:
+def _locked_problems(step: Step, design: dict[str, Any], start: dict[str, Any]) -> list[Problem]:
     """What the learner changed that the step locks, both sides with the scenario imposed (so the
     traffic the scenario sets is never a difference)."""
     now = {n["id"]: n for n in design["nodes"]}
     before = {n["id"]: n for n in start["nodes"]}
-    problems = []
+    problems: list[Problem] = []
     for entry in step.locked:
         node_id, _, param = entry.partition(".")
         old = before.get(node_id)
@@ -269,8 +269,9 @@ def _grade(attempt: Attempt, links: list[AttemptRun]) -> dict[str, Any]:
     problems = [problem("$", _ended_sentence(mine.get(s), s, "your design")) for s in seeds
                 if mine.get(s) is None or mine[s].status != Run.Status.DONE]
     # Figures of complete runs only, on every seed: a partial run's numbers are not comparable.
-    comparison = {"start": comparison_figures([starts[s].results for s in seeds]) if start_done else None,
-                  "design": None if problems else comparison_figures([mine[s].results for s in seeds])}
+    # (A run that is done has its results; comparison_figures reads a missing one as nothing measured.)
+    comparison = {"start": comparison_figures([starts[s].results or {} for s in seeds]) if start_done else None,
+                  "design": None if problems else comparison_figures([mine[s].results or {} for s in seeds])}
     if problems:
         return {**base, "passed": False, "goals": [], "predictions": [], "problems": problems,
                 "comparison": comparison}

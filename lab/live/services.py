@@ -9,7 +9,7 @@ with the run's commands, and the students, granted as its audience, can watch bu
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.cache import cache
 from django.db import transaction
@@ -66,15 +66,16 @@ def session_start(*, classroom: Classroom, by: Any, title: Any, topology: Any = 
         if found is not None and is_authored_id(found.id) and not may_preview_authored(by, found.id):
             found = None  # another teacher's own lesson: as if there were none (as for assignments)
         index = lessons.step_index(lesson=found, step_id=str(step)[:64]) if found is not None and isinstance(step, str) else None
-        if index is None:
+        if found is None or index is None:
             problems.append(checks.problem("$.step", "no such lesson step; name a lesson id and one of its step ids"))
         elif design is None:
             design = found.start_design(index)
     if not isinstance(design, dict):
         problems.append(checks.problem("$.topology", "send the design to show (a topology document) or a lesson step"))
     else:
-        problems += [{**p, "path": "$.topology" + p["path"][1:]} for p in check_topology(design) if p["severity"] == "error"]
-    if problems:
+        problems += [checks.problem("$.topology" + p["path"][1:], p["message"]) for p in check_topology(design)
+                     if p["severity"] == "error"]
+    if problems or clean is None:  # no title is always a problem listed
         raise ClassroomRefused(problems)
     if LiveSession.objects.filter(classroom=classroom, ended__isnull=True).exists():
         raise ClassroomRefused("this class already has a live session going; end it first", status=409)
@@ -181,7 +182,7 @@ def question_add(*, session: LiveSession, by: Any, text: Any, kind: Any = "numbe
     checked_measure = _checked_measure(measure, session, kind, problems)
     if checked_measure and not clean_unit:
         clean_unit = goals.METRICS[checked_measure["metric"]].unit
-    if problems:
+    if problems or clean is None:  # no question text is always a problem listed
         raise ClassroomRefused(problems)
     if session.questions.count() >= MAX_QUESTIONS:
         raise ClassroomRefused(f"a session has at most {MAX_QUESTIONS} questions", status=409)
@@ -292,7 +293,7 @@ def _answer_problem(question: Question, value: Any) -> ClassroomRefused | None:
     return None
 
 
-def _is_id(value: Any) -> bool:
+def _is_id(value: Any) -> TypeGuard[int]:
     """A question id the database can hold: an id past 2**63 raised in SQLite's driver and failed
     every answer of the batch it came in (one student's message, a whole class's answers)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31

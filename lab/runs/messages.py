@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from lab.http import read_json
-from lab.sim.problems import Refused
+from lab.sim.problems import Problem, Refused, problem
 
 # Daphne refuses frames over 1 MiB (close 1011); browsers and proxies have limits of their own.
 MAX_FRAME = 256 * 1024
@@ -152,6 +152,5 @@ def ack(queued_id: int, command: dict[str, Any]) -> dict[str, Any]:
     return {"type": ACK, "id": queued_id, "command": command}
 
 
-def error(message: str, problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"type": ERROR, "message": message,
-            "problems": problems or [{"path": "$", "message": message, "severity": "error"}]}
+def error(message: str, problems: list[Problem] | None = None) -> dict[str, Any]:
+    return {"type": ERROR, "message": message, "problems": problems or [problem("$", message)]}

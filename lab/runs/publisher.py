@@ -172,8 +172,9 @@ def _tick(states: list[RunState], mark_watched: bool) -> list[tuple[RunState, di
                 "run_id", "seq", "data")[:MAX_ROWS_PER_TICK]:
             new.setdefault(str(run_id), []).append((seq, data))
     ended = [r for r in rows if rows[r]["status"] in OVER]
-    results = dict(Run.objects.filter(id__in=ended).values_list("id", "results")) if ended else {}
-    results = {str(k): v for k, v in results.items()}
+    # Keyed by the id as text, as the viewers' states hold it.
+    results: dict[str, Any] = ({str(k): v for k, v in Run.objects.filter(id__in=ended).values_list("id", "results")}
+                               if ended else {})
     out = []
     for s in live:
         row = rows.get(s.run_id)
@@ -380,7 +381,8 @@ class Viewer:
             # Not in the record (yet): the poller's next tick wakes this viewer again.
             return False
         budget = messages.PAGE_BYTES - messages.page_overhead(state.run_id)
-        taken, size = [], 0
+        taken: list[tuple[int, str]] = []
+        size = 0
         for seq, text in rows:
             if taken and (size + len(text) + 1 > budget or seq != taken[-1][0] + 1):
                 break

@@ -9,8 +9,10 @@ from __future__ import annotations
 import random
 import socket
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -144,7 +146,7 @@ def run_claim_next(*, worker: str) -> Run | None:
                       .values_list("id", "principal", "network", "priority", "budget")[:500])
     if not candidates:
         return None
-    running = Counter()
+    running: Counter[str] = Counter()
     for principal, network in Run.objects.filter(status=Run.Status.RUNNING).values_list("principal", "network"):
         running[principal] += 1
         if network:
@@ -338,7 +340,7 @@ def run_command_record(*, command: RunCommand, problems: list[Problem]) -> None:
     RunCommand.objects.filter(id=command.id).update(applied=True, problems=problems)
 
 
-def run_mark_watched(*, run_ids: list[str]) -> int:
+def run_mark_watched(*, run_ids: Sequence[str | UUID]) -> int:
     """Someone is watching these runs (the publisher calls this every few seconds for the runs
     its viewers follow): a paced run nobody watches is stopped after ARCHLAB_IDLE_STOP_S."""
     if not run_ids:
