@@ -3,16 +3,14 @@
 // the run is theirs), adds and asks questions, closes and reveals them; a student watches the run
 // and answers. Everything is decided on the server (/api/v1/sessions, docs/classroom.md "Live
 // sessions"); the panel reads the session once a second, and a student's answers go over the
-// session's websocket (session-socket.js). User strings go in as text.
-/* global Plotly */
+// session's websocket (session-socket.js). This file is the session and what is asked of the
+// server; how each question looks is live-questions.js's. User strings go in as text.
 import { getJSON, postJSON } from "./api.js";
-import { loadPlotly } from "./charts.js";
-import { $, button, el } from "./dom.js";
+import { $ } from "./dom.js";
+import { QuestionList } from "./live-questions.js";
 import { SessionSocket } from "./session-socket.js";
 
 const POLL_MS = 1000;
-
-const fmt = (v) => (typeof v === "number" ? Number(v.toPrecision(4)).toString() : "–");
 
 export class LivePanel {
   // context: {id, title, role, classroom, projector}; lab: {view, setTopology, currentTopology, showProblems}.
@@ -21,7 +19,10 @@ export class LivePanel {
     this.role = context.role;
     this.lab = lab;
     this.runId = null;
-    this.items = new Map(); // question id -> {li, key}: redrawn only when its state changes
+    this.questions = new QuestionList(this.role, {
+      act: (url, body) => this.act(url, body),
+      answer: (q, value) => this.answer(q, value).then(() => this.pollSoon()),
+    });
     this.answers = this.role === "student" ? new SessionSocket(this.id) : null;
     if (this.answers) this.answers.open(); // ready before the first question, so answering is one message
     document.body.classList.add(`live-${this.role}`);
@@ -55,7 +56,7 @@ export class LivePanel {
     }
     $("live-status").textContent = this.ended ? "This session has ended." : run ? `${session.title}: the run is ${run.status}.`
       : this.role === "teacher" ? `${session.title}: show the run when the class is ready.` : `${session.title}: waiting for the teacher to start the run.`;
-    for (const q of session.questions) this.showQuestion(q);
+    for (const q of session.questions) this.questions.show(q);
   }
 
   async act(url, body = {}) {
@@ -84,78 +85,6 @@ export class LivePanel {
     this.act(`/api/v1/sessions/${this.id}/questions`, body).then((done) => { if (done) $("question-text").value = ""; });
   }
 
-  showQuestion(q) {
-    const key = JSON.stringify([q.state, q.round, q.my_answer, this.role === "teacher" ? q.answered : 0, q.measured]);
-    let item = this.items.get(q.id);
-    if (item && item.key === key) {
-      if (item.clock && q.closes_at) item.clock.textContent = this.left(q.closes_at);
-      return;
-    }
-    const li = el("li", null, `question ${q.state}`);
-    li.dataset.question = q.id;
-    if (item) item.li.replaceWith(li);
-    else $("live-questions").append(li);
-    item = { li, key, clock: null };
-    this.items.set(q.id, item);
-    li.append(el("p", q.text, "question-text"));
-    const meta = el("p", `${q.state}${q.round > 1 ? `, round ${q.round}` : ""} · ${q.answered} answered`, "hint");
-    li.append(meta);
-    if (q.state === "open") {
-      item.clock = el("span", this.left(q.closes_at), "clock");
-      meta.append(" · ", item.clock);
-    }
-    if (this.role === "teacher") this.teacherControls(q, li);
-    else if (q.state === "open") this.answerForm(q, li);
-    if (q.my_answer !== undefined && q.my_answer !== null) {
-      li.append(el("p", `Your answer: ${q.kind === "choice" ? q.choices[q.my_answer] : `${fmt(q.my_answer)} ${q.unit}`}`, "mine"));
-    }
-    if (q.state === "revealed") this.reveal(q, li);
-  }
-
-  left(closesAt) {
-    const seconds = Math.max(0, Math.round((new Date(closesAt) - Date.now()) / 1000));
-    return `${seconds} s left`;
-  }
-
-  teacherControls(q, li) {
-    const row = el("div", null, "row");
-    const open = `/api/v1/questions/${q.id}/open`;
-    if (q.state !== "open") row.append(button(q.round ? "Ask again (new round)" : "Ask the class", () => this.act(open), "primary"));
-    if (q.state === "open") row.append(button("Close answers", () => this.act(`/api/v1/questions/${q.id}/close`)));
-    if (q.round && q.state !== "revealed") {
-      // Left empty, a question with a measure is measured by the lab on the run.
-      const measured = Object.assign(el("input"), { type: "number", step: "any", size: 7,
-        placeholder: q.measure ? "the lab measures" : "measured" });
-      measured.setAttribute("aria-label", "What the run measured");
-      row.append(measured, button("Reveal", () => this.act(`/api/v1/questions/${q.id}/reveal`,
-        measured.value.trim() === "" ? {} : { measured: Number(measured.value) })));
-    }
-    li.append(row);
-  }
-
-  answerForm(q, li) {
-    const form = el("form", null, "row answer");
-    let read;
-    if (q.kind === "choice") {
-      const select = el("select");
-      select.setAttribute("aria-label", "Your answer");
-      q.choices.forEach((c, i) => select.append(new Option(c, String(i))));
-      form.append(select);
-      read = () => Number(select.value);
-    } else {
-      const input = Object.assign(el("input"), { type: "number", step: "any", required: true, size: 8 });
-      input.setAttribute("aria-label", "Your answer");
-      form.append(input, el("span", q.unit, "unit"));
-      read = () => Number(input.value);
-    }
-    form.append(Object.assign(el("button", "Answer", "primary"), { type: "submit" }));
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.answer(q, read()).then(() => this.pollSoon());
-    });
-    li.append(form);
-  }
-
   // Over the session's websocket; over HTTP when the socket cannot carry it.
   async answer(q, value) {
     const reply = await this.answers.answer(q.id, value);
@@ -167,28 +96,5 @@ export class LivePanel {
   pollSoon() {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.poll(), 50);
-  }
-
-  async reveal(q, li) {
-    const rounds = q.rounds || [];
-    const last = rounds[rounds.length - 1] || { answers: 0 };
-    const summary = q.kind === "choice" ? q.choices.map((c, i) => `${c}: ${(last.counts || [])[i] || 0}`).join(", ")
-      : `${last.answers} answers, median ${fmt(last.median)} ${q.unit} (from ${fmt(last.min)} to ${fmt(last.max)})`;
-    li.append(el("p", summary, "distribution"));
-    if (q.measured !== null && q.measured !== undefined) li.append(el("p", `Measured: ${fmt(q.measured)} ${q.unit}`, "measured"));
-    if (q.measured_note) li.append(el("p", q.measured_note, "hint measured-note"));
-    const chart = el("div", null, "question-chart");
-    li.append(chart);
-    await loadPlotly();
-    const x = q.kind === "choice" ? q.choices : (last.bins || []).map((b) => `${fmt(b.from)}–${fmt(b.to)}`);
-    const traces = rounds.map((r, i) => ({ type: "bar", name: `round ${i + 1}`, x,
-      y: q.kind === "choice" ? r.counts : (r.bins || []).map((b) => b.count) }));
-    const shapes = [];
-    if (q.kind === "number" && q.measured !== null && q.measured !== undefined && last.bins && last.bins.length) {
-      const bin = last.bins.findIndex((b) => q.measured >= b.from && q.measured <= b.to);
-      if (bin >= 0) shapes.push({ type: "line", xref: "x", yref: "paper", x0: bin, x1: bin, y0: 0, y1: 1, line: { color: "#a1261a", width: 3 } });
-    }
-    Plotly.react(chart, traces, { margin: { l: 30, r: 6, t: 10, b: 50 }, barmode: "group", shapes, font: { size: 11 },
-      showlegend: rounds.length > 1 }, { responsive: true, displayModeBar: false });
   }
 }
