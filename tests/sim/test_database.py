@@ -1,12 +1,15 @@
 """The database: replicas, read routing, replication lag, connection limits."""
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import lab.sim
+from lab.sim.parts.failover import PrimaryFailover
+from lab.sim.parts.replica_set import ReplicaSet
 
 from .component_world import READ_WRITE, topology, node, source, Run
 
@@ -228,6 +231,86 @@ def test_every_request_ends_once_and_littles_law_holds_through_a_sync_failover()
     span = results["measured"]["span_s"]
     assert view["in_node"] * span == pytest.approx(view["arrivals"] * view["residence_ms_mean"] / 1000.0, rel=0.01)
     assert view["in_node_now"] == 0
+
+
+# -- the failover on its own: a replica set and the four moves it asks of its database ----------
+
+class Host:
+    """A database as the failover sees it (FailoverHost): every call it makes is written down."""
+
+    def __init__(self) -> None:
+        self.id = "db"
+        self.sim = self  # its kernel, for schedule and record
+        self.calls: list[tuple[Any, ...]] = []
+        self.events: list[tuple[float, Any, Any]] = []
+        self.timeline: list[dict[str, Any]] = []
+
+    def schedule(self, t: float, fn: Any, arg: Any = None) -> None:
+        self.events.append((t, fn, arg))
+
+    def record(self, entry: dict[str, Any], t: float) -> None:
+        self.timeline.append({"t": t, **entry})
+
+    def drop_waiting_queries(self, index: int, t: float) -> None:
+        self.calls.append(("drop_waiting_queries", index))
+
+    def fail_held(self, req: Any, t: float) -> None:
+        self.calls.append(("fail_held", req))
+
+    def failed_over(self, lost_writes: int) -> None:
+        self.calls.append(("failed_over", lost_writes))
+
+    def reroute(self) -> None:
+        self.calls.append(("reroute",))
+
+    def run_events(self) -> None:
+        for t, fn, arg in self.events:
+            fn(arg, t)
+
+
+def failover_world(sync: bool = False) -> tuple[Host, ReplicaSet, PrimaryFailover]:
+    # A primary and two replicas, at t = 10: replica 1 still has one of its writes to apply,
+    # replica 2 three (one of them applied at 9, already done).
+    host, replica_set = Host(), ReplicaSet(1, 2)
+    failover = PrimaryFailover(host, replica_set)
+    failover.configure(automatic=True, election_delay_s=5.0, sync=sync)
+    replica_set.pending[0][1].extend([12.0])
+    replica_set.pending[0][2].extend([9.0, 11.0, 13.0, 14.0])
+    replica_set.applier_free[:] = [0.0, 12.0, 14.0]
+    return host, replica_set, failover
+
+
+def test_a_crashed_primarys_unreplicated_writes_are_forgotten_and_free_the_appliers() -> None:
+    host, replica_set, failover = failover_world()
+    failover.crash(0, 10.0)
+    assert replica_set.up == [False, True, True]
+    assert replica_set.pending[0] == [deque(), deque(), deque()]
+    assert replica_set.applier_free == [0.0, 10.0, 10.0]
+    assert host.timeline == [{"t": 10.0, "type": "instance_down", "node": "db", "instance": 0, "role": "primary",
+                              "unreplicated_writes": 1, "election_s": 5.0}]
+    assert host.calls == [("drop_waiting_queries", 0), ("reroute",)]
+
+
+def test_an_election_promotes_the_most_up_to_date_replica_and_counts_what_it_lacked() -> None:
+    host, replica_set, failover = failover_world()
+    primaries, replicas = replica_set.primaries, replica_set.replicas
+    failover.crash(0, 10.0)
+    host.run_events()
+    assert replica_set.primaries == [1] and replica_set.replicas == [0, 2]
+    assert replica_set.primaries is primaries and replica_set.replicas is replicas  # changed in place
+    assert host.timeline[-1] == {"t": 15.0, "type": "failover", "node": "db", "from": 0, "to": 1, "lost_writes": 1}
+    assert host.calls[-2:] == [("failed_over", 1), ("reroute",)]
+
+
+def test_a_sync_write_held_on_the_crashed_primary_fails_through_its_database() -> None:
+    host, replica_set, failover = failover_world(sync=True)
+    on_primary, on_other = object(), object()
+    replica_set.held.update({on_primary: 0, on_other: 1})  # any hashable stands for a request
+    failover.crash(0, 10.0)
+    assert ("fail_held", on_primary) in host.calls and ("fail_held", on_other) not in host.calls
+    assert list(replica_set.held.values()) == [1]
+    host.run_events()
+    assert host.timeline[-1]["lost_writes"] == 0
 
 
 # -- several primaries ---------------------------------------------------------------------------

@@ -14,6 +14,10 @@ writes fail (503, unreachable) until it comes back or, with automatic failover, 
 promotes the most up-to-date replica; asynchronous writes that replica had not applied are lost
 (`lost_writes`, and a `failover` entry in the timeline). The old primary rejoins as a replica.
 
+Which instances are up and take writes, and the replication under way, are the `ReplicaSet` it
+owns (parts/replica_set.py); its `PrimaryFailover` (parts/failover.py) crashes, elects and
+recovers on that set, and calls back only through `FailoverHost`'s four methods.
+
 With several primaries (multi-primary), writes are spread over them and replicated to the others
 asynchronously; two writes to the same key on different primaries, the second before the first
 reached it, conflict (last writer wins: `write_conflicts`).
@@ -21,7 +25,6 @@ reached it, conflict (last writer wins: `write_conflicts`).
 from __future__ import annotations
 
 import math
-from collections import deque
 from functools import partial
 from typing import Any
 
@@ -35,12 +38,13 @@ from ..parts.service_time import query_params
 from ..metrics.declared import count, level, peak, per
 from .base import Component
 from ..parts.failover import PrimaryFailover
+from ..parts.replica_set import ReplicaSet
 
 MAX_REPLICAS = 15
 MAX_PRIMARIES = 5
 
 
-class Database(PrimaryFailover, Component):
+class Database(Component):
     kind = "database"
     has_instances = True
     title = "Database"
@@ -136,25 +140,19 @@ class Database(PrimaryFailover, Component):
         workers, waiting = self._connections()
         # Their query times are set by `configure`.
         self.instances = [Station(self, workers, waiting, Deterministic(0.0), self.sim.reply) for _ in range(count)]
-        self._primaries = list(range(p["primaries"]))  # positions of the instances taking writes
-        self._replicas = list(range(p["primaries"], count))
-        self._up = [True] * count
+        rs = self.replica_set = ReplicaSet(p["primaries"], p["replicas"])
+        self.failover = PrimaryFailover(self, rs)
+        # What every query and write reads, bound once (the set changes them in place, never
+        # replaces them): which instances are up and take writes, the replication under way
+        # (see ReplicaSet), the sync writes held.
+        self._up, self._primaries, self._held = rs.up, rs.primaries, rs.held
+        self._applier_free, self._pending = rs.applier_free, rs.pending
         self._multi = p["primaries"] > 1
         self._rr = self._wrr = 0
         self._apply_gen = self.sim.streams.generator(f"node:{self.id}:replication")
-        # When each instance's single applier is next free (Lindley's recursion: FIFO with one
-        # server needs no events to know when each write will be applied).
-        self._applier_free = [0.0] * count
-        # _pending[o][j]: when the writes of primary o that j has not applied yet will be.
-        # Each applier works in commit order, so the times only grow.
-        self._pending = [[deque() for _ in range(count)] for _ in range(count)]
-        # Sync writes waiting for acknowledgements, and the primary each is waiting on.
-        self._held: dict[Request, int] = {}
         self._last_write: dict[int, tuple[int, list[float]]] = {}  # key -> origin, when each primary saw it
-        self._election = 0
         self._answer = [partial(self._answered, i) for i in range(count)]
         self._sync_done_cb = self._sync_done
-        self._promote_cb = self._promote
         self.lag_sum = 0.0
         self.lag_n = 0
         self.lag_max = 0.0
@@ -190,6 +188,8 @@ class Database(PrimaryFailover, Component):
         self._extra = ([0.0] + extra + [0.0] * len(self.instances))[: len(self.instances)]
         self._sync = p["replication"] == "sync"
         self._sync_k = p["sync_replicas"]
+        self.failover.configure(automatic=p["failover"] == "automatic", election_delay_s=p["election_delay_s"],
+                                sync=self._sync)
         self._routes()
 
     def _routes(self) -> None:
@@ -197,7 +197,7 @@ class Database(PrimaryFailover, Component):
         instances are up."""
         up = self._up
         self._writable = [i for i in self._primaries if up[i]]
-        replicas = [i for i in self._replicas if up[i]]
+        replicas = [i for i in self.replica_set.replicas if up[i]]
         if self._read_from == "primary":
             self._readable = self._writable
         elif self._read_from == "replicas":
@@ -352,13 +352,43 @@ class Database(PrimaryFailover, Component):
             total += min(counts, default=0)
         return total
 
-    # -- metrics and cost -----------------------------------------------------------------------
+    # -- one instance down: the failover (parts/failover.py) works on the replica set ----------
 
     def instances_changed(self, before: int, t: float) -> None:
         crash_in_order(len(self.instances), before, self.lost_instances, t, self.crash_instance, self.recover_instance)
 
+    def crash_instance(self, index: int, t: float) -> None:
+        """Instance `index` fails (0 is the first primary): see PrimaryFailover.crash."""
+        self.failover.crash(index, t)
+
+    def recover_instance(self, index: int, t: float) -> None:
+        self.failover.recover(index, t)
+
+    # What the failover asks of the database (FailoverHost).
+
+    def drop_waiting_queries(self, index: int, t: float) -> None:
+        self.instances[index].drop_waiting(t, "fault")
+
+    def fail_held(self, req: Request, t: float) -> None:
+        self.mark(t)
+        self.n -= 1
+        self.dropped_time += t - req.t_node
+        self.fail(req, t, "fault")
+
+    def failed_over(self, lost_writes: int) -> None:
+        self.lost_writes += lost_writes
+        self.failovers += 1
+
+    def reroute(self) -> None:
+        # A lone instance's queue takes requests straight from the edge, unless it is down.
+        self.fast_receive = self.instances[0].arrive if len(self.instances) == 1 and self._up[0] else None
+        self._routes()
+        self.sim.rewire()
+
+    # -- metrics and cost -----------------------------------------------------------------------
+
     def measure(self, t: float) -> None:
-        self.n_replicas = len(self._replicas)
+        self.n_replicas = len(self.replica_set.replicas)
         self.n_primaries = len(self._primaries)
         self.n_up = sum(self._up)
         risk = self.writes_at_risk = self._writes_at_risk(t)
