@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = sub.add_parser("kinds", help="print the component catalogue (JSON, or Markdown for the docs)")
     kinds.add_argument("--markdown", action="store_true")
     kinds.set_defaults(func=cmd_kinds)
+    # sweep, replicate, compare: many runs and what they say together (lab/sim/evidence/cli.py).
+    from .evidence.cli import add_commands
+    add_commands(sub)
     return parser
 
 
