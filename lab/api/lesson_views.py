@@ -2,7 +2,8 @@
 hints, the solution, and claiming a visitor's attempts after sign-up. Anyone may take a lesson:
 a visitor's attempts and hints go by their browser session (with its CSRF token, as the pages
 send it), their progress is kept in the browser. An attempt is its submitter's (a user, or a
-visitor's session): anyone else gets 404. The rules are in lab/lessons/services.py and selectors.py."""
+visitor's session): anyone else gets 404. The rules are in lab/lessons/services.py, hints.py
+and selectors.py."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 
 from lab.classroom import selectors as classes
 from lab.classroom.authored_access import may_read_authored
-from lab.lessons import selectors, services
+from lab.lessons import hints, selectors, services
 from lab.lessons.authored import is_authored_id
 from lab.lessons.format import Lesson, Step
 from lab.runs import quotas
@@ -150,10 +151,10 @@ class HintView(ApiView):
         if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step.id)["hints"]:
             raise Refused([problem("$", WITHHELD.format("hints"))], status=403)
         if request.user.is_authenticated:
-            progress = services.hint_unlock(user=request.user, lesson=lesson, step=step)
+            progress = hints.hint_unlock(user=request.user, lesson=lesson, step=step)
             return Response(selectors.hints_of(step=step, progress=progress))
         key = visitor_session(request)
-        asked = services.visitor_hint_unlock(lesson=lesson, step=step, session_key=key, asked=_asked(request) or {})
+        asked = hints.visitor_hint_unlock(lesson=lesson, step=step, session_key=key, asked=_asked(request) or {})
         request.session[ASKED_HINTS] = asked
         unlocked = selectors.visitor_hints(lesson=lesson, session_key=key, asked=asked)[step.id]
         return Response(selectors.hints_of(step=step, unlocked=unlocked))
@@ -167,7 +168,7 @@ class SolutionView(ApiView):
         step = _step(lesson, step_id)
         if classes.withheld(user=request.user, lesson_id=lesson.id, step_id=step.id)["reference"]:
             raise Refused([problem("$", WITHHELD.format("reference solution"))], status=403)
-        return Response(s.SolutionSerializer(services.solution_show(user=request.user, lesson=lesson, step=step)).data)
+        return Response(s.SolutionSerializer(hints.solution_show(user=request.user, lesson=lesson, step=step)).data)
 
 
 def _attempt_ids(data: dict[str, Any]) -> list[UUID]:

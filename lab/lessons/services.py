@@ -1,5 +1,5 @@
-"""Writes for lessons: submitting a design for grading, grading it once its runs are over,
-unlocking hints, showing the solution, and a new account claiming what it did as a visitor.
+"""Writes for lessons: submitting a design for grading, grading it once its runs are over, and
+a new account claiming what it did as a visitor. (Hints and the solution: lab/lessons/hints.py.)
 
 A graded attempt is ordinary runs (decision 35): the step's scenario is imposed on the learner's
 design (scenario.apply) and one run per seed is queued through lab.runs.services.run_create at
@@ -331,49 +331,6 @@ def grade_summary(attempt: Attempt, grade: dict[str, Any]) -> dict[str, Any]:
             "goals_passed": sum(g["passed"] for g in grade["goals"]),
             "measured": {g["goal"]: [m["value"] for m in g["measured"]] for g in grade["goals"]},
             "comparison": grade.get("comparison")}
-
-
-# -- hints and the solution --------------------------------------------------------------------
-
-def hint_unlock(*, user: Any, lesson: Lesson, step: Step) -> LessonProgress:
-    """Unlock the step's next hint. LessonRefused when it has none left."""
-    with transaction.atomic():
-        progress = progress_for(user=user, lesson_id=lesson.id)
-        progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
-        shown = progress.hints.get(step.id, 0)
-        if not step.hints:
-            raise LessonRefused([problem("$", "this step has no hints")])
-        if shown >= len(step.hints):
-            raise LessonRefused([problem("$", f"all {len(step.hints)} hints of this step are already shown")])
-        progress.hints = {**progress.hints, step.id: shown + 1}
-        progress.save()
-    return progress
-
-
-def visitor_hint_unlock(*, lesson: Lesson, step: Step, session_key: str,
-                        asked: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Unlock a visitor's next hint: `asked` is what their session keeps (lesson id -> step id ->
-    hints asked for); the answer is the new value to keep. Their failed attempts unlock hints
-    too (selectors.visitor_hints), so the two together never pass the step's hints."""
-    shown = selectors.visitor_hints(lesson=lesson, session_key=session_key, asked=asked).get(step.id, 0)
-    if not step.hints:
-        raise LessonRefused([problem("$", "this step has no hints")])
-    if shown >= len(step.hints):
-        raise LessonRefused([problem("$", f"all {len(step.hints)} hints of this step are already shown")])
-    mine = dict(asked.get(lesson.id) or {})
-    mine[step.id] = selectors.asked_count(mine, step.id) + 1
-    return {**asked, lesson.id: mine}
-
-
-def solution_show(*, user: Any, lesson: Lesson, step: Step) -> dict[str, Any]:
-    """The step's reference as a diff against the learner's design; a signed-in learner's
-    progress records that they saw it."""
-    if getattr(user, "is_authenticated", False):
-        progress = progress_for(user=user, lesson_id=lesson.id)
-        if step.id not in progress.solutions_shown:
-            progress.solutions_shown = [*progress.solutions_shown, step.id]
-            progress.save(update_fields=["solutions_shown", "updated"])
-    return selectors.solution_get(lesson=lesson, step=step, user=user)
 
 
 # -- a visitor's attempts, claimed by their new account ------------------------------------------

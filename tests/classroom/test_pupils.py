@@ -1,11 +1,11 @@
 """Class-scoped pupil accounts (docs/pupil-accounts.md): a visitor makes one on a class's join
-link or through the API, signs in with the class's code, a display name and a password, and the
-teacher renames them or resets their password. The personas are the classroom tests': tess the
-teacher of the class, sam its student, olga a student of another class, uma a signed-in user
-outside both, a visitor; and tom, the teacher of another class."""
+link, signs in with the class's code, a display name and a password; what is refused, and a
+flood of accounts from one network. The teacher's side is in test_pupils_teacher.py, the API in
+test_pupils_api.py. The personas are the classroom tests': tess the teacher of the class, sam its
+student, olga a student of another class, uma a signed-in user outside both, a visitor; and tom,
+the teacher of another class (pupil_helpers.py)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -15,53 +15,13 @@ from django.test import Client
 
 from lab.classroom import pupils, services
 from lab.classroom.errors import ClassroomRefused
-from lab.classroom.models import Assignment, Classroom, Membership, PupilAccount
+from lab.classroom.models import Classroom, Membership, PupilAccount
 
-from .helpers import as_, call, design, make_user, signed_in, work
+from .helpers import call, signed_in
+from .pupil_helpers import (PASSWORD, SCRIPT, create_page, made, refused, sign_in_page, text,
+                            who_is_signed_in)
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "river-otter-42"
-SCRIPT = "<script>alert(1)</script>"
-
-
-def made(classroom: Classroom, name: str = "Anna K", password: str = PASSWORD,
-         network: str = "ip:127.0.0.1") -> PupilAccount:
-    return pupils.pupil_create(code=classroom.join_code, display_name=name, password=password, network=network)
-
-
-def refused(**kwargs: Any) -> ClassroomRefused:
-    with pytest.raises(ClassroomRefused) as caught:
-        pupils.pupil_create(**{"network": "ip:127.0.0.1", "password": PASSWORD, **kwargs})
-    return caught.value
-
-
-def create_page(client: Client, classroom: Classroom, name: str, password: str = PASSWORD,
-                again: str | None = None) -> Any:
-    return client.post(f"/classes/join/{classroom.join_code}/pupil",
-                       {"display_name": name, "password": password, "password2": password if again is None else again})
-
-
-def sign_in_page(client: Client, classroom: Classroom, name: str, password: str) -> Any:
-    return client.post(f"/classes/join/{classroom.join_code}/pupil/sign-in",
-                       {"display_name": name, "password": password})
-
-
-def who_is_signed_in(client: Client) -> int | None:
-    uid = client.session.get("_auth_user_id")
-    return int(uid) if uid is not None else None
-
-
-def text(response: Any) -> str:
-    return response.content.decode()
-
-
-@pytest.fixture
-def tom() -> User:
-    user = make_user("tom")
-    services.grant_teacher(user=user)
-    services.classroom_create(teacher=user, name="Tom's class")
-    return user
 
 
 # ---- making an account -----------------------------------------------------------------------
@@ -259,107 +219,6 @@ def test_the_remove_page_removes_a_pupil_and_deactivates_them(classroom: Classro
     assert not Membership.objects.filter(classroom=classroom, student=pupil.user).exists()
 
 
-# ---- the teacher's reset and rename ------------------------------------------------------------
-
-def test_a_reset_gives_a_one_time_password_that_only_lets_the_pupil_choose_a_new_one(
-        classroom: Classroom, tess: User) -> None:
-    pupil = made(classroom)
-    teacher = signed_in(tess)
-    url = f"/classes/{classroom.pk}/pupils/{pupil.user_id}/reset"
-    confirm = teacher.get(url)
-    assert confirm.status_code == 200 and "Reset the password of Anna K?" in text(confirm)
-    assert teacher.post(url).status_code == 302
-    roster = text(teacher.get(f"/classes/{classroom.pk}/pupils"))
-    one_time = roster.split('<code id="one-time-password">')[1].split("<")[0]
-    assert len(one_time) == pupils.ONE_TIME_LENGTH and set(one_time) <= set(pupils.ONE_TIME_ALPHABET)
-    assert one_time not in text(teacher.get(f"/classes/{classroom.pk}/pupils"))  # shown once
-
-    assert sign_in_page(Client(), classroom, "Anna K", PASSWORD).status_code == 400  # the old one is gone
-    client = Client()
-    response = sign_in_page(client, classroom, "Anna K", one_time)
-    assert response.status_code == 302 and response["Location"] == "/pupils/password"
-    assert who_is_signed_in(client) is None  # nothing else before a new password
-    assert client.get(f"/classes/{classroom.pk}/").status_code == 302
-    weak = client.post("/pupils/password", {"password": "abc", "password2": "abc"})
-    assert weak.status_code == 400 and 'id="new-password-problems"' in text(weak)
-    done = client.post("/pupils/password", {"password": "new-heron-77", "password2": "new-heron-77"})
-    assert done.status_code == 302 and who_is_signed_in(client) == pupil.user_id
-    pupil.refresh_from_db()
-    assert not pupil.must_change_password
-    assert sign_in_page(Client(), classroom, "Anna K", one_time).status_code == 400
-    assert sign_in_page(Client(), classroom, "Anna K", "new-heron-77").status_code == 302
-
-
-def test_a_reset_lifts_a_sign_in_lock(classroom: Classroom, tess: User, settings: Any) -> None:
-    pupil = made(classroom)
-    for i in range(settings.AXES_FAILURE_LIMIT):
-        sign_in_page(Client(), classroom, "Anna K", f"wrong-{i}")
-    one_time = pupils.pupil_reset(pupil=pupil, by=tess)
-    assert sign_in_page(Client(), classroom, "Anna K", one_time).status_code == 302
-
-
-def test_a_reset_ends_the_pupils_open_sessions(classroom: Classroom, tess: User) -> None:
-    pupil = made(classroom)
-    client = Client()
-    sign_in_page(client, classroom, "Anna K", PASSWORD)
-    pupils.pupil_reset(pupil=pupil, by=tess)
-    assert client.get(f"/classes/{classroom.pk}/").status_code == 302
-
-
-def test_the_teacher_renames_a_pupil_and_a_taken_name_is_refused_beside_its_field(
-        classroom: Classroom, tess: User) -> None:
-    anna, _ = made(classroom), made(classroom, name="Ben")
-    teacher = signed_in(tess)
-    url = f"/classes/{classroom.pk}/pupils/{anna.user_id}/rename"
-    taken = teacher.post(url, {"display_name": "BEN"})
-    assert taken.status_code == 400 and f'id="rename-{anna.user_id}-problems"' in text(taken)
-    assert teacher.post(url, {"display_name": "Anna Karenina"}).status_code == 302
-    anna.refresh_from_db()
-    anna.user.refresh_from_db()
-    assert anna.display_name == anna.user.first_name == "Anna Karenina"
-    assert sign_in_page(Client(), classroom, "anna karenina", PASSWORD).status_code == 302
-
-
-@pytest.mark.parametrize("who", ["tom", "sam", "olga", "uma"])
-def test_no_one_but_the_teacher_finds_the_roster_or_resets(request: pytest.FixtureRequest, classroom: Classroom,
-                                                           who: str) -> None:
-    pupil = made(classroom)
-    client = signed_in(request.getfixturevalue(who))
-    base = f"/classes/{classroom.pk}/pupils"
-    assert client.get(base).status_code == 404
-    assert client.get(f"{base}/{pupil.user_id}/reset").status_code == 404
-    assert client.post(f"{base}/{pupil.user_id}/reset").status_code == 404
-    assert client.post(f"{base}/{pupil.user_id}/rename", {"display_name": "Hacked"}).status_code == 404
-    pupil.refresh_from_db()
-    assert not pupil.must_change_password and pupil.display_name == "Anna K"
-
-
-def test_a_visitor_is_sent_to_log_in_for_the_roster_and_changes_nothing(classroom: Classroom) -> None:
-    pupil = made(classroom)
-    base = f"/classes/{classroom.pk}/pupils"
-    for response in (Client().get(base), Client().post(f"{base}/{pupil.user_id}/reset")):
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
-    pupil.refresh_from_db()
-    assert not pupil.must_change_password
-
-
-def test_a_teacher_cannot_reset_a_pupil_of_another_class(classroom: Classroom, tess: User, tom: User) -> None:
-    pupil = made(Classroom.objects.get(teacher=tom))
-    assert signed_in(tess).post(f"/classes/{classroom.pk}/pupils/{pupil.user_id}/reset").status_code == 404
-    with pytest.raises(ClassroomRefused) as caught:
-        pupils.pupil_reset(pupil=pupil, by=tess)
-    assert caught.value.status == 403
-
-
-def test_a_removed_pupil_is_listed_as_removed_and_cannot_be_reset(classroom: Classroom, tess: User) -> None:
-    pupil = made(classroom)
-    services.student_remove(classroom=classroom, by=tess, student=pupil.user)
-    assert "removed: cannot sign in" in text(signed_in(tess).get(f"/classes/{classroom.pk}/pupils"))
-    with pytest.raises(ClassroomRefused) as caught:
-        pupils.pupil_reset(pupil=pupil, by=tess)
-    assert caught.value.status == 409
-
-
 # ---- floods ----------------------------------------------------------------------------------
 
 def test_a_flood_of_accounts_from_one_network_is_refused_with_429_and_not_counted(
@@ -393,131 +252,3 @@ def test_a_class_holds_at_most_its_pupil_limit(classroom: Classroom, settings: A
     made(classroom, name="A"), made(classroom, name="B")
     exc = refused(code=classroom.join_code, display_name="C", network="ip:10.0.0.9")
     assert exc.status == 409 and "the most it may have" in exc.problems[0]["message"]
-
-
-# ---- results and CSV ---------------------------------------------------------------------------
-
-def test_results_and_csv_name_a_pupil_by_display_name(classroom: Classroom, assignment: Assignment,
-                                                      tess: User) -> None:
-    pupil = made(classroom, name="Zoë Ö")
-    services.submission_create(assignment=assignment, student=pupil.user, topology=design(3), owner_key="k",
-                               requester=None)
-    work()
-    teacher = signed_in(tess)
-    rows = teacher.get(f"/api/v1/assignments/{assignment.pk}/results").json()["rows"]
-    assert "Zoë Ö" in [r["student"]["name"] for r in rows]
-    for csv_name in ("results.csv", "submissions.csv"):
-        body = teacher.get(f"/api/v1/assignments/{assignment.pk}/{csv_name}").content.decode("utf-8-sig")
-        assert "Zoë Ö" in body
-    pupils.pupil_rename(pupil=pupil, by=tess, display_name="Zoe O")
-    rows = teacher.get(f"/api/v1/assignments/{assignment.pk}/results").json()["rows"]
-    assert "Zoe O" in [r["student"]["name"] for r in rows]
-
-
-# ---- the API ---------------------------------------------------------------------------------
-
-def test_the_api_makes_a_pupil_and_signs_the_session_in(classroom: Classroom) -> None:
-    client = Client()
-    response = call(client, "post", "/api/v1/classes/join/pupil",
-                    {"code": classroom.join_code.lower(), "display_name": "Anna K", "password": PASSWORD})
-    assert response.status_code == 201, response.json()
-    body = response.json()
-    assert body["pupil"]["display_name"] == "Anna K" and body["classroom"]["id"] == str(classroom.pk)
-    assert body["classroom"]["join_code"] is None and body["classroom"]["role"] == "student"
-    assert who_is_signed_in(client) == body["pupil"]["id"]
-    assert [c["id"] for c in client.get("/api/v1/classes").json()["results"]] == [str(classroom.pk)]
-
-
-def test_the_api_checks_csrf_for_a_visitor(classroom: Classroom) -> None:
-    client = Client(enforce_csrf_checks=True)
-    response = call(client, "post", "/api/v1/classes/join/pupil",
-                    {"code": classroom.join_code, "display_name": "Anna K", "password": PASSWORD})
-    assert response.status_code == 403 and not PupilAccount.objects.exists()
-
-
-@pytest.mark.parametrize("payload,status,path", [
-    ({"code": "{code}", "display_name": "Anna K", "password": "abc"}, 400, "$.password"),
-    ({"code": "{code}", "display_name": "evil\u202egpj", "password": PASSWORD}, 400, "$.display_name"),
-    ({"code": "{code}", "display_name": "Anna K", "password": PASSWORD, "email": "x@y"}, 400, "$.email"),
-    ({"code": "NOPE2345", "display_name": "Anna K", "password": PASSWORD}, 404, "$.code"),
-    ({"code": 12, "display_name": "Anna K", "password": PASSWORD}, 400, "$.code"),
-    ({"code": "{code}", "display_name": None, "password": PASSWORD}, 400, "$.display_name"),
-])
-def test_the_api_answers_bad_requests_with_problems(classroom: Classroom, payload: dict[str, Any], status: int,
-                                                    path: str) -> None:
-    data = {k: (v.format(code=classroom.join_code) if isinstance(v, str) else v) for k, v in payload.items()}
-    response = call(Client(), "post", "/api/v1/classes/join/pupil", data)
-    assert response.status_code == status and response.json()["problems"][0]["path"] == path
-
-
-def test_the_api_refuses_invalid_surrogates_in_json(classroom: Classroom) -> None:
-    raw = '{"code": "%s", "display_name": "\\ud800Anna", "password": "%s"}' % (classroom.join_code, PASSWORD)
-    response = call(Client(), "post", "/api/v1/classes/join/pupil", raw)
-    assert response.status_code == 400 and response.json()["problems"]
-    assert not PupilAccount.objects.exists()
-
-
-def test_the_api_refuses_a_signed_in_caller(classroom: Classroom, uma: User) -> None:
-    response = call(signed_in(uma), "post", "/api/v1/classes/join/pupil",
-                    {"code": classroom.join_code, "display_name": "Anna K", "password": PASSWORD})
-    assert response.status_code == 409 and "/api/v1/classes/join" in response.json()["problems"][0]["message"]
-
-
-@pytest.mark.parametrize("persona,status", [("tess", 200), ("tom", 404), ("sam", 404), ("olga", 404), ("uma", 404),
-                                            (None, 401)])
-def test_who_lists_a_classs_pupils(request: pytest.FixtureRequest, classroom: Classroom, persona: str | None,
-                                   status: int) -> None:
-    made(classroom)
-    response = as_(request.getfixturevalue(persona) if persona else None).get(f"/api/v1/classes/{classroom.pk}/pupils")
-    assert response.status_code == status
-    if status == 200:
-        assert [p["display_name"] for p in response.json()["results"]] == ["Anna K"]
-
-
-@pytest.mark.parametrize("persona,status", [("tom", 404), ("sam", 404), ("olga", 404), ("uma", 404), (None, 401)])
-def test_only_the_teacher_resets_or_renames_through_the_api(request: pytest.FixtureRequest, classroom: Classroom,
-                                                            persona: str | None, status: int) -> None:
-    pupil = made(classroom)
-    client = as_(request.getfixturevalue(persona) if persona else None)
-    base = f"/api/v1/classes/{classroom.pk}/pupils/{pupil.user_id}"
-    assert call(client, "post", f"{base}/reset").status_code == status
-    assert call(client, "patch", base, {"display_name": "Hacked"}).status_code == status
-    pupil.refresh_from_db()
-    assert not pupil.must_change_password and pupil.display_name == "Anna K"
-
-
-def test_the_api_reset_returns_a_one_time_password_that_works_once(classroom: Classroom, tess: User) -> None:
-    pupil = made(classroom)
-    response = call(signed_in(tess), "post", f"/api/v1/classes/{classroom.pk}/pupils/{pupil.user_id}/reset")
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    body = response.json()
-    assert body["pupil"]["must_change_password"] is True
-    assert sign_in_page(Client(), classroom, "Anna K", body["one_time_password"])["Location"] == "/pupils/password"
-
-
-def test_the_api_renames_and_refuses_a_taken_name(classroom: Classroom, tess: User) -> None:
-    anna, ben = made(classroom), made(classroom, name="Ben")
-    teacher = signed_in(tess)
-    taken = call(teacher, "patch", f"/api/v1/classes/{classroom.pk}/pupils/{anna.user_id}", {"display_name": "ben"})
-    assert taken.status_code == 400 and taken.json()["problems"][0]["path"] == "$.display_name"
-    done = call(teacher, "patch", f"/api/v1/classes/{classroom.pk}/pupils/{ben.user_id}", {"display_name": "Benno"})
-    assert done.status_code == 200 and done.json()["display_name"] == "Benno"
-
-
-@pytest.mark.parametrize("user_id", ["0", "99999999999999999999", "2147483648"])
-def test_the_api_answers_404_for_a_pupil_id_that_cannot_be(classroom: Classroom, tess: User, user_id: str) -> None:
-    response = call(signed_in(tess), "post", f"/api/v1/classes/{classroom.pk}/pupils/{user_id}/reset")
-    assert response.status_code == 404
-
-
-def test_a_student_who_is_not_a_pupil_is_not_found_as_one(classroom: Classroom, tess: User, sam: User) -> None:
-    response = call(signed_in(tess), "post", f"/api/v1/classes/{classroom.pk}/pupils/{sam.pk}/reset")
-    assert response.status_code == 404
-
-
-def test_the_openapi_document_describes_the_pupil_endpoints(db: None) -> None:
-    paths = json.loads(Client().get("/api/v1/schema?format=json").content)["paths"]
-    assert set(paths["/api/v1/classes/join/pupil"]) == {"post"}
-    assert set(paths["/api/v1/classes/{classroom_id}/pupils"]) == {"get"}
-    assert set(paths["/api/v1/classes/{classroom_id}/pupils/{user_id}"]) == {"patch"}
-    assert set(paths["/api/v1/classes/{classroom_id}/pupils/{user_id}/reset"]) == {"post"}
