@@ -247,7 +247,7 @@ def _scaled(topology: dict[str, Any], factor: float) -> list[tuple[str, Param, A
     out: list[tuple[str, Param, Any]] = []
     for node in _sources(topology):
         for param in REGISTRY[node["kind"]].params:
-            if param.unit != RATE_UNIT or param.name not in node["params"]:
+            if param.unit != RATE_UNIT or param.name not in node["params"] or not _in_use(param, node["params"]):
                 continue
             old = node["params"][param.name]
             if param.type == "number":
@@ -255,6 +255,12 @@ def _scaled(topology: dict[str, Any], factor: float) -> list[tuple[str, Param, A
             elif param.type == "points":
                 out.append((node["id"], param, [[t, v * factor] for t, v in old]))
     return out
+
+
+def _in_use(param: Param, values: dict[str, Any]) -> bool:
+    """Whether the parameter counts for this node (its `when` conditions hold): a steady source's
+    spike rate is left alone, or scaling it could push an unused value out of range."""
+    return all(values.get(name) in allowed for name, allowed in param.when.items())
 
 
 def _same(a: Any, b: Any) -> bool:

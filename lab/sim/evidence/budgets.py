@@ -49,16 +49,16 @@ def check_plan(runs: list[tuple[dict[str, Any], str]], limits: EvidenceBudget, b
     if problems:
         raise Refused(problems[:10])
     duration = float(runs[0][0]["settings"]["duration_s"]) if runs else 0.0
-    if total_events > limits.max_total_events:
-        problems.append(problem("$.seeds", (
-            f"this {what} ({shape}) would process about {_count(total_events)} events over its {len(runs)} runs; "
-            f"the limit is {_count(limits.max_total_events)}. "
-            f"{_advice(limits.max_total_events / total_events, len(runs), duration)}")))
-    elif total_cpu > limits.max_total_cpu_s:
+    if total_cpu > limits.max_total_cpu_s:
         problems.append(problem("$.seeds", (
             f"this {what} ({shape}) would take about {total_cpu / 60:,.0f} minutes of CPU time over its "
             f"{len(runs)} runs; the limit is {limits.max_total_cpu_s / 60:,.0f} minutes. "
             f"{_advice(limits.max_total_cpu_s / total_cpu, len(runs), duration)}")))
+    elif total_events > limits.max_total_events:
+        problems.append(problem("$.seeds", (
+            f"this {what} ({shape}) would process about {_count(total_events)} events over its {len(runs)} runs; "
+            f"the limit is {_count(limits.max_total_events)}. "
+            f"{_advice(limits.max_total_events / total_events, len(runs), duration)}")))
     if problems:
         raise Refused(problems)
 

@@ -88,9 +88,9 @@ def _bottleneck(nodes: Mapping[str, Mapping[str, Sequence[float | None]]], xs: S
         util = figures.get("utilization")
         if util is None:
             continue
-        # Walk from the under side towards (and past) the over side; the first point at or
-        # above `saturated`, interpolated from the one before it.
-        span = range(under_i, over_i + step, step)
+        # Walk from the under side across the over side to the end of the axis; the first point
+        # at or above `saturated`, interpolated from the one before it.
+        span = range(under_i, len(xs) if step > 0 else -1, step)
         prev: tuple[float, float] | None = None
         for i in span:
             u = util[i]
