@@ -70,6 +70,17 @@ class Histogram:
         self.max = max(self.max, float(arr.max()))
         self.min = min(self.min, float(arr.min()))
 
+    def add_zeros(self, count: int) -> None:
+        """Add `count` values of exactly 0 (requests that did not wait), without a list of them."""
+        if count <= 0:
+            return
+        self._summary = None
+        if self.counts is None:
+            self.counts = np.zeros(N_BUCKETS, dtype=np.int64)
+        self.counts[0] += count
+        self.n += count
+        self.min = 0.0
+
     def merge(self, other: "Histogram") -> None:
         if other.n == 0:
             return
@@ -134,11 +145,13 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000.0, 3)
 
 
-def histograms(lists: list[list[float]]) -> list[Histogram]:
+def histograms(lists: list[list[float]], zeros: list[int] | None = None) -> list[Histogram]:
     """One histogram per list, with its summary, computed in a handful of numpy calls over all
     the lists at once: a window closes with a dozen small lists, and numpy's cost is mostly per
-    call, not per value."""
+    call, not per value. `zeros[i]`, when given, adds that many values of exactly 0 to list i's
+    histogram without a list of them (the requests that did not wait)."""
     out = [Histogram() for _ in lists]
+    extra = zeros or [0] * len(lists)
     flat: list[float] = []
     rows: list[int] = []
     starts: list[int] = []
@@ -147,17 +160,23 @@ def histograms(lists: list[list[float]]) -> list[Histogram]:
             rows.append(row)
             starts.append(len(flat))
             flat += values
+        elif extra[row] > 0:
+            hist = out[row]  # only zeros: nothing to bucket, and every figure is 0
+            hist.add_zeros(extra[row])
+            hist._summary = {"mean": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
     if not flat:
         return out
-    arr = np.array(flat, dtype=float)
+    arr = np.fromiter(flat, dtype=float, count=len(flat))
     sizes = np.diff(np.append(starts, len(flat)))
     k = len(rows)
     # Bucket every value, offset by its list's row, and count all rows with one bincount.
-    index = bucket_index(arr) + np.repeat(np.arange(k) * N_BUCKETS, sizes)
+    offsets = np.arange(k) * N_BUCKETS
+    index = bucket_index(arr) + np.repeat(offsets, sizes)
     counts = np.bincount(index, minlength=k * N_BUCKETS).reshape(k, N_BUCKETS)
     totals = np.add.reduceat(arr, starts)
     maxima = np.maximum.reduceat(arr, starts)
     minima = np.minimum.reduceat(arr, starts)
+    implicit = np.array([extra[row] for row in rows], dtype=np.int64)
     for i, row in enumerate(rows):
         hist = out[row]
         hist.counts = counts[i]
@@ -165,8 +184,35 @@ def histograms(lists: list[list[float]]) -> list[Histogram]:
         hist.total = float(totals[i])
         hist.max = float(maxima[i])
         hist.min = float(minima[i])
-    summarize([out[row] for row in rows])
+        if implicit[i]:
+            hist.add_zeros(int(implicit[i]))
+    # The nearest-rank q-quantile's bucket is the bucket of the rank-th smallest value, so the
+    # sorted bucket indexes give every row's quantiles without a cumulative sum over all the
+    # buckets (what `summarize` does for histograms that no longer have their values).
+    ordered = np.sort(index.astype(np.int32))  # k * N_BUCKETS is far below 2**31; int32 sorts faster
+    n = (sizes + implicit).astype(float)
+    lows = np.array([out[row].min for row in rows])
+    quantiles = []
+    for q in (0.5, 0.95, 0.99):
+        rank = np.maximum(1.0, np.ceil(q * n)).astype(np.int64)
+        among_values = rank - implicit  # the zeros come first
+        at = np.asarray(starts) + np.maximum(among_values, 1) - 1
+        bucket = np.where(among_values > 0, ordered[at] - offsets, 0)
+        value = np.where(bucket > 0, 2.0 * MIN_VALUE * GAMMA ** bucket.astype(float) / (1.0 + GAMMA), 0.0)
+        quantiles.append(np.minimum(maxima, np.maximum(lows, value)))
+    _keep_summaries([out[row] for row in rows], quantiles)
     return out
+
+
+def _keep_summaries(hists: list[Histogram], quantiles: list[np.ndarray]) -> None:
+    for i, hist in enumerate(hists):
+        hist._summary = {
+            "mean": _ms(hist.total / hist.n),
+            "p50": _ms(float(quantiles[0][i])),
+            "p95": _ms(float(quantiles[1][i])),
+            "p99": _ms(float(quantiles[2][i])),
+            "max": _ms(hist.max),
+        }
 
 
 def summarize(hists: list[Histogram]) -> None:
@@ -183,11 +229,4 @@ def summarize(hists: list[Histogram]) -> None:
         index = (cumulative < rank[:, None]).sum(axis=1)  # first bucket whose count reaches the rank
         value = np.where(index > 0, 2.0 * MIN_VALUE * GAMMA ** index.astype(float) / (1.0 + GAMMA), 0.0)
         quantiles.append(np.minimum(highs, np.maximum(lows, value)))
-    for i, hist in enumerate(hists):
-        hist._summary = {
-            "mean": _ms(hist.total / hist.n),
-            "p50": _ms(float(quantiles[0][i])),
-            "p95": _ms(float(quantiles[1][i])),
-            "p99": _ms(float(quantiles[2][i])),
-            "max": _ms(hist.max),
-        }
+    _keep_summaries(hists, quantiles)
