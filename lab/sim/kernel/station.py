@@ -32,7 +32,7 @@ class Station:
         "owner", "heap", "root", "seq", "workers", "queue_limit", "queue", "busy", "pop", "refill",
         "by_class", "done", "timeout", "hold", "_finish_cb", "refused", "dropped", "lat", "_timer_at", "_expire_cb",
         "dropped_time", "s_qin", "s_qout", "s_up", "s_down", "q_open", "busy_open", "t_open",
-        "cap_area", "cap_mark",
+        "cap_area", "cap_mark", "svc", "waits",
     )
 
     def __init__(
@@ -74,6 +74,11 @@ class Station:
         self.refused = 0  # turned away: the queue was full
         self.dropped = 0  # left the queue without being served (timeout, crash)
         self.lat: list[float] = []
+        # The split of time in the node: the service time of every request that started service
+        # in the window, and the wait of those that started from the queue (the others waited
+        # 0, so only the queue's paths pay for a second append). `take_split` hands them over.
+        self.svc: list[float] = []
+        self.waits: list[float] = []
         self.dropped_time = 0.0
         self.s_qin = self.s_qout = self.s_up = self.s_down = 0.0
         t0 = owner.sim.t_start
@@ -112,6 +117,7 @@ class Station:
                     svc = self.refill()
             else:
                 svc = self._service(req)
+            self.svc.append(svc)
             if req.trace is not None:
                 req.trace.append((self.owner.id, t, 0.0, svc, None))
             root = self.root
@@ -147,8 +153,11 @@ class Station:
                     svc = self.pop()
                 except IndexError:
                     svc = self.refill()
+                self.svc.append(svc)
+                wait = t - nxt.t_node
+                self.waits.append(wait)
                 if nxt.trace is not None:
-                    nxt.trace.append((self.owner.id, nxt.t_node, t - nxt.t_node, svc, None))
+                    nxt.trace.append((self.owner.id, nxt.t_node, wait, svc, None))
                 root = self.root
                 if root[0]:
                     root[0] = False
@@ -191,6 +200,8 @@ class Station:
                 self.owner.fail(req, t, "timeout")
                 continue
             svc = self._service(req)
+            self.svc.append(svc)
+            self.waits.append(wait)
             if req.trace is not None:
                 req.trace.append((self.owner.id, req.t_node, wait, svc, None))
             if self.root[0]:
@@ -259,6 +270,14 @@ class Station:
         """Arrivals in the current window: refused, served, dropped, or still here."""
         present = self.busy + len(self.queue)
         return len(self.lat) + self.dropped + self.refused + present - (self.busy_open + self.q_open)
+
+    def take_split(self) -> tuple[list[float], list[float]]:
+        """The service times and queue waits recorded since the last call (see `svc`); resets
+        them. The metrics take them as a window closes, beside `harvest`."""
+        svc, waits = self.svc, self.waits
+        self.svc = []
+        self.waits = []
+        return svc, waits
 
     def harvest(self, t: float) -> dict[str, Any]:
         """This window's counters and integrals; resets them."""

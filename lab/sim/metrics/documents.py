@@ -70,6 +70,9 @@ class NodeView(TypedDict):
     cost_per_hour_usd: float
     utilization: NotRequired[float]  # nodes with queues and workers
     queue_length: NotRequired[float]
+    wait_ms: NotRequired[LatencySummary]  # nodes with queues: time waiting for a worker, of those served
+    service_ms: NotRequired[LatencySummary]  # and their service times
+    wait_probability: NotRequired[float]  # share of those served that waited more than 0
 
 
 class MeasuredNode(NodeView):

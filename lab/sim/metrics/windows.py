@@ -8,7 +8,7 @@ adds them into the totals if the window lies past the warm-up. Latency percentil
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..components import REGISTRY
 from .declared import MAX, SUM
@@ -39,6 +39,49 @@ def _sorted(d: dict[str, int]) -> dict[str, int]:
     return {k: d[k] for k in sorted(d)}
 
 
+class _Split:
+    """A window's (or the run's) split of time in a node with queues: the service times of the
+    requests that started service, and their waits, zeros included (kernel/station.py
+    records only the waits of those that started from the queue)."""
+
+    __slots__ = ("service", "wait", "waited")
+
+    def __init__(self, service: Histogram, wait: Histogram, waited: int) -> None:
+        self.service = service
+        self.wait = wait
+        self.waited = waited  # of them, how many waited more than 0
+
+    def merge(self, other: "_Split") -> None:
+        self.service.merge(other.service)
+        self.wait.merge(other.wait)
+        self.waited += other.waited
+
+    def view(self) -> dict[str, Any]:
+        started = self.service.n
+        return {"wait_ms": self.wait.summary_ms(), "service_ms": self.service.summary_ms(),
+                "wait_probability": round(self.waited / started, 6) if started else 0.0}
+
+
+def _take_splits(nodes: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]]:
+    """Each node with queues: its stations' service times and waits since the last window."""
+    out: dict[str, tuple[list[float], list[float]]] = {}
+    for node_id, node in nodes.items():
+        stations = node.stations()
+        if not stations:
+            continue
+        if len(stations) == 1:
+            out[node_id] = stations[0].take_split()
+            continue
+        svc: list[float] = []
+        waits: list[float] = []
+        for station in stations:
+            s, w = station.take_split()
+            svc += s
+            waits += w
+        out[node_id] = (svc, waits)
+    return out
+
+
 class _NodeTotals:
     """A node's raw counters combined over the measured windows, each by its kind's rule
     (`Component.combine_rules`: added up, the highest, or the last)."""
@@ -48,10 +91,15 @@ class _NodeTotals:
         self.raw: dict[str, Any] = {}
         self.failures: dict[str, int] = {}
         self.hist = Histogram()
+        self.split: _Split | None = None
 
-    def add(self, raw: dict[str, Any], hist: Histogram) -> None:
+    def add(self, raw: dict[str, Any], hist: Histogram, split: "_Split | None") -> None:
         _add_failures(self.failures, raw["failures"])
         self.hist.merge(hist)
+        if split is not None:
+            if self.split is None:
+                self.split = _Split(Histogram(), Histogram(), 0)
+            self.split.merge(split)
         rules = self.rules
         for key, value in raw.items():
             if key in _RAW_SPECIAL:
@@ -146,6 +194,8 @@ class Metrics:
         last_created, _, _ = self._last
         self._last = (created, completed, failed)
 
+        # The stations' waits and service times first: a retiring shard leaves in its harvest.
+        split_lists = _take_splits(sim.nodes)
         nodes_raw = {node_id: node.harvest(t) for node_id, node in sim.nodes.items()}
         class_arrivals: dict[str, int] = {c: 0 for c in sim.class_names}
         for raw in nodes_raw.values():
@@ -159,8 +209,21 @@ class Metrics:
             sink = sim.e2e[key]
             sink_lists.append(sink[:])
             sink.clear()  # in place: sources and requests in flight hold this very list
-        hists = histograms(sink_lists + [nodes_raw[n]["lat"] for n in node_ids])
-        sink_hists, node_hists = hists[: len(sink_keys)], hists[len(sink_keys):]
+        split_ids = list(split_lists)
+        # Waits are recorded only for requests that started from the queue: the others waited 0.
+        no_wait = [0] * (len(sink_keys) + len(node_ids) + len(split_ids)) + [
+            len(split_lists[n][0]) - len(split_lists[n][1]) for n in split_ids]
+        hists = histograms(sink_lists + [nodes_raw[n]["lat"] for n in node_ids]
+                           + [split_lists[n][0] for n in split_ids] + [split_lists[n][1] for n in split_ids], no_wait)
+        sink_hists = hists[: len(sink_keys)]
+        node_hists = hists[len(sink_keys): len(sink_keys) + len(node_ids)]
+        service_hists = hists[len(sink_keys) + len(node_ids): len(sink_keys) + len(node_ids) + len(split_ids)]
+        wait_hists = hists[len(sink_keys) + len(node_ids) + len(split_ids):]
+        splits: dict[str, _Split] = {}
+        for node_id, service_hist, wait_hist in zip(split_ids, service_hists, wait_hists):
+            waits = split_lists[node_id][1]
+            waited = len(waits) - waits.count(0.0)  # a worker freed at the very moment it arrived
+            splits[node_id] = _Split(service_hist, wait_hist, waited)
         class_hists = [Histogram() for _ in sim.class_names]
         origin_hists = {o: Histogram() for o in sim.origins}
         position = {c: i for i, c in enumerate(sim.class_names)}
@@ -189,9 +252,10 @@ class Metrics:
         nodes_out: dict[str, Any] = {}
         for node_id, hist in zip(node_ids, node_hists):
             raw = nodes_raw[node_id]
-            nodes_out[node_id] = _node_view(sim.nodes[node_id].kind, raw, hist, span)
+            split = splits.get(node_id)
+            nodes_out[node_id] = _node_view(sim.nodes[node_id].kind, raw, hist, span, split)
             if measured:
-                self.totals_nodes[node_id].add(raw, hist)
+                self.totals_nodes[node_id].add(raw, hist, split)
 
         if measured:
             if self.measured_from is None:
@@ -285,7 +349,10 @@ class Metrics:
             raw.setdefault("dropped_time", 0.0)
             raw.setdefault("in_node_now", 0)
             raw["failures"] = totals.failures
-            view = _node_view(node.kind, raw, totals.hist, span)
+            split = totals.split
+            if split is None and node.stations():  # no measured window: an empty split
+                split = _Split(Histogram(), Histogram(), 0)
+            view = _node_view(node.kind, raw, totals.hist, span, split)
             # Little's law, L = lambda * W: W is the mean time in the node over every arrival
             # (one turned away at the door counts as zero, one that gave up waiting counts its
             # wait), so `in_node` can be compared with `arrival_rate_per_s` * W.
@@ -373,7 +440,7 @@ def _flow(hist: Histogram, failures: dict[str, int], span: float) -> dict[str, A
     }
 
 
-def _node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float) -> dict[str, Any]:
+def _node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float, split: _Split | None = None) -> dict[str, Any]:
     failures = raw["failures"]
     view: dict[str, Any] = {
         "kind": kind,
@@ -391,5 +458,7 @@ def _node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float) -> 
     if "area_cap" in raw:
         view["utilization"] = round(raw["area_busy"] / raw["area_cap"], 6) if raw["area_cap"] > 0 else 0.0
         view["queue_length"] = round((raw["area_n"] - raw["area_busy"]) / span, 6) if span > 0 else 0.0
+    if split is not None:
+        view.update(split.view())
     view.update(REGISTRY[kind].present(raw, span))
     return view
