@@ -52,10 +52,21 @@ def departure(predicted: float | None, measured: float | None) -> float | None:
 
 
 def figure(name: str, predicted: float | None, measured: float | None, *, checked: bool = True,
-           digits: int = 6) -> Figure:
-    p = None if predicted is None or not math.isfinite(predicted) else round(predicted, digits)
-    m = None if measured is None or not math.isfinite(measured) else round(measured, digits)
+           negligible: float = 0.0) -> Figure:
+    """`negligible`: below it (both values) the figure is too small for a relative difference to
+    mean anything (a wait of microseconds at light load), and it does not count for the verdict."""
+    p = _significant(predicted)
+    m = _significant(measured)
+    if negligible and max(abs(p or 0.0), abs(m or 0.0)) < negligible:
+        checked = False
     return {"name": name, "predicted": p, "measured": m, "departure": departure(p, m), "checked": checked}
+
+
+def _significant(value: float | None) -> float | None:
+    """Nine significant digits (the measurements have at most that many), None if not finite."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.9g}")
 
 
 def verdict(model: str, assumptions: list[Assumption], figures: list[Figure]) -> str:
@@ -65,8 +76,8 @@ def verdict(model: str, assumptions: list[Assumption], figures: list[Figure]) ->
     checked = [f for f in figures if f["checked"] and f["departure"] is not None]
     if not checked:
         if broken:
-            return f"{model}: nothing to compare, and {_join(broken)} {_verb(broken)} not hold."
-        return f"{model}: nothing measured to compare with the prediction."
+            return f"{model}: no figure large enough to compare, and {_join(broken)} {_verb(broken)} not hold."
+        return f"{model}: no figure large enough to compare with the prediction."
     worst = max(checked, key=lambda f: abs(f["departure"] or 0.0))
     far = abs(worst["departure"] or 0.0)
     how_far = f"{worst['name']} {'+' if (worst['departure'] or 0.0) >= 0 else '-'}{far:.0%}"

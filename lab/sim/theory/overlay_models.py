@@ -17,6 +17,9 @@ from .queues import ekm1, erlang_c, mg1, mmc
 
 # Che's approximation is solved over every key; beyond this many it is too slow to answer a page.
 MAX_CHE_KEYS = 1_000_000
+# Probabilities, utilizations and counts under 1% (and waits under 1% of the service time) are
+# shown but too small for their relative difference to count for the verdict.
+NEGLIGIBLE = 0.01
 Model = tuple[str, list[Assumption], list[Figure]]
 
 
@@ -155,12 +158,13 @@ def queue(s: Situation, servers: int, svc: Service, queue_limit: int | None, ext
     rate = m["arrival_rate_per_s"]
     wait = m.get("wait_ms", {}).get("mean") if "wait_ms" in m else (
         m["queue_length"] / rate * 1000.0 if rate > 0 and "queue_length" in m else None)
+    small_ms = NEGLIGIBLE * svc.mean_s * 1000.0  # a wait under 1% of the service time
     figures = [
-        figure("wait_ms_mean", q.mean_wait_s * 1000.0, wait, digits=4),
-        figure("time_in_node_ms_mean", q.mean_sojourn_s * 1000.0, m["latency_ms"]["mean"], digits=4),
-        figure("utilization", q.utilization, m.get("utilization")),
-        figure("wait_probability", p_wait, m.get("wait_probability")),
-        figure("queue_length", q.mean_in_queue, m.get("queue_length")),
+        figure("wait_ms_mean", q.mean_wait_s * 1000.0, wait, negligible=small_ms),
+        figure("time_in_node_ms_mean", q.mean_sojourn_s * 1000.0, m["latency_ms"]["mean"]),
+        figure("utilization", q.utilization, m.get("utilization"), negligible=NEGLIGIBLE),
+        figure("wait_probability", p_wait, m.get("wait_probability"), negligible=NEGLIGIBLE),
+        figure("queue_length", q.mean_in_queue, m.get("queue_length"), negligible=NEGLIGIBLE),
         little(s),
     ]
     return name, assumptions, figures
@@ -175,9 +179,9 @@ def loss(s: Situation, servers: int, svc: Service, extra: list[Assumption]) -> M
     arrivals = m["arrivals"]
     refused = m["failures"].get("overloaded", 0)
     figures = [
-        figure("blocking_probability", blocking, refused / arrivals if arrivals else None),
+        figure("blocking_probability", blocking, refused / arrivals if arrivals else None, negligible=NEGLIGIBLE),
         figure("utilization", load * (1.0 - blocking) / servers, m.get("utilization")),
-        figure("time_in_node_ms_mean", svc.mean_s * 1000.0, m["latency_ms"]["mean"], digits=4),
+        figure("time_in_node_ms_mean", svc.mean_s * 1000.0, m["latency_ms"]["mean"]),
         little(s),
     ]
     return "M/G/c/c (Erlang B)", assumptions, figures
@@ -238,9 +242,9 @@ def serverless_function(s: Situation) -> Model | str:
                    if p["provisioned_concurrency"] else "every instance is on demand"),
     ]
     arrivals = m["arrivals"]
-    figures = [figure("cold_start_ratio", cold, m.get("cold_start_ratio"))]
+    figures = [figure("cold_start_ratio", cold, m.get("cold_start_ratio"), negligible=NEGLIGIBLE)]
     figures.append(figure("throttled_share", erlang_b(p["max_concurrency"], busy),
-                          m.get("throttled", 0) / arrivals if arrivals else None))
+                          m.get("throttled", 0) / arrivals if arrivals else None, negligible=NEGLIGIBLE))
     figures.append(little(s))
     return "cold starts e^(-lambda T); concurrency limit Erlang B", assumptions, figures
 
