@@ -35,7 +35,7 @@ def _session_key(request: Request) -> str | None:
     return request.session.session_key if hasattr(request, "session") else None
 
 
-def _run_for_read(request: Request, run_id: UUID) -> Run:
+def run_for_read(request: Request, run_id: UUID) -> Run:
     run = selectors.run_get_visible(run_id=run_id, user=request.user, session_key=_session_key(request))
     if run is None:
         raise not_found("run")
@@ -113,7 +113,7 @@ class RunView(ApiView):
     @extend_schema(tags=TAGS, summary="A run's status, attempt and progress",
                    responses={200: s.RunSerializer, **errors(401, 404)})
     def get(self, request: Request, run_id: UUID) -> Response:
-        run = _run_for_read(request, run_id)
+        run = run_for_read(request, run_id)
         if not run.is_over and selectors.run_can_control(run=run, user=request.user, session_key=_session_key(request)):
             # A script polling its live run is watching it: it is not stopped as unwatched.
             services.run_mark_watched(run_ids=[run.id])
@@ -132,7 +132,7 @@ class RunCommandsView(ApiView):
     def post(self, request: Request, run_id: UUID) -> Response:
         if _is_visitor(request):
             visitor_session(request)  # another site's page may not steer a visitor's run
-        run = _run_for_read(request, run_id)
+        run = run_for_read(request, run_id)
         selectors.run_check_control(run=run, user=request.user, session_key=_session_key(request))
         data = request.data
         if not isinstance(data, dict):
@@ -145,7 +145,7 @@ class RunResultsView(ApiView):
     @extend_schema(tags=TAGS, summary="A run's results document (null until the run is over)",
                    responses={200: s.RunResultsSerializer, **errors(401, 404)})
     def get(self, request: Request, run_id: UUID) -> Response:
-        return Response(s.RunResultsSerializer(_run_for_read(request, run_id)).data)
+        return Response(s.RunResultsSerializer(run_for_read(request, run_id)).data)
 
 
 DOWNLOAD_FORMATS = ("json", "csv")
@@ -164,7 +164,7 @@ class RunDownloadView(ApiView):
     def get(self, request: Request, run_id: UUID, fmt: str) -> HttpResponse:
         if fmt not in DOWNLOAD_FORMATS:
             raise Refused("results come as results.json or results.csv", status=404)
-        run = _run_for_read(request, run_id)
+        run = run_for_read(request, run_id)
         windows = [data for _, data in selectors.run_windows(run=run)]
         if fmt == "json":
             text = json.dumps({"run": s.RunSerializer(run).data, "results": run.results, "windows": windows},
@@ -204,5 +204,5 @@ class RunWindowsView(ApiListView):
     @extend_schema(tags=TAGS, summary="A run's metric windows so far, in order",
                    responses={200: s.WindowSerializer(many=True), **errors(401, 404)})
     def get(self, request: Request, run_id: UUID) -> Response:
-        run = _run_for_read(request, run_id)
+        run = run_for_read(request, run_id)
         return self.paginated(selectors.run_window_rows(run=run))

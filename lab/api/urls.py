@@ -8,6 +8,7 @@ from . import engine_views as engine
 from . import lesson_views as lessons
 from . import live_views as live
 from . import run_views as runs
+from . import theory_views as theory
 from . import token_views as tokens
 from . import views
 
@@ -34,6 +35,7 @@ urlpatterns = [
     path("runs/<uuid:run_id>/results.<str:fmt>", runs.RunDownloadView.as_view(), name="run-download"),
     path("runs/<uuid:run_id>/commands", runs.RunCommandsView.as_view(), name="run-commands"),
     path("runs/<uuid:run_id>/windows", runs.RunWindowsView.as_view(), name="run-windows"),
+    path("runs/<uuid:run_id>/theory", theory.RunTheoryView.as_view(), name="run-theory"),
     path("lessons", lessons.LessonListView.as_view(), name="lessons"),
     # Before lessons/<id>, so a lesson cannot be named "progress" (its pages would be unreachable).
     path("lessons/progress", lessons.ProgressClaimView.as_view(), name="lesson-progress"),

@@ -35,6 +35,7 @@ ENDPOINTS = {
     "/api/v1/runs/{run_id}/results": {"get"},
     "/api/v1/runs/{run_id}/results.{fmt}": {"get"},
     "/api/v1/runs/{run_id}/windows": {"get"},
+    "/api/v1/runs/{run_id}/theory": {"get"},
     "/api/v1/runs/{run_id}/commands": {"post"},
     "/api/v1/lessons": {"get"},
     "/api/v1/lessons/progress": {"post"},
