@@ -17,7 +17,8 @@ from lab.sim import Simulation, apply_command
 from lab.sim.problems import Problem
 from lab.sim import budget as engine_budget
 
-from . import budgets, services
+from . import budgets, services, signals
+from .evidence import Summarizer
 from .models import Run, RunCommand
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,10 @@ class Execution:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.pending: list[dict[str, Any]] = []
-        self.sim = Simulation(run.topology, seed=run.seed, on_window=self._closed)
+        # A study's run keeps a few figures per window and stores its summary, nothing else.
+        self.summarizer = Summarizer(run.evidence) if run.evidence else None
+        on_window = self.summarizer.on_window if self.summarizer else self._closed
+        self.sim = Simulation(run.topology, seed=run.seed, on_window=on_window)
         self.duration = run.duration_s
         self.window = self.sim.window_s
         self.speed = run.speed
@@ -169,6 +173,13 @@ class Execution:
             log.warning("run %s: lease lost, stopping without writing results", self.run.id)
             return
         results = sim.results()
+        if self.summarizer is not None:
+            summary = self.summarizer.summary(results, limited=self.limited, cpu_s=self.cpu_s,
+                                              wall_s=time.monotonic() - self.started)
+            if services.run_finish(run=self.run, results=dict(summary), stopped=self.stopped, limited=self.limited,
+                                   reason=self.reason):
+                _ended(self.run)
+            return
         if self.limited:
             results["limited"] = self.limited
         services.run_finish(run=self.run, results=results, stopped=self.stopped, limited=self.limited,
@@ -176,5 +187,15 @@ class Execution:
 
     def fail(self, exc: BaseException) -> None:
         log.error("run %s failed", self.run.id, exc_info=exc)
-        services.run_fail(run=self.run, error=f"{type(exc).__name__}: {exc}\n"
-                                              f"{''.join(traceback.format_exception(exc, limit=5))}")
+        failed = services.run_fail(run=self.run, error=f"{type(exc).__name__}: {exc}\n"
+                                                       f"{''.join(traceback.format_exception(exc, limit=5))}")
+        if failed and self.run.evidence:
+            _ended(self.run)
+
+
+def _ended(run: Run) -> None:
+    """Tell whoever queued a study's run that it has ended (lab.studies records its summary). A
+    listener that raises is logged; the run's own record is already written."""
+    for receiver, result in signals.run_ended.send_robust(sender=Run, run=run):
+        if isinstance(result, Exception):
+            log.error("run %s: %s failed on its end", run.id, receiver, exc_info=result)

@@ -28,8 +28,10 @@ WINDOW = "window"       # one closed window: {"run", "attempt", "seq", "window"}
 STATUS = "status"       # the run's status changed: {"run", "attempt", "status", "sim_time", "error", "reason", "results"}
 ACK = "ack"             # a command was queued: {"command", "id"}
 ERROR = "error"         # a message could not be used: {"message", "problems"}
+# On a study's websocket (/ws/studies/<id>/): its progress, sent on connect and whenever it changes.
+STUDY = "study"         # {"study", "status", "done", "failed", "total"}
 
-SERVER_TYPES = (SNAPSHOT, WINDOWS, WINDOW, STATUS, ACK, ERROR)
+SERVER_TYPES = (SNAPSHOT, WINDOWS, WINDOW, STATUS, ACK, ERROR, STUDY)
 # The fields of each server frame (docs/api.md); `results_omitted` joins `results` when the
 # results do not fit in a frame.
 SERVER_FIELDS = {
@@ -40,6 +42,7 @@ SERVER_FIELDS = {
     STATUS: {"type", "run", "attempt", "status", "sim_time", "error", "reason", "results"},
     ACK: {"type", "id", "command"},
     ERROR: {"type", "message", "problems"},
+    STUDY: {"type", "study", "status", "done", "failed", "total"},
 }
 
 # Client -> server
@@ -146,6 +149,11 @@ def status(state: Any) -> str:
     return _with_results({"type": STATUS, "run": state.run_id, "attempt": state.attempt, "status": state.status,
                           "sim_time": state.sim_time, "error": state.error or None, "reason": state.reason or None},
                          state.results if state.status in OVER else None)
+
+
+def study(progress: dict[str, Any]) -> str:
+    """A study's progress frame, from what lab.studies reports of it (publisher.register_feed)."""
+    return encode({"type": STUDY, **{k: progress[k] for k in SERVER_FIELDS[STUDY] if k != "type"}})
 
 
 def ack(queued_id: int, command: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,12 @@ class Run(models.Model):
     error = models.TextField(blank=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # One run of a study (a sweep, replications or a comparison; lab.studies): which of the
+    # study's runs it is ({"study", "index", "arm", "point", "seed", "values", "series"}). The
+    # worker then keeps only the figures the study aggregates and stores them as `results` (a
+    # lab.sim.evidence RunSummary) instead of windows and a results document (evidence.py).
+    # None for every other run.
+    evidence = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["created"]

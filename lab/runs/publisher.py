@@ -118,9 +118,7 @@ async def watch(run_id: str, send: Send) -> Viewer | None:
     are a snapshot."""
     global _poller
     loop = asyncio.get_running_loop()
-    if _poller is not None and _poller.get_loop() is not loop:
-        _runs.clear()  # left by an event loop that has ended (tests start one per test)
-        _poller = None
+    _forget_other_loops(loop)
     state = _runs.get(run_id)
     if state is None:
         read = await database_sync_to_async(_first_read)(run_id)
@@ -134,9 +132,22 @@ async def watch(run_id: str, send: Send) -> Viewer | None:
             state.status_text = messages.status(state)
     viewer = Viewer(state, send)
     state.viewers.add(viewer)
+    _start_poller(loop)
+    return viewer
+
+
+def _forget_other_loops(loop: asyncio.AbstractEventLoop) -> None:
+    global _poller
+    if _poller is not None and _poller.get_loop() is not loop:
+        _runs.clear()  # left by an event loop that has ended (tests start one per test)
+        _follows.clear()
+        _poller = None
+
+
+def _start_poller(loop: asyncio.AbstractEventLoop) -> None:
+    global _poller
     if _poller is None or _poller.done():
         _poller = loop.create_task(_poll())
-    return viewer
 
 
 def unwatch(viewer: Viewer) -> None:
@@ -187,15 +198,22 @@ async def _poll() -> None:
     # connecting at once queues its session, user and run reads there, and every live frame of the
     # process would wait behind them. One tick at a time still (each is awaited).
     tick = database_sync_to_async(_tick, thread_sensitive=False)
-    next_mark = 0.0
-    while _runs:
+    read_feeds = database_sync_to_async(_read_feeds, thread_sensitive=False)
+    next_mark = next_feed = 0.0
+    while _runs or _follows:
         started = time.monotonic()
         try:
             mark = started >= next_mark
             if mark:
                 next_mark = started + WATCHED_EVERY_S
-            for state, row, windows, results in await tick(list(_runs.values()), mark):
-                _apply(state, row, windows, results)
+            if _runs:
+                for state, row, windows, results in await tick(list(_runs.values()), mark):
+                    _apply(state, row, windows, results)
+            if _follows and started >= next_feed:
+                next_feed = started + FEED_POLL_S
+                for followed, text in (await read_feeds(list(_follows))).items():
+                    for follower in list(_follows.get(followed, ())):
+                        follower.offer(text)
         except Exception:  # noqa: BLE001 - a failed tick must not stop every stream in the process
             log.exception("the publisher's poll failed; trying again")
             await asyncio.sleep(1.0)
@@ -398,3 +416,107 @@ class Viewer:
     def _later(self, wait: float) -> None:
         if self._timer is None or self._timer.when() <= asyncio.get_running_loop().time():
             self._timer = asyncio.get_running_loop().call_later(wait, self.wake)
+
+
+# -- feeds: progress other apps stream through here (a study's, lab.studies) ------------------
+#
+# A feed is a reader registered by the app that owns the thing followed: given the keys followed
+# in this process, it answers each one's progress in one query (a key that is gone is left out),
+# and an encoder makes its frame (messages.py). The poller reads every feed each FEED_POLL_S and
+# offers each follower the latest frame. A progress frame replaces the one before, so a follower
+# holds at most one frame not yet sent: a client that never reads costs one frame, not a backlog.
+
+FeedReader = Callable[[list[str]], dict[str, dict[str, Any]]]
+FeedEncoder = Callable[[dict[str, Any]], str]
+FEED_POLL_S = 0.25
+_feeds: dict[str, tuple[FeedReader, FeedEncoder]] = {}
+_follows: dict[tuple[str, str], set[Follower]] = {}
+
+
+def register_feed(kind: str, reader: FeedReader, encoder: FeedEncoder) -> None:
+    """Stream `kind`'s progress through this module (an app calls this from its ready())."""
+    _feeds[kind] = (reader, encoder)
+
+
+def _read_feeds(followed: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for kind in {k for k, _ in followed}:
+        reader, encoder = _feeds[kind]
+        for key, progress in reader([key for k, key in followed if k == kind]).items():
+            out[(kind, key)] = encoder(progress)
+    return out
+
+
+async def follow(kind: str, key: str, send: Send) -> Follower | None:
+    """Start sending `kind` `key`'s progress to a connection: now, and whenever it changes. None
+    if there is nothing to follow (gone, or no such feed)."""
+    if kind not in _feeds:
+        return None
+    loop = asyncio.get_running_loop()
+    _forget_other_loops(loop)
+    first = (await database_sync_to_async(_read_feeds, thread_sensitive=False)([(kind, key)])).get((kind, key))
+    if first is None:
+        return None
+    follower = Follower(kind, key, send)
+    follower.offer(first)
+    _follows.setdefault((kind, key), set()).add(follower)
+    _start_poller(loop)
+    return follower
+
+
+def unfollow(follower: Follower) -> None:
+    follower.close()
+    followers = _follows.get((follower.kind, follower.key))
+    if followers is not None:
+        followers.discard(follower)
+        if not followers:
+            del _follows[(follower.kind, follower.key)]
+
+
+class Follower:
+    """One connection following one feed's key: a single task sends the latest frame, once."""
+
+    def __init__(self, kind: str, key: str, send: Send) -> None:
+        self.kind, self.key = kind, key
+        self._send = send
+        self.latest: str | None = None
+        self.sent: str | None = None
+        self.answer: str | None = None  # a reply to the client's last message (only the last is kept)
+        self._event = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._pump())
+
+    def offer(self, text: str) -> None:
+        if text != self.latest:
+            self.latest = text
+            self._event.set()
+
+    def again(self) -> None:
+        """Send the latest frame again (the client asked)."""
+        self.sent = None
+        self._event.set()
+
+    def reply(self, frame: dict[str, Any]) -> None:
+        self.answer = messages.encode(frame)
+        self._event.set()
+
+    def close(self) -> None:
+        self._task.cancel()
+
+    async def _pump(self) -> None:
+        while True:
+            await self._event.wait()
+            self._event.clear()
+            answer, self.answer = self.answer, None
+            text = self.latest
+            try:
+                if answer is not None:
+                    await self._send(answer)
+                if text is None or text == self.sent:
+                    continue
+                await self._send(text)
+                self.sent = text
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one broken connection must not end the others
+                log.exception("streaming %s %s to a follower failed", self.kind, self.key)
+                await asyncio.sleep(1.0)

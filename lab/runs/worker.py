@@ -53,6 +53,16 @@ class Doorbell:
         return True
 
 
+def housekeep(name: str) -> None:
+    """What other apps do every REAP_S in every worker (lab.studies: study runs to queue, studies
+    to finish); one that raises is logged, and the worker goes on."""
+    from .signals import housekeeping
+
+    for receiver, result in housekeeping.send_robust(sender=None, worker=name):
+        if isinstance(result, Exception):
+            log.error("housekeeping by %s failed", receiver, exc_info=result)
+
+
 def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | None = None) -> None:
     """Loop until the doorbell's pipe closes, SIGTERM arrives, or the process that started this
     one (`parent`) is gone: an embedded worker never outlives its server. A ring of the `bell`
@@ -76,6 +86,7 @@ def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | Non
         now = time.monotonic()
         if now >= next_reap:
             services.run_reap_expired()
+            housekeep(name)
             next_reap = now + REAP_S
         if now >= next_memory:
             host.memory_guard(rss_bytes(), settings.ARCHLAB_WORKER_MEMORY_MB * 2**20)

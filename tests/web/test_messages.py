@@ -23,7 +23,8 @@ def every_frame() -> list[str]:
     data = messages.window_json(0, {"index": 0, "t_end": 1.0, "name": "caf\u00e9"})
     return [messages.snapshot(State(), 0), messages.page(RUN, 1, [(0, data), (1, data)]),
             messages.window(RUN, 1, 0, data), messages.status(State()),
-            messages.encode(messages.ack(1, {"op": "pause"})), messages.encode(messages.error("bad"))]
+            messages.encode(messages.ack(1, {"op": "pause"})), messages.encode(messages.error("bad")),
+            messages.study({"study": RUN, "status": "running", "done": 3, "failed": 0, "total": 10, "id": RUN})]
 
 
 def test_every_server_frame_has_the_documented_fields_and_is_strict_ascii_json() -> None:
