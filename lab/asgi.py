@@ -20,8 +20,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from lab.live.routing import websocket_urlpatterns as live_sockets  # noqa: E402
 from lab.runs.routing import websocket_urlpatterns as run_sockets  # noqa: E402
+from lab.studies.routing import websocket_urlpatterns as study_sockets  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(run_sockets + live_sockets))),
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(run_sockets + live_sockets + study_sockets))),
 })

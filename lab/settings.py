@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "lab.lessons",
     "lab.classroom",
     "lab.live",
+    "lab.studies",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,20 @@ ARCHLAB_RUNS_PER_WORKER = env_int("ARCHLAB_RUNS_PER_WORKER", 60, minimum=1)
 ARCHLAB_WORKER_MEMORY_MB = env_int("ARCHLAB_WORKER_MEMORY_MB", 2048, minimum=64)
 # A worker renews its runs' leases every 2 s; a run whose lease expires is retried elsewhere.
 ARCHLAB_LEASE_S = env_int("ARCHLAB_LEASE_S", 15, minimum=5)
+# Studies: sweeps, replications and comparisons (docs/operations.md, "Studies"). How many a
+# signed-in user (staff) may have queued or running at once; how many runs of one study are
+# queued or running at once (never more than the owner's running allowance less one, so a study
+# leaves its owner room for a live run); what one study may plan over all its runs (runs, CPU
+# seconds and events by the per-run estimate); the largest document stored; and how many
+# finished studies each user keeps per design (older ones are deleted when a new one starts).
+ARCHLAB_USER_STUDIES = env_int("ARCHLAB_USER_STUDIES", 1, minimum=1)
+ARCHLAB_STAFF_STUDIES = env_int("ARCHLAB_STAFF_STUDIES", 4, minimum=1)
+ARCHLAB_STUDY_RUNS_AT_ONCE = env_int("ARCHLAB_STUDY_RUNS_AT_ONCE", 2, minimum=1)
+ARCHLAB_STUDY_MAX_RUNS = env_int("ARCHLAB_STUDY_MAX_RUNS", 400, minimum=1)
+ARCHLAB_STUDY_MAX_CPU_S = env_int("ARCHLAB_STUDY_MAX_CPU_S", 3600, minimum=1)
+ARCHLAB_STUDY_MAX_EVENTS = env_int("ARCHLAB_STUDY_MAX_EVENTS", 1_000_000_000, minimum=1)
+ARCHLAB_STUDY_MAX_DOCUMENT_KB = env_int("ARCHLAB_STUDY_MAX_DOCUMENT_KB", 4096, minimum=16)
+ARCHLAB_STUDIES_PER_DESIGN = env_int("ARCHLAB_STUDIES_PER_DESIGN", 20, minimum=1)
 
 # Login throttling (django-axes): after ARCHLAB_LOGIN_FAILURES wrong passwords for one username
 # from one address, that username is locked from that address for ARCHLAB_LOGIN_COOLOFF_MIN

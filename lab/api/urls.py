@@ -8,6 +8,7 @@ from . import engine_views as engine
 from . import lesson_views as lessons
 from . import live_views as live
 from . import run_views as runs
+from . import study_views as studies
 from . import theory_views as theory
 from . import token_views as tokens
 from . import views
@@ -29,6 +30,10 @@ urlpatterns = [
     path("designs/<uuid:design_id>/share", designs.ShareView.as_view(), name="share"),
     path("designs/<uuid:design_id>/unshare", designs.UnshareView.as_view(), name="unshare"),
     path("designs/<uuid:design_id>/thumbnail.svg", designs.ThumbnailView.as_view(), name="thumbnail"),
+    path("designs/<uuid:design_id>/studies", studies.StudyListView.as_view(), name="design-studies"),
+    path("studies/<uuid:study_id>", studies.StudyView.as_view(), name="study"),
+    path("studies/<uuid:study_id>/cancel", studies.StudyCancelView.as_view(), name="study-cancel"),
+    path("studies/<uuid:study_id>/study.<str:fmt>", studies.StudyDownloadView.as_view(), name="study-download"),
     path("runs", runs.RunListView.as_view(), name="runs"),
     path("runs/<uuid:run_id>", runs.RunView.as_view(), name="run"),
     path("runs/<uuid:run_id>/results", runs.RunResultsView.as_view(), name="run-results"),
