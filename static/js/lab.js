@@ -31,7 +31,7 @@ const editor = new Editor({
   onMessage: (text) => { $("canvas-message").textContent = text; },
   onSelect: (cell) => {
     renderInspector($("inspector"), cell, editor);
-    if (cell && cell.isElement()) showNodePanel($("inspector"), cell.id, view.seen);
+    if (cell && cell.isElement()) showNodePanel($("inspector"), cell.id, view.seen, view);
     // A fault from the node or edge itself, while the run goes on.
     if (cell && view.running() && (cell.isLink() || !kinds[cell.get("kind")].is_source)) {
       faultMenu($("inspector"), cell, catalogue(), (command) => view.control(command));

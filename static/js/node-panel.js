@@ -1,12 +1,16 @@
-// A node's own charts, under the inspector: its latency, utilization and queue over the run.
+// A node's own charts, under the inspector: its latency, utilization and queue over the run;
+// once the run is over, the theory beside what it measured (theory-panel.js).
 /* global Plotly */
 import { el } from "./dom.js";
+import { showTheory } from "./theory-panel.js";
 
-export function showNodePanel(container, nodeId, windows) {
+// `run` (optional) is the run on screen: its `runId`, and `running()` while it goes on.
+export function showNodePanel(container, nodeId, windows, run = null) {
   if (!window.Plotly || !windows.length || !windows[0].nodes[nodeId]) return;
   const box = el("div", null, "node-panel");
   box.dataset.node = nodeId;
   container.append(box);
+  if (run && run.runId && !run.running()) showTheory(container, run.runId, nodeId);
   const x = windows.map((w) => w.t_end);
   const m = windows.map((w) => w.nodes[nodeId]);
   const traces = [
