@@ -1,10 +1,12 @@
 // Watching a run on the lab page: what every page shows of a run (run-watch.js: the websocket,
 // the charts, the canvas lit by each window, Stop and Speed), and the lab's own parts: the node
-// table, the failures and the downloads, Pause and Step, and the live change's Apply. The lab's
+// table, the failures and the downloads, Pause and Step (which make the run scrubbable), the
+// headline figures and Print, and the live change's Apply. The lab's
 // Run button starts a run and hands it here; a lesson's graded attempt hands over its first run
 // the same way, so a learner sees their graded design come alive like any run.
 // User strings always go into the page as text (textContent), never as HTML.
-import { $, el } from "./dom.js";
+import { $, el, pageData } from "./dom.js";
+import { bindPrint, showHeadline } from "./run-report.js";
 import { RunWatch } from "./run-watch.js";
 
 // Beside Stop (run-watch.js), the lab's buttons that act on the run on screen.
@@ -19,6 +21,7 @@ export class RunView extends RunWatch {
       this.paused = !this.paused;
       this.control({ op: this.paused ? "pause" : "resume" });
       $("pause").textContent = this.paused ? "Resume" : "Pause";
+      this.scrubbable(this.paused);
     });
     // One window further, then paused again: a class watches the next window close and discusses.
     $("step").addEventListener("click", () => {
@@ -26,7 +29,16 @@ export class RunView extends RunWatch {
       this.paused = true;
       this.control({ op: "step" });
       $("pause").textContent = "Resume";
+      this.scrubbable(true);
     });
+    bindPrint(this.editor);
+    // A link to a run (`?run=<id>`: back to one's own run, or a benchmark's) shows it on the
+    // design the page opened with, once the page has drawn it, scrubbable if it is over.
+    const linked = new URLSearchParams(location.search).get("run");
+    const context = pageData("lab-context");
+    if (linked && !context.lesson && !context.live) {
+      window.addEventListener("load", () => this.watch(linked, this.editor.toTopology(), "Loading the run..."));
+    }
   }
 
   started() {
@@ -34,6 +46,7 @@ export class RunView extends RunWatch {
     $("charts-hint").hidden = true;
     $("failures").replaceChildren();
     $("downloads").hidden = true;
+    showHeadline(null);
     $("pause").textContent = "Pause";
   }
 
@@ -75,6 +88,7 @@ export class RunView extends RunWatch {
   }
 
   showResults(results) {
+    showHeadline(results);
     const overall = results.measured.overall;
     const box = $("failures");
     const causes = Object.entries(overall.failures);

@@ -2,10 +2,17 @@
 // each window, the status line, Stop and Speed, and getting a lost connection back. The lab's
 // run view (run-view.js) adds its node table, failures, downloads and Pause/Step through the
 // hooks below; the embed (embed.js) adds only its Run button. So a run is drawn the same way
-// everywhere, and written once.
+// everywhere, and written once. After a run, and while it is paused, the scrubber
+// (run-scrubber.js) moves through its windows; the run's history (run-history.js) draws a long
+// run's charts from a few hundred points.
 // User strings always go into the page as text (textContent), never as HTML.
+import { momentOf, showMoment } from "./canvas-moment.js";
+import { CHART_IDS, pointsDrawn } from "./chart-cursor.js";
+import { addChartExports } from "./chart-export.js";
 import { loadPlotly } from "./charts.js";
 import { $, button } from "./dom.js";
+import { MAX_POINTS, RunHistory } from "./run-history.js";
+import { Scrubber } from "./run-scrubber.js";
 import { RunSocket, isOver } from "./run-socket.js";
 
 export class RunWatch {
@@ -18,7 +25,11 @@ export class RunWatch {
     this.runId = null;
     this.pending = []; // windows arrived since the last animation frame
     this.seen = []; // every window of the current run, for a node's own charts
+    this.history = new RunHistory();
     this.listeners = [];
+    // A page with the scrubber's markup (#scrubber) gets a scrubber; every chart, its PNG and SVG.
+    this.scrubber = $("scrubber") ? new Scrubber(this) : null;
+    this.showExports = addChartExports(CHART_IDS, (id) => `archlab-run-${String(this.runId).slice(0, 8)}-${id.replace("chart-", "")}`);
     // The socket reconnects by itself for a while; then the user decides.
     this.reconnect = button("Reconnect", () => {
       this.reconnect.hidden = true;
@@ -47,6 +58,11 @@ export class RunWatch {
     return Boolean(this.socket) && !$("stop").disabled;
   }
 
+  // The scrubber is usable (after a run, while it is paused) or the page follows the run live.
+  scrubbable(on) {
+    if (this.scrubber) this.scrubber.enable(on);
+  }
+
   control(command) {
     if (this.socket) this.socket.control(command);
   }
@@ -65,14 +81,20 @@ export class RunWatch {
     this.runId = runId;
     const nodeIds = (topology.nodes || []).filter((n) => this.kinds[n.kind] && !this.kinds[n.kind].is_source).map((n) => n.id);
     this.charts.reset(nodeIds);
+    this.history.clear();
+    if (this.scrubber) this.scrubber.reset(runId);
+    this.showExports(true);
     this.enable(true);
     $("status").textContent = statusText;
     this.socket = new RunSocket(runId, {
       snapshot: (msg) => {
         this.pending.length = 0;
         this.seen.splice(0, this.seen.length, ...msg.windows);
+        this.history.clear();
+        this.history.add(msg.windows);
+        if (this.scrubber) this.scrubber.arrived(msg.windows);
         this.charts.reset(this.charts.nodeIds);
-        this.charts.append(msg.windows);
+        this.charts.append(isOver(msg.status) ? this.history.forCharts() : msg.windows);
         // A run that ended before the socket opened arrives whole in its snapshot: the canvas
         // shows its last window, not the previous run's.
         if (msg.windows.length) this.showWindow(msg.windows[msg.windows.length - 1]);
@@ -107,25 +129,38 @@ export class RunWatch {
     const batch = this.pending.splice(0);
     if (!batch.length) return;
     this.seen.push(...batch);
+    this.history.add(batch);
     this.charts.append(batch);
+    if (this.scrubber) this.scrubber.arrived(batch);
     const last = batch[batch.length - 1];
     this.showWindow(last);
     $("status").textContent = `Running: ${last.t_end.toFixed(0)} s simulated.`;
     for (const listener of this.listeners) listener(last);
   }
 
+  // The canvas at `window`'s end: its load, and the faults and health of the timeline until then.
   showWindow(window) {
     this.editor.showWindow(window);
     this.editor.showEdgeRates(window);
+    showMoment(this.editor, window, momentOf(this.history.eventsUntil(window.t_end)));
+  }
+
+  // A long run's charts, once it is over, drawn again from its history's few hundred points.
+  condense() {
+    if (pointsDrawn() <= MAX_POINTS) return;
+    this.charts.reset(this.charts.nodeIds);
+    this.charts.append(this.history.forCharts());
   }
 
   showStatus(msg) {
     if (msg.status === "queued") $("status").textContent = "Waiting for a simulation worker...";
     if (isOver(msg.status)) {
       this.drawPending();
+      this.condense();
       $("status").textContent = endText(msg);
       this.enable(false);
       this.ended(msg);
+      if (this.scrubber) this.scrubber.ended(msg);
     }
   }
 }

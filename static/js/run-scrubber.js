@@ -1,0 +1,125 @@
+// The scrubber: after a run (or while it is paused) a time slider moves through every window,
+// and the page shows that moment: the canvas and the node table as they were then, a cursor on
+// the charts, and the requests sampled then (trace-list.js). It is a native range input, so the
+// keyboard moves it as any slider (arrows one window, Page Up/Down a tenth, Home and End).
+// The slider and the cursor need only the run's history (run-history.js); the window itself
+// comes from the window store, from memory or fetched with its page (window-store.js).
+import { getJSON } from "./api.js";
+import { moveCursor, removeCursor } from "./chart-cursor.js";
+import { $ } from "./dom.js";
+import { showTraces, tracesOf } from "./trace-list.js";
+import { WindowStore } from "./window-store.js";
+
+const seconds = (t) => `${Number(t.toFixed(3))}`;
+
+export class Scrubber {
+  // `view` is the RunWatch whose run it scrubs: its history, charts and showWindow().
+  constructor(view) {
+    this.view = view;
+    this.box = $("scrubber");
+    this.input = $("scrub");
+    this.time = $("scrub-time");
+    this.traceBox = $("moment-traces");
+    this.store = new WindowStore();
+    this.on = false;
+    this.over = false;
+    this.traces = [];
+    this.moves = 0; // a move superseded by a later one draws nothing
+    this.input.addEventListener("input", () => this.move(Number(this.input.value)));
+  }
+
+  reset(runId) {
+    this.store.reset(runId);
+    this.enable(false);
+    this.over = false;
+    this.traces = [];
+    if (this.traceBox) this.traceBox.replaceChildren();
+  }
+
+  // Every window drawn live is kept (up to the store's bound), so a short run never fetches.
+  arrived(windows) {
+    for (const w of windows) this.store.put(w);
+    if (this.on) this.toEnd();
+  }
+
+  // The run ended: its results' traces, fetched if they were too large for the socket.
+  async ended(msg) {
+    this.over = true;
+    let results = msg.results;
+    if (!results && msg.results_omitted) {
+      try { results = (await getJSON(`/api/v1/runs/${this.store.runId}/results`)).results; } catch { results = null; }
+    }
+    this.traces = tracesOf(results);
+    this.enable(true);
+  }
+
+  // Usable after a run and while one is paused; otherwise the page follows the run live.
+  enable(on) {
+    const count = this.view.history.length;
+    if (this.on && !on) removeCursor(this.view.charts);
+    this.on = on && count > 0;
+    this.box.hidden = !this.on;
+    if (this.on) this.toEnd();
+  }
+
+  // The slider spans every window so far and stands on the last one.
+  toEnd() {
+    this.input.max = String(this.view.history.length - 1);
+    this.input.value = this.input.max;
+    this.label(this.view.history.length - 1);
+    this.showTraces(this.view.history.length - 1);
+  }
+
+  label(index) {
+    const h = this.view.history.at(index);
+    const total = this.view.history.at(this.view.history.length - 1).t_end;
+    const text = `${seconds(h.t_start)}–${seconds(h.t_end)} s of ${seconds(total)} s`;
+    this.time.textContent = text;
+    this.input.setAttribute("aria-valuetext", `window ${index + 1} of ${this.view.history.length}: ${text}`);
+  }
+
+  // Show window `index`: the time and the cursor at once, the canvas as soon as its window is
+  // here (at once, unless its page has to be fetched). The box then says `scrubbed`, with how
+  // long the move took, for the benchmark (bench/scrub_speed.py) and the tests.
+  async move(index) {
+    const started = performance.now();
+    const move = ++this.moves;
+    this.label(index);
+    const h = this.view.history.at(index);
+    moveCursor(this.view.charts, h.t_end);
+    let window = this.store.peek(index);
+    const fetched = !window;
+    if (!window) {
+      try { window = await this.store.get(index); } catch { window = null; }
+      if (move !== this.moves) return;
+      if (!window) {
+        this.time.textContent += " (this window could not be fetched)";
+        return;
+      }
+    }
+    this.view.showWindow(window);
+    this.showTraces(index);
+    this.box.dataset.index = String(index);
+    this.box.dispatchEvent(new CustomEvent("scrubbed", { detail: { index, ms: performance.now() - started, fetched } }));
+  }
+
+  // Move to the window holding time `t` (a trace's start), as if the slider had been moved.
+  goTo(t) {
+    const windows = this.view.history.windows;
+    let lo = 0;
+    let hi = windows.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (windows[mid].t_end <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    this.input.value = String(lo);
+    this.input.focus();
+    return this.move(lo);
+  }
+
+  showTraces(index) {
+    if (!this.traceBox) return;
+    showTraces(this.traceBox, this.traces, this.view.history.at(index), { over: this.over, go: (t) => this.goTo(t) });
+  }
+}
