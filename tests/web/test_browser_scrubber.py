@@ -1,0 +1,179 @@
+"""The scrubber over a whole run, chart export and print, in Debian's Chromium against a live lab:
+a short run of the one-VM WordPress example (a ramp, and MySQL crashed for a few seconds) is
+scrubbed to an early and a late window, by mouse and by keyboard, and the canvas, the node
+table and the chart cursor show those windows; a sampled request of the moment opens on its
+hops; every chart saves as PNG and SVG. Screenshots go to test-artifacts/."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .test_browser import fill_topology, open_lab, shot
+
+pytestmark = pytest.mark.browser
+EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples" / "single_vm_wordpress.json"
+CRASH = {"id": "db-down", "kind": "crash", "node": "mysql", "start_s": 14, "duration_s": 3}
+
+
+def topology(window_s: float = 1.0) -> str:
+    doc = json.loads(EXAMPLE.read_text())
+    doc["settings"].update({"warmup_s": 0, "window_s": window_s})
+    doc["nodes"][0]["params"].update({"rate_per_s": 30, "ramp_to_per_s": 260, "ramp_start_s": 0, "ramp_duration_s": 12})
+    doc["faults"] = [CRASH]
+    return json.dumps(doc)
+
+
+def run_to_the_end(page: Any, duration: int, window_s: float = 1.0) -> str:
+    """Run the test's topology as fast as possible; the run's id once it is over."""
+    page.select_option("#example", "single_vm_wordpress")
+    page.wait_for_function("document.getElementById('topology').value.includes('One WordPress VM')")
+    fill_topology(page, topology(window_s))
+    page.click("#apply-json")
+    page.fill("#duration", str(duration))
+    page.select_option("#speed", "0")
+    page.click("#run")
+    page.wait_for_selector("#downloads:not([hidden])", timeout=60_000)
+    expect(page.locator("#scrubber")).to_be_visible()
+    return page.get_attribute("#download-json", "href").split("/")[4]
+
+
+def windows(page: Any, run_id: str) -> list[dict[str, Any]]:
+    return page.evaluate("""async (id) => {
+      const out = [];
+      for (let page = 1; ; page++) {
+        const body = await (await fetch(`/api/v1/runs/${id}/windows?page_size=1000&page=${page}`)).json();
+        out.push(...body.results.map((r) => r.window));
+        if (!body.next) return out;
+      }
+    }""", run_id)
+
+
+# What the canvas shows of node `node` (its box's fill and stroke, its text), the node table's
+# utilization and where the charts' cursor stands.
+SHOWN = """(node) => {
+  const box = document.querySelector(`#canvas [model-id="${node}"]`);
+  const body = box.querySelector('[joint-selector="body"]');
+  const row = document.querySelector(`#nodes tr[data-node="${node}"]`);
+  const shapes = document.getElementById('chart-latency').layout.shapes || [];
+  return { fill: body.getAttribute('fill'), stroke: body.getAttribute('stroke'),
+           text: Array.from(box.querySelectorAll('[joint-selector="label"] tspan')).map((t) => t.textContent),
+           util: row ? row.children[3].textContent : null,
+           cursor: shapes.length ? shapes[shapes.length - 1].x0 : null,
+           index: Number(document.getElementById('scrubber').dataset.index) };
+}"""
+
+
+def expected(window: dict[str, Any], node: str) -> dict[str, Any]:
+    m = window["nodes"][node]
+    return {"load": f"{m['arrival_rate_per_s']:.0f}/s · {round(m['utilization'] * 100)}%", "util": f"{m['utilization']:.2f}"}
+
+
+def scrub_to(page: Any, index: int) -> None:
+    page.eval_on_selector("#scrub", "(s, i) => { s.value = String(i); s.dispatchEvent(new Event('input')); }", index)
+    page.wait_for_function("(i) => document.getElementById('scrubber').dataset.index === String(i)", arg=index)
+
+
+def test_a_finished_run_is_scrubbed_to_an_early_and_a_late_window(live_lab: str, browser: Any) -> None:
+    page, errors = open_lab(browser, live_lab, width=1500, height=1100)
+    run_id = run_to_the_end(page, 20)
+    stored = windows(page, run_id)
+    assert len(stored) == 20
+    assert page.get_attribute("#scrub", "max") == "19"
+
+    early, late = stored[2], stored[15]  # 15-16 s: MySQL is down (14 s to 17 s)
+    shown = {}
+    for window in (early, late):
+        scrub_to(page, window["index"])
+        now = page.evaluate(SHOWN, "wordpress")
+        want = expected(window, "wordpress")
+        assert now["text"][1] == want["load"], now
+        assert now["util"] == want["util"]
+        assert now["cursor"] == window["t_end"]
+        u = window["nodes"]["wordpress"]["utilization"]
+        assert now["fill"] == page.evaluate(f"`hsl(${{120 - 120 * Math.min(1, {u})}}, 70%, 85%)`")
+        shown[window["index"]] = now
+        assert f"{window['t_start']:g}–{window['t_end']:g} s of 20 s" in page.inner_text("#scrub-time")
+        shot(page, f"scrub-{window['index']}")
+    assert shown[2]["fill"] != shown[15]["fill"] and shown[2]["text"] != shown[15]["text"]
+    # The crashed database is outlined in red at 15 s, not at 2 s.
+    assert page.evaluate(SHOWN, "mysql")["stroke"] == "#a1261a"
+    assert "crash" in " ".join(page.evaluate(SHOWN, "mysql")["text"])
+    scrub_to(page, 2)
+    assert page.evaluate(SHOWN, "mysql")["stroke"] == "#2457d6"
+    assert errors == []
+
+
+def test_the_keyboard_moves_the_scrubber_and_a_sampled_request_opens_on_its_hops(live_lab: str, browser: Any) -> None:
+    page, errors = open_lab(browser, live_lab)
+    run_id = run_to_the_end(page, 20)
+    stored = windows(page, run_id)
+    page.focus("#scrub")
+    page.keyboard.press("Home")
+    page.wait_for_function("document.getElementById('scrubber').dataset.index === '0'")
+    assert page.evaluate(SHOWN, "wordpress")["cursor"] == stored[0]["t_end"]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.getElementById('scrubber').dataset.index === '2'")
+    assert page.evaluate(SHOWN, "wordpress")["text"][1] == expected(stored[2], "wordpress")["load"]
+    assert "window 3 of 20" in page.get_attribute("#scrub", "aria-valuetext")
+    page.keyboard.press("End")
+    page.wait_for_function("document.getElementById('scrubber').dataset.index === '19'")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("document.getElementById('scrubber').dataset.index === '18'")
+
+    # The latest sampled request: the keyboard goes back to its moment, and it opens on its hops.
+    results = page.evaluate("async (id) => (await (await fetch(`/api/v1/runs/${id}/results`)).json()).results", run_id)
+    traces = results["traces"]["sampled"] + sum(results["traces"]["failed"].values(), [])
+    trace = results["traces"]["sampled"][-1]
+    at = next(w["index"] for w in stored if w["t_start"] <= trace["start_s"] < w["t_end"])
+    page.keyboard.press("End")
+    for _ in range(19 - at):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('scrubber').dataset.index === '{at}'")
+    item = page.locator(f"#moment-traces details.trace[data-request='{trace['request']}']")
+    item.locator("summary").click()
+    rows = item.locator("table.hops tbody tr")
+    expect(rows).to_have_count(len(trace["hops"]))
+    for i, hop in enumerate(trace["hops"]):
+        expect(rows.nth(i).locator("td")).to_have_text([hop["node"], f"{hop['arrived_s']:.3f}", f"{hop['queue_ms']:.1f} ms",
+                                                        f"{hop['service_ms']:.1f} ms", ""])
+    shot(page, "scrub-trace")
+    # A moment with no sampled request offers the nearest one.
+    empty = [w for w in stored if not any(w["t_start"] <= t["start_s"] < w["t_end"] for t in traces)]
+    if empty:
+        scrub_to(page, empty[0]["index"])
+        page.click("#moment-traces button")
+        page.wait_for_function(f"document.getElementById('scrubber').dataset.index !== '{empty[0]['index']}'")
+        expect(page.locator("#moment-traces details.trace").first).to_be_visible()
+    assert errors == []
+
+
+def test_every_chart_saves_as_png_and_svg_and_the_run_prints(live_lab: str, browser: Any, tmp_path: Path) -> None:
+    page, errors = open_lab(browser, live_lab)
+    run_to_the_end(page, 10)
+    for chart in ("chart-throughput", "chart-latency", "chart-errors", "chart-utilization", "chart-cost"):
+        for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg")):
+            with page.expect_download() as download:
+                page.click(f".chart-box:has(#{chart}) button[data-export={fmt}]")
+            name = download.value.suggested_filename
+            assert name.endswith(f".{fmt}") and chart.replace("chart-", "") in name, name
+            path = tmp_path / name
+            download.value.save_as(path)
+            data = path.read_bytes()
+            assert data.startswith(magic) and len(data) > 2000, (name, len(data))
+    # On paper: the design, the headline figures and the charts; not the tools.
+    expect(page.locator("#headline")).to_contain_text("requests/s")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # what printing does first
+    page.emulate_media(media="print")
+    expect(page.locator(".toolbar")).to_be_hidden()
+    expect(page.locator("#palette")).to_be_hidden()
+    expect(page.locator(".print-picture [model-id='wordpress']")).to_be_visible()
+    expect(page.locator("#headline")).to_be_visible()
+    expect(page.locator("#chart-latency")).to_be_visible()
+    shot(page, "scrub-print")
+    assert len(page.pdf()) > 10_000
+    assert errors == []
