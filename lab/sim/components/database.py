@@ -337,21 +337,6 @@ class Database(Component):
             self.risk_max = best
         return t
 
-    def _writes_at_risk(self, t: float) -> int:
-        """Acknowledged writes the best other instance has not applied, summed over primaries."""
-        if self._sync:
-            return 0
-        total = 0
-        for o in self._writable:
-            counts = []
-            for j, _ in self._targets[o]:
-                queue = self._pending[o][j]
-                while queue and queue[0] <= t:
-                    queue.popleft()
-                counts.append(len(queue))
-            total += min(counts, default=0)
-        return total
-
     # -- one instance down: the failover (parts/failover.py) works on the replica set ----------
 
     def instances_changed(self, before: int, t: float) -> None:
@@ -391,7 +376,8 @@ class Database(Component):
         self.n_replicas = len(self.replica_set.replicas)
         self.n_primaries = len(self._primaries)
         self.n_up = sum(self._up)
-        risk = self.writes_at_risk = self._writes_at_risk(t)
+        # Acknowledged writes at risk (none with sync replication: every write is on a replica).
+        risk = self.writes_at_risk = 0 if self._sync else self.replica_set.unapplied(self._writable, self._targets, t)
         self.risk_max = max(risk, self.risk_max)
 
     def accrue_cost(self, raw: dict[str, Any], span: float) -> float:

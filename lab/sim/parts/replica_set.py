@@ -12,6 +12,8 @@ them to attributes of its own in `build` and its hot path pays no extra lookup.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
+from typing import Any
 
 from ..kernel.request import Request
 
@@ -50,3 +52,18 @@ class ReplicaSet:
         replica (in place: the lists stay the ones bound)."""
         self.replicas[:] = sorted([j for j in self.replicas if j != new] + [old])
         self.primaries[:] = [new]
+
+    def unapplied(self, writable: list[int], targets: Mapping[int, list[tuple[int, Any]]], t: float) -> int:
+        """Acknowledged writes the best other instance has not applied by `t`, summed over the
+        writable primaries (`targets[o]`: the instances primary o replicates to, first of each
+        pair): what a crash of those primaries would lose."""
+        total = 0
+        for o in writable:
+            counts = []
+            for j, _ in targets[o]:
+                queue = self.pending[o][j]
+                while queue and queue[0] <= t:
+                    queue.popleft()
+                counts.append(len(queue))
+            total += min(counts, default=0)
+        return total
