@@ -1,0 +1,147 @@
+"""Studies in the lab's evidence panel, in Debian's Chromium against a live lab with its two
+embedded workers: a signed-in user's saved design is swept over the workload's rate (2 values,
+2 seeds, short runs), the progress bar follows it to the end, the knee sentence is the
+document's, the report opens with the design's picture and charts that download as PNG and SVG
+and a link that opens it again; an A/B comparison against an earlier revision gives verdicts; a run over seeds gives intervals
+and the seeds needed;
+a longer sweep is cancelled. Screenshots go to test-artifacts/ and the report's to docs/img/."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .test_browser_designs import VIEWPORT, sign_up, watch
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+DONE = 120_000  # a study's runs queue behind whatever else the two workers do
+
+
+def topology(app_instances: int = 1) -> dict[str, Any]:
+    doc = json.loads((ROOT / "lab" / "sim" / "examples" / "reference.json").read_text())
+    doc["settings"].update({"warmup_s": 1, "duration_s": 4})
+    for node in doc["nodes"]:
+        if node["id"] == "app1":
+            node["params"]["instances"] = app_instances
+    return doc
+
+
+POST = """async ([url, body]) => {
+  const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+  const r = await fetch(url, {method: 'POST', body: JSON.stringify(body),
+    headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}});
+  return {status: r.status, body: await r.json()};
+}"""
+
+
+def post(page: Any, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = page.evaluate(POST, [url, body])
+    assert answer["status"] in (200, 201), answer
+    return answer["body"]
+
+
+def start(page: Any, kind: str, seeds: int = 2, duration: int = 4) -> None:
+    page.click(f"[data-study-kind='{kind}']")
+    page.fill("#study-seeds", str(seeds))
+    page.fill("#study-duration", str(duration))
+    page.click("#study-start")
+    expect(page.locator("#study-progress")).to_be_visible(timeout=20_000)
+
+
+def finished(page: Any, status: str = "done") -> dict[str, Any]:
+    page.wait_for_selector(f"#study-progress[data-status='{status}']", timeout=DONE)
+    return page.evaluate("async () => (await (await fetch(document.getElementById('study-json').href)).json())")
+
+
+def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_and_cancel_work(live_lab: str, browser: Any) -> None:
+    context = browser.new_context(bypass_csp=True, viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    problems = watch(page)
+    sign_up(page, live_lab, "sweeper")
+    page.goto(live_lab + "/")
+    design = post(page, "/api/v1/designs", {"name": "Reference to sweep", "topology": topology(1), "message": "one app1"})
+    post(page, f"/api/v1/designs/{design['id']}/revisions", {"topology": topology(2), "message": "two app1"})
+    page.goto(live_lab + design["lab_url"])
+    expect(page.locator("#panel-studies")).to_be_visible()
+
+    # A sweep of the workload's rate: 2 values x 2 seeds.
+    page.select_option("#sweep-target", "workload")
+    page.fill("#sweep-values", "300, 600")
+    start(page, "sweep")
+    expect(page.locator("#study-bar")).to_have_attribute("max", "4")
+    saved = finished(page)
+    document = saved["document"]
+    assert document["format"] == "archlab.sweep" and document["runs"]["done"] == 4
+    expect(page.locator("#study-summary")).to_contain_text(document["knee"]["sentence"])
+    expect(page.locator("#study-progress-text")).to_contain_text("4 of 4 runs")
+
+    # The report: the design's picture, the knee in words, the charts, each as PNG and SVG.
+    page.click("#study-report")
+    report = page.locator("#study-report-view")
+    expect(report).to_be_visible()
+    expect(report.locator("#study-knee")).to_have_text(document["knee"]["sentence"])
+    page.wait_for_function("document.querySelector('#study-report-view img').naturalWidth > 0", timeout=20_000)
+    page.wait_for_selector("#study-sweep-metric .main-svg")
+    page.wait_for_selector("#study-sweep-pareto .main-svg")
+    expect(report.locator("#sweep-points tbody tr")).to_have_count(2)
+    for fmt in ("png", "svg"):
+        with page.expect_download(timeout=30_000) as download:
+            page.click(f"#study-sweep-metric + .chart-tools [data-export='{fmt}']")
+        assert download.value.suggested_filename == f"archlab-study-sweep-metric.{fmt}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "studies-1-sweep-report.png"), full_page=True)
+    (ROOT / "docs" / "img").mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1100, "height": 2400})  # the whole report in view, for the docs' picture
+    report.locator(".study-report-sheet").screenshot(path=str(ROOT / "docs" / "img" / "lab-evidence-report.png"))
+    page.set_viewport_size(VIEWPORT)
+
+    # Its link opens the same report on a fresh page.
+    link = page.input_value("#study-report-link")
+    assert f"study={saved['study']['id']}" in link
+    again = context.new_page()
+    again.goto(link)
+    expect(again.locator("#study-report-view #study-knee")).to_have_text(document["knee"]["sentence"], timeout=30_000)
+    again.close()
+    page.click("#study-report-close")
+    expect(report).to_have_count(0)
+
+    # A/B: this revision (two app1 instances) against revision 1, on the same seeds.
+    page.click("[data-study-kind='comparison']")
+    page.select_option("#ab-b", "rev:1")
+    start(page, "comparison")
+    document = finished(page)["document"]
+    assert document["format"] == "archlab.comparison"
+    for verdict in document["verdicts"]:
+        expect(page.locator("#study-summary")).to_contain_text(verdict)
+    page.click("#study-report")
+    expect(page.locator("#ab-table tbody tr")).to_have_count(len(document["metrics"]))
+    page.screenshot(path=str(ARTIFACTS / "studies-2-ab-report.png"), full_page=True)
+    page.click("#study-report-close")
+
+    # Seeds: every headline figure with its interval, the seeds a precision needs, a band per window.
+    start(page, "replications")
+    document = finished(page)["document"]
+    assert document["format"] == "archlab.replications"
+    for advice in document["precision"]["advice"]:
+        expect(page.locator("#study-summary")).to_contain_text(advice)
+    page.click("#study-report")
+    expect(page.locator("#seeds-figures tbody tr")).to_have_count(len(document["metrics"]))
+    page.wait_for_selector("#study-seeds-latency_p99_ms .main-svg")
+    page.click("#study-report-close")
+
+    # A longer sweep, cancelled while it goes: it stops, and says so.
+    page.click("[data-study-kind='sweep']")
+    page.fill("#sweep-values", "100:1000:10")
+    start(page, "sweep", seeds=2, duration=60)
+    expect(page.locator("#study-cancel")).to_be_visible()
+    page.click("#study-cancel")
+    page.wait_for_selector("#study-progress[data-status='cancelled']", timeout=30_000)
+    expect(page.locator("#study-cancel")).to_be_hidden()
+    expect(page.locator("#study-start")).to_be_enabled()
+    assert not problems, problems
+    context.close()
