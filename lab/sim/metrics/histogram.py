@@ -177,15 +177,17 @@ def histograms(lists: list[list[float]], zeros: list[int] | None = None) -> list
     maxima = np.maximum.reduceat(arr, starts)
     minima = np.minimum.reduceat(arr, starts)
     implicit = np.array([extra[row] for row in rows], dtype=np.int64)
-    for i, row in enumerate(rows):
+    # One conversion to Python numbers per array, not one per row and figure.
+    for i, row, n_i, total, high, low in zip(range(k), rows, sizes.tolist(), totals.tolist(), maxima.tolist(),
+                                            minima.tolist()):
         hist = out[row]
         hist.counts = counts[i]
-        hist.n = int(sizes[i])
-        hist.total = float(totals[i])
-        hist.max = float(maxima[i])
-        hist.min = float(minima[i])
-        if implicit[i]:
-            hist.add_zeros(int(implicit[i]))
+        hist.n = n_i
+        hist.total = total
+        hist.max = high
+        hist.min = low
+        if extra[row]:
+            hist.add_zeros(extra[row])
     # The nearest-rank q-quantile's bucket is the bucket of the rank-th smallest value, so the
     # sorted bucket indexes give every row's quantiles without a cumulative sum over all the
     # buckets (what `summarize` does for histograms that no longer have their values).
@@ -205,12 +207,12 @@ def histograms(lists: list[list[float]], zeros: list[int] | None = None) -> list
 
 
 def _keep_summaries(hists: list[Histogram], quantiles: list[np.ndarray]) -> None:
-    for i, hist in enumerate(hists):
+    for hist, p50, p95, p99 in zip(hists, quantiles[0].tolist(), quantiles[1].tolist(), quantiles[2].tolist()):
         hist._summary = {
             "mean": _ms(hist.total / hist.n),
-            "p50": _ms(float(quantiles[0][i])),
-            "p95": _ms(float(quantiles[1][i])),
-            "p99": _ms(float(quantiles[2][i])),
+            "p50": _ms(p50),
+            "p95": _ms(p95),
+            "p99": _ms(p99),
             "max": _ms(hist.max),
         }
 
