@@ -4,7 +4,7 @@ embedded workers: a signed-in user's saved design is swept over the workload's r
 document's, the report opens with the design's picture and charts that download as PNG and SVG
 and a link that opens it again; an A/B comparison against an earlier revision gives verdicts; a run over seeds gives intervals
 and the seeds needed;
-a longer sweep is cancelled. Screenshots go to test-artifacts/ and the report's to docs/img/."""
+a longer sweep is cancelled. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import json
@@ -95,9 +95,10 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
         assert download.value.suggested_filename == f"archlab-study-sweep-metric.{fmt}"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "studies-1-sweep-report.png"), full_page=True)
-    (ROOT / "docs" / "img").mkdir(exist_ok=True)
-    page.set_viewport_size({"width": 1100, "height": 2400})  # the whole report in view, for the docs' picture
-    report.locator(".study-report-sheet").screenshot(path=str(ROOT / "docs" / "img" / "lab-evidence-report.png"))
+    # The whole report in view: docs/img/lab-evidence-report.png is a copy of this picture (a test
+    # writes nothing into the repository).
+    page.set_viewport_size({"width": 1100, "height": 2400})
+    report.locator(".study-report-sheet").screenshot(path=str(ARTIFACTS / "lab-evidence-report.png"))
     page.set_viewport_size(VIEWPORT)
 
     # Its link opens the same report on a fresh page.
