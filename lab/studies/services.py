@@ -24,6 +24,7 @@ from lab.runs.quotas import Requester
 from lab.sim import InvalidTopology, load
 from lab.sim.evidence import Plan, plan_comparison, plan_replications, plan_sweep
 from lab.sim.evidence.running import METRICS
+from lab.sim.evidence.statistics import t_quantile
 from lab.sim.problems import Problem, Refused, problem
 
 from . import documents, limits
@@ -295,30 +296,50 @@ def study_cancel(*, study: Study, user: Any) -> Study:
 
 def study_reconcile() -> int:
     """Repair what a worker killed between two writes left: runs over but not recorded, runs
-    not yet queued, studies whose runs are all in but not aggregated. Returns the studies looked at."""
-    active = list(Study.objects.filter(status__in=ACTIVE).values_list("id", flat=True)[:500])
-    if not active:
+    not yet queued, studies whose runs are all in but not aggregated. Three queries when there is
+    nothing to repair, whatever the number of studies going (it runs in the workers' step loop,
+    beside live runs). Returns the studies repaired."""
+    counts: dict[Any, dict[str, int]] = {}
+    for study_id, status, n in (StudyRun.objects.filter(study__status__in=ACTIVE).values_list("study_id", "status")
+                                .annotate(n=Count("id"))):
+        counts.setdefault(study_id, {})[status] = n
+    if not counts:
         return 0
-    rows = list(StudyRun.objects.filter(study_id__in=active, status=StudyRun.Status.QUEUED)
+    rows = list(StudyRun.objects.filter(study_id__in=list(counts), status=StudyRun.Status.QUEUED)
                 .values_list("id", "study_id", "run_id"))
     ended = {r["id"]: r for r in Run.objects.filter(id__in=[r[2] for r in rows if r[2]], status__in=RUN_OVER)
              .values("id", "status", "results", "error")}
+    repair = set()
     for row_id, study_id, run_id in rows:
         if run_id is None:
-            _record(row_id, study_id, Run.Status.FAILED, None, "its run was deleted")
+            repair.add(study_id) if _record(row_id, study_id, Run.Status.FAILED, None, "its run was deleted") else None
         elif run_id in ended:
             run = ended[run_id]
-            _record(row_id, study_id, run["status"], run["results"], run["error"])
-    for study_id in active:
+            if _record(row_id, study_id, run["status"], run["results"], run["error"]):
+                repair.add(study_id)
+    at_once = dict(Study.objects.filter(id__in=list(counts)).values_list("id", "at_once"))
+    for study_id, by_status in counts.items():
+        pending, queued = by_status.get(StudyRun.Status.PENDING, 0), by_status.get(StudyRun.Status.QUEUED, 0)
+        if (pending and queued < at_once.get(study_id, 1)) or not (pending or queued):
+            repair.add(study_id)
+    for study_id in repair:
         _recount(study_id)
         study_feed(study_id=study_id)
         study_complete(study_id=study_id)
-    return len(active)
+    return len(repair)
 
 
 def on_run_ended(sender: Any, run: Run, **_: Any) -> None:
     study_run_ended(run_id=run.id)
 
 
+_ready: list[bool] = []
+
+
 def on_housekeeping(sender: Any, **_: Any) -> None:
+    if not _ready:
+        # The statistics import scipy on first use (0.3 s): a worker pays it at its first
+        # housekeeping, before it claims a run, not while it steps a live run's windows.
+        t_quantile(5)
+        _ready.append(True)
     study_reconcile()
