@@ -11,7 +11,7 @@ import pytest
 from lab.sim import Simulation, load
 from lab.sim.theory import (che_lru_hit_ratio, cold_start_fraction, ekm1, erlang_c, mg1, mmc, round_robin_split,
                             zipf_popularities)
-from lab.sim.theory.multiserver import allen_cunneen, erlang_b
+from lab.sim.theory import allen_cunneen, erlang_b
 from lab.sim.theory.overlay import overlay
 
 from .theory_world import close

@@ -18,8 +18,10 @@ library changes.
 
 from .base import QueueMetrics
 from .caches import zipf_popularities, che_characteristic_time, che_lru_hit_ratio, cold_start_fraction
+from .multiserver import allen_cunneen
 from .queues import (
     mm1,
+    erlang_b,
     erlang_c,
     mmc,
     mg1,
@@ -38,7 +40,9 @@ from .queues import (
 __all__ = [
     "QueueMetrics",
     "mm1",
+    "erlang_b",
     "erlang_c",
+    "allen_cunneen",
     "mmc",
     "mg1",
     "md1",

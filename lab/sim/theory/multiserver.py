@@ -1,24 +1,10 @@
-"""Multi-server formulas beyond queues.py: Erlang B for a loss system (no waiting room), and the
-Allen-Cunneen approximation for a GI/G/c queue (general arrivals, general service)."""
+"""Multi-server formulas beyond queues.py: the Allen-Cunneen approximation for a GI/G/c queue
+(general arrivals, general service). Erlang B, the loss system, is in queues.py beside Erlang C,
+which is computed through it."""
 from __future__ import annotations
 
 from .base import QueueMetrics, non_negative, positive, queue_metrics, require_stable, whole_count
 from .queues import mmc
-
-
-def erlang_b(servers: int, offered_load: float) -> float:
-    """Erlang B: the share of arrivals an M/G/c/c loss system turns away (all c servers busy,
-    no room to wait), with offered load A = lambda * E[S] in Erlangs:
-        B(c, A) = (A**c / c!) / sum_{k<=c} A**k / k!
-    By the recursion B(0) = 1, B(k) = A B(k-1) / (k + A B(k-1)), every step in [0, 1] (the sum
-    overflows long before c = 1000). Insensitive: only the mean service time matters, and any
-    load is allowed (a loss system is always stable)."""
-    c = whole_count("servers", servers, 1, "the number of servers")
-    load = non_negative("offered_load", offered_load, "arrival rate x mean holding time, in Erlangs")
-    blocking = 1.0
-    for k in range(1, c + 1):
-        blocking = load * blocking / (k + load * blocking)
-    return blocking
 
 
 def allen_cunneen(arrival_rate: float, mean_service_s: float, servers: int, arrival_scv: float,

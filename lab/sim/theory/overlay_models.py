@@ -9,7 +9,8 @@ from typing import Any
 
 from ..cloud.pricing import sized_workers
 from .caches import che_characteristic_time, che_lru_hit_ratio, cold_start_fraction, zipf_popularities
-from .multiserver import allen_cunneen, erlang_b
+from .multiserver import allen_cunneen
+from .queues import erlang_b
 from .overlay_doc import Assumption, Figure, assumption, figure
 from .overlay_inputs import (CONSTANT, ERLANG, NEAR_POISSON, POISSON, STATE_DEPENDENT, TIME_VARYING, Inflow, Run,
                              Service, changes_of, relaxation_s, service)

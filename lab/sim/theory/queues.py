@@ -27,6 +27,21 @@ def mm1(arrival_rate: float, service_rate: float) -> QueueMetrics:
     return queue_metrics(lam, rho, rho / (mu - lam), 1.0 / mu)
 
 
+def erlang_b(servers: int, offered_load: float) -> float:
+    """Erlang B: the share of arrivals an M/G/c/c loss system turns away (all c servers busy,
+    no room to wait), with offered load A = lambda * E[S] in Erlangs:
+        B(c, A) = (A**c / c!) / sum_{k<=c} A**k / k!
+    By the recursion B(0) = 1, B(k) = A B(k-1) / (k + A B(k-1)), every step in [0, 1] (the sum
+    overflows long before c = 1000). Insensitive: only the mean service time matters, and any
+    load is allowed (a loss system is always stable)."""
+    c = whole_count("servers", servers, 1, "the number of servers")
+    load = non_negative("offered_load", offered_load, "arrival rate x mean holding time, in Erlangs")
+    blocking = 1.0
+    for k in range(1, c + 1):
+        blocking = load * blocking / (k + load * blocking)
+    return blocking
+
+
 def erlang_c(servers: int, offered_load: float) -> float:
     """Erlang C: probability that an arrival to an M/M/c queue has to wait.
 
@@ -42,9 +57,7 @@ def erlang_c(servers: int, offered_load: float) -> float:
     c = whole_count("servers", servers, 1, "the number of servers")
     load = non_negative("offered_load", offered_load, "arrival rate / service rate, in Erlangs")
     require_stable(load / c)
-    blocking = 1.0
-    for k in range(1, c + 1):
-        blocking = load * blocking / (k + load * blocking)
+    blocking = erlang_b(c, load)
     return c * blocking / (c - load * (1.0 - blocking))
 
 
