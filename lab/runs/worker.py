@@ -68,9 +68,12 @@ def serve(*, bell: Doorbell | None = None, once: bool = False, parent: int | Non
     one (`parent`) is gone: an embedded worker never outlives its server. A ring of the `bell`
     cuts the wait short when a run is queued. `once`: execute the runs of one claim, then return
     (tests and debugging)."""
-    from . import services
+    from . import services, signals
     from .host import Host
 
+    # A worker queues runs too (a study's next runs, lab.studies): they must not start an
+    # embedded pool inside it. Its peers find them by polling.
+    signals.run_queued.disconnect(dispatch_uid="archlab-embedded-wake")
     name = worker_name()
     host = Host(worker=name)
     capacity = settings.ARCHLAB_RUNS_PER_WORKER

@@ -74,6 +74,8 @@ def test_a_sweep_on_the_servers_workers_names_its_knee(lab: dict[str, Any]) -> N
     assert "p99 latency stays under 40 ms up to about" in got["document"]["knee"]["sentence"]
     workers = {w for (w,) in db_rows(lab["db"], "select worker from runs_run where evidence is not null")}
     assert len(workers) == 2  # both of the server's workers ran its runs
+    # A worker that queued a study's next runs did not start an embedded pool of its own.
+    assert all(sim_workers(pid) == [] for pid in sim_workers(lab["server"].pid))
 
 
 def test_a_worker_killed_mid_study_loses_nothing(lab: dict[str, Any]) -> None:
