@@ -1,31 +1,48 @@
-// The scrubber's cursor on a run's charts (charts.js): a solid line across each chart at the
-// moment's time, after the dotted marks of the run's changes. Once the line is there, a move
-// edits only its two ends, which Plotly redraws without redrawing the rest of the chart.
-/* global Plotly */
-import { $ } from "./dom.js";
+// The scrubber's cursor on a run's charts (charts.js): a line over each chart's plot area at the
+// moment's time. It is an element of the page laid over the chart, not a Plotly shape: moving a
+// shape makes Plotly redraw the chart (tens of milliseconds for each of the five), moving an
+// element costs next to nothing. Its place comes from the chart's own x axis (the pixel of a
+// time), so it stays right as long as the chart keeps its size and zoom; the scrubber places it
+// again after each move and when the page is resized.
+import { $, el } from "./dom.js";
 
 export const CHART_IDS = ["chart-throughput", "chart-latency", "chart-errors", "chart-utilization", "chart-cost"];
-const LINE = { type: "line", yref: "paper", y0: 0, y1: 1, line: { width: 2, color: "#1d2430" } };
 
-// `charts` is the page's Charts: its `shapes` are the marks every chart carries.
-export function moveCursor(charts, t) {
-  const n = charts.shapes.length;
+function lineOf(chart) {
+  const box = chart.parentElement; // the chart's figure (chart-export.js), positioned
+  let line = box.querySelector(":scope > .chart-cursor");
+  if (!line) {
+    line = el("div", null, "chart-cursor");
+    line.setAttribute("aria-hidden", "true");
+    box.append(line);
+  }
+  return line;
+}
+
+// Stand the cursor of every drawn chart at time `t`.
+export function moveCursor(t) {
   for (const id of CHART_IDS) {
     const chart = $(id);
-    if (!chart || !chart.layout) continue;
-    const shapes = chart.layout.shapes || [];
-    if (shapes.length === n + 1) Plotly.relayout(chart, { [`shapes[${n}].x0`]: t, [`shapes[${n}].x1`]: t });
-    else Plotly.relayout(chart, { shapes: [...charts.shapes, { ...LINE, x0: t, x1: t }] });
+    const layout = chart && chart._fullLayout; // Plotly's computed layout: its axes map data to pixels
+    if (!layout || !layout.xaxis || !layout.yaxis) continue;
+    const x = layout.xaxis;
+    const y = layout.yaxis;
+    const line = lineOf(chart);
+    const [lo, hi] = x.range;
+    line.dataset.t = String(t);
+    line.hidden = !(t >= Math.min(lo, hi) && t <= Math.max(lo, hi));
+    line.style.left = `${chart.offsetLeft + x._offset + x.l2p(t)}px`;
+    line.style.top = `${chart.offsetTop + y._offset}px`;
+    line.style.height = `${y._length}px`;
   }
 }
 
-// The charts follow the run again: only its marks.
-export function removeCursor(charts) {
+// The charts follow the run again: no cursor.
+export function removeCursor() {
   for (const id of CHART_IDS) {
     const chart = $(id);
-    if (chart && chart.layout && (chart.layout.shapes || []).length > charts.shapes.length) {
-      Plotly.relayout(chart, { shapes: charts.shapes });
-    }
+    const line = chart && chart.parentElement.querySelector(":scope > .chart-cursor");
+    if (line) line.remove();
   }
 }
 

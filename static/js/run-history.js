@@ -1,16 +1,18 @@
-// A run's history at a glance, for the scrubber and the charts of a long run: per window, only
-// the figures the charts draw (a few hundred bytes, not the window's kilobytes), and every event
-// of the timeline. The full windows stay with the window store (window-store.js), fetched when
+// A run's history at a glance, for the scrubber, the charts of a long run and a node's own
+// charts (node-panel.js): per window, only the figures those draw (a few hundred bytes, not the
+// window's kilobytes), and every event of the timeline. The full windows stay with the window store (window-store.js), fetched when
 // the scrubber needs one. A run of thousands of windows is drawn from at most MAX_POINTS points,
 // so the charts (and their cursor) stay quick to redraw.
 
 export const MAX_POINTS = 600;
 
-// What a chart keeps of a window: the fields charts.js reads, nothing else.
+// What the charts keep of a window: the fields charts.js and node-panel.js read, nothing else.
 function compact(w) {
   const o = w.overall;
   const nodes = {};
-  for (const [id, m] of Object.entries(w.nodes)) nodes[id] = { utilization: m.utilization };
+  for (const [id, m] of Object.entries(w.nodes)) {
+    nodes[id] = { utilization: m.utilization, queue_length: m.queue_length, latency_ms: { mean: m.latency_ms.mean, p99: m.latency_ms.p99 } };
+  }
   return {
     index: w.index, t_start: w.t_start, t_end: w.t_end,
     overall: { throughput_per_s: o.throughput_per_s, errors: o.errors, failures: o.failures, cost_per_hour_usd: o.cost_per_hour_usd,

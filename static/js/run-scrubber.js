@@ -26,6 +26,10 @@ export class Scrubber {
     this.traces = [];
     this.moves = 0; // a move superseded by a later one draws nothing
     this.input.addEventListener("input", () => this.move(Number(this.input.value)));
+    // The charts resize with the page (Plotly's responsive layout, a moment later): the cursor follows.
+    window.addEventListener("resize", () => setTimeout(() => {
+      if (this.on && this.box.dataset.index) moveCursor(this.view.history.at(Number(this.box.dataset.index)).t_end);
+    }, 300));
   }
 
   reset(runId) {
@@ -56,18 +60,22 @@ export class Scrubber {
   // Usable after a run and while one is paused; otherwise the page follows the run live.
   enable(on) {
     const count = this.view.history.length;
-    if (this.on && !on) removeCursor(this.view.charts);
+    if (this.on && !on) removeCursor();
     this.on = on && count > 0;
     this.box.hidden = !this.on;
     if (this.on) this.toEnd();
   }
 
-  // The slider spans every window so far and stands on the last one.
+  // The slider spans every window so far and stands on the last one, which the canvas shows.
   toEnd() {
-    this.input.max = String(this.view.history.length - 1);
+    const last = this.view.history.length - 1;
+    this.input.max = String(last);
     this.input.value = this.input.max;
-    this.label(this.view.history.length - 1);
-    this.showTraces(this.view.history.length - 1);
+    this.last = last;
+    this.label(last);
+    moveCursor(this.view.history.at(last).t_end);
+    this.box.dataset.index = String(last);
+    this.showTraces(last);
   }
 
   label(index) {
@@ -86,7 +94,12 @@ export class Scrubber {
     const move = ++this.moves;
     this.label(index);
     const h = this.view.history.at(index);
-    moveCursor(this.view.charts, h.t_end);
+    moveCursor(h.t_end);
+    // A step of less than a page is a drag: the store fetches ahead in its direction.
+    const step = index - (this.last ?? index);
+    this.last = index;
+    const towards = Math.abs(step) <= this.store.pageSize ? Math.sign(step) : 0;
+    if (towards) this.store.ahead(index, towards);
     let window = this.store.peek(index);
     const fetched = !window;
     if (!window) {

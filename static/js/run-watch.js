@@ -24,7 +24,8 @@ export class RunWatch {
     this.socket = null;
     this.runId = null;
     this.pending = []; // windows arrived since the last animation frame
-    this.seen = []; // every window of the current run, for a node's own charts
+    // Every window of the current run in brief (the full ones are the scrubber's window store's,
+    // bounded): `seen` is what a node's own charts draw from.
     this.history = new RunHistory();
     this.listeners = [];
     // A page with the scrubber's markup (#scrubber) gets a scrubber; every chart, its PNG and SVG.
@@ -40,6 +41,10 @@ export class RunWatch {
     $("status").after(this.reconnect);
     $("stop").addEventListener("click", () => this.control({ op: "stop" }));
     $("speed").addEventListener("change", () => this.control({ op: "speed", value: Number($("speed").value) }));
+  }
+
+  get seen() {
+    return this.history.windows;
   }
 
   // Hooks for what else a page shows of a run; here, nothing.
@@ -89,7 +94,6 @@ export class RunWatch {
     this.socket = new RunSocket(runId, {
       snapshot: (msg) => {
         this.pending.length = 0;
-        this.seen.splice(0, this.seen.length, ...msg.windows);
         this.history.clear();
         this.history.add(msg.windows);
         if (this.scrubber) this.scrubber.arrived(msg.windows);
@@ -128,7 +132,6 @@ export class RunWatch {
   drawPending() {
     const batch = this.pending.splice(0);
     if (!batch.length) return;
-    this.seen.push(...batch);
     this.history.add(batch);
     this.charts.append(batch);
     if (this.scrubber) this.scrubber.arrived(batch);
@@ -139,10 +142,18 @@ export class RunWatch {
   }
 
   // The canvas at `window`'s end: its load, and the faults and health of the timeline until then.
+  // The paper is frozen meanwhile, so that each cell is drawn once with all of its changes.
   showWindow(window) {
-    this.editor.showWindow(window);
-    this.editor.showEdgeRates(window);
-    showMoment(this.editor, window, momentOf(this.history.eventsUntil(window.t_end)));
+    const paper = this.editor.paper;
+    const frozen = paper.isFrozen();
+    if (!frozen) paper.freeze();
+    try {
+      this.editor.showWindow(window);
+      this.editor.showEdgeRates(window);
+      showMoment(this.editor, window, momentOf(this.history.eventsUntil(window.t_end)));
+    } finally {
+      if (!frozen) paper.unfreeze();
+    }
   }
 
   // A long run's charts, once it is over, drawn again from its history's few hundred points.
