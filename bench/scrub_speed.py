@@ -1,0 +1,193 @@
+"""Scrubbing a finished run of 3,600 windows: how long each slider move takes to redraw the canvas
+and the charts, measured in the browser. Starts a real lab server (tests.livelab.start_lab, as
+scripts/start.sh runs it, with no simulation workers), makes the run in its database the way a
+worker stores one (lab.runs.services: run_create, run_claim_next, run_add_windows in batches,
+run_finish; the engine runs the one-VM WordPress example for 3,600 simulated seconds in 1 s
+windows, a steady 120 requests/s), opens it in Debian's Chromium at /?run=<id> on that example
+and moves the slider (#scrub) to many positions, one after the other.
+
+Per move, in the page: performance.now() at the input event, then (a) when the scrubber says the
+moment is drawn (its `scrubbed` event: the cursor on the five charts, the canvas and the node
+table, after the window's page was fetched if it was not in memory) and (b) when the next frame
+has been rendered (a message posted from that frame's animation frame callback runs after it).
+Moves go in a sweep (every 12th window from the end to the start, as a quick drag does) and in
+jumps (random windows, as clicks on the track do; two thirds of those are not among the 1,200
+windows kept and wait for their page of 25 from GET /api/v1/runs/{id}/windows).
+
+    .venv/bin/python bench/scrub_speed.py                 # prints a table and one JSON line
+    .venv/bin/python bench/scrub_speed.py --moves 400 --windows 3600
+
+Target (issue 13): each slider move redraws the canvas and the charts in at most 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/livelab.py
+from livelab import CHROMIUM, CHROMIUM_ARGS, free_port, start_lab  # noqa: E402
+
+TARGET_MS = 50.0
+EXAMPLE = "single_vm_wordpress"
+
+# Run inside the lab's database (manage.py shell): a visitor's session and a finished run of
+# WINDOWS windows, stored through the services a worker uses; prints {"run", "session"}.
+SETUP = """
+import json, time
+from django.contrib.sessions.backends.db import SessionStore
+from lab.runs import services
+from lab.sim import Simulation, load
+
+doc = json.loads(open("lab/sim/examples/EXAMPLE.json").read())
+doc["settings"].update({"duration_s": WINDOWS, "warmup_s": 0, "window_s": 1})
+doc["nodes"][0]["params"].update({"pattern": "steady", "rate_per_s": 120})
+session = SessionStore()
+session.create()
+run = services.run_create(topology=doc, duration_s=WINDOWS, speed=0, owner_key=session.session_key)
+run = services.run_claim_next(worker="bench-scrub")
+pending = []
+
+def closed(window):
+    window["closed_at"] = round(time.time(), 4)
+    pending.append(window)
+
+sim = Simulation(load(json.dumps(run.topology)), seed=run.seed, on_window=closed)
+for end in range(60, WINDOWS + 1, 60):
+    sim.run(float(end))
+    if end == WINDOWS:
+        sim.finish()
+    assert services.run_add_windows(run=run, windows=pending[:], sim_time=sim.now)
+    pending.clear()
+assert services.run_finish(run=run, results=sim.results())
+print(json.dumps({"run": str(run.id), "session": session.session_key}))
+"""
+
+# In the page: move the slider to each position in turn and time the redraw.
+MEASURE = """async (positions) => {
+  const slider = document.getElementById('scrub');
+  const box = document.getElementById('scrubber');
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  // After a frame's animation callbacks, a message runs once that frame has been rendered.
+  const painted = () => new Promise((resolve) => requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = resolve;
+    channel.port2.postMessage(0);
+  }));
+  const out = [];
+  for (const index of positions) {
+    await frame();
+    const done = new Promise((resolve) => box.addEventListener('scrubbed', (e) => resolve(e.detail), { once: true }));
+    const started = performance.now();
+    slider.value = String(index);
+    slider.dispatchEvent(new Event('input'));
+    const detail = await done;
+    const drawn = performance.now() - started;
+    await painted();
+    out.push({ index, drawn, painted: performance.now() - started, fetched: detail.fetched });
+  }
+  return out;
+}"""
+
+
+def make_run(db: Path, windows: int) -> dict[str, str]:
+    env = {**os.environ, "ARCHLAB_SQLITE": str(db), "DJANGO_SETTINGS_MODULE": "lab.settings", "LOG_LEVEL": "WARNING"}
+    code = SETUP.replace("EXAMPLE", EXAMPLE).replace("WINDOWS", str(windows))
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def summary(rows: list[dict[str, Any]], key: str) -> dict[str, float]:
+    values = [r[key] for r in rows]
+    return {"median_ms": round(statistics.median(values), 2), "p95_ms": round(percentile(values, 95), 2),
+            "max_ms": round(max(values), 2), "moves": len(values)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--windows", type=int, default=3600)
+    parser.add_argument("--moves", type=int, default=300, help="moves in each of the sweep and the jumps")
+    args = parser.parse_args()
+    import random
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "lab.sqlite3"
+        port = free_port()
+        server = start_lab(port, db, workers=0)
+        try:
+            started = time.monotonic()
+            made = make_run(db, args.windows)
+            made_s = time.monotonic() - started
+            base = f"http://127.0.0.1:{port}"
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = browser.new_context(viewport={"width": 1500, "height": 1000}, bypass_csp=True)
+                context.add_cookies([{"name": "sessionid", "value": made["session"], "url": base}])
+                page = context.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                # The example on the canvas (kept as the draft), then the run on it.
+                page.goto(base + "/")
+                page.select_option("#example", EXAMPLE)
+                page.wait_for_function("document.getElementById('topology').value.includes('One WordPress VM')")
+                opened = time.monotonic()
+                page.goto(f"{base}/?run={made['run']}")
+                page.wait_for_selector("#scrubber:not([hidden])", timeout=120_000)
+                load_s = time.monotonic() - opened
+                assert page.get_attribute("#scrub", "max") == str(args.windows - 1)
+                points = page.evaluate("document.getElementById('chart-latency').data[0].x.length")
+                last = args.windows - 1
+                step = max(1, last // args.moves)
+                sweep = list(range(last, -1, -step))[: args.moves]  # a drag from the end back to the start
+                jumps = random.Random(13).sample(range(args.windows), args.moves)
+                rows = {"sweep": page.evaluate(MEASURE, sweep), "jumps": page.evaluate(MEASURE, jumps)}
+                heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    report = {"windows": args.windows, "chart_points": points, "make_run_s": round(made_s, 1),
+              "open_run_s": round(load_s, 1), "js_heap_mb": round(heap / 1e6, 1) if heap else None,
+              "target_ms": TARGET_MS, "page_errors": errors}
+    print(f"{args.windows} windows (charts drawn from {points} points); run made in {made_s:.1f} s, "
+          f"opened and scrubbable in {load_s:.1f} s; JS heap {report['js_heap_mb']} MB")
+    print(f"{'moves':<22}{'n':>5}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}   fetched")
+    for name, data in rows.items():
+        fetched = sum(1 for r in data if r["fetched"])
+        for key in ("drawn", "painted"):
+            s = summary(data, key)
+            report[f"{name}_{key}"] = s
+            print(f"{name + ' (' + key + ')':<22}{s['moves']:>5}{s['median_ms']:>11}{s['p95_ms']:>9}{s['max_ms']:>9}   {fetched}")
+        report[f"{name}_fetched"] = fetched
+        for kept, part in (("in memory", [r for r in data if not r["fetched"]]), ("fetched", [r for r in data if r["fetched"]])):
+            if part:
+                s = summary(part, "painted")
+                report[f"{name}_painted_{kept.replace(' ', '_')}"] = s
+                print(f"{'  of which ' + kept:<22}{s['moves']:>5}{s['median_ms']:>11}{s['p95_ms']:>9}{s['max_ms']:>9}")
+    worst = max(report[f"{n}_painted"]["p95_ms"] for n in rows)
+    print(f"target: at most {TARGET_MS:.0f} ms a move; worst p95 (to the painted frame) {worst} ms: "
+          f"{'met' if worst <= TARGET_MS else 'NOT met'}")
+    if errors:
+        print("page errors:", errors)
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
