@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import fill_topology, open_lab, shot
+from .test_browser import POINTS, fill_topology, open_lab, shot
 
 pytestmark = pytest.mark.browser
 EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples" / "single_vm_wordpress.json"
@@ -58,11 +58,11 @@ SHOWN = """(node) => {
   const box = document.querySelector(`#canvas [model-id="${node}"]`);
   const body = box.querySelector('[joint-selector="body"]');
   const row = document.querySelector(`#nodes tr[data-node="${node}"]`);
-  const shapes = document.getElementById('chart-latency').layout.shapes || [];
+  const cursor = document.querySelector('.chart-box:has(#chart-latency) .chart-cursor');
   return { fill: body.getAttribute('fill'), stroke: body.getAttribute('stroke'),
            text: Array.from(box.querySelectorAll('[joint-selector="label"] tspan')).map((t) => t.textContent),
            util: row ? row.children[3].textContent : null,
-           cursor: shapes.length ? shapes[shapes.length - 1].x0 : null,
+           cursor: cursor && !cursor.hidden ? Number(cursor.dataset.t) : null,
            index: Number(document.getElementById('scrubber').dataset.index) };
 }"""
 
@@ -176,4 +176,51 @@ def test_every_chart_saves_as_png_and_svg_and_the_run_prints(live_lab: str, brow
     expect(page.locator("#chart-latency")).to_be_visible()
     shot(page, "scrub-print")
     assert len(page.pdf()) > 10_000
+    assert errors == []
+
+
+def test_a_long_runs_charts_are_condensed_and_its_early_windows_are_fetched_when_scrubbed_to(live_lab: str, browser: Any) -> None:
+    # 1,500 windows of 20 ms: more than the 1,200 the page keeps, and than the charts' 600 points.
+    page, errors = open_lab(browser, live_lab)
+    run_id = run_to_the_end(page, 30, window_s=0.02)
+    windows = int(page.get_attribute("#scrub", "max")) + 1
+    assert windows >= 1500  # (and a last sliver of a window, 30 s being 1,500 windows of 20 ms in floating point)
+    assert page.evaluate("document.getElementById('chart-latency').data[0].x.length") == -(-windows // 3)
+    page.evaluate("document.getElementById('scrubber').addEventListener('scrubbed', (e) => { window.lastScrub = e.detail; })")
+    first = page.evaluate("async (id) => (await (await fetch(`/api/v1/runs/${id}/windows?page_size=5`)).json()).results[3].window", run_id)
+    scrub_to(page, 3)
+    assert page.evaluate("window.lastScrub.fetched") is True
+    now = page.evaluate(SHOWN, "wordpress")
+    assert now["text"][1] == expected(first, "wordpress")["load"] and now["util"] == expected(first, "wordpress")["util"]
+    assert now["cursor"] == first["t_end"]
+    # Its neighbour came with it; the last windows were kept from the run itself.
+    scrub_to(page, 4)
+    assert page.evaluate("window.lastScrub.fetched") is False
+    scrub_to(page, 1490)
+    assert page.evaluate("window.lastScrub.fetched") is False
+    assert errors == []
+
+
+def test_a_paused_run_can_be_scrubbed_and_follows_the_run_again_on_resume(live_lab: str, browser: Any) -> None:
+    page, errors = open_lab(browser, live_lab)
+    page.select_option("#example", "single_vm_wordpress")
+    page.wait_for_function("document.getElementById('topology').value.includes('One WordPress VM')")
+    fill_topology(page, topology())
+    page.click("#apply-json")
+    page.fill("#duration", "120")
+    page.select_option("#speed", "1")
+    page.click("#run")
+    page.wait_for_function(f"{POINTS} >= 3", timeout=30_000)
+    expect(page.locator("#scrubber")).to_be_hidden()  # live, the page follows the run
+    page.click("#pause")
+    expect(page.locator("#scrubber")).to_be_visible()
+    page.wait_for_timeout(1500)  # the pause reaches the worker within a window; one more may come
+    scrub_to(page, 0)
+    assert page.evaluate(SHOWN, "wordpress")["cursor"] == 1.0
+    expect(page.locator("#moment-traces")).to_contain_text("come with the results")
+    page.click("#pause")  # Resume
+    expect(page.locator("#scrubber")).to_be_hidden()
+    page.click("#stop")
+    page.wait_for_selector("#downloads:not([hidden])", timeout=30_000)
+    expect(page.locator("#scrubber")).to_be_visible()
     assert errors == []
