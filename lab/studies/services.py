@@ -165,9 +165,7 @@ def _make_room(*, design: Design, user: Any) -> None:
     old = list(Study.objects.filter(design=design, user=user, status__in=OVER).order_by("-created")
                .values_list("id", flat=True)[keep - 1:])
     if old:
-        run_ids = StudyRun.objects.filter(study_id__in=old, run__isnull=False).values_list("run_id", flat=True)
-        Run.objects.filter(id__in=list(run_ids), status__in=RUN_OVER).delete()
-        Study.objects.filter(id__in=old).delete()
+        Study.objects.filter(id__in=old).delete()  # their runs go too (on_study_deleted)
 
 
 def study_feed(*, study_id: Any) -> int:
@@ -327,6 +325,15 @@ def study_reconcile() -> int:
         study_feed(study_id=study_id)
         study_complete(study_id=study_id)
     return len(repair)
+
+
+def on_study_deleted(sender: Any, instance: Study, **_: Any) -> None:
+    """A study deleted (retention, or with its design) takes its runs with it: those over are
+    deleted, those still going are stopped (and deleted with the next study of theirs to go)."""
+    run_ids = list(StudyRun.objects.filter(study_id=instance.pk, run__isnull=False).values_list("run_id", flat=True))
+    if run_ids:
+        run_cancel_evidence(run_ids=run_ids, reason="its study was deleted")
+        Run.objects.filter(id__in=run_ids, status__in=RUN_OVER).delete()
 
 
 def on_run_ended(sender: Any, run: Run, **_: Any) -> None:

@@ -135,6 +135,15 @@ def test_each_user_keeps_a_bounded_number_of_studies_per_design(as_alice: Client
     assert not Run.objects.filter(evidence__study=ids[0]).exists()
 
 
+def test_deleting_the_design_deletes_its_studies_and_their_runs(as_alice: Client, alice: Any) -> None:
+    design = design_of(alice)
+    study = start(as_alice, design, {"kind": "replications", "seeds": 3})
+    work(lambda: Study.objects.get(id=study["id"]).done >= 1)
+    assert call(as_alice, "delete", f"/api/v1/designs/{design.id}").status_code == 204
+    assert not Study.objects.exists() and not StudyRun.objects.exists()
+    assert set(Run.objects.filter(evidence__study=study["id"]).values_list("status", flat=True)) <= {"running"}
+
+
 def test_a_document_over_the_size_limit_loses_its_bands_first(as_alice: Client, alice: Any, settings: Any) -> None:
     settings.ARCHLAB_STUDY_MAX_DOCUMENT_KB = 6
     study = start(as_alice, design_of(alice, small(duration=30)), {"kind": "replications", "seeds": 3})
