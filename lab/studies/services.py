@@ -19,7 +19,7 @@ from django.utils import timezone
 from lab.designs.models import Design, Revision
 from lab.runs.evidence import run_cancel_evidence, run_queue_evidence
 from lab.runs.models import OVER as RUN_OVER
-from lab.runs.models import Run
+from lab.runs.models import QuotaKey, Run
 from lab.runs.quotas import Requester
 from lab.sim import InvalidTopology, load
 from lab.sim.evidence import Plan, plan_comparison, plan_replications, plan_sweep
@@ -141,11 +141,16 @@ def study_create(*, requester: Requester, kind: str, options: dict[str, Any], de
         raise Refused([problem("$.b", "a comparison needs B: {\"b\": {\"revision\": 2}} (a revision of this design), "
                                       "or {\"b\": {\"design\": id, \"revision\": n}}")])
     checked = _check_options(kind, options)
-    _check_allowance(requester)
+    _check_allowance(requester)  # before the costly planning; again under the lock below
     a = _topology(revision, checked.get("duration_s"), "$.a.revision" if kind == "comparison" else "$.revision")
     b = _topology(revision_b, checked.get("duration_s"), "$.b.revision") if revision_b is not None else None
     plan = _plan(kind, checked, a, b)
+    QuotaKey.objects.get_or_create(key=requester.principal)
     with transaction.atomic():
+        # The requester's quota row, as a run's start locks it (lab.runs.services): two studies
+        # started at once cannot both pass the count.
+        list(QuotaKey.objects.select_for_update().filter(key=requester.principal))
+        _check_allowance(requester)
         _make_room(design=design, user=requester.user)
         study = Study.objects.create(
             kind=kind, user=requester.user, principal=requester.principal, design=design, revision=revision,
