@@ -1,5 +1,6 @@
 """Studies on a real server (scripts/start.sh's: Daphne, two spawned simulation workers, its own
-SQLite file), through HTTP with an API token: a sweep says where its knee is, and a worker
+SQLite file), through HTTP with an API token: a sweep says where its knee is, a comparison of
+two revisions gives its verdict, and a worker
 SIGKILLed mid-study loses nothing: its run is re-run on the other worker, every planned run is
 counted once, and each summary is what run_one gives for the same run."""
 from __future__ import annotations
@@ -28,7 +29,9 @@ from lab.accounts.models import ApiToken
 from lab.designs import services
 alice = User.objects.create_user("alice", "alice@example.org")
 _, secret = ApiToken.issue(alice, "tests")
-design = services.design_create(owner=alice, name="Queue", topology=json.loads(sys.stdin.read()))
+one, two = json.loads(sys.stdin.read())
+design = services.design_create(owner=alice, name="Queue", topology=one)
+services.design_save(design=design, author=alice, topology=two, message="a second worker")
 print(json.dumps({"token": secret, "design": str(design.id)}))
 """
 
@@ -41,7 +44,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     env = {"ARCHLAB_USER_RUNNING": "3", "ARCHLAB_LEASE_S": "15"}
     server = start_lab(port, db, workers=2, **env)
     made = subprocess.run([sys.executable, "manage.py", "shell", "-c", MAKE_ALICE], cwd=ROOT, check=True,
-                          capture_output=True, input=json.dumps(small(duration=4)).encode(),
+                          capture_output=True, input=json.dumps([small(duration=4), small(duration=4, workers=2)]).encode(),
                           env={**os.environ, **env, "ARCHLAB_SQLITE": str(db), "DJANGO_SETTINGS_MODULE": "lab.settings",
                                "LOG_LEVEL": "WARNING"})
     alice = json.loads(made.stdout.decode().strip().splitlines()[-1])
@@ -67,7 +70,7 @@ def over(lab: dict[str, Any], study_id: str, timeout: float) -> dict[str, Any]:
 
 def test_a_sweep_on_the_servers_workers_names_its_knee(lab: dict[str, Any]) -> None:
     study = api(lab, "POST", f"/api/v1/designs/{lab['design']}/studies", {
-        "kind": "sweep", "threshold": 40,
+        "kind": "sweep", "revision": 1, "threshold": 40,
         "spec": {"axes": [{"workload": "rate_per_s", "values": [40, 100, 160, 190]}], "seeds": 2}})
     got = over(lab, study["id"], 60)
     assert (got["status"], got["progress"]) == ("done", {"done": 8, "failed": 0, "total": 8})
@@ -78,10 +81,19 @@ def test_a_sweep_on_the_servers_workers_names_its_knee(lab: dict[str, Any]) -> N
     assert all(sim_workers(pid) == [] for pid in sim_workers(lab["server"].pid))
 
 
+def test_a_comparison_on_the_servers_workers_gives_a_verdict(lab: dict[str, Any]) -> None:
+    study = api(lab, "POST", f"/api/v1/designs/{lab['design']}/studies",
+                {"kind": "comparison", "seeds": 3, "a": {"revision": 1}, "b": {"revision": 2}})
+    got = over(lab, study["id"], 60)
+    assert (got["status"], got["progress"]["done"]) == ("done", 6)
+    mean = got["document"]["metrics"]["latency_mean_ms"]
+    assert mean["better"] == "b" and mean["verdict"].startswith("B's mean latency is")
+
+
 def test_a_worker_killed_mid_study_loses_nothing(lab: dict[str, Any]) -> None:
     db, server = lab["db"], lab["server"]
     study = api(lab, "POST", f"/api/v1/designs/{lab['design']}/studies",
-                {"kind": "replications", "seeds": 8, "duration_s": 120})
+                {"kind": "replications", "revision": 1, "seeds": 8, "duration_s": 120})
     hex_id = study["id"].replace("-", "")
 
     def running() -> list[tuple[Any, ...]]:
