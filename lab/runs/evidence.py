@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lab.sim.evidence import RunSummary
-from lab.sim.evidence.running import NODE_WINDOW_METRICS, WINDOW_METRICS, node_figures, overall_figures
+from lab.sim.evidence.running import WindowRow, series_of, summarize, window_row
 from lab.sim.problems import Refused
 
 from . import budgets, signals
@@ -30,9 +30,6 @@ from .models import Run, RunCommand
 # a worker steps as fast as possible, any other run gets the CPU first (host.Host._next).
 PRIORITY = -1
 EVIDENCE_FIELDS = ("study", "index", "arm", "point", "seed", "values", "series")
-
-# One measured window, as a study keeps it: when it ends, its overall figures, its nodes' figures.
-WindowRow = tuple[float, dict[str, float | None], dict[str, dict[str, float]]]
 
 
 def run_queue_evidence(*, topology: dict[str, Any], evidence: dict[str, Any], principal: str, running_cap: int,
@@ -81,30 +78,13 @@ class Summarizer:
         self.windows: list[WindowRow] = []
 
     def on_window(self, window: dict[str, Any]) -> None:
-        if not self.evidence.get("series") or not window["measured"]:
-            return
-        overall = overall_figures(window["overall"])
-        nodes: dict[str, dict[str, float]] = {}
-        for node_id, n in window["nodes"].items():
-            figures = {k: float(n[k]) for k in NODE_WINDOW_METRICS if k in n and n[k] is not None}
-            if figures:
-                nodes[node_id] = figures
-        self.windows.append((float(window["t_end"]), {k: overall[k] for k in WINDOW_METRICS}, nodes))
+        if self.evidence.get("series"):
+            row = window_row(window)
+            if row is not None:
+                self.windows.append(row)
 
     def summary(self, results: dict[str, Any], *, limited: str, cpu_s: float, wall_s: float) -> RunSummary:
         e = self.evidence
-        measured = results["measured"]
-        return {"arm": str(e["arm"]), "point": int(e["point"]), "seed": int(e["seed"]), "values": dict(e["values"]),
-                "metrics": overall_figures(measured["overall"]),
-                "nodes": {node_id: node_figures(n) for node_id, n in measured["nodes"].items()},
-                "series": self._series() if e.get("series") else None,
-                "cpu_s": round(cpu_s, 6), "wall_s": round(wall_s, 6), "limited": limited or None}
-
-    def _series(self) -> Any:
-        windows = self.windows
-        overall: dict[str, list[float | None]] = {k: [w[1][k] for w in windows] for k in WINDOW_METRICS}
-        nodes: dict[str, dict[str, list[float | None]]] = {}
-        for node_id in (windows[0][2] if windows else {}):
-            names = windows[0][2][node_id]
-            nodes[node_id] = {k: [w[2].get(node_id, {}).get(k) for w in windows] for k in names}
-        return {"t_end": [w[0] for w in windows], "overall": overall, "nodes": nodes}
+        return summarize(results, arm=str(e["arm"]), point=int(e["point"]), seed=int(e["seed"]),
+                         values=dict(e["values"]), series=series_of(self.windows) if e.get("series") else None,
+                         limited=limited or None, cpu_s=cpu_s, wall_s=wall_s)

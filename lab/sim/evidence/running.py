@@ -41,7 +41,7 @@ def run_one(run: RunSpec) -> RunSummary:
     settings = topology["settings"]
     duration = float(settings["duration_s"])
     windows: list[WindowRow] = []
-    sim = Simulation(topology, seed=run.seed, on_window=_keeper(windows.append) if run.series else None)
+    sim = Simulation(topology, seed=run.seed, on_window=keeper(windows.append) if run.series else None)
     limited: str | None = None
     step = max(float(settings["window_s"]), duration / SLICES)
     t = 0.0
@@ -53,19 +53,23 @@ def run_one(run: RunSpec) -> RunSummary:
         if limited:
             break
     sim.finish()
-    results = sim.results()
+    return summarize(sim.results(), arm=run.arm, point=run.point, seed=run.seed,
+                     values={axis.name: value for axis, value in run.values},
+                     series=series_of(windows) if run.series else None, limited=limited,
+                     cpu_s=time.process_time() - cpu0, wall_s=time.perf_counter() - wall0)
+
+
+def summarize(results: dict[str, Any], *, arm: str, point: int, seed: int, values: dict[str, Any],
+              series: Series | None, limited: str | None, cpu_s: float, wall_s: float) -> RunSummary:
+    """A run's summary from its results document: what `run_one` returns, and what a server's
+    worker stores for a study's run it stepped itself (lab/runs/evidence.py)."""
     measured = results["measured"]
-    summary: RunSummary = {
-        "arm": run.arm, "point": run.point, "seed": run.seed,
-        "values": {axis.name: value for axis, value in run.values},
+    return {
+        "arm": arm, "point": point, "seed": seed, "values": values,
         "metrics": overall_figures(measured["overall"]),
         "nodes": {node_id: node_figures(n) for node_id, n in measured["nodes"].items()},
-        "series": _series(windows) if run.series else None,
-        "cpu_s": 0.0, "wall_s": 0.0, "limited": limited,
+        "series": series, "cpu_s": round(cpu_s, 6), "wall_s": round(wall_s, 6), "limited": limited,
     }
-    summary["cpu_s"] = round(time.process_time() - cpu0, 6)
-    summary["wall_s"] = round(time.perf_counter() - wall0, 6)
-    return summary
 
 
 def overall_figures(flow: dict[str, Any]) -> dict[str, float | None]:
@@ -101,22 +105,31 @@ def node_figures(node: dict[str, Any]) -> dict[str, float | None]:
     return out
 
 
-def _keeper(keep: Callable[[WindowRow], None]) -> Callable[[dict[str, Any]], None]:
+def window_row(window: dict[str, Any]) -> WindowRow | None:
+    """The few figures a band needs of one window (None for a window in the warm-up)."""
+    if not window["measured"]:
+        return None
+    overall = overall_figures(window["overall"])
+    nodes: dict[str, dict[str, float]] = {}
+    for node_id, n in window["nodes"].items():
+        figures = {k: float(n[k]) for k in NODE_WINDOW_METRICS if k in n and n[k] is not None}
+        if figures:
+            nodes[node_id] = figures
+    return (float(window["t_end"]), {k: overall[k] for k in WINDOW_METRICS}, nodes)
+
+
+def keeper(keep: Callable[[WindowRow], None]) -> Callable[[dict[str, Any]], None]:
     """A window callback that keeps only the measured windows' few figures a band needs, not the
     whole window (a long run's windows would fill the worker's memory and the pipe back)."""
     def on_window(window: dict[str, Any]) -> None:
-        if window["measured"]:
-            overall = overall_figures(window["overall"])
-            nodes: dict[str, dict[str, float]] = {}
-            for node_id, n in window["nodes"].items():
-                figures = {k: float(n[k]) for k in NODE_WINDOW_METRICS if k in n and n[k] is not None}
-                if figures:
-                    nodes[node_id] = figures
-            keep((float(window["t_end"]), {k: overall[k] for k in WINDOW_METRICS}, nodes))
+        row = window_row(window)
+        if row is not None:
+            keep(row)
     return on_window
 
 
-def _series(windows: list[WindowRow]) -> Series:
+def series_of(windows: list[WindowRow]) -> Series:
+    """The kept windows as series, one list per figure (the summary's `series`)."""
     overall: dict[str, list[float | None]] = {k: [w[1][k] for w in windows] for k in WINDOW_METRICS}
     nodes: dict[str, dict[str, list[float | None]]] = {}
     for node_id in (windows[0][2] if windows else {}):
