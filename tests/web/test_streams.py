@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lab.runs import messages, publisher, services
+from lab.runs import messages, publisher, services, viewers
 from lab.runs.models import Run, RunWindow
 
 from .conftest import example
@@ -96,8 +96,8 @@ async def test_a_client_that_never_acks_gets_its_credit_then_nothing_then_the_re
     reader = await Client.open(str(run.id), key, acks=False)
     await store(run, range(0, 200))
     seqs = await windows_until_quiet(reader)
-    assert 0 < reader.received <= publisher.MAX_UNACKED_FRAMES
-    assert reader.unacked_bytes <= publisher.MAX_UNACKED_BYTES
+    assert 0 < reader.received <= viewers.MAX_UNACKED_FRAMES
+    assert reader.unacked_bytes <= viewers.MAX_UNACKED_BYTES
 
     await store(run, range(200, 400))  # the run goes on
     assert await reader.quiet(0.5), "frames kept coming to a client that acknowledged nothing"
@@ -125,7 +125,7 @@ async def test_a_reader_that_stalls_does_not_hold_back_another_viewer_of_the_sam
             seqs.extend(w["index"] for w in frame["windows"])
     assert seqs == list(range(300))
     await windows_until_quiet(stalled, 0.2)
-    assert stalled.received <= publisher.MAX_UNACKED_FRAMES
+    assert stalled.received <= viewers.MAX_UNACKED_FRAMES
     await stalled.close()
     await reading.close()
 
@@ -146,7 +146,7 @@ async def test_a_resync_flood_gets_at_most_one_snapshot_a_second() -> None:
             headers.append(time.monotonic())
             assert len((await client.snapshot(frame))["windows"]) == 300
     assert len(headers) == 1, "200 requests within a second coalesce into one deferred snapshot"
-    assert headers[0] - started >= publisher.MIN_SNAPSHOT_S
+    assert headers[0] - started >= viewers.MIN_SNAPSHOT_S
     await client.close()
 
 
