@@ -8,11 +8,11 @@ adds them into the totals if the window lies past the warm-up. Latency percentil
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..components import REGISTRY
-from .declared import MAX, SUM
 from .histogram import Histogram, histograms
+from .views import (NodeTotals, Split, add_failures, cost_figures, failures_since, flow_figures, node_view,
+                    per_second, take_splits)
 from ..cloud.pricing import HOURS_PER_MONTH
 from ..kernel.request import CAUSES
 
@@ -21,96 +21,6 @@ if TYPE_CHECKING:
 
 RESULTS_FORMAT = "archlab.results"
 RESULTS_VERSION = 1
-
-# Keys of a node's raw window that are not numbers: they are totalled on their own.
-_RAW_SPECIAL = {"failures", "lat", "class_arrivals"}
-
-
-def _rate(count: float, span: float) -> float:
-    return round(count / span, 6) if span > 0 else 0.0
-
-
-def _add_failures(into: dict[str, int], more: dict[str, int]) -> None:
-    for cause, n in more.items():
-        into[cause] = into.get(cause, 0) + n
-
-
-def _sorted(d: dict[str, int]) -> dict[str, int]:
-    return {k: d[k] for k in sorted(d)}
-
-
-class _Split:
-    """A window's (or the run's) split of time in a node with queues: the service times of the
-    requests that started service, and their waits, zeros included (kernel/station.py
-    records only the waits of those that started from the queue)."""
-
-    __slots__ = ("service", "wait", "waited")
-
-    def __init__(self, service: Histogram, wait: Histogram, waited: int) -> None:
-        self.service = service
-        self.wait = wait
-        self.waited = waited  # of them, how many waited more than 0
-
-    def merge(self, other: "_Split") -> None:
-        self.service.merge(other.service)
-        self.wait.merge(other.wait)
-        self.waited += other.waited
-
-    def view(self) -> dict[str, Any]:
-        started = self.service.n
-        return {"wait_ms": self.wait.summary_ms(), "service_ms": self.service.summary_ms(),
-                "wait_probability": round(self.waited / started, 6) if started else 0.0}
-
-
-def _take_splits(nodes: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]]:
-    """Each node with queues: its stations' service times and waits since the last window."""
-    out: dict[str, tuple[list[float], list[float]]] = {}
-    for node_id, node in nodes.items():
-        stations = node.stations()
-        if not stations:
-            continue
-        if len(stations) == 1:
-            out[node_id] = stations[0].take_split()
-            continue
-        svc: list[float] = []
-        waits: list[float] = []
-        for station in stations:
-            s, w = station.take_split()
-            svc += s
-            waits += w
-        out[node_id] = (svc, waits)
-    return out
-
-
-class _NodeTotals:
-    """A node's raw counters combined over the measured windows, each by its kind's rule
-    (`Component.combine_rules`: added up, the highest, or the last)."""
-
-    def __init__(self, rules: dict[str, str]) -> None:
-        self.rules = rules
-        self.raw: dict[str, Any] = {}
-        self.failures: dict[str, int] = {}
-        self.hist = Histogram()
-        self.split: _Split | None = None
-
-    def add(self, raw: dict[str, Any], hist: Histogram, split: "_Split | None") -> None:
-        _add_failures(self.failures, raw["failures"])
-        self.hist.merge(hist)
-        if split is not None:
-            if self.split is None:
-                self.split = _Split(Histogram(), Histogram(), 0)
-            self.split.merge(split)
-        rules = self.rules
-        for key, value in raw.items():
-            if key in _RAW_SPECIAL:
-                continue
-            rule = rules.get(key, SUM)
-            if rule == SUM:
-                self.raw[key] = self.raw.get(key, 0) + value
-            elif rule == MAX:
-                self.raw[key] = max(self.raw.get(key, value), value)
-            else:
-                self.raw[key] = value
 
 
 class Metrics:
@@ -130,8 +40,8 @@ class Metrics:
         self.totals_class: dict[str, Histogram] = {c: Histogram() for c in sim.class_names}
         self.totals_class_failures: dict[str, dict[str, int]] = {c: {} for c in sim.class_names}
         self.totals_class_arrivals: dict[str, int] = {c: 0 for c in sim.class_names}
-        self.totals_nodes: dict[str, _NodeTotals] = {
-            n: _NodeTotals(type(node).combine_rules()) for n, node in sim.nodes.items()}
+        self.totals_nodes: dict[str, NodeTotals] = {
+            n: NodeTotals(type(node).combine_rules()) for n, node in sim.nodes.items()}
         self.sampled: deque[tuple] = deque(maxlen=trace_cap)
         self.failed: dict[str, deque[tuple]] = {}
         self.trace_cap = trace_cap
@@ -195,7 +105,7 @@ class Metrics:
         self._last = (created, completed, failed)
 
         # The stations' waits and service times first: a retiring shard leaves in its harvest.
-        split_lists = _take_splits(sim.nodes)
+        split_lists = take_splits(sim.nodes)
         nodes_raw = {node_id: node.harvest(t) for node_id, node in sim.nodes.items()}
         class_arrivals: dict[str, int] = {c: 0 for c in sim.class_names}
         for raw in nodes_raw.values():
@@ -219,11 +129,11 @@ class Metrics:
         node_hists = hists[len(sink_keys): len(sink_keys) + len(node_ids)]
         service_hists = hists[len(sink_keys) + len(node_ids): len(sink_keys) + len(node_ids) + len(split_ids)]
         wait_hists = hists[len(sink_keys) + len(node_ids) + len(split_ids):]
-        splits: dict[str, _Split] = {}
+        splits: dict[str, Split] = {}
         for node_id, service_hist, wait_hist in zip(split_ids, service_hists, wait_hists):
             waits = split_lists[node_id][1]
             waited = len(waits) - waits.count(0.0)  # a worker freed at the very moment it arrived
-            splits[node_id] = _Split(service_hist, wait_hist, waited)
+            splits[node_id] = Split(service_hist, wait_hist, waited)
         class_hists = [Histogram() for _ in sim.class_names]
         origin_hists = {o: Histogram() for o in sim.origins}
         position = {c: i for i, c in enumerate(sim.class_names)}
@@ -238,14 +148,14 @@ class Metrics:
         for cls, hist in zip(sim.class_names, class_hists):
             overall_hist.merge(hist)
             now_failures = sim.failures_by_class[cls]
-            window_failures = _diff(now_failures, self._last_failures[cls])
+            window_failures = failures_since(now_failures, self._last_failures[cls])
             if window_failures:
                 self._last_failures[cls] = dict(now_failures)
-            _add_failures(overall_failures, window_failures)
-            classes_out[cls] = {"arrivals": class_arrivals[cls], **_flow(hist, window_failures, span)}
+            add_failures(overall_failures, window_failures)
+            classes_out[cls] = {"arrivals": class_arrivals[cls], **flow_figures(hist, window_failures, span)}
             if measured:
                 self.totals_class[cls].merge(hist)
-                _add_failures(self.totals_class_failures[cls], window_failures)
+                add_failures(self.totals_class_failures[cls], window_failures)
                 self.totals_class_arrivals[cls] += class_arrivals[cls]
 
         edges_out = self._edge_rates(nodes_raw, span)
@@ -253,7 +163,7 @@ class Metrics:
         for node_id, hist in zip(node_ids, node_hists):
             raw = nodes_raw[node_id]
             split = splits.get(node_id)
-            nodes_out[node_id] = _node_view(sim.nodes[node_id].kind, raw, hist, span, split)
+            nodes_out[node_id] = node_view(sim.nodes[node_id].kind, raw, hist, span, split)
             if measured:
                 self.totals_nodes[node_id].add(raw, hist, split)
 
@@ -264,17 +174,17 @@ class Metrics:
             self.totals_created += created - last_created
 
         cost = sum(raw["cost_usd"] for raw in nodes_raw.values())
-        overall = {"arrivals": created - last_created, **_flow(overall_hist, overall_failures, span),
-                   "in_flight": sim.in_flight(), **_cost(cost, span)}
+        overall = {"arrivals": created - last_created, **flow_figures(overall_hist, overall_failures, span),
+                   "in_flight": sim.in_flight(), **cost_figures(cost, span)}
         origins_out: dict[str, Any] = {}
         for origin, hist in origin_hists.items():
             now_failures = sim.failures_by_origin[origin]
-            window_failures = _diff(now_failures, self._last_origin_failures[origin])
+            window_failures = failures_since(now_failures, self._last_origin_failures[origin])
             self._last_origin_failures[origin] = dict(now_failures)
-            origins_out[origin] = _flow(hist, window_failures, span)
+            origins_out[origin] = flow_figures(hist, window_failures, span)
             if measured:
                 self.totals_origin[origin].merge(hist)
-                _add_failures(self.totals_origin_failures[origin], window_failures)
+                add_failures(self.totals_origin_failures[origin], window_failures)
         window = {
             "index": self.index,
             "t_start": round(start, 6),
@@ -311,7 +221,7 @@ class Metrics:
             else:  # "forwarded"
                 raw = nodes_raw[source.id]
                 count = sum(raw.get(name, 0) for name in source.forwarded_counters())
-            out[edge.id] = {"from": source.id, "to": target.id, "rate_per_s": _rate(count, span)}
+            out[edge.id] = {"from": source.id, "to": target.id, "rate_per_s": per_second(count, span)}
             if edge.guard is not None:
                 out[edge.id]["policy"] = edge.guard.window()
             transfer = self.sim.transfer_usd.get(edge.id)
@@ -334,10 +244,10 @@ class Metrics:
         for cls in sim.class_names:
             hist = self.totals_class[cls]
             overall_hist.merge(hist)
-            _add_failures(overall_failures, self.totals_class_failures[cls])
+            add_failures(overall_failures, self.totals_class_failures[cls])
             classes[cls] = {"arrivals": self.totals_class_arrivals[cls],
-                            **_flow(hist, self.totals_class_failures[cls], span)}
-        overall = {"arrivals": self.totals_created, **_flow(overall_hist, overall_failures, span)}
+                            **flow_figures(hist, self.totals_class_failures[cls], span)}
+        overall = {"arrivals": self.totals_created, **flow_figures(overall_hist, overall_failures, span)}
         cost_total = 0.0
         nodes = {}
         for node_id, node in sim.nodes.items():
@@ -351,8 +261,8 @@ class Metrics:
             raw["failures"] = totals.failures
             split = totals.split
             if split is None and node.stations():  # no measured window: an empty split
-                split = _Split(Histogram(), Histogram(), 0)
-            view = _node_view(node.kind, raw, totals.hist, span, split)
+                split = Split(Histogram(), Histogram(), 0)
+            view = node_view(node.kind, raw, totals.hist, span, split)
             # Little's law, L = lambda * W: W is the mean time in the node over every arrival
             # (one turned away at the door counts as zero, one that gave up waiting counts its
             # wait), so `in_node` can be compared with `arrival_rate_per_s` * W.
@@ -360,7 +270,7 @@ class Metrics:
                 (totals.hist.total + raw["dropped_time"]) / max(1, raw["arrivals"]) * 1000.0, 6)
             nodes[node_id] = view
             cost_total += raw.get("cost_usd", 0.0)
-        overall.update(_cost(cost_total, span))
+        overall.update(cost_figures(cost_total, span))
         overall["cost_monthly_usd"] = round(overall["cost_per_hour_usd"] * HOURS_PER_MONTH, 2)
         overall["cost_per_million_usd"] = (
             round(cost_total / overall["completions"] * 1e6, 4) if overall["completions"] else None)
@@ -386,7 +296,7 @@ class Metrics:
                 "span_s": round(span, 6),
                 "overall": overall,
                 "classes": classes,
-                "origins": {o: _flow(self.totals_origin[o], self.totals_origin_failures[o], span)
+                "origins": {o: flow_figures(self.totals_origin[o], self.totals_origin_failures[o], span)
                             for o in sim.origins},
                 "nodes": nodes,
             },
@@ -415,50 +325,3 @@ def edge_rule(edge: Any, sim: "Kernel", incoming: dict[str, int]) -> str:
     if len(source.out) == 1 and source.forwarded_counters():
         return "forwarded"
     return "counted"
-
-
-def _diff(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
-    return {k: v - before.get(k, 0) for k, v in now.items() if v - before.get(k, 0)}
-
-
-def _cost(usd: float, span: float) -> dict[str, float]:
-    """Dollars accrued over `span` seconds, and the hourly rate they were accrued at."""
-    return {"cost_usd": round(usd, 9), "cost_per_hour_usd": round(usd / span * 3600.0, 6) if span > 0 else 0.0}
-
-
-def _flow(hist: Histogram, failures: dict[str, int], span: float) -> dict[str, Any]:
-    """Throughput, errors and latency of a stream of requests over `span` seconds."""
-    errors = sum(failures.values())
-    done = hist.n + errors
-    return {
-        "completions": hist.n,
-        "throughput_per_s": _rate(hist.n, span),
-        "errors": errors,
-        "failures": _sorted(failures),
-        "error_rate": round(errors / done, 6) if done else 0.0,
-        "latency_ms": hist.summary_ms(),
-    }
-
-
-def _node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float, split: _Split | None = None) -> dict[str, Any]:
-    failures = raw["failures"]
-    view: dict[str, Any] = {
-        "kind": kind,
-        "arrivals": raw["arrivals"],
-        "arrival_rate_per_s": _rate(raw["arrivals"], span),
-        "completions": raw["completions"],
-        "throughput_per_s": _rate(raw["completions"], span),
-        "errors": sum(failures.values()),
-        "failures": _sorted(failures),
-        "latency_ms": hist.summary_ms(),
-        "in_node": round(raw["area_n"] / span, 6) if span > 0 else 0.0,
-        "in_node_now": raw["in_node_now"],
-        **_cost(raw.get("cost_usd", 0.0), span),
-    }
-    if "area_cap" in raw:
-        view["utilization"] = round(raw["area_busy"] / raw["area_cap"], 6) if raw["area_cap"] > 0 else 0.0
-        view["queue_length"] = round((raw["area_n"] - raw["area_busy"]) / span, 6) if span > 0 else 0.0
-    if split is not None:
-        view.update(split.view())
-    view.update(REGISTRY[kind].present(raw, span))
-    return view
