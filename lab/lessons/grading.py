@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from lab.sim import simulate
+from lab.sim.metrics.documents import Window
 from lab.sim.problems import Problem
 
 from . import scenario as scenarios
@@ -73,7 +74,7 @@ class StepGrade:
 
 def run_design(topology: dict[str, Any], seed: int) -> Run:
     """One seed of a loaded (scenario-imposed) topology, with every window kept."""
-    windows: list[dict[str, Any]] = []
+    windows: list[Window] = []
     results = simulate(topology, seed=seed, on_window=windows.append)
     return {"results": results, "windows": windows, "topology": topology}
 

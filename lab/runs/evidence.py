@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lab.sim.evidence import RunSummary
+from lab.sim.metrics.documents import Results, Window
 from lab.sim.evidence.running import WindowRow, series_of, summarize, window_row
 from lab.sim.problems import Refused
 
@@ -77,13 +78,13 @@ class Summarizer:
         self.evidence = evidence
         self.windows: list[WindowRow] = []
 
-    def on_window(self, window: dict[str, Any]) -> None:
+    def on_window(self, window: Window) -> None:
         if self.evidence.get("series"):
             row = window_row(window)
             if row is not None:
                 self.windows.append(row)
 
-    def summary(self, results: dict[str, Any], *, limited: str, cpu_s: float, wall_s: float) -> RunSummary:
+    def summary(self, results: Results, *, limited: str, cpu_s: float, wall_s: float) -> RunSummary:
         e = self.evidence
         return summarize(results, arm=str(e["arm"]), point=int(e["point"]), seed=int(e["seed"]),
                          values=dict(e["values"]), series=series_of(self.windows) if e.get("series") else None,

@@ -14,6 +14,7 @@ import traceback
 from typing import Any
 
 from lab.sim import Simulation, apply_command
+from lab.sim.metrics.documents import Window
 from lab.sim.problems import Problem
 from lab.sim import budget as engine_budget
 
@@ -33,7 +34,7 @@ SLICE_CPU_S = 0.02
 class Execution:
     def __init__(self, run: Run) -> None:
         self.run = run
-        self.pending: list[dict[str, Any]] = []
+        self.pending: list[Window] = []
         # A study's run keeps a few figures per window and stores its summary, nothing else.
         self.summarizer = Summarizer(run.evidence) if run.evidence else None
         on_window = self.summarizer.on_window if self.summarizer else self._closed
@@ -121,7 +122,7 @@ class Execution:
 
     # -- commands and storage ------------------------------------------------------------------
 
-    def _closed(self, window: dict[str, Any]) -> None:
+    def _closed(self, window: Window) -> None:
         # When the window closed on the wall clock: viewers measure how late its frame arrives.
         window["closed_at"] = round(time.time(), 4)
         self.pending.append(window)

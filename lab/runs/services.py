@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import socket
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -208,7 +208,7 @@ def run_heartbeat_many(*, runs: list[Run]) -> set[Any]:
     return owned
 
 
-def run_add_windows(*, run: Run, windows: list[dict[str, Any]], sim_time: float) -> bool:
+def run_add_windows(*, run: Run, windows: Sequence[Mapping[str, Any]], sim_time: float) -> bool:
     """Store closed windows; False (and nothing stored) if the run is no longer this worker's."""
     with transaction.atomic():
         lease = timezone.now() + timedelta(seconds=settings.ARCHLAB_LEASE_S)
@@ -218,7 +218,7 @@ def run_add_windows(*, run: Run, windows: list[dict[str, Any]], sim_time: float)
     return True
 
 
-def run_finish(*, run: Run, results: dict[str, Any], stopped: bool = False, limited: str = "",
+def run_finish(*, run: Run, results: Mapping[str, Any], stopped: bool = False, limited: str = "",
                reason: str = "") -> bool:
     """The run's final write: done, stopped (with who or why in `reason`), or limited by its
     budget (`limited` says which). Fenced: a worker that lost the run writes nothing."""

@@ -28,6 +28,7 @@ from .components import REGISTRY
 from .problems import Problem, problem
 
 if TYPE_CHECKING:
+    from .metrics.documents import Window
     from .simulation import Simulation
 
 # Heap events per node visit, measured over the examples: from 0.4 (the reference design: its
@@ -330,7 +331,7 @@ def measure(topology: dict[str, Any], *, duration_s: float | None = None) -> dic
 
     from .simulation import Simulation
 
-    windows: list[dict[str, Any]] = []
+    windows: list[Window] = []
     sim = Simulation(topology, on_window=windows.append)
     started = time.process_time()
     sim.run(float(topology["settings"]["duration_s"] if duration_s is None else duration_s))

@@ -16,6 +16,7 @@ from .document.format import LIMITS
 from .document.loading import InvalidTopology, normalize, parse
 from .problems import Problem, problem
 from .document.validation import validate
+from .metrics.documents import Results, Window
 
 EXIT_INVALID = 2
 
@@ -75,9 +76,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"error: cannot write the windows file {args.windows}: {exc.strerror or exc}\n")
         return EXIT_INVALID
     try:
-        on_window: Callable[[dict[str, Any]], None] | None = None
+        on_window: Callable[[Window], None] | None = None
         if windows_file is not None:
-            def write_window(window: dict[str, Any]) -> None:
+            def write_window(window: Window) -> None:
                 windows_file.write(json.dumps(window, sort_keys=True, allow_nan=False) + "\n")
 
             on_window = write_window
@@ -93,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_text(r: dict[str, Any]) -> str:
+def summary_text(r: Results) -> str:
     m = r["measured"]
     o = m["overall"]
     lat = o["latency_ms"]

@@ -23,6 +23,7 @@ from . import faults
 from .components import REGISTRY
 from .components.base import Component, Edge
 from .cloud.geography import Geography
+from .metrics.documents import Results, Window
 from .metrics.windows import Metrics, edge_rule
 from .cloud.pricing import prices_for
 from .parts.resilience import Guard
@@ -30,7 +31,7 @@ from .kernel.interface import StreamedSource
 from .kernel.randomness import Streams
 from .kernel.request import Request
 
-WindowCallback = Callable[[dict[str, Any]], None]
+WindowCallback = Callable[[Window], None]
 
 
 def _no_stream(t: float) -> float:
@@ -365,7 +366,7 @@ class Simulation:
         self.timeline.append(entry)
         self.metrics.events.append(entry)
 
-    def results(self) -> dict[str, Any]:
+    def results(self) -> Results:
         return self.metrics.results()
 
 
@@ -377,7 +378,7 @@ def simulate(
     warmup_s: float | None = None,
     window_s: float | None = None,
     on_window: WindowCallback | None = None,
-) -> dict[str, Any]:
+) -> Results:
     """Run a normalized topology for its duration and return the results document."""
     sim = Simulation(topology, seed=seed, window_s=window_s, warmup_s=warmup_s, on_window=on_window)
     duration = float(topology["settings"]["duration_s"] if duration_s is None else duration_s)

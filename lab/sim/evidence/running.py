@@ -10,10 +10,11 @@ estimate is an estimate, and one runaway run must not hold a worker for hours.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..budget import Usage, over
+from ..metrics.documents import Results, Window
 from ..simulation import Simulation
 from .documents import RunSummary, Series
 from .plans import RunSpec
@@ -59,7 +60,7 @@ def run_one(run: RunSpec) -> RunSummary:
                      cpu_s=time.process_time() - cpu0, wall_s=time.perf_counter() - wall0)
 
 
-def summarize(results: dict[str, Any], *, arm: str, point: int, seed: int, values: dict[str, Any],
+def summarize(results: Results, *, arm: str, point: int, seed: int, values: dict[str, Any],
               series: Series | None, limited: str | None, cpu_s: float, wall_s: float) -> RunSummary:
     """A run's summary from its results document: what `run_one` returns, and what a server's
     worker stores for a study's run it stepped itself (lab/runs/evidence.py)."""
@@ -72,7 +73,7 @@ def summarize(results: dict[str, Any], *, arm: str, point: int, seed: int, value
     }
 
 
-def overall_figures(flow: dict[str, Any]) -> dict[str, float | None]:
+def overall_figures(flow: Mapping[str, Any]) -> dict[str, float | None]:
     """The headline figures of a flow (measured.overall or a window's overall)."""
     done = flow.get("completions", 0) > 0
     latency = flow["latency_ms"]
@@ -89,7 +90,7 @@ def overall_figures(flow: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def node_figures(node: dict[str, Any]) -> dict[str, float | None]:
+def node_figures(node: Mapping[str, Any]) -> dict[str, float | None]:
     """The figures of a node that its kind reports. An autoscaled pool's instances are its mean
     over the span (what it was billed for), a fixed pool's its count."""
     out: dict[str, float | None] = {}
@@ -105,23 +106,24 @@ def node_figures(node: dict[str, Any]) -> dict[str, float | None]:
     return out
 
 
-def window_row(window: dict[str, Any]) -> WindowRow | None:
+def window_row(window: Window) -> WindowRow | None:
     """The few figures a band needs of one window (None for a window in the warm-up)."""
     if not window["measured"]:
         return None
     overall = overall_figures(window["overall"])
     nodes: dict[str, dict[str, float]] = {}
-    for node_id, n in window["nodes"].items():
+    for node_id, view in window["nodes"].items():
+        n: Mapping[str, Any] = view  # a kind's own figures are beyond the type's keys
         figures = {k: float(n[k]) for k in NODE_WINDOW_METRICS if k in n and n[k] is not None}
         if figures:
             nodes[node_id] = figures
     return (float(window["t_end"]), {k: overall[k] for k in WINDOW_METRICS}, nodes)
 
 
-def keeper(keep: Callable[[WindowRow], None]) -> Callable[[dict[str, Any]], None]:
+def keeper(keep: Callable[[WindowRow], None]) -> Callable[[Window], None]:
     """A window callback that keeps only the measured windows' few figures a band needs, not the
     whole window (a long run's windows would fill the worker's memory and the pipe back)."""
-    def on_window(window: dict[str, Any]) -> None:
+    def on_window(window: Window) -> None:
         row = window_row(window)
         if row is not None:
             keep(row)

@@ -25,6 +25,13 @@ class LatencySummary(TypedDict):
     max: float
 
 
+class Cost(TypedDict):
+    """Dollars accrued over a span, and the hourly rate they were accrued at."""
+
+    cost_usd: float
+    cost_per_hour_usd: float
+
+
 class Flow(TypedDict):
     """The numbers for a stream of requests (an origin region's, and the base of the others)."""
 
@@ -114,6 +121,7 @@ class Window(TypedDict):
     edges: dict[str, EdgeWindow]
     origins: dict[str, Flow]  # by the users' region; empty when no source is placed
     events: list[TimelineEntry]
+    closed_at: NotRequired[float]  # a server's: the Unix time its worker closed it (docs/api.md)
 
 
 class Hop(TypedDict):
@@ -182,3 +190,4 @@ class Results(TypedDict):
     measured: Measured
     timeline: list[TimelineEntry]
     traces: Traces
+    limited: NotRequired[str]  # a server's: the run budget that ended the run early (docs/results.md)

@@ -19,6 +19,8 @@ from typing import Iterable
 
 import numpy as np
 
+from .documents import LatencySummary
+
 RELATIVE_ERROR = 0.01
 GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
 LOG_GAMMA = math.log(GAMMA)
@@ -46,7 +48,7 @@ class Histogram:
     __slots__ = ("counts", "n", "total", "max", "min", "_summary")
 
     def __init__(self) -> None:
-        self._summary: dict[str, float] | None = None
+        self._summary: LatencySummary | None = None
         self.counts: np.ndarray | None = None
         self.n = 0
         self.total = 0.0
@@ -118,7 +120,7 @@ class Histogram:
             out.append(min(self.max, max(self.min, _bucket_value(index))))
         return out
 
-    def summary_ms(self) -> dict[str, float]:
+    def summary_ms(self) -> LatencySummary:
         """Mean, p50, p95, p99 and max in milliseconds, rounded to a microsecond."""
         if self._summary is not None:
             return self._summary

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
+from .documents import (ClassFlow, EdgeWindow, Flow, Hop, MeasuredNode, MeasuredOverall, NodeView, Results, Trace,
+                        Window, WindowOverall)
 from .histogram import Histogram, histograms
 from .views import (NodeTotals, Split, add_failures, cost_figures, failures_since, flow_figures, node_view,
                     per_second, take_splits)
@@ -24,7 +26,7 @@ RESULTS_VERSION = 1
 
 
 class Metrics:
-    def __init__(self, sim: "Kernel", *, on_window: Callable[[dict[str, Any]], None] | None,
+    def __init__(self, sim: "Kernel", *, on_window: Callable[[Window], None] | None,
                  trace_cap: int) -> None:
         self.sim = sim
         self.on_window = on_window
@@ -64,37 +66,27 @@ class Metrics:
             bucket.append(record)
 
     @staticmethod
-    def _trace_json(record: tuple) -> dict[str, Any]:
+    def _trace_json(record: tuple) -> Trace:
         rid, cls, source, t0, t, cause, node_id, hops, partial = record
-        out: dict[str, Any] = {
-            "request": rid,
-            "class": cls,
-            "source": source,
-            "start_s": round(t0, 6),
-            "latency_ms": round((t - t0) * 1000.0, 3),
-            "outcome": "completed" if cause is None else "failed",
-        }
-        if cause is not None:
-            out["cause"] = cause
-            out["status"] = CAUSES[cause].status
-            out["failed_at"] = node_id
-            # Only every Nth request records its whole path; others record the hop that failed.
-            out["partial"] = partial
-        out["hops"] = [
-            {
-                "node": node,
-                "arrived_s": round(at, 6),
-                "queue_ms": round(wait * 1000.0, 3),
-                "service_ms": round(svc * 1000.0, 3),
-                **({"failed": hop_cause} if hop_cause else {}),
-            }
-            for node, at, wait, svc, hop_cause in (hops or ())
-        ]
-        return out
+        steps: list[Hop] = []
+        for node, at, wait, svc, hop_cause in (hops or ()):
+            step: Hop = {"node": node, "arrived_s": round(at, 6), "queue_ms": round(wait * 1000.0, 3),
+                         "service_ms": round(svc * 1000.0, 3)}
+            if hop_cause:
+                step["failed"] = hop_cause
+            steps.append(step)
+        start, latency = round(t0, 6), round((t - t0) * 1000.0, 3)
+        if cause is None:
+            return {"request": rid, "class": cls, "source": source, "start_s": start, "latency_ms": latency,
+                    "outcome": "completed", "hops": steps}
+        # Only every Nth request records its whole path; others record the hop that failed.
+        return {"request": rid, "class": cls, "source": source, "start_s": start, "latency_ms": latency,
+                "outcome": "failed", "cause": cause, "status": CAUSES[cause].status, "failed_at": node_id,
+                "partial": partial, "hops": steps}
 
     # -- windows --------------------------------------------------------------------------------
 
-    def close(self, t: float) -> dict[str, Any]:
+    def close(self, t: float) -> Window:
         sim = self.sim
         start = self.window_start
         span = t - start
@@ -144,7 +136,7 @@ class Metrics:
 
         overall_hist = Histogram()
         overall_failures: dict[str, int] = {}
-        classes_out: dict[str, Any] = {}
+        classes_out: dict[str, ClassFlow] = {}
         for cls, hist in zip(sim.class_names, class_hists):
             overall_hist.merge(hist)
             now_failures = sim.failures_by_class[cls]
@@ -159,7 +151,7 @@ class Metrics:
                 self.totals_class_arrivals[cls] += class_arrivals[cls]
 
         edges_out = self._edge_rates(nodes_raw, span)
-        nodes_out: dict[str, Any] = {}
+        nodes_out: dict[str, NodeView] = {}
         for node_id, hist in zip(node_ids, node_hists):
             raw = nodes_raw[node_id]
             split = splits.get(node_id)
@@ -174,9 +166,9 @@ class Metrics:
             self.totals_created += created - last_created
 
         cost = sum(raw["cost_usd"] for raw in nodes_raw.values())
-        overall = {"arrivals": created - last_created, **flow_figures(overall_hist, overall_failures, span),
+        overall: WindowOverall = {"arrivals": created - last_created, **flow_figures(overall_hist, overall_failures, span),
                    "in_flight": sim.in_flight(), **cost_figures(cost, span)}
-        origins_out: dict[str, Any] = {}
+        origins_out: dict[str, Flow] = {}
         for origin, hist in origin_hists.items():
             now_failures = sim.failures_by_origin[origin]
             window_failures = failures_since(now_failures, self._last_origin_failures[origin])
@@ -185,7 +177,7 @@ class Metrics:
             if measured:
                 self.totals_origin[origin].merge(hist)
                 add_failures(self.totals_origin_failures[origin], window_failures)
-        window = {
+        window: Window = {
             "index": self.index,
             "t_start": round(start, 6),
             "t_end": round(t, 6),
@@ -204,9 +196,9 @@ class Metrics:
             self.on_window(window)
         return window
 
-    def _edge_rates(self, nodes_raw: dict[str, dict[str, Any]], span: float) -> dict[str, Any]:
+    def _edge_rates(self, nodes_raw: dict[str, dict[str, Any]], span: float) -> dict[str, EdgeWindow]:
         """Requests per second along each edge (see `edge_rules` for how each is known)."""
-        out: dict[str, Any] = {}
+        out: dict[str, EdgeWindow] = {}
         for edge in self.sim.edges:
             rule = edge.rule
             source, target = edge.source, edge.target
@@ -234,22 +226,22 @@ class Metrics:
 
     # -- the run's results ----------------------------------------------------------------------
 
-    def results(self) -> dict[str, Any]:
+    def results(self) -> Results:
         sim = self.sim
         start = self.measured_from if self.measured_from is not None else self.measured_to
         span = self.measured_to - start
         overall_hist = Histogram()
         overall_failures: dict[str, int] = {}
-        classes: dict[str, Any] = {}
+        classes: dict[str, ClassFlow] = {}
         for cls in sim.class_names:
             hist = self.totals_class[cls]
             overall_hist.merge(hist)
             add_failures(overall_failures, self.totals_class_failures[cls])
             classes[cls] = {"arrivals": self.totals_class_arrivals[cls],
                             **flow_figures(hist, self.totals_class_failures[cls], span)}
-        overall = {"arrivals": self.totals_created, **flow_figures(overall_hist, overall_failures, span)}
+        flow = flow_figures(overall_hist, overall_failures, span)
         cost_total = 0.0
-        nodes = {}
+        nodes: dict[str, MeasuredNode] = {}
         for node_id, node in sim.nodes.items():
             totals = self.totals_nodes[node_id]
             raw = dict(totals.raw)
@@ -266,14 +258,15 @@ class Metrics:
             # Little's law, L = lambda * W: W is the mean time in the node over every arrival
             # (one turned away at the door counts as zero, one that gave up waiting counts its
             # wait), so `in_node` can be compared with `arrival_rate_per_s` * W.
-            view["residence_ms_mean"] = round(
-                (totals.hist.total + raw["dropped_time"]) / max(1, raw["arrivals"]) * 1000.0, 6)
-            nodes[node_id] = view
+            nodes[node_id] = {**view, "residence_ms_mean": round(
+                (totals.hist.total + raw["dropped_time"]) / max(1, raw["arrivals"]) * 1000.0, 6)}
             cost_total += raw.get("cost_usd", 0.0)
-        overall.update(cost_figures(cost_total, span))
-        overall["cost_monthly_usd"] = round(overall["cost_per_hour_usd"] * HOURS_PER_MONTH, 2)
-        overall["cost_per_million_usd"] = (
-            round(cost_total / overall["completions"] * 1e6, 4) if overall["completions"] else None)
+        cost = cost_figures(cost_total, span)
+        overall: MeasuredOverall = {
+            "arrivals": self.totals_created, **flow, **cost,
+            "cost_monthly_usd": round(cost["cost_per_hour_usd"] * HOURS_PER_MONTH, 2),
+            "cost_per_million_usd": round(cost_total / flow["completions"] * 1e6, 4) if flow["completions"] else None,
+        }
         topology = sim.topology
         return {
             "format": RESULTS_FORMAT,
