@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from typing import Any, Iterator
 
@@ -93,16 +92,19 @@ def test_a_comparison_on_the_servers_workers_gives_a_verdict(lab: dict[str, Any]
 def test_a_worker_killed_mid_study_loses_nothing(lab: dict[str, Any]) -> None:
     db, server = lab["db"], lab["server"]
     study = api(lab, "POST", f"/api/v1/designs/{lab['design']}/studies",
-                {"kind": "replications", "revision": 1, "seeds": 8, "duration_s": 120})
+                {"kind": "replications", "revision": 1, "seeds": 8, "duration_s": 480})
     hex_id = study["id"].replace("-", "")
+    seen: list[tuple[Any, ...]] = []
 
-    def running() -> list[tuple[Any, ...]]:
-        return db_rows(db, "select r.id, r.worker from runs_run r join studies_studyrun s on s.run_id = r.id "
-                           f"where s.study_id = '{hex_id}' and r.status = 'running'")
+    def running() -> bool:
+        # The run found running is the one killed: read once, so it cannot end in between (on a
+        # quiet machine a short run ended between two reads); runs of 480 s take a while.
+        seen[:] = db_rows(db, "select r.id, r.worker from runs_run r join studies_studyrun s on s.run_id = r.id "
+                              f"where s.study_id = '{hex_id}' and r.status = 'running'")
+        return bool(seen)
 
-    wait_for(lambda: bool(running()), 30, "a run of the study started")
-    time.sleep(0.1)  # well into it
-    run_id, worker = running()[0]
+    wait_for(running, 30, "a run of the study was under way")
+    run_id, worker = seen[0]
     victim = int(worker.rpartition(":")[2])
     os.kill(victim, signal.SIGKILL)
     got = over(lab, study["id"], 120)
