@@ -4,6 +4,10 @@
 // assumption the model makes with whether it held in this run and why, and the verdict sentence.
 // A node with no model says why not. The document is GET /api/v1/runs/{id}/theory
 // (docs/theory-overlay.md); a finished run's does not change, so it is fetched once per run.
+// It goes first in the inspector, under the node's name and above its parameters, summary first
+// (the model, the verdict, predicted beside measured) and the assumptions folded below: on a
+// 1366x768 laptop the inspector shows about 200 px, and after a run the prediction is what a
+// learner selected the node to see.
 // User strings always go into the page as text (textContent), never as HTML.
 import { getJSON } from "./api.js";
 import { el } from "./dom.js";
@@ -41,7 +45,9 @@ export async function showTheory(container, runId, nodeId) {
   const panel = container.querySelector(".node-panel");
   if (!panel || panel.dataset.node !== nodeId) return;
   container.querySelector(".theory")?.remove();
-  container.append(theoryBox(doc));
+  const heading = container.querySelector("h3");
+  if (heading) heading.after(theoryBox(doc));
+  else container.prepend(theoryBox(doc));
 }
 
 export function theoryBox(doc) {
@@ -61,17 +67,16 @@ export function theoryBox(doc) {
     const from = doc.rate_from === "topology" ? "from the design" : "as measured";
     model.append(` at ${number(doc.arrival_rate_per_s)} requests/s (${from})`);
   }
-  box.append(model);
+  box.append(model, el("p", doc.verdict, "theory-verdict"));
   if ((doc.figures || []).length) box.append(figuresTable(doc.figures));
   if ((doc.assumptions || []).length) box.append(assumptionList(doc.assumptions));
-  box.append(el("p", doc.verdict, "theory-verdict"));
   return box;
 }
 
 function figuresTable(figures) {
   const table = el("table", null, "theory-figures");
   const head = el("tr");
-  head.append(...["figure", "predicted", "measured", "departure"].map((t) => el("th", t)));
+  head.append(...["figure", "predicted", "measured", "off by"].map((t) => el("th", t)));
   table.append(el("thead"), el("tbody"));
   table.tHead.append(head);
   for (const f of figures) {
@@ -92,7 +97,13 @@ function figuresTable(figures) {
   return table;
 }
 
+// Folded, with the ones that break named on the fold: they are why the verdict says what it does.
 function assumptionList(assumptions) {
+  const broken = assumptions.filter((a) => !a.holds).map((a) => a.name.replaceAll("_", " "));
+  const fold = el("details", null, "theory-detail");
+  fold.append(el("summary", broken.length
+    ? `Assumptions: ${broken.length} of ${assumptions.length} break (${broken.join(", ")})`
+    : `Assumptions: all ${assumptions.length} hold`));
   const list = el("ul", null, "theory-assumptions");
   for (const a of assumptions) {
     const item = el("li", null, a.holds ? "holds" : "breaks");
@@ -100,7 +111,8 @@ function assumptionList(assumptions) {
     item.append(el("span", a.holds ? "holds" : "breaks", "theory-mark"), " ", el("strong", a.name.replaceAll("_", " ")), `: ${a.why}`);
     list.append(item);
   }
-  return list;
+  fold.append(list);
+  return fold;
 }
 
 const LABELS = {

@@ -1,7 +1,9 @@
 """Theory beside the measurement in the node panel, in Debian's Chromium against a live lab: the
 reference example runs to its end, then a service pool shows its queueing model, predicted
 beside measured figures, its assumptions and the verdict, as GET /api/v1/runs/{id}/theory
-has them; the traffic source, which no closed form describes, says why it has no model."""
+has them; the traffic source, which no closed form describes, says why it has no model. On a
+1366x768 laptop the prediction and the verdict are in view as soon as the node is selected,
+without scrolling the inspector (they come before its parameters)."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_finished_runs_node_panel_shows_its_model_figures_assumptions_and_verdict(live_lab: str, browser: Any) -> None:
-    page, errors = open_lab(browser, live_lab)
+    page, errors = open_lab(browser, live_lab, width=1366, height=768)
     page.select_option("#example", "reference")
     page.wait_for_function("document.getElementById('topology').value.includes('Benchmark reference')")
     page.fill("#duration", "20")
@@ -28,6 +30,10 @@ def test_a_finished_runs_node_panel_shows_its_model_figures_assumptions_and_verd
     page.click("#canvas [model-id='app1']")
     theory = page.locator("#inspector .theory[data-node='app1']")
     expect(theory).to_be_visible(timeout=20_000)
+    # Seen without scrolling on a laptop: the first prediction beside its measurement, and the verdict.
+    expect(theory.locator(".theory-figures tbody tr").first).to_be_in_viewport(ratio=1)
+    expect(theory.locator(".theory-verdict")).to_be_in_viewport(ratio=1)
+    assert page.evaluate("document.getElementById('inspector').scrollTop") == 0
     app1 = overlay["app1"]
     expect(theory.locator(".theory-model")).to_contain_text(app1["model"])
     expect(theory.locator(".theory-verdict")).to_have_text(app1["verdict"])
