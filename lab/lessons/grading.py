@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from lab.sim import simulate
+from lab.sim.document.types import Topology
 from lab.sim.metrics.documents import Window
 from lab.sim.problems import Problem
 
@@ -72,7 +73,7 @@ class StepGrade:
                          f"seed{'s' if len(g.results) != 1 else ''} ({g.sentence})" for g in failed)
 
 
-def run_design(topology: dict[str, Any], seed: int) -> Run:
+def run_design(topology: Topology, seed: int) -> Run:
     """One seed of a loaded (scenario-imposed) topology, with every window kept."""
     windows: list[Window] = []
     results = simulate(topology, seed=seed, on_window=windows.append)

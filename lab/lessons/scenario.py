@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from lab.sim import REGISTRY, InvalidTopology, load
+from lab.sim.document.types import Topology
 from lab.sim.problems import Problem
 
 
@@ -80,7 +81,7 @@ def _impose_classes(doc: dict[str, Any], start: dict[str, Any]) -> None:
 
 
 def apply(learner_topology: dict[str, Any], scenario: Any,
-          start: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, list[Problem]]:
+          start: dict[str, Any] | None = None) -> tuple[Topology | None, list[Problem]]:
     """The learner's document with the scenario imposed, loaded (normalized) by lab.sim, and no
     problems; or None and every reason the design cannot take the scenario (lab.sim's
     validation problems pass through with their JSON paths). With `start`, the step's start

@@ -21,6 +21,7 @@ import json
 import uuid
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +33,7 @@ from lab.runs import quotas
 from lab.runs import selectors as run_selectors
 from lab.runs import services as run_services
 from lab.runs.models import ACTIVE, Run
+from lab.sim.document.types import Topology
 from lab.sim.metrics.windows import RESULTS_VERSION
 from lab.sim.problems import Problem, Refused, problem
 
@@ -68,7 +70,7 @@ def engine_version() -> dict[str, Any]:
             "results_version": RESULTS_VERSION}
 
 
-def _run_key(topology: dict[str, Any], seed: int) -> str:
+def _run_key(topology: Mapping[str, Any], seed: int) -> str:
     text = json.dumps([topology, seed, engine_version()["sim"]], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -87,7 +89,7 @@ def _in_body(problems: list[Problem]) -> list[Problem]:
                     p["severity"]) for p in problems]
 
 
-def _locked_problems(step: Step, design: dict[str, Any], start: dict[str, Any]) -> list[Problem]:
+def _locked_problems(step: Step, design: Topology, start: Topology) -> list[Problem]:
     """What the learner changed that the step locks, both sides with the scenario imposed (so the
     traffic the scenario sets is never a difference)."""
     now = {n["id"]: n for n in design["nodes"]}
@@ -196,7 +198,7 @@ def _apply_submitted(progress: LessonProgress, attempt: Attempt) -> None:
     progress.attempts += 1
 
 
-def _start_run(attempt: Attempt, start_design: dict[str, Any], seed: int, scn: dict[str, Any]) -> None:
+def _start_run(attempt: Attempt, start_design: Topology, seed: int, scn: dict[str, Any]) -> None:
     """The start design on one seed: a run with the same key when there is one, done or still
     going, whoever's attempt made it (the same design, seed and engine give the same results),
     else a new run. A new one belongs to nobody: no quota is charged for it (it is the lesson's

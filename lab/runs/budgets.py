@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from lab.sim import budget as engine_budget
+from lab.sim.document.types import Topology
 from lab.sim.problems import Problem
 
 
@@ -28,7 +29,7 @@ def limits() -> engine_budget.Budget:
     return dataclasses.replace(engine_budget.Budget(), **overrides)
 
 
-def admit(topology: dict[str, Any], *, speed: float) -> tuple[dict[str, Any], list[Problem]]:
+def admit(topology: Topology, *, speed: float) -> tuple[dict[str, Any], list[Problem]]:
     """The estimate and limits to freeze into the run, and the problems if it is over budget
     (one per setting to lower)."""
     estimate = engine_budget.estimate(topology)

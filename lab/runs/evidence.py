@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from lab.sim.document.types import Topology
 from lab.sim.evidence import RunSummary
 from lab.sim.metrics.documents import Results, Window
 from lab.sim.evidence.running import WindowRow, series_of, summarize, window_row
@@ -33,7 +34,7 @@ PRIORITY = -1
 EVIDENCE_FIELDS = ("study", "index", "arm", "point", "seed", "values", "series")
 
 
-def run_queue_evidence(*, topology: dict[str, Any], evidence: dict[str, Any], principal: str, running_cap: int,
+def run_queue_evidence(*, topology: Topology, evidence: dict[str, Any], principal: str, running_cap: int,
                        revision: Any = None) -> Run:
     """Queue one run of a study: `topology` is the run's own, already normalized and checked by
     the study's plan (lab.sim.evidence.plans); `evidence` says which run of the study it is.

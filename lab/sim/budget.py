@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .components import REGISTRY
+from .document.types import EdgeSpec, NodeSpec, Topology
 from .problems import Problem, problem
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class Estimate:
         return asdict(self)
 
 
-def estimate(topology: dict[str, Any]) -> Estimate:
+def estimate(topology: Topology) -> Estimate:
     """The cost of running a normalized topology (what `lab.sim.load` returns) for its duration."""
     settings = topology["settings"]
     duration, window_s = float(settings["duration_s"]), float(settings["window_s"])
@@ -148,9 +149,9 @@ class _Walk:
     failures cause, are left out.
     """
 
-    def __init__(self, topology: dict[str, Any]) -> None:
+    def __init__(self, topology: Topology) -> None:
         self.specs = {n["id"]: n for n in topology["nodes"]}
-        self.out: dict[str, list[dict[str, Any]]] = {n: [] for n in self.specs}
+        self.out: dict[str, list[EdgeSpec]] = {n: [] for n in self.specs}
         for edge in topology["edges"]:
             self.out[edge["from"]].append(edge)
         classes = topology["workload"]["classes"]
@@ -158,7 +159,7 @@ class _Walk:
         self.operations = {c["name"]: c["operation"] for c in classes}
         self.memo: dict[tuple[str, str], float] = {}
 
-    def from_source(self, spec: dict[str, Any]) -> float:
+    def from_source(self, spec: NodeSpec) -> float:
         """Visits per request the source starts, over its mix of classes."""
         shares = spec["params"].get("mix") or self.shares
         shares = {c: w for c, w in shares.items() if w > 0 and c in self.shares}
@@ -175,7 +176,7 @@ class _Walk:
             self.memo[key] = 1.0 + self._sent_on(node_id, cls)
         return self.memo[key]
 
-    def _through(self, edge: dict[str, Any], cls: str) -> float:
+    def _through(self, edge: EdgeSpec, cls: str) -> float:
         attempts = 1 + (edge["policy"] or {}).get("retries", 0)
         return attempts * self.below(edge["to"], cls)
 
@@ -322,7 +323,7 @@ def _duration(s: float) -> str:
 
 # -- calibration ----------------------------------------------------------------------------------
 
-def measure(topology: dict[str, Any], *, duration_s: float | None = None) -> dict[str, float]:
+def measure(topology: Topology, *, duration_s: float | None = None) -> dict[str, float]:
     """Run a normalized topology and count what the estimate predicts: requests, node visits per
     request (arrivals at every node but the sources), heap events, windows and their JSON bytes,
     and the CPU seconds it took. The constants above come from this."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Callable, TextIO, cast
+from typing import Any, Callable, TextIO
 
 from .simulation import Simulation
 from .document.schema import catalogue, components_markdown, schema_text
@@ -82,8 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 windows_file.write(json.dumps(window, sort_keys=True, allow_nan=False) + "\n")
 
             on_window = write_window
-        # Simulation still takes the topology as a plain dict (see lab.sim.load); this only widens.
-        sim = Simulation(cast("dict[str, Any]", topology), on_window=on_window)
+        sim = Simulation(topology, on_window=on_window)
         sim.run(float(topology["settings"]["duration_s"]))
         sim.finish()
         results = sim.results()

@@ -9,12 +9,13 @@
 """
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from . import faults
 from .components import REGISTRY
 from .problems import Problem, problem
+from .document.types import FaultSpec
 from .document.validation import Checker, show, suggest, validate_fault
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 OPS = ("set_param", "inject_fault", "clear_fault")
 
 
-def check_command(topology: dict[str, Any], command: Any, *, path: str = "$",
+def check_command(topology: Mapping[str, Any], command: Any, *, path: str = "$",
                   current: dict[str, dict[str, Any]] | None = None, active_faults: Collection[str] | None = None,
                   fault_id: str = "live") -> list[Problem]:
     """Every problem of a live command against a normalized topology, changing nothing. The one
@@ -68,7 +69,7 @@ def apply_command(sim: "Simulation", command: Any) -> list[Problem]:
     return []
 
 
-def _check_set_param(topology: dict[str, Any], command: dict[str, Any], path: str,
+def _check_set_param(topology: Mapping[str, Any], command: dict[str, Any], path: str,
                      current: dict[str, dict[str, Any]] | None) -> list[Problem]:
     specs = {n["id"]: n for n in topology["nodes"]}
     node_id = command.get("node")
@@ -104,7 +105,7 @@ def _check_set_param(topology: dict[str, Any], command: dict[str, Any], path: st
     return []
 
 
-def _check_fault(topology: dict[str, Any], command: dict[str, Any], path: str, active: Collection[str],
+def _check_fault(topology: Mapping[str, Any], command: dict[str, Any], path: str, active: Collection[str],
                  fault_id: str) -> list[Problem]:
     checker = Checker()
     taken = {f["id"] for f in topology.get("faults", [])} | set(active)
@@ -126,10 +127,11 @@ def _set_param(sim: "Simulation", command: dict[str, Any]) -> None:
 
 
 def _inject_fault(sim: "Simulation", command: dict[str, Any], live_id: str) -> None:
-    spec = {"id": live_id, **command["fault"], "start_s": sim.now}
-    spec.setdefault("duration_s", 0.0)
-    defaults = {p.name: p.default for p in faults.FAULT_KINDS[spec["kind"]]["params"]}
-    spec = {**defaults, **spec}
+    given = {"id": live_id, **command["fault"], "start_s": sim.now}
+    given.setdefault("duration_s", 0.0)
+    defaults = {p.name: p.default for p in faults.FAULT_KINDS[given["kind"]]["params"]}
+    # check_command validated the fault, so with its defaults it is a whole FaultSpec.
+    spec = cast(FaultSpec, {**defaults, **given})
     sim.record({"type": "fault_injected", "fault": spec["id"], "kind": spec["kind"], **faults.target_of(spec),
                 "duration_s": spec["duration_s"]})
     faults.schedule(sim, spec, now=True)

@@ -19,8 +19,10 @@ for the possibility of faults. Every start and end goes into the run's timeline.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .document.types import FaultSpec
 from .params import Param
 
 if TYPE_CHECKING:
@@ -89,17 +91,17 @@ class ActiveFault:
     kind: str
     node: str | None
     started: float
-    spec: dict[str, Any] = field(default_factory=dict)
+    spec: FaultSpec
     nodes: list[str] = field(default_factory=list)  # crashed by this fault
     edges: list[str] = field(default_factory=list)
 
 
-def target_of(spec: dict[str, Any]) -> dict[str, Any]:
+def target_of(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a fault that say what it hits, for the timeline."""
     return {k: spec[k] for k in TARGET_FIELDS if spec.get(k) is not None}
 
 
-def schedule(sim: "Kernel", spec: dict[str, Any], now: bool = False) -> None:
+def schedule(sim: "Kernel", spec: FaultSpec, now: bool = False) -> None:
     """Put a fault's start (and end, if it has a duration) on the event heap; with `now`, start
     it at once (a live injection takes effect before the command returns)."""
     start = max(sim.now, float(spec.get("start_s", 0.0)))
@@ -112,7 +114,7 @@ def schedule(sim: "Kernel", spec: dict[str, Any], now: bool = False) -> None:
         sim.schedule(start + duration, lambda _, t: end(sim, spec["id"], t), None)
 
 
-def begin(sim: "Kernel", spec: dict[str, Any], t: float) -> None:
+def begin(sim: "Kernel", spec: FaultSpec, t: float) -> None:
     if spec["id"] in sim.active_faults:
         return
     kind = spec["kind"]

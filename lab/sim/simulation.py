@@ -30,6 +30,7 @@ from .parts.resilience import Guard
 from .kernel.interface import StreamedSource
 from .kernel.randomness import Streams
 from .kernel.request import Request
+from .document.types import Topology
 
 WindowCallback = Callable[[Window], None]
 
@@ -43,7 +44,7 @@ def _no_stream(t: float) -> float:
 class Simulation:
     def __init__(
         self,
-        topology: dict[str, Any],
+        topology: Topology,
         *,
         seed: int | None = None,
         window_s: float | None = None,
@@ -96,12 +97,14 @@ class Simulation:
             node = self.nodes[spec["id"]] = cls(self, spec["id"], spec["params"])
             node.region, node.zone = spec.get("region"), spec.get("zone")
         self.edges: list[Edge] = []
-        for spec in topology["edges"]:
-            source, target = self.nodes[spec["from"]], self.nodes[spec["to"]]
-            classes = frozenset(spec["classes"]) if spec.get("classes") else None
-            edge = Edge(self, spec["id"], source, target, spec["latency_ms"] / 1000.0, classes)
-            if spec.get("policy"):
-                edge.guard = Guard(self, edge, spec["policy"])
+        for wire in topology["edges"]:
+            source, target = self.nodes[wire["from"]], self.nodes[wire["to"]]
+            only = wire["classes"]
+            classes = frozenset(only) if only else None
+            edge = Edge(self, wire["id"], source, target, wire["latency_ms"] / 1000.0, classes)
+            policy = wire["policy"]
+            if policy:
+                edge.guard = Guard(self, edge, policy)
             source.out.append(edge)
             self.edges.append(edge)
         self.needs_keys = any(
@@ -132,7 +135,7 @@ class Simulation:
         self._resume_cb = self._resume
         self._started = False
 
-    def _transfer_prices(self, topology: dict[str, Any]) -> dict[str, float]:
+    def _transfer_prices(self, topology: Topology) -> dict[str, float]:
         """USD per request on each edge whose data is billed: between zones or regions, and from
         the first hop back out to the users (internet egress). A request moves its class's
         request and response sizes; the workload's mix gives the average."""
@@ -371,7 +374,7 @@ class Simulation:
 
 
 def simulate(
-    topology: dict[str, Any],
+    topology: Topology,
     *,
     seed: int | None = None,
     duration_s: float | None = None,

@@ -22,6 +22,7 @@ from lab.runs.models import OVER as RUN_OVER
 from lab.runs.models import QuotaKey, Run
 from lab.runs.quotas import Requester
 from lab.sim import InvalidTopology, load
+from lab.sim.document.types import Topology
 from lab.sim.evidence import Plan, plan_comparison, plan_replications, plan_sweep
 from lab.sim.evidence.running import METRICS
 from lab.sim.evidence.statistics import t_quantile
@@ -82,7 +83,7 @@ def _check_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _topology(revision: Revision, duration_s: float | None, path: str) -> dict[str, Any]:
+def _topology(revision: Revision, duration_s: float | None, path: str) -> Topology:
     doc = revision.topology
     if duration_s is not None and isinstance(doc, dict) and isinstance(doc.get("settings", {}), dict):
         doc = {**doc, "settings": {**doc.get("settings", {}), "duration_s": duration_s}}
@@ -100,7 +101,7 @@ def _in_spec(exc: Refused) -> Refused:
     return Refused(moved, status=exc.status)
 
 
-def _plan(kind: str, options: dict[str, Any], a: dict[str, Any], b: dict[str, Any] | None) -> Plan:
+def _plan(kind: str, options: dict[str, Any], a: Topology, b: Topology | None) -> Plan:
     budget, evidence = limits.run_budget(), limits.evidence_budget()
     if kind == "sweep":
         try:

@@ -12,6 +12,7 @@ inter-region round-trip measurements of the big clouds. A topology overrides any
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..params import Param
@@ -70,7 +71,7 @@ DEFAULT_LATENCY = {p.name: p.default for p in LATENCY_FIELDS}
 class Geography:
     """The latency table of one topology."""
 
-    def __init__(self, topology: dict[str, Any]) -> None:
+    def __init__(self, topology: Mapping[str, Any]) -> None:
         latency = topology.get("latency", {})
         self.same_zone = float(latency.get("same_zone_ms", DEFAULT_LATENCY["same_zone_ms"]))
         self.cross_zone = float(latency.get("cross_zone_ms", DEFAULT_LATENCY["cross_zone_ms"]))
@@ -107,7 +108,7 @@ class Geography:
         return self.between_ms(source, target)
 
     @staticmethod
-    def crosses(source: dict[str, Any], target: dict[str, Any]) -> str | None:
+    def crosses(source: Mapping[str, Any], target: Mapping[str, Any]) -> str | None:
         """"region" or "zone" when an edge's data crosses one (it is billed), else None."""
         ra, rb = source.get("region"), target.get("region")
         if ra is None or rb is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 HOURS_PER_MONTH = 730.0  # the clouds' own convention: 365 * 24 / 12
@@ -81,7 +82,7 @@ DEFAULT_PRICES: dict[str, float] = {p.name: p.usd for p in PRICES}
 MAX_PRICE = 1_000_000.0
 
 
-def prices_for(topology: dict[str, Any]) -> dict[str, float]:
+def prices_for(topology: Mapping[str, Any]) -> dict[str, float]:
     """The default prices with the topology's overrides applied."""
     return {**DEFAULT_PRICES, **{k: float(v) for k, v in topology.get("pricing", {}).items()}}
 

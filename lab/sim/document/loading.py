@@ -8,6 +8,7 @@ document (every default filled in) or raises `InvalidTopology` carrying every pr
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any, cast
 
 from .format import DEFAULT_CLASSES, DEFAULT_KEYS, DEFAULT_SETTINGS, FORMAT, LIMITS, VERSION
@@ -105,13 +106,9 @@ def normalize(doc: TopologyDocument) -> Topology:
     }
 
 
-def load(source: str | bytes | dict[str, Any]) -> dict[str, Any]:
-    """Parse (if text), validate and normalize a topology. Raises `InvalidTopology`.
-
-    What it returns is a `Topology` (document/types.py). It is typed as a plain dict for now
-    because callers outside the engine still declare one (lab/lessons/scenario.py `apply`
-    returns `dict[str, Any] | None`, lab/lessons/grading.py passes it on as one); when they say
-    `Topology`, so does this, and the cast goes. It only widens."""
+def load(source: str | bytes | Mapping[str, Any]) -> Topology:
+    """Parse (if text), validate and normalize a topology (document/types.py `Topology`: every
+    default filled in, so the engine reads it without `.get`). Raises `InvalidTopology`."""
     from .validation import validate
 
     if isinstance(source, (str, bytes)):
@@ -123,7 +120,7 @@ def load(source: str | bytes | dict[str, Any]) -> dict[str, Any]:
     problems = errors(validate(doc))
     if problems:
         raise InvalidTopology(problems)
-    return cast("dict[str, Any]", normalize(doc))
+    return normalize(cast(TopologyDocument, doc))
 
 
 def check(source: str | bytes | dict[str, Any]) -> list[Problem]:

@@ -13,7 +13,7 @@ the mix between sources and the shape of each pattern stay as designed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +60,7 @@ class Axis:
                    unit=data["unit"], numeric=data["numeric"])
 
 
-def read_axis(topology: dict[str, Any], raw: Any, path: str, problems: list[Problem]) -> Axis | None:
+def read_axis(topology: Mapping[str, Any], raw: Any, path: str, problems: list[Problem]) -> Axis | None:
     """The axis `raw` describes, or None with the reasons appended to `problems`. `topology` is
     normalized (what `lab.sim.load` returns)."""
     if not isinstance(raw, dict):
@@ -83,7 +83,7 @@ def read_axis(topology: dict[str, Any], raw: Any, path: str, problems: list[Prob
     return _node_axis(topology, raw, path, problems)
 
 
-def _node_axis(topology: dict[str, Any], raw: dict[str, Any], path: str, problems: list[Problem]) -> Axis | None:
+def _node_axis(topology: Mapping[str, Any], raw: dict[str, Any], path: str, problems: list[Problem]) -> Axis | None:
     specs = {n["id"]: n for n in topology["nodes"]}
     node_id = raw.get("node")
     if not isinstance(node_id, str) or node_id not in specs:
@@ -112,7 +112,7 @@ def _node_axis(topology: dict[str, Any], raw: dict[str, Any], path: str, problem
                 numeric=param.type in ("number", "integer"))
 
 
-def _workload_axis(topology: dict[str, Any], raw: dict[str, Any], path: str, problems: list[Problem]) -> Axis | None:
+def _workload_axis(topology: Mapping[str, Any], raw: dict[str, Any], path: str, problems: list[Problem]) -> Axis | None:
     name = raw["workload"]
     if name not in WORKLOAD_PARAMS:
         problems.append(problem(f"{path}.workload", f"the workload has no parameter {show(name)}"
@@ -214,9 +214,9 @@ def _range(raw: Any, param: Param, path: str, problems: list[Problem]) -> list[A
     return values
 
 
-def apply(topology: dict[str, Any], axis: Axis, value: Value) -> dict[str, Any]:
+def apply(topology: Mapping[str, Any], axis: Axis, value: Value) -> dict[str, Any]:
     """A copy of the topology with the axis set to `value` (not validated: the loader does that)."""
-    doc = copy.deepcopy(topology)
+    doc: dict[str, Any] = copy.deepcopy(dict(topology))
     if axis.node is not None:
         node = next(n for n in doc["nodes"] if n["id"] == axis.node)
         node["params"][axis.param] = value
@@ -233,16 +233,16 @@ def apply(topology: dict[str, Any], axis: Axis, value: Value) -> dict[str, Any]:
     return doc
 
 
-def workload_rate(topology: dict[str, Any]) -> float:
+def workload_rate(topology: Mapping[str, Any]) -> float:
     """The total base rate of the traffic sources, in requests/s."""
     return float(sum(n["params"].get("rate_per_s", 0.0) for n in _sources(topology)))
 
 
-def _sources(topology: dict[str, Any]) -> list[dict[str, Any]]:
+def _sources(topology: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [n for n in topology["nodes"] if REGISTRY[n["kind"]].is_source]
 
 
-def _scaled(topology: dict[str, Any], factor: float) -> list[tuple[str, Param, Any]]:
+def _scaled(topology: Mapping[str, Any], factor: float) -> list[tuple[str, Param, Any]]:
     """(node, parameter, new value) for every rate parameter of every source, times `factor`."""
     out: list[tuple[str, Param, Any]] = []
     for node in _sources(topology):

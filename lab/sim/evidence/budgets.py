@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..budget import Budget, Estimate, check, estimate
+from ..document.types import Topology
 from ..problems import Problem, Refused, problem
 
 
@@ -27,7 +28,7 @@ class EvidenceBudget:
         return asdict(self)
 
 
-def check_plan(runs: list[tuple[dict[str, Any], str]], limits: EvidenceBudget, budget: Budget, *,
+def check_plan(runs: list[tuple[Topology, str]], limits: EvidenceBudget, budget: Budget, *,
                what: str, shape: str) -> None:
     """Raise `Refused` if any run would exceed the per-run budget or the runs together the
     totals. `runs` pairs each run's own (normalized) topology with what to call it in a problem

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from ..document.format import LIMITS
 from ..document.loading import InvalidTopology, load, parse
+from ..document.types import Topology
 from ..problems import Problem, Refused, problem
 from .comparison import aggregate_comparison
 from .documents import Document
@@ -125,7 +126,7 @@ def _main(args: argparse.Namespace, work: Callable[[], Document], text: Callable
 
 # -- input ----------------------------------------------------------------------------------------
 
-def _topology(path: str, args: argparse.Namespace) -> dict[str, Any]:
+def _topology(path: str, args: argparse.Namespace) -> Topology:
     """The file's topology with the command line's settings, through the normal loader."""
     try:
         with open(path, "rb") as fh:

@@ -3,7 +3,7 @@ as intervals, and the parts every aggregate document shares (what was run, what 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..problems import Refused
@@ -41,7 +41,7 @@ def node_intervals(group: Sequence[RunSummary]) -> dict[str, dict[str, Interval]
     return out
 
 
-def node_info(topology: dict[str, Any]) -> dict[str, NodeInfo]:
+def node_info(topology: Mapping[str, Any]) -> dict[str, NodeInfo]:
     return {n["id"]: {"id": n["id"], "kind": n["kind"], "label": n["label"] or n["id"]} for n in topology["nodes"]}
 
 

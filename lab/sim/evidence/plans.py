@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 from ..budget import Budget
 from ..document.checker import show, suggest
 from ..document.loading import InvalidTopology, load
+from ..document.types import Settings, Topology
 from ..problems import Problem, Refused, problem
 from .axes import Axis, apply, read_axis
 from .budgets import EvidenceBudget, check_plan
@@ -38,7 +39,7 @@ class RunSpec:
     Self-contained and picklable, so it can be sent to any process; `run_one` builds the run's
     topology from it (the base with each (axis name, value) of `values` applied)."""
 
-    topology: dict[str, Any]
+    topology: Topology
     seed: int
     arm: str = "replications"
     point: int = 0
@@ -46,12 +47,14 @@ class RunSpec:
     series: bool = False  # keep the per-window figures (for bands over windows)
     budget: Budget = field(default_factory=Budget)
 
-    def run_topology(self) -> dict[str, Any]:
+    def run_topology(self) -> Topology:
         """The run's own topology, normalized and validated (raises InvalidTopology)."""
-        doc = self.topology
+        if not self.values:
+            return self.topology
+        doc: dict[str, Any] = dict(self.topology)
         for axis, value in self.values:
             doc = apply(doc, axis, value)
-        return load(doc) if self.values else doc
+        return load(doc)
 
     @property
     def label(self) -> str:
@@ -71,7 +74,7 @@ class Plan:
     kind: str
     runs: tuple[RunSpec, ...]
     seeds: tuple[int, ...]
-    topologies: dict[str, dict[str, Any]]
+    topologies: dict[str, Topology]
     axes: tuple[Axis, ...] = ()
     points: tuple[dict[str, Value], ...] = ({},)
     notes: tuple[str, ...] = ()
@@ -90,7 +93,8 @@ class Plan:
         axes = tuple(Axis.from_dict(a) for a in data["axes"])
         points = tuple(data["points"])
         budget = Budget.from_dict(data["budget"])
-        topologies = data["topologies"]
+        # Stored by to_dict from loaded topologies, so they are read back as such.
+        topologies = cast("dict[str, Topology]", data["topologies"])
         runs = tuple(
             RunSpec(topology=topologies["base" if r["arm"] in ("sweep", "replications") else r["arm"]],
                     seed=r["seed"], arm=r["arm"], point=r["point"], series=r["series"], budget=budget,
@@ -100,7 +104,7 @@ class Plan:
                    points=points, notes=tuple(data["notes"]))
 
 
-def plan_sweep(topology: dict[str, Any], spec: Any, *, budget: Budget | None = None,
+def plan_sweep(topology: Topology, spec: Any, *, budget: Budget | None = None,
                limits: EvidenceBudget | None = None) -> Plan:
     """The runs of a sweep: every combination of the axes' values (one axis: a curve; two: a
     grid), each with every seed. `topology` is normalized (`lab.sim.load`); `spec` is
@@ -142,7 +146,7 @@ def plan_sweep(topology: dict[str, Any], spec: Any, *, budget: Budget | None = N
                 points=tuple(points))
 
 
-def plan_replications(topology: dict[str, Any], seeds: Any, *, budget: Budget | None = None,
+def plan_replications(topology: Topology, seeds: Any, *, budget: Budget | None = None,
                       limits: EvidenceBudget | None = None) -> Plan:
     """One run of the topology per seed, keeping each run's windows for the bands. `seeds` is a
     count (the topology's own seed and the ones after it) or a list. Raises `Refused`."""
@@ -156,7 +160,7 @@ def plan_replications(topology: dict[str, Any], seeds: Any, *, budget: Budget | 
     return Plan(kind="replications", runs=runs, seeds=tuple(chosen), topologies={"base": topology})
 
 
-def plan_comparison(topology_a: dict[str, Any], topology_b: dict[str, Any], seeds: Any, *,
+def plan_comparison(topology_a: Topology, topology_b: Topology, seeds: Any, *,
                     budget: Budget | None = None, limits: EvidenceBudget | None = None) -> Plan:
     """A and B on the same seeds, so each seed's pair sees the same traffic (common random
     numbers: the engine's random streams are named per node and purpose, so a node that both
@@ -167,12 +171,14 @@ def plan_comparison(topology_a: dict[str, Any], topology_b: dict[str, Any], seed
     if problems:
         raise Refused(problems)
     notes: list[str] = []
-    timing = ("duration_s", "warmup_s", "window_s")
+    timing: tuple[Literal["duration_s", "warmup_s", "window_s"], ...] = ("duration_s", "warmup_s", "window_s")
     a_settings, b_settings = topology_a["settings"], topology_b["settings"]
     if any(a_settings[k] != b_settings[k] for k in timing):
         notes.append("B runs with A's duration, warm-up and window ("
                      + ", ".join(f"{k} {a_settings[k]:g}" for k in timing) + ") so the two measure the same span")
-        topology_b = {**topology_b, "settings": {**b_settings, **{k: a_settings[k] for k in timing}}}
+        same_span: Settings = {**b_settings, "duration_s": a_settings["duration_s"],
+                               "warmup_s": a_settings["warmup_s"], "window_s": a_settings["window_s"]}
+        topology_b = {**topology_b, "settings": same_span}
     runs = tuple(RunSpec(topology=t, seed=s, arm=arm, series=True, budget=budget or Budget())
                  for s in chosen for arm, t in (("a", topology_a), ("b", topology_b)))
     check_plan([(r.topology, r.arm.upper()) for r in runs], limits or EvidenceBudget(), budget or Budget(),
@@ -181,7 +187,7 @@ def plan_comparison(topology_a: dict[str, Any], topology_b: dict[str, Any], seed
                 notes=tuple(notes))
 
 
-def read_seeds(raw: Any, topology: dict[str, Any], path: str, problems: list[Problem]) -> list[int]:
+def read_seeds(raw: Any, topology: Topology, path: str, problems: list[Problem]) -> list[int]:
     """A count of seeds (the topology's own seed and the ones after it) or a list of distinct
     seeds; problems appended for anything else."""
     if isinstance(raw, bool) or not isinstance(raw, (int, list)):
@@ -211,13 +217,13 @@ def read_seeds(raw: Any, topology: dict[str, Any], path: str, problems: list[Pro
     return seeds
 
 
-def _point_topologies(topology: dict[str, Any], axes: list[Axis], points: list[dict[str, Value]]) -> list[dict[str, Any]]:
+def _point_topologies(topology: Topology, axes: list[Axis], points: list[dict[str, Value]]) -> list[Topology]:
     """Each point's topology through the normal loader, so a combination of values that is legal
     alone but not together (more sync replicas than replicas) is refused before anything runs."""
     problems: list[Problem] = []
-    out: list[dict[str, Any]] = []
+    out: list[Topology] = []
     for point in points:
-        doc = topology
+        doc: dict[str, Any] = dict(topology)
         for axis in axes:
             doc = apply(doc, axis, point[axis.name])
         try:

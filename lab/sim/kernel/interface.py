@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
+from ..document.types import Keys, Topology
 from .randomness import Streams
 from .request import Request
 
@@ -59,12 +60,12 @@ class Kernel(Protocol):
     prices: dict[str, float]
     operations: dict[str, str]
     class_names: list[str]
-    keys: dict[str, Any]
+    keys: Keys
     needs_keys: bool  # some node reads request keys, so sources draw them
     needs_clients: bool  # some node reads client ids, so sources draw them
     origins: list[str]
     origin_of: dict[str, str]
-    topology: dict[str, Any]
+    topology: Topology
     active_faults: dict[str, Any]
     timeline: list[dict[str, Any]]
     geo: Any
