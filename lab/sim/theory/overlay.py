@@ -18,15 +18,39 @@ from typing import Any, Callable
 
 from .overlay_doc import NO_MODEL, NodeOverlay, assumption, verdict
 from .overlay_inputs import faults_touching, inflows, run_facts
-from .overlay_models import (Model, Situation, cache, database, little, load_balancer, serverless_function,
+from .overlay_kinds_flow import api_gateway, rate_limiter, stream_processor, work_queue
+from .overlay_kinds_spread import balancer, cdn, pubsub_topic, replicated_database, sharded_store
+from .overlay_models import (Around, Model, Situation, cache, database, little, load_balancer, serverless_function,
                              service_pool)
 
 __all__ = ["overlay", "node_overlay", "NodeOverlay"]
 
-_MODELS: dict[str, Callable[[Situation], Model | str]] = {
-    "service_pool": service_pool,
-    "database": database,
-    "serverless_function": serverless_function,
+
+def _database(s: Situation, around: Around) -> Model | str:
+    p = s.node["params"]
+    return database(s) if p["primaries"] == 1 and p["replicas"] == 0 else replicated_database(s)
+
+
+def _load_balancer(s: Situation, around: Around) -> Model | str:
+    if s.node["params"]["policy"] in ("round_robin", "random") and around.targets:
+        return load_balancer(s, around.targets)
+    return balancer(s, around)
+
+
+# The one dispatch table: a kind's model (absent: "no closed form describes a <kind>").
+_MODELS: dict[str, Callable[[Situation, Around], Model | str]] = {
+    "service_pool": lambda s, a: service_pool(s),
+    "database": _database,
+    "serverless_function": lambda s, a: serverless_function(s),
+    "cache": lambda s, a: cache(s, a.keys),
+    "load_balancer": _load_balancer,
+    "work_queue": lambda s, a: work_queue(s),
+    "stream_processor": lambda s, a: stream_processor(s),
+    "rate_limiter": rate_limiter,
+    "api_gateway": api_gateway,
+    "cdn": cdn,
+    "sharded_store": sharded_store,
+    "pubsub_topic": pubsub_topic,
 }
 
 
@@ -42,6 +66,7 @@ def overlay(topology: dict[str, Any], results: dict[str, Any]) -> dict[str, Node
     for edge in topology["edges"]:
         incoming[edge["to"]] = incoming.get(edge["to"], 0) + 1
     out: dict[str, NodeOverlay] = {}
+    nodes = {n["id"]: n for n in topology["nodes"]}
     for node in topology["nodes"]:
         node_id = node["id"]
         measured = measured_nodes.get(node_id)
@@ -59,11 +84,12 @@ def overlay(topology: dict[str, Any], results: dict[str, Any]) -> dict[str, Node
                               sum(1 for e in topology["edges"] if e["from"] == node_id))
         targets = {e["to"]: (measured_nodes[e["to"]]["arrival_rate_per_s"] if incoming[e["to"]] == 1 else None)
                    for e in topology["edges"] if e["from"] == node_id and e["to"] in measured_nodes}
-        out[node_id] = node_overlay(situation, topology["workload"]["keys"], targets, rate_from)
+        around = Around(topology["workload"]["keys"], nodes, topology["edges"], measured_nodes, targets)
+        out[node_id] = node_overlay(situation, around, rate_from)
     return out
 
 
-def node_overlay(s: Situation, keys: dict[str, Any], targets: dict[str, float | None], rate_from: str) -> NodeOverlay:
+def node_overlay(s: Situation, around: Around, rate_from: str) -> NodeOverlay:
     """The overlay of one node: its model's figures, or "none" and why not."""
     node, m = s.node, s.measured
     kind = node["kind"]
@@ -75,12 +101,8 @@ def node_overlay(s: Situation, keys: dict[str, Any], targets: dict[str, float | 
         return base
     found: Model | str
     try:
-        if kind == "cache":
-            found = cache(s, keys)
-        elif kind == "load_balancer":
-            found = load_balancer(s, targets)
-        elif kind in _MODELS:
-            found = _MODELS[kind](s)
+        if kind in _MODELS:
+            found = _MODELS[kind](s, around)
         else:
             found = f"no closed form describes a {kind}"
     except ValueError as exc:  # a formula refused its inputs (lab/sim/theory raises with a sentence)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..cloud.pricing import sized_workers
 from .caches import che_characteristic_time, che_lru_hit_ratio, cold_start_fraction, zipf_popularities
-from .multiserver import allen_cunneen
+from .multiserver import allen_cunneen, ekmc
 from .queues import erlang_b
 from .overlay_doc import Assumption, Figure, assumption, figure
 from .overlay_inputs import (CONSTANT, ERLANG, NEAR_POISSON, POISSON, STATE_DEPENDENT, TIME_VARYING, Inflow, Run,
@@ -38,6 +38,24 @@ class Situation:
     class_weights: dict[str, float]  # the request classes' shares at the node
     operations: dict[str, str]  # class -> "read" or "write"
     callees: int  # its outgoing edges
+
+
+@dataclass(frozen=True)
+class Around:
+    """What some models read beyond the node: the workload's keys, the topology's nodes and
+    edges, and every node's measured view (a balancer's targets, a gateway's services)."""
+
+    keys: dict[str, Any]
+    nodes: dict[str, dict[str, Any]]
+    edges: list[dict[str, Any]]
+    measured: dict[str, dict[str, Any]]
+    targets: dict[str, float | None]  # targets fed by this node alone -> measured arrival rate (else None)
+
+    def out_edges(self, node_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.edges if e["from"] == node_id]
+
+    def fed_only_by(self, target: str, node_id: str) -> bool:
+        return all(e["from"] == node_id for e in self.edges if e["to"] == target)
 
 
 # -- assumptions every model shares ---------------------------------------------------------------
@@ -111,7 +129,7 @@ def _losses(s: Situation, *, loss_model: bool) -> Assumption:
 
 
 def queue(s: Situation, servers: int, svc: Service, queue_limit: int | None, extra: list[Assumption]) -> Model:
-    """M/M/c, M/G/1, M/G/c (Allen-Cunneen), E_k/M/1 or GI/G/c, by the arrivals and service; a
+    """M/M/c, M/G/1, M/G/c (Allen-Cunneen), E_k/M/1, E_k/M/c or GI/G/c, by the arrivals and service; a
     loss system (Erlang B) when nobody may wait."""
     if queue_limit == 0:
         return loss(s, servers, svc, extra)
@@ -121,6 +139,8 @@ def queue(s: Situation, servers: int, svc: Service, queue_limit: int | None, ext
     erlang = s.inflow.process == ERLANG
     if erlang and c == 1 and svc.exponential:
         name = "E_k/M/1"
+    elif erlang and svc.exponential and c <= 60:
+        name = "E_k/M/c (Takacs)"
     elif erlang:
         name = "GI/G/c (Allen-Cunneen)"
     elif svc.exponential:
@@ -147,6 +167,8 @@ def queue(s: Situation, servers: int, svc: Service, queue_limit: int | None, ext
     if name == "E_k/M/1":
         q = ekm1(k, lam, mu)
         p_wait = q.mean_wait_s / q.mean_sojourn_s  # sigma: W = 1/(mu(1 - sigma)), Wq = sigma W
+    elif name == "E_k/M/c (Takacs)":
+        q, p_wait = ekmc(k, lam, mu, c)
     elif erlang:
         q = allen_cunneen(lam, svc.mean_s, c, 1.0 / k, svc.scv)
         p_wait = None
