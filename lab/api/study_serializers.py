@@ -107,3 +107,53 @@ class StudyCreateRequest(serializers.Serializer):
                                                                  "suggested for (0.05)")
     a = StudySideRequest(required=False, help_text="comparison: A (default: this design's latest revision)")
     b = StudySideRequest(required=False, help_text="comparison: B")
+
+
+class FrontierDesignSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    owner = serializers.CharField(help_text="who owns it, as others see them named")
+    latest_revision = serializers.IntegerField()
+
+
+class IntervalSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="runs (seeds) the figure is over")
+    median = serializers.FloatField(allow_null=True)
+    mean = serializers.FloatField()
+    sd = serializers.FloatField(allow_null=True, help_text="standard deviation over the runs")
+    low = serializers.FloatField(allow_null=True, help_text="95% interval of the mean; null with one run")
+    high = serializers.FloatField(allow_null=True)
+
+
+class FrontierStudySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=["replications", "comparison"],
+                                   help_text="a comparison gives its A side (the design it is saved with)")
+    url = serializers.CharField()
+    finished = serializers.DateTimeField(allow_null=True)
+    seeds = serializers.IntegerField()
+
+
+class FrontierPointSerializer(serializers.Serializer):
+    design = FrontierDesignSerializer()
+    revision = serializers.IntegerField(help_text="the revision measured (it may be older than latest_revision)")
+    study = FrontierStudySerializer(help_text="the latest finished study measuring it over seeds")
+    cost_per_hour_usd = IntervalSerializer()
+    latency_p99_ms = IntervalSerializer()
+    on_front = serializers.BooleanField(help_text="no other design is as cheap and as fast, and better on one")
+
+
+class FrontierWithoutSerializer(serializers.Serializer):
+    design = FrontierDesignSerializer()
+    reason = serializers.CharField(help_text="why it has no point, and what to do: run seeds on it first")
+
+
+class FrontierSerializer(serializers.Serializer):
+    x = serializers.CharField(help_text="cost_per_hour_usd")
+    y = serializers.CharField(help_text="latency_p99_ms")
+    points = FrontierPointSerializer(many=True, help_text="one per design with figures, in the order asked")
+    front = serializers.ListField(child=serializers.UUIDField(), help_text="the designs on the front, cheapest first")
+    sentence = serializers.CharField(help_text="the front in words, naming its designs")
+    without = FrontierWithoutSerializer(many=True, help_text="designs you may see that have no figures yet")
+    not_found = serializers.ListField(child=serializers.UUIDField(),
+                                      help_text="ids of no design you may see: missing and not yours are the same")

@@ -19,7 +19,7 @@ from lab.designs.access import LINKS
 from lab.designs.models import Design, Revision
 from lab.runs import quotas
 from lab.sim.problems import Refused, problem
-from lab.studies import documents, selectors, services
+from lab.studies import documents, frontier, selectors, services
 from lab.studies.models import Study
 
 from . import study_serializers as s
@@ -129,9 +129,41 @@ class StudyListView(ApiListView):
 
 class StudyView(ApiView):
     @extend_schema(tags=TAGS, summary="A study: its status, progress and (once over) its document",
-                   responses={200: s.StudyDetailSerializer, **errors(401, 404)})
+                   description="With `?partial=true`, a study still going has the document of the runs finished "
+                               "so far (a sweep's points appear as their runs finish; its `status` says it is not "
+                               "over), for a page that draws it as it goes: ask when the websocket's `done` "
+                               "grows, not in a loop.",
+                   parameters=[OpenApiParameter("partial", bool, OpenApiParameter.QUERY, required=False)],
+                   responses={200: s.StudyDetailSerializer, **errors(400, 401, 404)})
     def get(self, request: Request, study_id: UUID) -> Response:
-        return Response(s.StudyDetailSerializer(_study_for_read(request, study_id)).data)
+        raw = request.query_params.get("partial", "false")
+        if raw not in ("true", "false", "1", "0"):
+            raise Refused([problem("?partial", "partial is true or false")])
+        study = _study_for_read(request, study_id)
+        data = s.StudyDetailSerializer(study).data
+        if raw in ("true", "1") and not study.is_over:
+            data["document"] = selectors.study_document_so_far(study=study)
+        return Response(data)
+
+
+class StudyFrontierView(ApiView):
+    @extend_schema(
+        tags=TAGS, summary="Cost per hour against p99 across several saved designs, the Pareto front marked",
+        description=f"`?designs=<id>,<id>,...` (1 to {frontier.MAX_DESIGNS}, each once). Each design you may see "
+                    "gives one point from its latest finished study over seeds (a run over seeds, or the A side of "
+                    "an A/B comparison saved with it): cost per hour and p99 with their 95% intervals, and whether "
+                    "it is on the front. A design with no such study is under `without` with the reason. An id of "
+                    "a design you may not see is answered as one of no design at all (under `not_found`), so "
+                    "nothing about it is revealed. Anyone may ask, signed in or not: what is shown is what the "
+                    "caller may view.",
+        parameters=[OpenApiParameter("designs", str, OpenApiParameter.QUERY, required=True,
+                                     description="comma-separated design ids")],
+        responses={200: s.FrontierSerializer, **errors(400)})
+    def get(self, request: Request) -> Response:
+        ids = frontier.parse_design_ids(request.query_params.get("designs"))
+        links = request.session.get(LINKS, {}) if hasattr(request, "session") else {}
+        return Response(frontier.study_frontier(design_ids=ids, user=request.user,
+                                                links=links if isinstance(links, dict) else None))
 
 
 class StudyCancelView(ApiView):

@@ -31,6 +31,7 @@ urlpatterns = [
     path("designs/<uuid:design_id>/unshare", designs.UnshareView.as_view(), name="unshare"),
     path("designs/<uuid:design_id>/thumbnail.svg", designs.ThumbnailView.as_view(), name="thumbnail"),
     path("designs/<uuid:design_id>/studies", studies.StudyListView.as_view(), name="design-studies"),
+    path("studies/frontier", studies.StudyFrontierView.as_view(), name="study-frontier"),
     path("studies/<uuid:study_id>", studies.StudyView.as_view(), name="study"),
     path("studies/<uuid:study_id>/cancel", studies.StudyCancelView.as_view(), name="study-cancel"),
     path("studies/<uuid:study_id>/study.<str:fmt>", studies.StudyDownloadView.as_view(), name="study-download"),

@@ -20,6 +20,9 @@ from django.db.models import QuerySet
 from lab.designs import selectors as designs
 from lab.designs.models import Design
 
+from lab.sim.problems import Refused
+
+from . import documents, limits
 from .models import Study, StudyRun
 
 
@@ -63,6 +66,18 @@ def study_summaries(*, study: Study) -> list[Any]:
     """The summaries of the study's runs that finished, in the plan's order."""
     return list(StudyRun.objects.filter(study=study, status=StudyRun.Status.DONE).order_by("index")
                 .values_list("summary", flat=True))
+
+
+def study_document_so_far(*, study: Study) -> dict[str, Any] | None:
+    """The document of the runs finished so far (None before the first): what a page draws while
+    the study goes. Aggregated afresh on each call, within the stored size, never stored."""
+    summaries = study_summaries(study=study)
+    if not summaries:
+        return None
+    try:
+        return documents.bounded(documents.aggregate(study, summaries), limits.max_document_bytes())[0]
+    except Refused:
+        return None  # too large to send until it is done; the final document says why
 
 
 def study_progress(study: Study) -> dict[str, Any]:

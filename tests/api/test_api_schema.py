@@ -31,6 +31,7 @@ ENDPOINTS = {
     "/api/v1/designs/{design_id}/unshare": {"post"},
     "/api/v1/designs/{design_id}/thumbnail.svg": {"get"},
     "/api/v1/designs/{design_id}/studies": {"get", "post"},
+    "/api/v1/studies/frontier": {"get"},
     "/api/v1/studies/{study_id}": {"get"},
     "/api/v1/studies/{study_id}/cancel": {"post"},
     "/api/v1/studies/{study_id}/study.{fmt}": {"get"},
