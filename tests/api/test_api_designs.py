@@ -120,8 +120,8 @@ def test_hostile_names_are_stored_and_answered_verbatim(as_alice: Client, name: 
 
 
 def test_the_list_has_only_the_callers_own_designs(as_alice: Client, alice: User, bob: User) -> None:
-    design_of(alice, "mine")
-    design_of(bob, "theirs", visibility="public")
+    design_of(alice, name="mine")
+    design_of(bob, name="theirs", visibility="public")
     body = call(as_alice, "get", URL).json()
     assert body["count"] == 1 and [d["name"] for d in body["results"]] == ["mine"]
 
@@ -132,7 +132,7 @@ def test_an_anonymous_visitor_has_no_own_designs_to_list(visitor: Client) -> Non
 
 def test_lists_are_paginated(as_alice: Client, alice: User) -> None:
     for i in range(25):
-        design_of(alice, f"d{i}")
+        design_of(alice, name=f"d{i}")
     first = call(as_alice, "get", URL).json()
     assert first["count"] == 25 and len(first["results"]) == 20 and first["previous"] is None
     second = call(as_alice, "get", first["next"]).json()
@@ -144,10 +144,10 @@ def test_lists_are_paginated(as_alice: Client, alice: User) -> None:
 
 
 def test_the_gallery_lists_public_designs_only_and_filters_them(visitor: Client, alice: User, bob: User) -> None:
-    design_of(alice, "Private shop")
-    design_of(alice, "Unlisted shop", visibility="unlisted")
-    cache = design_of(alice, "Cached API", visibility="public", tags=["cache"])
-    queue = design_of(bob, "Work queue", visibility="public", description="a shop's queue")
+    design_of(alice, name="Private shop")
+    design_of(alice, name="Unlisted shop", visibility="unlisted")
+    cache = design_of(alice, name="Cached API", visibility="public", tags=["cache"])
+    queue = design_of(bob, name="Work queue", visibility="public", description="a shop's queue")
     Design.objects.filter(id=queue.id).update(fork_count=5)
     Design.objects.filter(id=cache.id).update(updated="2100-01-01T00:00:00Z")
     names = lambda query: [d["name"] for d in call(visitor, "get", f"{URL}?scope=public{query}").json()["results"]]

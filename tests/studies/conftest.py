@@ -1,22 +1,24 @@
-"""Personas and helpers for the study tests: alice owns designs, bob is another user, `visitor`
-is anonymous; `work` is a simulation worker in this process (the workers' own loop: claim,
-host.tick, housekeeping), `small` a design whose runs take milliseconds."""
+"""Helpers for the study tests: `work` is a simulation worker in this process (the workers' own
+loop: claim, host.tick, housekeeping), `small` a topology whose runs take milliseconds, and
+`design_of` makes designs of it. The personas (alice, bob, a visitor) are tests/conftest.py's
+fixtures; the requests they make are tests/personas.py's, named here for the tests that import
+them from this folder."""
 from __future__ import annotations
 
-import json
 import time
 from typing import Any, Callable
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 
-from lab.accounts.models import ApiToken
-from lab.designs import services as design_services
+import personas
 from lab.designs.models import Design
 from lab.runs import services as run_services
 from lab.runs.host import Host
 from lab.runs.worker import housekeep
+from personas import bearer, call, make_user, paths, signed_in
+
+__all__ = ["bearer", "call", "design_of", "make_user", "messages", "paths", "signed_in", "small", "work"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,44 +39,14 @@ def small(rate: float = 100.0, service_ms: float = 5.0, workers: int = 1, durati
             "edges": [{"from": "users", "to": "app"}]}
 
 
-def call(client: Client, method: str, url: str, body: Any = None, **extra: Any) -> Any:
-    if body is not None:
-        extra["data"] = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    if method != "get":
-        extra.setdefault("content_type", "application/json")
-    return getattr(client, method)(url, **extra)
+def design_of(owner: User, topology: dict[str, Any] | None = None, **kw: Any) -> Design:
+    """tests/personas.py's design_of with the studies' defaults: a design named "Queue" of
+    `small()`, so that a study of it runs in a moment."""
+    return personas.design_of(owner, topology or small(), **{"name": "Queue", **kw})
 
 
 def messages(response: Any) -> list[str]:
     return [p["message"] for p in response.json()["problems"]]
-
-
-def paths(response: Any) -> list[str]:
-    return [p["path"] for p in response.json()["problems"]]
-
-
-def make_user(name: str, **kw: Any) -> User:
-    return User.objects.create_user(name, f"{name}@example.com", **kw)
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def bearer(user: User) -> dict[str, str]:
-    _, secret = ApiToken.issue(user, "script")
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-
-def design_of(owner: User, topology: dict[str, Any] | None = None, visibility: str = "private",
-              name: str = "Queue") -> Design:
-    design = design_services.design_create(owner=owner, name=name, topology=topology or small())
-    if visibility != "private":
-        design_services.design_share(design=design, visibility=visibility)
-        design.refresh_from_db()
-    return design
 
 
 def work(until: Callable[[], bool], *, timeout: float = 60.0, worker: str = "test:1",
@@ -99,28 +71,3 @@ def work(until: Callable[[], bool], *, timeout: float = 60.0, worker: str = "tes
         if pause > 0 and not host.executions:
             time.sleep(0.005)
     return host
-
-
-@pytest.fixture
-def alice(db: None) -> User:
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(db: None) -> User:
-    return make_user("bob")
-
-
-@pytest.fixture
-def as_alice(alice: User) -> Client:
-    return signed_in(alice)
-
-
-@pytest.fixture
-def as_bob(bob: User) -> Client:
-    return signed_in(bob)
-
-
-@pytest.fixture
-def visitor(db: None) -> Client:
-    return Client()
