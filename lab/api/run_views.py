@@ -197,12 +197,102 @@ class WindowPage(Page):
     max_page_size = 1000
 
 
+SPAN_MAX = WindowPage.max_page_size  # windows in one range, as in one page
+SEQ_MAX = 2**31 - 1
+RANGE = ("seq_from", "seq_to")
+
+
+def _one(request: Request, name: str) -> str | None:
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise Refused([problem(f"?{name}", f"give {name} once")])
+    return values[0] if values else None
+
+
+def _seq(request: Request, name: str) -> int | None:
+    text = _one(request, name)
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= SEQ_MAX):
+        raise Refused([problem(f"?{name}", f"{name} must be a window's seq: a whole number from 0 to {SEQ_MAX}")])
+    return int(text)
+
+
+def window_range(request: Request) -> tuple[int, int] | None:
+    """`?seq_from=&seq_to=` (both included, at most SPAN_MAX windows), or None for pages."""
+    start, end = _seq(request, "seq_from"), _seq(request, "seq_to")
+    if start is None and end is None:
+        return None
+    for name in ("page", "page_size"):
+        if name in request.query_params:
+            raise Refused([problem(f"?{name}", "a range (seq_from, seq_to) comes whole, in one answer: "
+                                               f"leave out {name}, or the range")])
+    start = 0 if start is None else start
+    end = start + SPAN_MAX - 1 if end is None else end
+    if end < start:
+        raise Refused([problem("?seq_to", f"seq_to ({end}) is before seq_from ({start}): the range runs from "
+                                          "seq_from to seq_to, both included")])
+    if end - start + 1 > SPAN_MAX:
+        raise Refused([problem("?seq_to", f"at most {SPAN_MAX} windows at a time: with seq_from {start}, seq_to "
+                                          f"may be at most {start + SPAN_MAX - 1}")])
+    return start, end
+
+
+def window_fields(request: Request) -> frozenset[str] | None:
+    """`?fields=nodes,overall` (or `moment`, `traces`): the parts of each window to send."""
+    text = _one(request, "fields")
+    if text is None:
+        return None
+    known = ", ".join(selectors.WINDOW_FIELDS)
+    if len(text) > 300:
+        raise Refused([problem("?fields", f"fields is a short comma-separated list of: {known}")])
+    names = text.split(",")
+    unknown = [name for name in names if name not in selectors.WINDOW_FIELDS]
+    if unknown:
+        what = f"a window has no field {unknown[0][:40]!r}" if unknown[0] else "one of the names is empty"
+        raise Refused([problem("?fields", f"{what}; fields is a comma-separated list of: {known} (index, t_start "
+                                          "and t_end always come)")])
+    return frozenset(names)
+
+
+WINDOW_PARAMETERS = [
+    OpenApiParameter("seq_from", int, description="The first window of a range (its `seq`, from 0). With "
+                     "`seq_from` or `seq_to` the answer is that range whole, not a page: `{\"count\", \"seq_from\", "
+                     "\"seq_to\", \"next\", \"results\"}`; `seq_from` defaults to 0."),
+    OpenApiParameter("seq_to", int, description=f"The last window of the range, included; at most {SPAN_MAX} "
+                     f"windows a range (the default is seq_from + {SPAN_MAX - 1})."),
+    OpenApiParameter("fields", str, description="Comma-separated parts of each window to send: "
+                     f"{', '.join(selectors.WINDOW_FIELDS)}. `moment` is what the lab's scrubber draws (each node's "
+                     "load, utilization, queue, errors, latency, instances and healthy targets, each edge's rate, "
+                     "and `faults` active and `unhealthy` targets at the window's end); `traces` the results' "
+                     "sampled requests that started in the window. `index`, `t_start` and `t_end` always come."),
+]
+
+
 class RunWindowsView(ApiListView):
     serializer_class = s.WindowSerializer
     pagination_class = WindowPage
 
-    @extend_schema(tags=TAGS, summary="A run's metric windows so far, in order",
-                   responses={200: s.WindowSerializer(many=True), **errors(401, 404)})
+    @extend_schema(tags=TAGS, summary="A run's metric windows so far, in order: by page, or a range of them",
+                   description="Pages (`?page=`, `?page_size=` up to 1000) of `{\"seq\", \"window\"}`, or with "
+                               "`seq_from`/`seq_to` just that range of windows. `fields` cuts each window to the "
+                               "parts named. A bad parameter is a 400 naming it (`?seq_to`).",
+                   parameters=WINDOW_PARAMETERS,
+                   responses={200: s.WindowSerializer(many=True), **errors(400, 401, 404)})
     def get(self, request: Request, run_id: UUID) -> Response:
+        span, fields = window_range(request), window_fields(request)
         run = run_for_read(request, run_id)
-        return self.paginated(selectors.run_window_rows(run=run))
+        if span is None:
+            page = self.paginate_queryset(selectors.run_window_rows(run=run))
+            rows = [(w.seq, w.data) for w in page or []]
+            return self.get_paginated_response(selectors.run_windows_shaped(run=run, rows=rows, fields=fields))
+        start, end = span
+        found = selectors.run_window_rows(run=run, seq_from=start, seq_to=end).values_list("seq", "data")
+        results = selectors.run_windows_shaped(run=run, rows=list(found), fields=fields)
+        following = end + 1 if end + 1 < run.windows else None
+        query = request.query_params.copy()
+        query.setlist("seq_from", [str(following)])
+        query.setlist("seq_to", [str(min(following + end - start, SEQ_MAX))] if following is not None else [])
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}") if following is not None else None
+        return Response({"count": run.windows, "seq_from": start, "seq_to": end, "next": next_url,
+                         "results": results})

@@ -78,9 +78,86 @@ def run_revision_of(*, user: Any, design_id: Any, number: Any, token: str | None
     return revision if model(revision.topology) == model(topology) else None
 
 
-def run_window_rows(*, run: Run) -> QuerySet[RunWindow]:
-    """A run's windows as a query, for pages of them (a long run has thousands)."""
-    return RunWindow.objects.filter(run=run).order_by("seq")
+def run_window_rows(*, run: Run, seq_from: int | None = None, seq_to: int | None = None) -> QuerySet[RunWindow]:
+    """A run's windows as a query, for pages of them (a long run has thousands), or only those
+    from `seq_from` to `seq_to` (both included): the unique index on (run, seq) finds just them."""
+    rows = RunWindow.objects.filter(run=run)
+    if seq_from is not None:
+        rows = rows.filter(seq__gte=seq_from)
+    if seq_to is not None:
+        rows = rows.filter(seq__lte=seq_to)
+    return rows.order_by("seq")
+
+
+# What a client may ask of each window (GET /api/v1/runs/{id}/windows?fields=): the window's own
+# parts (docs/results.md, "A window"), and two made for the scrubber. `moment` is what the canvas,
+# the node table and the charts' cursor draw of one moment, about a fifth of a window: each node's
+# load, utilization, queue, errors, latency, instances and healthy targets, each edge's rate, and
+# the faults active and the targets out of rotation at the window's end. `traces` are the results'
+# sampled requests that started in the window. The window's index and times always come.
+WINDOW_PARTS = ("measured", "overall", "classes", "nodes", "edges", "origins", "events", "closed_at")
+WINDOW_FIELDS = WINDOW_PARTS + ("moment", "traces")
+ALWAYS = ("index", "t_start", "t_end")
+MOMENT_FIGURES = ("kind", "arrival_rate_per_s", "utilization", "queue_length", "errors", "latency_ms", "instances",
+                  "instances_booting", "healthy_targets", "targets")
+
+
+def _timeline(run: Run, through: int) -> list[dict[str, Any]]:
+    """Every timeline entry up to window `through`: the results' timeline once the run is over
+    (already read with the run), else the stored windows' events (a paused run's; this reads each
+    window's events, so it costs with the run's length)."""
+    if isinstance(run.results, dict) and isinstance(run.results.get("timeline"), list):
+        return run.results["timeline"]
+    events = RunWindow.objects.filter(run=run, seq__lte=through).order_by("seq").values_list("data__events", flat=True)
+    return [e for chunk in events if isinstance(chunk, list) for e in chunk]
+
+
+def _traces(run: Run) -> list[dict[str, Any]]:
+    traces = run.results.get("traces") if isinstance(run.results, dict) else None
+    if not isinstance(traces, dict):
+        return []
+    failed = [t for group in (traces.get("failed") or {}).values() for t in group]
+    return sorted([*(traces.get("sampled") or []), *failed], key=lambda t: t.get("start_s", 0))
+
+
+def run_windows_shaped(*, run: Run, rows: list[tuple[int, dict[str, Any]]],
+                       fields: frozenset[str] | None) -> list[dict[str, Any]]:
+    """`rows` ((seq, window), in seq order) as the API answers them: {"seq", "window"}, each
+    window cut to `fields` (every part when None)."""
+    if fields is None or not rows:
+        return [{"seq": seq, "window": data} for seq, data in rows]
+    timeline = _timeline(run, rows[-1][0]) if "moment" in fields else []
+    traces = _traces(run) if "traces" in fields else []
+    faults: dict[Any, dict[str, Any]] = {}
+    unhealthy: set[str] = set()
+    done = 0  # timeline entries applied so far: the windows come in order, so each entry once
+    out = []
+    for seq, data in rows:
+        window = {key: data[key] for key in ALWAYS if key in data}
+        window.update({key: data[key] for key in WINDOW_PARTS if key in fields and key in data})
+        if "moment" in fields:
+            t_end = data.get("t_end", 0)
+            while done < len(timeline) and timeline[done].get("t", 0) <= t_end:
+                entry = timeline[done]
+                done += 1
+                if entry.get("type") == "fault_started":
+                    faults[entry.get("fault")] = entry
+                elif entry.get("type") == "fault_ended":
+                    faults.pop(entry.get("fault"), None)
+                elif entry.get("type") == "health_check":
+                    target = str(entry.get("target"))
+                    (unhealthy.discard if entry.get("healthy") else unhealthy.add)(target)
+            window.setdefault("nodes", {node: {k: m[k] for k in MOMENT_FIGURES if k in m}
+                                        for node, m in data.get("nodes", {}).items()})
+            window.setdefault("edges", {edge: {k: e[k] for k in ("from", "to", "rate_per_s") if k in e}
+                                        for edge, e in data.get("edges", {}).items()})
+            window["faults"] = list(faults.values())
+            window["unhealthy"] = sorted(unhealthy)
+        if "traces" in fields:
+            start, end = data.get("t_start", 0), data.get("t_end", 0)
+            window["traces"] = [t for t in traces if start <= t.get("start_s", -1) < end]
+        out.append({"seq": seq, "window": window})
+    return out
 
 
 def run_windows(*, run: Run, after_seq: int = -1, attempt: int | None = None) -> list[tuple[int, dict[str, Any]]]:
