@@ -44,14 +44,16 @@ def _unit(metric: str) -> str:
 
 
 def value_text(metric: str, value: Any) -> str:
-    """A value in the figure's unit, the sign first ("-4.2 ms", "-$0.12"); "n/a" for none."""
+    """A value as a table cell under a heading that names its unit: "22.6", "-4.2", a share as a
+    percentage ("1.2%") and dollars with their sign ("$0.52", "-$0.12"); "n/a" for none."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return "n/a"
-    return ("-" if value < 0 else "") + amount(abs(float(value)), _unit(metric))
+    unit = _unit(metric)
+    return ("-" if value < 0 else "") + amount(abs(float(value)), unit if unit in ("%", "$") else "")
 
 
 def interval_text(metric: str, figure: Any) -> str:
-    """"22.6 ms (18.1 ms to 27 ms)": the mean and its 95% interval; "(one run)" when there is no spread."""
+    """"22.6 (18.1 to 27)": the mean and its 95% interval; "(one run)" when there is no spread."""
     if not isinstance(figure, dict) or figure.get("mean") is None:
         return "n/a"
     mean = value_text(metric, figure["mean"])
@@ -138,15 +140,24 @@ def study_report(*, study: Study) -> dict[str, Any]:
 
 # ---- by kind ----------------------------------------------------------------------------------
 
-def _band(name: str, figures: list[Any]) -> dict[str, Any]:
+def _band(name: str, figures: list[Any], scale: float = 1.0) -> dict[str, Any]:
     """A series of intervals as the chart draws it: the mean, and the band from low to high (the
-    mean itself where a point has no spread, as with one run)."""
+    mean itself where a point has no spread, as with one run). `scale` 100 draws a share in %."""
     def pick(f: Any, key: str) -> Any:
         if not isinstance(f, dict):
             return None
-        return f.get(key) if f.get(key) is not None else f.get("mean")
+        v = f.get(key) if f.get(key) is not None else f.get("mean")
+        return v * scale if isinstance(v, (int, float)) else v
     return {"name": name, "y": [pick(f, "mean") for f in figures], "low": [pick(f, "low") for f in figures],
             "high": [pick(f, "high") for f in figures]}
+
+
+def _scale(metric: str) -> float:
+    return 100.0 if _unit(metric) == "%" else 1.0
+
+
+def _times(values: list[Any], k: float) -> list[Any]:
+    return [v * k if isinstance(v, (int, float)) and k != 1.0 else v for v in values]
 
 
 def _axis_title(axis: dict[str, Any]) -> str:
@@ -174,9 +185,11 @@ def sweep_report(doc: dict[str, Any]) -> dict[str, Any]:
             chart: dict[str, Any] = {
                 "id": f"sweep-{metric}", "type": "band", "title": f"{label(metric)} against {_axis_title(axis)}",
                 "x": x, "xtitle": _axis_title(axis), "ytitle": label(metric),
-                "series": [_band(label(metric), [p["metrics"].get(metric) for p in points])]}
+                "series": [_band(label(metric), [p["metrics"].get(metric) for p in points], _scale(metric))]}
             if knee and knee.get("metric") == metric:
-                chart["marks"] = {"x": knee.get("value"), "y": knee.get("threshold")}
+                threshold = knee.get("threshold")
+                chart["marks"] = {"x": knee.get("value"),
+                                  "y": threshold * _scale(metric) if isinstance(threshold, (int, float)) else None}
             charts.append(chart)
         info = doc.get("node_info") or {}
         busy = [n for n in (points[0]["nodes"] if points else {}) if "utilization" in points[0]["nodes"][n]]
@@ -191,7 +204,9 @@ def sweep_report(doc: dict[str, Any]) -> dict[str, Any]:
             if metric in grid.get("z", {}):
                 charts.append({"id": f"sweep-heatmap-{metric}", "type": "heatmap",
                                "title": f"{label(metric)}, the mean over seeds", "x": grid["x"]["values"],
-                               "y": grid["y"]["values"], "z": grid["z"][metric], "xtitle": grid["x"]["name"],
+                               "y": grid["y"]["values"],
+                               "z": [_times(row, _scale(metric)) for row in grid["z"][metric]],
+                               "xtitle": grid["x"]["name"],
                                "ytitle": grid["y"]["name"], "ztitle": label(metric)})
     pareto = doc.get("pareto") or {}
     front = [points[i] for i in pareto.get("front", []) if 0 <= i < len(points)]
@@ -211,7 +226,7 @@ def sweep_report(doc: dict[str, Any]) -> dict[str, Any]:
         "sweep": {
             "knee": knee.get("sentence") if isinstance(knee, dict) else "",
             "axes": [{"title": _axis_title(a), "values": ", ".join(str(v) for v in a.get("values", []))} for a in axes],
-            "columns": [*names, "runs", *(label(m) for m in POINT_COLUMNS)], "rows": rows,
+            "columns": [*(_axis_title(a) for a in axes), "runs", *(label(m) for m in POINT_COLUMNS)], "rows": rows,
             "front": [{"point": _point_label(p),
                        "cost": interval_text(pareto["x"], p["metrics"].get(pareto["x"])),
                        "p99": interval_text(pareto["y"], p["metrics"].get(pareto["y"]))} for p in front],
@@ -238,8 +253,9 @@ def _window_charts(prefix: str, arms: list[tuple[str, Any]]) -> list[dict[str, A
         for name, w in arms:
             band = (w or {}).get("overall", {}).get(metric) if isinstance(w, dict) else None
             if band:
-                series.append({"name": name, "x": w["t_end"], "y": band["median"], "low": band["low"],
-                               "high": band["high"]})
+                k = _scale(metric)
+                series.append({"name": name, "x": w["t_end"], **{key: _times(band[src], k) for key, src in
+                                                                 (("y", "median"), ("low", "low"), ("high", "high"))}})
         charts.append({"id": f"{prefix}-{metric}", "type": "band", "title": f"{label(metric)} per window",
                        "x": first["t_end"], "xtitle": "simulated time (s)", "ytitle": label(metric), "series": series})
     return charts

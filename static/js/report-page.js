@@ -11,7 +11,8 @@ import { $, pageData } from "./dom.js";
 import { saveChart } from "./study-format.js";
 
 const COLORS = ["#2457d6", "#d6452a", "#2a9d4b", "#9b4dca", "#d69a00", "#1b9aaa", "#6b6b6b", "#c2185b"];
-const LAYOUT = { margin: { l: 60, r: 16, t: 36, b: 48 }, height: 280, legend: { orientation: "h", y: -0.3 } };
+// No height here: each chart fills its box, whose height the stylesheet sets for screen and paper.
+const LAYOUT = { margin: { l: 60, r: 16, t: 36, b: 48 }, autosize: true, legend: { orientation: "h", y: -0.3 } };
 const CONFIG = { responsive: true, displayModeBar: false };
 const OVER = ["done", "cancelled", "failed"];
 
@@ -51,7 +52,7 @@ const DRAW = {
   },
   heatmap(div, chart) {
     return Plotly.react(div, [{ type: "heatmap", x: chart.x.map(String), y: chart.y.map(String), z: chart.z, colorscale: "YlOrRd",
-      colorbar: { title: { text: chart.ztitle } } }], layout(chart, { height: 320,
+      colorbar: { title: { text: chart.ztitle } } }], layout(chart, {
       xaxis: { title: { text: chart.xtitle }, type: "category" }, yaxis: { title: { text: chart.ytitle }, type: "category" } }), CONFIG);
   },
   pareto(div, chart) {
@@ -64,8 +65,9 @@ const DRAW = {
   bars(div, chart) {
     const error = { type: "data", symmetric: false,
       array: chart.high.map((h, i) => (h === null ? 0 : h - chart.y[i])), arrayminus: chart.low.map((l, i) => (l === null ? 0 : chart.y[i] - l)) };
+    div.style.height = `${100 + 26 * chart.labels.length}px`;
     return Plotly.react(div, [{ type: "bar", orientation: "h", x: chart.y, y: chart.labels, error_x: error, marker: { color: "#2457d6" }, name: "B relative to A" }],
-      layout(chart, { height: 60 + 26 * chart.labels.length, margin: { ...LAYOUT.margin, l: 200 }, yaxis: { automargin: true },
+      layout(chart, { margin: { ...LAYOUT.margin, l: 200 }, yaxis: { automargin: true },
         xaxis: { title: { text: chart.xtitle }, zeroline: true } }), CONFIG);
   },
 };

@@ -1,9 +1,9 @@
 // A study's report, over the lab page: the design's picture (GET /api/v1/designs/{id}/thumbnail.svg),
 // what was studied, by whom and on which seeds, the charts (each downloadable as PNG and SVG), the
 // figures with their intervals and the verdict in words. It can be printed (the print rules in
-// evidence.css show the report alone) and shared: its link is the lab page of the design with
-// `?study=<id>`, which whoever may see the design may open (the study's API checks the same).
-// There is no server-rendered report page: the report is this overlay, drawn from the document.
+// evidence.css show the report alone). Its link is the study's report page on the server,
+// /studies/<id>/report (through the share link, /s/<token>/studies/<id>/report, when the lab was
+// opened by one), which whoever may see the design may open and print without this script.
 import { loadPlotly } from "./charts.js";
 import { $, button, el } from "./dom.js";
 import { renderComparison, renderReplications } from "./study-seeds.js";
@@ -12,11 +12,9 @@ import { renderSweep } from "./study-sweep.js";
 const TITLES = { sweep: "Sweep", replications: "Seeds", comparison: "A/B comparison" };
 
 export function reportLink(study) {
-  const url = new URL(location.href);
-  url.search = "";
-  for (const [k, v] of new URLSearchParams(location.search)) if (k !== "study" && k !== "run") url.searchParams.set(k, v);
-  url.searchParams.set("study", study.id);
-  return url.toString();
+  const shared = location.pathname.match(/^\/s\/([^/]+)\//);
+  const path = shared ? `/s/${shared[1]}/studies/${study.id}/report` : `/studies/${study.id}/report`;
+  return new URL(path, location.origin).toString();
 }
 
 export async function openReport(study) {
@@ -33,8 +31,10 @@ export async function openReport(study) {
   const link = el("input");
   Object.assign(link, { id: "study-report-link", readOnly: true, value: reportLink(study) });
   link.setAttribute("aria-label", "Link to this report");
+  const page = el("a", "Open the report page");
+  Object.assign(page, { id: "study-report-page", href: link.value });
   tools.append(
-    el("span", "Share: "), link,
+    page, el("span", "Share: "), link,
     button("Copy link", () => navigator.clipboard && navigator.clipboard.writeText(link.value).catch(() => link.select())),
     button("Print", () => window.print()),
     Object.assign(button("Close", closeReport), { id: "study-report-close" }),

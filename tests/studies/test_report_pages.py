@@ -17,6 +17,7 @@ from django.test import Client
 
 from lab.designs import services as design_services
 from lab.runs.models import Run
+from lab.sim.evidence.wording import sig
 from lab.studies.models import Study
 
 from .conftest import call, design_of, small, work
@@ -76,7 +77,8 @@ def test_a_finished_sweeps_report_says_its_knee_and_shows_every_point_band_and_t
     assert len(table_rows(text, "sweep-points")) == 4
     # Each point's p99 with its interval, spelled as the evidence package spells figures.
     first = table_rows(text, "sweep-points")[0]
-    assert "<td>40</td>" in first and " ms (" in first and " to " in first
+    p99 = doc["points"][0]["metrics"]["latency_p99_ms"]
+    assert f"<td>40</td><td>2</td><td>{sig(p99['mean'])} ({sig(p99['low'])} to {sig(p99['high'])})</td>" in first
     front = table_rows(text, "sweep-front")
     assert len(front) == len(doc["pareto"]["front"]) >= 1
     assert "<svg" in text and 'id="report-picture"' in text  # the design's picture, inline
@@ -91,6 +93,10 @@ def test_a_finished_sweeps_report_says_its_knee_and_shows_every_point_band_and_t
     assert p99["series"][0]["high"] == [p["metrics"]["latency_p99_ms"]["high"] for p in doc["points"]]
     assert p99["marks"] == {"x": doc["knee"]["value"], "y": 40}
     assert {"sweep-error_rate", "sweep-cost_per_hour_usd", "sweep-utilization", "sweep-pareto"} <= set(charts)
+    # A share is drawn as the percentage its axis title says.
+    assert charts["sweep-error_rate"]["ytitle"] == "error rate (%)"
+    assert charts["sweep-error_rate"]["series"][0]["y"] == [
+        pytest.approx(100 * p["metrics"]["error_rate"]["mean"]) for p in doc["points"]]
     assert [s["name"] for s in charts["sweep-utilization"]["series"]] == ["app"]
     assert 'id="report-state"' not in text  # final: no "not final" banner
 
@@ -116,7 +122,9 @@ def test_a_replications_report_gives_every_figure_its_interval_and_the_seeds_nee
     assert len(rows) == len(doc["metrics"])
     p99 = next(r for r in rows if "p99 latency (ms)" in r)
     needed = doc["precision"]["seeds_needed"]["latency_p99_ms"]
-    assert f"<td>{needed}</td>" in p99 and " ms (" in p99
+    figure = doc["metrics"]["latency_p99_ms"]
+    assert f"<td>{sig(figure['mean'])} ({sig(figure['low'])} to {sig(figure['high'])})</td>" in p99
+    assert f"<td>{needed}</td>" in p99
     assert "seeds for ±10%" in text
     for sentence in doc["precision"]["advice"]:
         assert has_text(text, sentence)
