@@ -204,9 +204,9 @@ def test_a_node_with_no_arrivals_has_no_model() -> None:
 
 
 def test_a_kind_with_no_closed_form_says_no_model_and_keeps_littles_law() -> None:
-    # A topic: its consumers are held by services whose time the design does not say.
-    topic = {"id": "limit", "kind": "pubsub_topic", "params": {}}
-    _, panels = run(design([topic, pool()], [("users", "limit"), ("limit", "api")], duration_s=2.0))
+    # A third party's answer time is its own business: no queue of ours describes it.
+    vendor = {"id": "limit", "kind": "third_party_api", "params": {}}
+    _, panels = run(design([vendor], [("users", "limit")], duration_s=2.0))
     panel = panels["limit"]
     assert panel["model"] == "none" and not holds(panel)["has_model"]
     assert [f["name"] for f in panel["figures"]] == ["in_node"]

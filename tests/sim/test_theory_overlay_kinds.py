@@ -10,6 +10,7 @@ import pytest
 from lab.sim.theory import che_lru_hit_ratio, ekm1, erlang_b, erlang_c, mm1, mmc, zipf_popularities
 from lab.sim.theory.finite import fluid_refused, md1k, mmck, supermarket_sojourn, supermarket_tail
 from lab.sim.theory.multiserver import ekmc
+from lab.sim.theory.overlay_kinds_topic import consumer_shares
 
 from .test_rate_limiter import md1k_blocking
 from .test_theory_overlay import broken, design, figures, holds, pool, run
@@ -310,7 +311,44 @@ def test_a_cdns_edge_cache_is_ches_approximation_and_a_short_ttl_breaks_it() -> 
     assert "no_expiry" in broken(panels["cdn"])
 
 
-def test_a_topic_keeps_none_and_says_why() -> None:
-    topic = {"id": "tp", "kind": "pubsub_topic", "params": {}}
-    _, panels = run(design([topic, pool()], [("users", "tp"), ("tp", "api")], duration_s=2.0))
-    assert panels["tp"]["model"] == "none" and "min(partitions, consumers)" in panels["tp"]["verdict"]
+def test_a_topics_consumers_split_its_partitions_and_their_shares_add_up() -> None:
+    assert consumer_shares(1, 1, {"distribution": "uniform", "count": 10}) == [1.0]
+    shares = consumer_shares(8, 4, {"distribution": "zipf", "count": 1000, "exponent": 1.0})
+    assert sum(shares) == pytest.approx(1.0) and len(shares) == 4
+    assert max(shares) > 0.3  # key 0 alone carries 13% of a Zipf(1) workload over 1000 keys
+
+
+def topic_design(rate: float, duration_s: float, **doc: Any) -> dict[str, Any]:
+    topic = {"id": "tp", "kind": "pubsub_topic", "params": {"partitions": 4, "consumers_per_group": 4}}
+    return design([topic, pool("sink", service_time_ms=5, workers_per_instance=64)],
+                  [("users", "tp"), ("tp", "sink")], rate=rate, duration_s=duration_s, warmup_s=2.0, **doc)
+
+
+def test_a_topics_consumers_are_mg1_queues_on_their_partitions_share() -> None:
+    keys = {"keys": {"distribution": "zipf", "count": 1000, "exponent": 1.0}}
+    _, panels = run(topic_design(400.0, 60.0, workload=keys))
+    panel = panels["tp"]
+    assert panel["model"].startswith("partitioned topic") and all(holds(panel).values()), panel["assumptions"]
+    f = figures(panel)
+    shares = consumer_shares(4, 4, keys["keys"])
+    expected = sum(400.0 * x * mm1(400.0 * x, 200.0).mean_sojourn_s for x in shares) / 400.0
+    assert f["delivery_ms_mean"]["predicted"] == close(expected * 1000, 1e-6)
+    for name in ("delivery_ms_mean", "delivered_per_s"):
+        assert abs(f[name]["departure"]) < 0.10, (name, f[name])
+
+
+def test_an_overloaded_topic_delivers_partitions_times_the_consumer_rate_and_its_lag_grows() -> None:
+    _, panels = run(topic_design(1000.0, 30.0, workload={"keys": {"distribution": "uniform", "count": 1000}}))
+    panel = panels["tp"]
+    f = figures(panel)
+    assert f["delivered_per_s"]["predicted"] == pytest.approx(4 * 200.0, rel=0.01)
+    assert f["lag_growth_per_s"]["predicted"] == pytest.approx(1000.0 - 800.0, rel=0.05)
+    for name in ("delivered_per_s", "lag_growth_per_s"):
+        assert abs(f[name]["departure"]) < 0.05, (name, f[name])
+    assert "stable" in broken(panel)
+
+
+def test_a_topic_whose_deliveries_fail_says_redelivery_breaks_the_model() -> None:
+    faults = [{"kind": "crash", "node": "sink", "start_s": 2.5, "duration_s": 1.0}]  # after the warm-up
+    _, panels = run(topic_design(100.0, 5.0, faults=faults))
+    assert "no_redelivery" in broken(panels["tp"])

@@ -19,7 +19,8 @@ from typing import Any, Callable
 from .overlay_doc import NO_MODEL, NodeOverlay, assumption, verdict
 from .overlay_inputs import faults_touching, inflows, run_facts
 from .overlay_kinds_flow import api_gateway, rate_limiter, stream_processor, work_queue
-from .overlay_kinds_spread import balancer, cdn, pubsub_topic, replicated_database, sharded_store
+from .overlay_kinds_spread import balancer, cdn, replicated_database, sharded_store
+from .overlay_kinds_topic import pubsub_topic
 from .overlay_models import (Around, Model, Situation, cache, database, little, load_balancer, serverless_function,
                              service_pool)
 

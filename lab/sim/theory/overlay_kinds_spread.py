@@ -1,7 +1,8 @@
 """The theory overlay's models for kinds that spread requests over parts of themselves or over
 targets: a sharded store (each shard a queue fed by its keys' share), a replicated database
 (reads over the replicas, writes to the primary), a balancer that chooses by state (the
-supermarket model) or by hash (the key split), a CDN's edge cache (Che), a topic (not yet)."""
+supermarket model) or by hash (the key split), a CDN's edge cache (Che). A topic is in
+overlay_kinds_topic.py."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -258,7 +259,7 @@ def balancer(s: Situation, around: Around) -> Model | str:
     return name, assumptions, figures + [little(s)]
 
 
-# -- a CDN's edge cache, and a topic ------------------------------------------------------------
+# -- a CDN's edge cache -------------------------------------------------------------------------
 
 
 def cdn(s: Situation, around: Around) -> Model | str:
@@ -283,7 +284,3 @@ def cdn(s: Situation, around: Around) -> Model | str:
                                   else f"users in {len(regions)} regions each warm their own edge cache"))
     return "edge cache: " + name, assumptions, figures
 
-
-def pubsub_topic(s: Situation, around: Around) -> Model | str:
-    return ("a topic's consumers are held by their groups' downstream services, whose time the design does not say; "
-            "a group delivers at most min(partitions, consumers) at a time, per-partition in order")
