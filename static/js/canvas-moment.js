@@ -43,8 +43,11 @@ function mark(cell, attr, color) {
 }
 
 // After editor.showWindow(window): add instances and health to each node's text, and outline
-// what the moment's faults hit (red) and what is out of rotation (orange).
-export function showMoment(editor, window, moment) {
+// what the moment's faults hit (red) and what is out of rotation (orange). A window the
+// scrubber fetched as a moment (GET /api/v1/runs/{id}/windows?fields=moment) carries its faults
+// and unhealthy targets, worked out on the server from the run's timeline: those are shown.
+export function showMoment(editor, window, timelineMoment) {
+  const moment = window.faults && window.unhealthy ? { faults: window.faults, unhealthy: new Set(window.unhealthy) } : timelineMoment;
   for (const element of editor.graph.getElements()) {
     if (element.get("isGroup")) continue;
     const m = window.nodes[element.id];

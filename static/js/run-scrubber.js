@@ -3,7 +3,7 @@
 // the charts, and the requests sampled then (trace-list.js). It is a native range input, so the
 // keyboard moves it as any slider (arrows one window, Page Up/Down a tenth, Home and End).
 // The slider and the cursor need only the run's history (run-history.js); the window itself
-// comes from the window store, from memory or fetched with its page (window-store.js).
+// comes from the window store, from memory or fetched with its block of moments (window-store.js).
 import { getJSON } from "./api.js";
 import { moveCursor, removeCursor } from "./chart-cursor.js";
 import { $ } from "./dom.js";
@@ -87,7 +87,7 @@ export class Scrubber {
   }
 
   // Show window `index`: the time and the cursor at once, the canvas as soon as its window is
-  // here (at once, unless its page has to be fetched). The box then says `scrubbed`, with how
+  // here (at once, unless its block has to be fetched). The box then says `scrubbed`, with how
   // long the move took, for the benchmark (bench/scrub_speed.py) and the tests.
   async move(index) {
     const started = performance.now();
@@ -95,10 +95,10 @@ export class Scrubber {
     this.label(index);
     const h = this.view.history.at(index);
     moveCursor(h.t_end);
-    // A step of less than a page is a drag: the store fetches ahead in its direction.
+    // A step of less than a block is a drag: the store fetches ahead in its direction.
     const step = index - (this.last ?? index);
     this.last = index;
-    const towards = Math.abs(step) <= this.store.pageSize ? Math.sign(step) : 0;
+    const towards = Math.abs(step) <= this.store.block ? Math.sign(step) : 0;
     if (towards) this.store.ahead(index, towards);
     let window = this.store.peek(index);
     const fetched = !window;

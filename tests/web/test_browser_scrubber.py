@@ -201,6 +201,51 @@ def test_a_long_runs_charts_are_condensed_and_its_early_windows_are_fetched_when
     assert errors == []
 
 
+def test_a_jump_far_back_in_a_long_finished_run_fetches_that_block_of_moments_and_shows_it(live_lab: str, browser: Any) -> None:
+    # 1,500 windows of 20 ms, MySQL down from 2 s to 4 s (windows 100 to 199): the page keeps the
+    # last 1,200, so a jump to window 150 waits for its block of 25 moments, faults and all.
+    page, errors = open_lab(browser, live_lab)
+    doc = json.loads(topology(window_s=0.02))
+    doc["faults"] = [{**CRASH, "start_s": 2, "duration_s": 2}]
+    page.select_option("#example", "single_vm_wordpress")
+    page.wait_for_function("document.getElementById('topology').value.includes('One WordPress VM')")
+    fill_topology(page, json.dumps(doc))
+    page.click("#apply-json")
+    page.fill("#duration", "30")
+    page.select_option("#speed", "0")
+    page.click("#run")
+    page.wait_for_selector("#downloads:not([hidden])", timeout=60_000)
+    run_id = page.get_attribute("#download-json", "href").split("/")[4]
+    stored = windows(page, run_id)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/windows?" in r.url else None)
+    page.evaluate("document.getElementById('scrubber').addEventListener('scrubbed', (e) => { window.lastScrub = e.detail; })")
+
+    scrub_to(page, 150)
+    assert page.evaluate("window.lastScrub.fetched") is True
+    assert asked[0].split("?")[1] == "seq_from=150&seq_to=174&fields=moment"
+    now = page.evaluate(SHOWN, "wordpress")
+    want = expected(stored[150], "wordpress")
+    assert now["text"][1] == want["load"] and now["util"] == want["util"] and now["cursor"] == stored[150]["t_end"]
+    mysql = page.evaluate(SHOWN, "mysql")
+    assert mysql["stroke"] == "#a1261a" and "crash" in " ".join(mysql["text"])  # down at 3 s
+    shot(page, "scrub-jump-far")
+    # Once the slider rests, the blocks either side follow in the background.
+    page.wait_for_timeout(600)
+    assert {url.split("?")[1] for url in asked[1:3]} == {"seq_from=125&seq_to=149&fields=moment",
+                                                        "seq_from=175&seq_to=199&fields=moment"}
+    # The rest of its block came with it: no second wait there.
+    scrub_to(page, 170)
+    assert page.evaluate("window.lastScrub.fetched") is False
+    assert page.evaluate(SHOWN, "wordpress")["text"][1] == expected(stored[170], "wordpress")["load"]
+    # Further back, before the crash: another block, and MySQL as it was.
+    scrub_to(page, 20)
+    assert page.evaluate("window.lastScrub.fetched") is True
+    assert page.evaluate(SHOWN, "wordpress")["util"] == expected(stored[20], "wordpress")["util"]
+    assert page.evaluate(SHOWN, "mysql")["stroke"] == "#2457d6"
+    assert errors == []
+
+
 def test_a_paused_run_can_be_scrubbed_and_follows_the_run_again_on_resume(live_lab: str, browser: Any) -> None:
     page, errors = open_lab(browser, live_lab)
     page.select_option("#example", "single_vm_wordpress")
