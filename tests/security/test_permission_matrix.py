@@ -1,5 +1,5 @@
-"""Who may do what with a design and its runs, cell by cell, over HTTP (REST API v1 and the pages)
-and the run websocket.
+"""Who may do what with a design, its runs and its studies, cell by cell, over HTTP (REST API v1
+and the pages) and the run and study websockets.
 
 Actors: the owner; another signed-in user; a visitor (anonymous); a link holder (a signed-in user
 who has the design's share link). Designs: private (with a link that was revoked), unlisted,
@@ -8,6 +8,7 @@ always 404, never 403, so a private design cannot be discovered.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from lab.asgi import application
 from lab.designs import services
 from lab.designs.models import Design
 from lab.runs import services as runs
+from lab.studies.models import Study
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "lab" / "sim" / "examples" / "reference.json"
 ACTORS = ("owner", "other", "visitor", "link_holder")
@@ -73,6 +75,21 @@ class World:
         if body is not None:
             extra = {"data": json.dumps(body), "content_type": "application/json"}
         return getattr(self.client, method)(url, **extra)
+
+    def open_socket(self, path: str) -> tuple[bool, Any]:
+        """Connect to a websocket as this actor (their session cookie, if signed in): whether it
+        was accepted, and the close code if not."""
+        async def connect() -> tuple[bool, Any]:
+            headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+            session = self.client.cookies.get("sessionid")
+            if session is not None:
+                headers.append((b"cookie", f"sessionid={session.value}".encode()))
+            communicator = WebsocketCommunicator(application, path, headers=headers)
+            connected, code = await communicator.connect()
+            await communicator.disconnect()
+            return connected, code
+
+        return asyncio.run(connect())
 
 
 def can_view(actor: str, kind: str) -> bool:
@@ -177,19 +194,7 @@ def test_reading_and_watching_the_owners_run(actor: str, kind: str) -> None:
     assert w.call("get", f"/api/v1/runs/{run.id}/results").status_code == expected
     assert w.call("get", f"/api/v1/runs/{run.id}/results.json").status_code == expected
 
-    async def watch() -> tuple[bool, int]:
-        headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-        session = w.client.cookies.get("sessionid")
-        if session is not None:
-            headers.append((b"cookie", f"sessionid={session.value}".encode()))
-        communicator = WebsocketCommunicator(application, f"/ws/runs/{run.id}/", headers=headers)
-        connected, code = await communicator.connect()
-        await communicator.disconnect()
-        return connected, code
-
-    import asyncio
-
-    connected, code = asyncio.run(watch())
+    connected, code = w.open_socket(f"/ws/runs/{run.id}/")
     assert connected == (actor == "owner"), code
     if not connected:
         assert code == 4404
@@ -209,6 +214,88 @@ def test_lists(actor: str, kind: str) -> None:
     assert (str(w.design.pk) in gallery) == (kind == "public")
     page = w.call("get", "/gallery").content.decode()
     assert (str(w.design.pk) in page) == (kind == "public")
+
+
+# Studies are shared as their design is (lab/studies/selectors.py, docs/api.md "Who may do what"):
+# whoever may view the design lists, reads and downloads its studies and watches their progress;
+# starting one needs that and a sign-in; only whoever ran a study cancels it. Each row: list the
+# design's studies, start a sweep, read alice's study, download it (json and csv), cancel it, and
+# whether its websocket opens (a refusal closes it with 4404).
+SEES = dict(list=200, start=201, read=200, download=200, cancel=403, watch=True)
+HIDDEN = dict(list=404, start=404, read=404, download=404, cancel=404, watch=False)
+OWNS = dict(SEES, cancel=200)
+STUDY_CELLS = {
+    ("owner", "private"): OWNS, ("owner", "unlisted"): OWNS, ("owner", "public"): OWNS, ("owner", "forked"): OWNS,
+    ("other", "private"): HIDDEN, ("other", "unlisted"): HIDDEN, ("other", "public"): SEES,
+    ("other", "forked"): HIDDEN,
+    ("visitor", "private"): HIDDEN, ("visitor", "unlisted"): HIDDEN,
+    ("visitor", "public"): dict(SEES, start=401, cancel=401), ("visitor", "forked"): HIDDEN,
+    ("link_holder", "private"): HIDDEN, ("link_holder", "unlisted"): SEES, ("link_holder", "public"): SEES,
+    ("link_holder", "forked"): SEES,
+}
+SWEEP = {"kind": "sweep", "duration_s": 20, "spec": {"axes": [{"workload": "rate_per_s", "values": [50, 100]}],
+                                                    "seeds": 1}}
+
+
+def test_the_study_cells_are_every_actor_and_design() -> None:
+    assert sorted(STUDY_CELLS) == sorted(CELLS)
+    assert all(STUDY_CELLS[(actor, kind)]["read"] == (200 if can_view(actor, kind) else 404) for actor, kind in CELLS)
+
+
+def alices_study(w: World) -> Study:
+    """A sweep alice ran of the design (queued: no worker runs it here)."""
+    owner = Client()
+    owner.force_login(w.alice)
+    response = owner.post(f"/api/v1/designs/{w.design.pk}/studies", json.dumps(SWEEP), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    return Study.objects.get(id=response.json()["id"])
+
+
+@pytest.mark.parametrize("actor, kind", CELLS)
+def test_studies(actor: str, kind: str, settings: Any) -> None:
+    settings.ARCHLAB_USER_STUDIES = 3  # alice's study below and the one she starts in her cell
+    w = World(kind, actor)
+    expected = STUDY_CELLS[(actor, kind)]
+    study = alices_study(w)
+    q = w.query()
+    listed = w.call("get", f"/api/v1/designs/{w.design.pk}/studies{q}")
+    assert listed.status_code == expected["list"]
+    if listed.status_code == 200:
+        assert [s["id"] for s in listed.json()["results"]] == [str(study.id)]
+    read = w.call("get", f"/api/v1/studies/{study.id}{q}")
+    assert read.status_code == expected["read"]
+    if read.status_code == 404:
+        assert "no such study" in read.json()["problems"][0]["message"]  # as if there were none
+    for fmt in ("json", "csv"):
+        assert w.call("get", f"/api/v1/studies/{study.id}/study.{fmt}{q}").status_code == expected["download"], fmt
+    connected, code = w.open_socket(f"/ws/studies/{study.id}/{q}")
+    assert connected == expected["watch"] and (connected or code == 4404), code
+
+    started = w.call("post", f"/api/v1/designs/{w.design.pk}/studies{q}", SWEEP)
+    assert started.status_code == expected["start"], started.json()
+    if started.status_code == 201:  # saved with the design, as the starter's
+        mine = Study.objects.get(id=started.json()["id"])
+        assert (mine.design_id, mine.user) == (w.design.pk, w.user)
+    else:
+        assert Study.objects.filter(design=w.design).count() == 1
+
+    cancelled = w.call("post", f"/api/v1/studies/{study.id}/cancel{q}")
+    assert cancelled.status_code == expected["cancel"]
+    study.refresh_from_db()
+    assert study.status == ("cancelled" if expected["cancel"] == 200 else "running")
+
+
+def test_the_owner_of_a_design_reads_a_study_someone_else_ran_of_it_but_may_not_cancel_it() -> None:
+    w = World("public", "other")
+    started = w.call("post", f"/api/v1/designs/{w.design.pk}/studies", SWEEP)
+    assert started.status_code == 201
+    study_id = started.json()["id"]
+    owner = Client()
+    owner.force_login(w.alice)
+    assert owner.get(f"/api/v1/designs/{w.design.pk}/studies").json()["results"][0]["user"] == "bob"
+    assert owner.get(f"/api/v1/studies/{study_id}").status_code == 200
+    assert owner.post(f"/api/v1/studies/{study_id}/cancel").status_code == 403
+    assert w.call("post", f"/api/v1/studies/{study_id}/cancel").json()["status"] == "cancelled"
 
 
 def test_a_revoked_link_stops_working_at_once_and_resharing_makes_a_new_one() -> None:
