@@ -4,10 +4,15 @@ embedded workers: a signed-in user's saved design is swept over the workload's r
 document's, the report opens with the design's picture and charts that download as PNG and SVG
 and a link that opens it again; an A/B comparison against an earlier revision gives verdicts; a run over seeds gives intervals
 and the seeds needed;
-a longer sweep is cancelled. Screenshots go to test-artifacts/."""
+a longer sweep is cancelled. The panel follows a study over its websocket (no polling while
+the socket is up), a longer sweep's points appear as its runs finish, a study whose socket
+cannot open is followed by polling to its end, and one whose first socket drops reconnects.
+The Designs view draws several saved designs' cost against p99 with the front named.
+Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +63,17 @@ def finished(page: Any, status: str = "done") -> dict[str, Any]:
     return page.evaluate("async () => (await (await fetch(document.getElementById('study-json').href)).json())")
 
 
+STUDY_SOCKET = re.compile(r"/ws/studies/")
+
+
 def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_and_cancel_work(live_lab: str, browser: Any) -> None:
     context = browser.new_context(bypass_csp=True, viewport=VIEWPORT, accept_downloads=True)
     page = context.new_page()
     problems = watch(page)
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    polls: list[str] = []  # plain reads of a study, as a panel that polls makes once a second
+    page.on("request", lambda r: polls.append(r.url) if re.search(r"/api/v1/studies/[0-9a-f-]{36}$", r.url) else None)
     sign_up(page, live_lab, "sweeper")
     page.goto(live_lab + "/")
     design = post(page, "/api/v1/designs", {"name": "Reference to sweep", "topology": topology(1), "message": "one app1"})
@@ -79,6 +91,11 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
     assert document["format"] == "archlab.sweep" and document["runs"]["done"] == 4
     expect(page.locator("#study-summary")).to_contain_text(document["knee"]["sentence"])
     expect(page.locator("#study-progress-text")).to_contain_text("4 of 4 runs")
+    # Followed over its websocket, not by polling: the study was read once, for its document.
+    study_id = saved["study"]["id"]
+    assert any(url.endswith(f"/ws/studies/{study_id}/") for url in sockets), sockets
+    assert page.get_attribute("#study-progress", "data-via") == "socket"
+    assert [u for u in polls if u.endswith(study_id)] == [f"{live_lab}/api/v1/studies/{study_id}"]
 
     # The report: the design's picture, the knee in words, the charts, each as PNG and SVG.
     page.click("#study-report")
@@ -101,12 +118,12 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
     report.locator(".study-report-sheet").screenshot(path=str(ARTIFACTS / "lab-evidence-report.png"))
     page.set_viewport_size(VIEWPORT)
 
-    # Its link opens the same report on a fresh page.
+    # Its link is the study's report page, which says the same on a fresh page.
     link = page.input_value("#study-report-link")
-    assert f"study={saved['study']['id']}" in link
+    assert link.endswith(f"/studies/{saved['study']['id']}/report")
     again = context.new_page()
     again.goto(link)
-    expect(again.locator("#study-report-view #study-knee")).to_have_text(document["knee"]["sentence"], timeout=30_000)
+    expect(again.locator("#study-knee")).to_have_text(document["knee"]["sentence"], timeout=30_000)
     again.close()
     page.click("#study-report-close")
     expect(report).to_have_count(0)
@@ -124,9 +141,12 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
     page.screenshot(path=str(ARTIFACTS / "studies-2-ab-report.png"), full_page=True)
     page.click("#study-report-close")
 
-    # Seeds: every headline figure with its interval, the seeds a precision needs, a band per window.
+    # Seeds, with no websocket to be had (it closes as it opens): the panel polls to the end.
+    # Every headline figure with its interval, the seeds a precision needs, a band per window.
+    page.route_web_socket(STUDY_SOCKET, lambda ws: ws.close())
     start(page, "replications")
     document = finished(page)["document"]
+    assert page.get_attribute("#study-progress", "data-via") == "polling"
     assert document["format"] == "archlab.replications"
     for advice in document["precision"]["advice"]:
         expect(page.locator("#study-summary")).to_contain_text(advice)
@@ -135,11 +155,25 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
     page.wait_for_selector("#study-seeds-latency_p99_ms .main-svg")
     page.click("#study-report-close")
 
-    # A longer sweep, cancelled while it goes: it stops, and says so.
+    # A longer sweep whose first socket drops: the panel reconnects (and polls meanwhile), its
+    # points appear as their runs finish, and it is cancelled while it goes: it stops, and says so.
+    opened = {"n": 0}
+
+    def first_drops(ws: Any) -> None:
+        opened["n"] += 1
+        if opened["n"] == 1:
+            ws.close()
+        else:
+            ws.connect_to_server()
+
+    page.route_web_socket(STUDY_SOCKET, first_drops)  # the latest route is the one that answers
     page.click("[data-study-kind='sweep']")
     page.fill("#sweep-values", "100:1000:10")
     start(page, "sweep", seeds=2, duration=60)
     expect(page.locator("#study-cancel")).to_be_visible()
+    page.wait_for_selector("#study-live-points[data-points]:not([data-points='0'])", timeout=DONE)
+    page.wait_for_selector("#study-progress[data-via='socket']", timeout=30_000)
+    assert opened["n"] >= 2
     page.click("#study-cancel")
     page.wait_for_selector("#study-progress[data-status='cancelled']", timeout=30_000)
     expect(page.locator("#study-cancel")).to_be_hidden()
