@@ -33,10 +33,15 @@ export class RunSocket {
     this.connect();
   }
 
+  // The socket's address; a study's (study-socket.js) is another, with the same reconnecting.
+  url() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    return `${scheme}://${location.host}/ws/runs/${this.runId}/`;
+  }
+
   connect() {
     clearTimeout(this.timer);
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/ws/runs/${this.runId}/`);
+    const ws = new WebSocket(this.url());
     this.ws = ws;
     this.received = 0;
     this.acked = 0;

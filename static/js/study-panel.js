@@ -1,29 +1,39 @@
 // The lab's evidence panel, for a saved design: a sweep (a node's parameter or the workload's
 // rate over values or a range), a run over several seeds, or an A/B comparison with another
-// revision or design on the same seeds. It starts the study through the API (POST
-// /api/v1/designs/{id}/studies), follows its progress (GET /api/v1/studies/{id} once a second: a
-// bar of runs done out of planned), can cancel it, and once it is over says what it found in words
-// and opens its report (study-report.js). A link with `?study=<id>` opens that study's report.
+// revision or design on the same seeds; and the Designs view, several saved designs' cost against
+// p99 (study-designs.js). It starts a study through the API (POST /api/v1/designs/{id}/studies),
+// follows it live over its websocket (study-follow.js: a bar of runs done out of planned, a
+// sweep's points as their runs finish, polling only while the socket is down), can cancel it, and
+// once it is over says what it found in words and opens its report (study-report.js). A link
+// with `?study=<id>` opens that study's report.
 // User strings always go into the page as text (textContent), never as HTML.
 import { getJSON, postJSON } from "./api.js";
 import { kindsByName } from "./catalogue.js";
 import { $, el, pageData } from "./dom.js";
+import { initDesigns } from "./study-designs.js";
+import { StudyFollow } from "./study-follow.js";
 import { fillSides, fillTargets, requestBody } from "./study-forms.js";
+import { drawSoFar } from "./study-live.js";
 import { openReport } from "./study-report.js";
+import { STUDY_OVER as OVER } from "./study-socket.js";
 
-const POLL_MS = 1000;
-const OVER = ["done", "cancelled", "failed"];
 const design = pageData("lab-context").design;
 let kind = "sweep";
 let current = null; // the study on screen
-let timer = null;
+let following = null; // its StudyFollow while it goes
+let designsReady = null;
 
 function chooseKind(name) {
   kind = name;
+  const designs = name === "designs";
+  $("study-form").hidden = designs;
+  $("study-view").hidden = designs;
+  $("designs-view").hidden = !designs;
+  if (designs && !designsReady) designsReady = initDesigns(design);
   $("study-form").dataset.kind = name;
   for (const b of document.querySelectorAll("[data-study-kind]")) b.setAttribute("aria-pressed", String(b.dataset.studyKind === name));
   for (const f of $("study-form").querySelectorAll("fieldset[data-for]")) f.hidden = f.dataset.for !== name;
-  $("study-seeds").value = name === "sweep" ? "3" : "5";
+  if (!designs) $("study-seeds").value = name === "sweep" ? "3" : "5";
 }
 
 function problems(list) {
@@ -54,39 +64,53 @@ async function start(event) {
   follow(answer.body);
 }
 
+// Show `study`, and follow it live if it is not over.
 function follow(study) {
-  clearTimeout(timer);
+  if (following) following.stop();
+  following = null;
   current = study;
   $("study-result").replaceChildren();
+  $("study-live").replaceChildren();
+  $("study-live").hidden = true;
   $("study-links").hidden = true;
-  show(study);
-}
-
-async function poll() {
-  if (!current) return;
-  try {
-    show(await getJSON(current.url));
-  } catch {
-    $("study-progress-text").textContent = "Lost touch with the server; trying again...";
-    timer = setTimeout(poll, 3 * POLL_MS);
-  }
-}
-
-function show(study) {
-  current = study;
-  const { done, failed, total } = study.progress;
-  $("study-progress").hidden = false;
-  $("study-progress").dataset.status = study.status;
-  $("study-bar").max = total || 1;
-  $("study-bar").value = done + failed;
-  const over = OVER.includes(study.status);
-  $("study-progress-text").textContent = `${study.status}: ${done} of ${total} runs done${failed ? `, ${failed} failed` : ""}`;
-  $("study-cancel").hidden = over;
-  $("study-start").disabled = !over;
-  if (!over) {
-    timer = setTimeout(poll, POLL_MS);
+  note("");
+  progress({ status: study.status, ...study.progress });
+  if (OVER.includes(study.status)) {
+    ended(study);
     return;
   }
+  following = new StudyFollow(study, {
+    progress,
+    soFar: (s) => drawSoFar($("study-live"), s),
+    ended,
+    note,
+    gone: () => problems([{ message: "That study does not exist any more, or it is not yours to see." }]),
+  });
+}
+
+function note(text) {
+  $("study-connection").textContent = text;
+  $("study-connection").hidden = !text;
+}
+
+// The bar and its sentence, from the websocket's progress frame or the API's study.
+function progress({ status, done, failed, total }, via) {
+  $("study-progress").hidden = false;
+  $("study-progress").dataset.status = status;
+  if (via) $("study-progress").dataset.via = via;
+  $("study-bar").max = total || 1;
+  $("study-bar").value = done + failed;
+  $("study-progress-text").textContent = `${status}: ${done} of ${total} runs done${failed ? `, ${failed} failed` : ""}`;
+  const over = OVER.includes(status);
+  $("study-cancel").hidden = over;
+  $("study-start").disabled = !over;
+}
+
+function ended(study) {
+  following = null;
+  current = study;
+  progress({ status: study.status, ...study.progress });
+  $("study-live").hidden = true;
   summary(study);
 }
 
@@ -112,12 +136,12 @@ function summary(study) {
 
 async function cancel() {
   if (!current) return;
-  clearTimeout(timer);
   const answer = await postJSON(`${current.url}/cancel`, {});
-  if (answer.ok) show(answer.body);
-  else {
-    problems(answer.body.problems || []);
-    poll();
+  if (answer.ok) {
+    if (following) following.stop();
+    ended(answer.body);
+  } else {
+    problems(answer.body.problems || []); // over already (409): its last frame is on its way
   }
 }
 
