@@ -228,6 +228,16 @@ def test_a_share_links_holder_opens_the_report_and_their_browser_remembers_the_l
     assert Client().get(shared).status_code == 404
 
 
+def test_a_comparison_whose_b_you_may_not_see_has_no_report_page_for_you(as_alice: Client, alice: Any,
+                                                                          as_bob: Client) -> None:
+    design = design_of(alice, visibility="public")
+    secret = design_of(alice, small(workers=2), name="Secret B")
+    study = start(as_alice, design, {"kind": "comparison", "seeds": 2, "b": {"design": str(secret.id)}})
+    url = f"/studies/{study['id']}/report"
+    assert "Secret B" in page(as_alice, url)
+    assert as_bob.get(url).status_code == 404
+
+
 def test_anyone_opens_the_report_of_a_public_designs_study(as_alice: Client, alice: Any, visitor: Client) -> None:
     design = design_of(alice, visibility="public")
     study = start(as_alice, design, {"kind": "replications", "seeds": 2})
@@ -289,6 +299,11 @@ def test_a_runs_report_opens_only_for_who_may_see_the_run(as_alice: Client, alic
     url = f"/runs/{run_id}/report"
     assert as_bob.get(url).status_code == 200 and as_alice.get(url).status_code == 200
     assert visitor.get(url).status_code == 404
+    # Once the design is private, bob still sees his run, but not the design's name or link.
+    design_services.design_share(design=design, visibility="private")
+    text = page(as_bob, url)
+    assert "a revision of a design you cannot open" in text and f"/designs/{design.id}/" not in text
+    assert "revision 1 of Queue" in page(as_alice, url)
     # A study's run has no page of its own: its figures are in the study's report.
     study = run_study(as_alice, design, {"kind": "replications", "seeds": 2})
     study_run = Run.objects.filter(evidence__study=study["id"]).first()
