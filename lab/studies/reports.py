@@ -135,6 +135,10 @@ def study_report(*, study: Study) -> dict[str, Any]:
         context.update(replications_report(doc))
     elif doc.get("format") == "archlab.comparison":
         context.update(comparison_report(doc))
+        # The designs by their saved names and revisions (the document knows their topologies' names).
+        if study.design_b is not None and study.revision_b is not None:
+            context["comparison"].update(a=f"{name_a}, revision {study.revision.number}",
+                                         b=f"{study.design_b.name}, revision {study.revision_b.number}")
     return context
 
 

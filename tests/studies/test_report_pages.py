@@ -142,6 +142,7 @@ def test_a_comparisons_report_gives_each_difference_with_its_interval_and_the_ve
     doc = study["document"]
     text = page(as_alice, f"/studies/{study['id']}/report")
     assert "A/B comparison: Queue r1 (A) against Queue r2 (B)" in text
+    assert "A: Queue, revision 1 · B: Queue, revision 2 · 4 pairs of runs on the same seeds" in text
     for sentence in doc["verdicts"]:
         assert has_text(text, sentence)
     rows = table_rows(text, "ab-table")
