@@ -98,13 +98,13 @@ def md1k(arrival_rate: float, service_s: float, capacity: int) -> FiniteQueue:
     the time-average state is p_n = pi_n / (pi_0 + rho) (n < K), p_K = 1 - 1 / (pi_0 + rho).
     A token bucket of `burst` K refilled at r is this queue with D = 1 / r: its level is the
     unfinished work, and a request passes exactly when the queue would have room.
-    The recursion loses precision when a_0 = e^(-rho) is tiny and K large; past K = 2000 or
+    The recursion loses precision when a_0 = e^(-rho) is tiny and K large; past K = 1000 or
     rho = 30 it raises ValueError (use the fluid limit, `fluid_refused`)."""
     lam = positive("arrival_rate", arrival_rate, "requests per second")
     d = positive("service_s", service_s, "the fixed service time in seconds")
     k = whole_count("capacity", capacity, 1, "requests held in all")
     rho = lam * d
-    if k > 2000 or rho > 30:
+    if k > 1000 or rho > 30:
         raise ValueError(f"M/D/1/K is not solved here for K = {k} and load {rho:.3g} (the embedded chain's "
                          "recursion loses its precision); the fluid limit still applies")
     a = [math.exp(-rho)]

@@ -16,7 +16,7 @@ from ..components.sharded_store import mix64, shard_table
 from .caches import zipf_popularities
 from .finite import supermarket_sojourn
 from .multiserver import allen_cunneen, ekmc
-from .overlay_doc import Figure, assumption, figure
+from .overlay_doc import Assumption, Figure, assumption, figure
 from .overlay_inputs import NEAR_POISSON, POISSON, service
 from .overlay_models import (MAX_CHE_KEYS, NEGLIGIBLE, Around, Model, Situation, arrivals_assumptions, cache,
                              little, run_assumptions)
@@ -27,6 +27,18 @@ def _popularity(keys: dict[str, Any]) -> np.ndarray:
     n = keys["count"]
     exponent = keys["exponent"] if keys["distribution"] == "zipf" else 0.0
     return np.asarray(zipf_popularities(n, exponent))
+
+
+def mix_assumption(s: Situation) -> Assumption:
+    """Whether the share of reads and writes at the node is known: below a keyed cache (whose
+    misses are reads only) or on a cycle the design cannot say it, and the workload's is used."""
+    known = s.inflow.rates is not None
+    kinds = {s.operations.get(c) for c, w in s.class_weights.items() if w > 0}
+    return assumption("class_mix_known", known or len(kinds) <= 1,
+                      "the design says which classes reach it, at which rates" if known else
+                      "one kind of operation reaches it" if len(kinds) <= 1 else
+                      "the design cannot say the mix of reads and writes here (below a keyed cache only misses are "
+                      "read from it): the workload's mix is used")
 
 
 # -- a sharded store ----------------------------------------------------------------------------
@@ -62,6 +74,8 @@ def sharded_store(s: Situation, around: Around) -> Model | str:
                               measured_util[i] if i < len(measured_util) else None, negligible=NEGLIGIBLE))
     figures.append(figure("load_skew", float(shares[hot]) * n, m.get("load_skew")))
     assumptions = arrivals_assumptions(s) + run_assumptions(s)
+    if p["read_time_ms"] != p["write_time_ms"]:
+        assumptions.append(mix_assumption(s))
     mean_rho = sum(rhos) / n
     assumptions.append(assumption("keys_independent", True, f"each request's key drawn independently "
                                                             f"({keys['distribution']} over {keys['count']:,} keys)"))
@@ -144,6 +158,7 @@ def replicated_database(s: Situation) -> Model | str:
         wait += lam_i * q.mean_wait_s
         sojourn += lam_i * q.mean_sojourn_s
     assumptions = arrivals_assumptions(s) + run_assumptions(s) + [
+        mix_assumption(s),
         assumption("async_replication", p["replication"] == "async",
                    "a write completes when the primary has it" if p["replication"] == "async" else
                    "synchronous writes also wait for the replicas' acknowledgements, which no queue model here counts"),
