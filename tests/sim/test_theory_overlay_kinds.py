@@ -309,17 +309,22 @@ def test_a_balancer_over_multi_worker_targets_keeps_none_with_its_reason() -> No
 
 def test_a_cdns_edge_cache_is_ches_approximation_and_a_short_ttl_breaks_it() -> None:
     edge = {"id": "cdn", "kind": "cdn", "params": {"capacity_items": 100, "ttl_s": 0}}
-    keys = {"keys": {"distribution": "zipf", "count": 2000, "exponent": 0.9}}
+    classes = [{"name": "asset", "share": 0.7, "operation": "read"}, {"name": "api", "share": 0.3, "operation": "write"}]
+    workload = {"classes": classes, "keys": {"distribution": "zipf", "count": 2000, "exponent": 0.9}}
     _, panels = run(design([edge, pool("origin", service_time_ms=1, workers_per_instance=16)],
-                           [("users", "cdn"), ("cdn", "origin")], rate=300.0, duration_s=20.0, warmup_s=5.0,
-                           workload=keys))
-    hit = figures(panels["cdn"])["hit_ratio"]
-    assert panels["cdn"]["model"].startswith("edge cache: Che")
-    assert hit["predicted"] == close(che_lru_hit_ratio(zipf_popularities(2000, 0.9), 100), 1e-6)
-    assert hit["measured"] == pytest.approx(hit["predicted"], abs=0.02)
+                           [("users", "cdn"), ("cdn", "origin")], rate=400.0, duration_s=20.0, warmup_s=5.0,
+                           workload=workload))
+    panel = panels["cdn"]
+    f = figures(panel)
+    assert panel["model"].startswith("edge cache: Che") and all(holds(panel).values()), panel["assumptions"]
+    assert f["hit_ratio"]["predicted"] == close(che_lru_hit_ratio(zipf_popularities(2000, 0.9), 100), 1e-6)
+    assert f["hit_ratio"]["measured"] == pytest.approx(f["hit_ratio"]["predicted"], abs=0.02)
+    # The dynamic 30% always reaches the origin: the edge answers 0.7 x the hit ratio.
+    assert f["offload"]["predicted"] == close(0.7 * f["hit_ratio"]["predicted"], 1e-6)
+    assert f["offload"]["measured"] == pytest.approx(f["offload"]["predicted"], abs=0.02)
     edge["params"]["ttl_s"] = 0.5
     _, panels = run(design([edge, pool("origin", service_time_ms=1, workers_per_instance=16)],
-                           [("users", "cdn"), ("cdn", "origin")], rate=300.0, duration_s=5.0, workload=keys))
+                           [("users", "cdn"), ("cdn", "origin")], rate=400.0, duration_s=5.0, workload=workload))
     assert "no_expiry" in broken(panels["cdn"])
 
 

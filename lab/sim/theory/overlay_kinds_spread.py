@@ -294,6 +294,12 @@ def cdn(s: Situation, around: Around) -> Model | str:
     if isinstance(found, str):
         return found
     name, assumptions, figures = found
+    # Offload: the share of all its requests the edge answers itself (static hits), the rest
+    # (misses and dynamic classes) reaching the origin.
+    hit = next((f["predicted"] for f in figures if f["name"] == "hit_ratio"), None)
+    m = s.measured
+    figures.insert(1, figure("offload", hit * sum(static.values()) / total if hit is not None else None,
+                             m.get("hits", 0) / m["arrivals"] if m["arrivals"] else None))
     assumptions.append(assumption("one_region", len(regions) <= 1,
                                   "the users are in one region: one edge cache sees all of them" if len(regions) <= 1
                                   else f"users in {len(regions)} regions each warm their own edge cache"))

@@ -54,9 +54,6 @@ class Around:
     def out_edges(self, node_id: str) -> list[dict[str, Any]]:
         return [e for e in self.edges if e["from"] == node_id]
 
-    def fed_only_by(self, target: str, node_id: str) -> bool:
-        return all(e["from"] == node_id for e in self.edges if e["to"] == target)
-
 
 # -- assumptions every model shares ---------------------------------------------------------------
 
