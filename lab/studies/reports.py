@@ -134,11 +134,11 @@ def study_report(*, study: Study) -> dict[str, Any]:
     elif doc.get("format") == "archlab.replications":
         context.update(replications_report(doc))
     elif doc.get("format") == "archlab.comparison":
-        context.update(comparison_report(doc))
         # The designs by their saved names and revisions (the document knows their topologies' names).
-        if study.design_b is not None and study.revision_b is not None:
-            context["comparison"].update(a=f"{name_a}, revision {study.revision.number}",
-                                         b=f"{study.design_b.name}, revision {study.revision_b.number}")
+        names = ((f"{name_a}, revision {study.revision.number}",
+                  f"{study.design_b.name}, revision {study.revision_b.number}")
+                 if study.design_b is not None and study.revision_b is not None else None)
+        context.update(comparison_report(doc, names=names))
     return context
 
 
@@ -279,7 +279,8 @@ def replications_report(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def comparison_report(doc: dict[str, Any]) -> dict[str, Any]:
+def comparison_report(doc: dict[str, Any], names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """`names`: how A and B are called (by default, their topologies' names)."""
     metrics = doc.get("metrics") or {}
     rows = [{"metric": label(m), "a": interval_text(m, f.get("a")), "b": interval_text(m, f.get("b")),
              "difference": interval_text(m, f.get("difference")), "relative": relative_text(f.get("relative")),
@@ -297,10 +298,10 @@ def comparison_report(doc: dict[str, Any]) -> dict[str, Any]:
                        "low": [pct(f, "low") for _, f in shown], "high": [pct(f, "high") for _, f in shown],
                        "xtitle": "B relative to A (%)"})
     a, b = doc.get("a") or {}, doc.get("b") or {}
-    charts += _window_charts("ab", [(f"A: {a.get('name', 'A')}", a.get("windows")),
-                                          (f"B: {b.get('name', 'B')}", b.get("windows"))])
+    name_a, name_b = names or (str(a.get("name", "A")), str(b.get("name", "B")))
+    charts += _window_charts("ab", [(f"A: {name_a}", a.get("windows")), (f"B: {name_b}", b.get("windows"))])
     return {
-        "comparison": {"a": a.get("name", ""), "b": b.get("name", ""), "pairs": doc.get("pairs", 0),
+        "comparison": {"a": name_a, "b": name_b, "pairs": doc.get("pairs", 0),
                        "verdicts": list(doc.get("verdicts") or []), "rows": rows},
         "charts": charts,
     }

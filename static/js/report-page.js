@@ -12,13 +12,15 @@ import { saveChart } from "./study-format.js";
 
 const COLORS = ["#2457d6", "#d6452a", "#2a9d4b", "#9b4dca", "#d69a00", "#1b9aaa", "#6b6b6b", "#c2185b"];
 // No height here: each chart fills its box, whose height the stylesheet sets for screen and paper.
-const LAYOUT = { margin: { l: 60, r: 16, t: 36, b: 48 }, autosize: true, legend: { orientation: "h", y: -0.3 } };
+const LAYOUT = { margin: { l: 60, r: 16, t: 36, b: 40 }, autosize: true,
+  legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top" } };
 const CONFIG = { responsive: true, displayModeBar: false };
 const OVER = ["done", "cancelled", "failed"];
 
+// The x axis's title sits just under its numbers, and the legend under it.
 function layout(chart, extra = {}) {
   return { ...LAYOUT, title: { text: chart.title, font: { size: 13 } },
-    xaxis: { title: { text: chart.xtitle || "" } }, yaxis: { title: { text: chart.ytitle || "" } }, ...extra };
+    xaxis: { title: { text: chart.xtitle || "", standoff: 4 }, automargin: true }, yaxis: { title: { text: chart.ytitle || "" } }, ...extra };
 }
 
 // A line per series, each with its 95% band when it has one (low and high): only the first

@@ -3,7 +3,7 @@ signed-in user's sweep (2 values x 2 seeds, short runs) is followed on its repor
 runs, which reloads itself when it is over and then says the knee in the document's words and
 draws its charts; the lab's report overlay links to it; on paper (print media) the charts and
 figures stay and the site's navigation goes, and the page prints to an A4 PDF. A finished run's
-report page draws its charts over the windows. Screenshots and the PDF go to test-artifacts/."""
+report page draws its charts over the windows, and a comparison's page its differences. Screenshots and the PDF go to test-artifacts/."""
 from __future__ import annotations
 
 from typing import Any
@@ -58,7 +58,7 @@ def test_a_sweeps_report_page_follows_it_says_its_knee_draws_its_charts_and_prin
     expect(page.locator(".chart-tools").first).to_be_hidden()
     for chart in ("sweep-latency_p99_ms", "sweep-pareto"):
         expect(page.locator(f"#chart-{chart} .main-svg").first).to_be_visible()
-        # Still a chart, refitted to its box on paper: one a row, the page's width, 68 mm high.
+        # Still a chart, refitted to its box on paper: one a row, the page's width, 78 mm high.
         page.wait_for_function(FITTED, arg=f"chart-{chart}", timeout=10_000)
     expect(page.locator("#study-knee")).to_be_visible()
     expect(page.locator("#sweep-points")).to_be_visible()
@@ -84,7 +84,7 @@ def test_a_sweeps_report_page_follows_it_says_its_knee_draws_its_charts_and_prin
     context.close()
 
 
-def test_a_runs_report_page_draws_its_charts_over_the_windows(live_lab: str, browser: Any) -> None:
+def test_a_runs_report_page_draws_its_charts_over_the_windows_and_a_comparisons_its_differences(live_lab: str, browser: Any) -> None:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     problems = watch(page)
@@ -101,5 +101,18 @@ def test_a_runs_report_page_draws_its_charts_over_the_windows(live_lab: str, bro
     for chart in ("run-throughput", "run-latency", "run-utilization"):
         expect(page.locator(f"#chart-{chart} .main-svg").first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "report-pages-3-run.png"), full_page=True)
+
+    # A comparison's page: each figure's difference with its interval as a chart, and the verdicts.
+    post(page, f"/api/v1/designs/{design['id']}/revisions", {"topology": topology(2), "message": "two app1"})
+    study = post(page, f"/api/v1/designs/{design['id']}/studies", {
+        "kind": "comparison", "seeds": 2, "duration_s": 4, "a": {"revision": 2}, "b": {"revision": 1}})
+    page.goto(f"{live_lab}/studies/{study['id']}/report")
+    expect(page.locator("#ab-table")).to_be_visible(timeout=DONE)
+    document = page.evaluate(GET, study["url"])["document"]
+    expect(page.locator("#ab-verdicts li")).to_have_text(document["verdicts"])
+    page.wait_for_selector("body[data-charts-drawn='true']", timeout=30_000)
+    expect(page.locator("#chart-ab-difference .main-svg").first).to_be_visible()
+    expect(page.locator("#chart-ab-latency_p99_ms .main-svg").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "report-pages-4-ab.png"), full_page=True)
     assert not problems, problems
     context.close()
