@@ -248,7 +248,8 @@ def test_anyone_opens_the_report_of_a_public_designs_study(as_alice: Client, ali
 
 def test_unknown_and_malformed_ids_are_not_found(as_alice: Client) -> None:
     for url in (f"/studies/{uuid.uuid4()}/report", "/studies/not-a-study/report", f"/runs/{uuid.uuid4()}/report",
-                "/runs/12/report", f"/s/nope/studies/{uuid.uuid4()}/report", "/studies/%00/report"):
+                "/runs/12/report", f"/s/nope/studies/{uuid.uuid4()}/report", "/studies/%00/report",
+                f"/s/%C3%A9%00/studies/{uuid.uuid4()}/report", f"/s/{'t' * 300}/studies/{uuid.uuid4()}/report"):
         assert as_alice.get(url).status_code == 404, url
 
 
