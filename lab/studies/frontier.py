@@ -37,7 +37,7 @@ def parse_design_ids(raw: str | None) -> list[uuid.UUID]:
     list, an id that is not one, a repeated id, or more than MAX_DESIGNS."""
     example = "?designs=<design id>,<design id>"
     if raw is None or not raw.strip():
-        raise Refused([problem(PATH, f"name the designs to compare: {example} (2 to {MAX_DESIGNS} of them)")])
+        raise Refused([problem(PATH, f"name the designs to compare: {example} (up to {MAX_DESIGNS})")])
     parts = [p.strip() for p in raw.split(",")]
     if len(parts) > MAX_DESIGNS:
         raise Refused([problem(PATH, f"at most {MAX_DESIGNS} designs at a time; {len(parts)} were named")])

@@ -59,7 +59,7 @@ export class StudyFollow {
       this.hooks.note(`Lost the live connection; trying again in ${Math.ceil(delayMs / 1000)} s, asking the server meanwhile.`);
       this.poll(true);
     } else if (state === "gave-up") {
-      this.hooks.note("Could not get the live connection back; asking the server every few seconds instead.");
+      this.hooks.note("Could not get the live connection back; asking the server every second instead.");
       this.poll(true);
     } else if (state === "gone") {
       this.stop();

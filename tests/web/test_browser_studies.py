@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -178,5 +179,52 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
     page.wait_for_selector("#study-progress[data-status='cancelled']", timeout=30_000)
     expect(page.locator("#study-cancel")).to_be_hidden()
     expect(page.locator("#study-start")).to_be_enabled()
+    assert not problems, problems
+    context.close()
+
+
+def test_the_designs_view_draws_several_designs_cost_against_p99_and_names_the_front(live_lab: str, browser: Any) -> None:
+    context = browser.new_context(bypass_csp=True, viewport=VIEWPORT)
+    page = context.new_page()
+    problems = watch(page)
+    sign_up(page, live_lab, "comparer")
+    page.goto(live_lab + "/")
+    one = post(page, "/api/v1/designs", {"name": "One app server", "topology": topology(1)})
+    two = post(page, "/api/v1/designs", {"name": "Two app servers", "topology": topology(2)})
+    bare = post(page, "/api/v1/designs", {"name": "Not measured", "topology": topology(1)})
+    for design in (one, two):  # one after the other: a user has one study going at a time
+        study = post(page, f"/api/v1/designs/{design['id']}/studies", {"kind": "replications", "seeds": 2, "duration_s": 4})
+        deadline = time.monotonic() + DONE / 1000
+        while page.evaluate("async (url) => (await (await fetch(url)).json()).status", study["url"]) != "done":
+            assert time.monotonic() < deadline, "the study did not finish in time"
+            page.wait_for_timeout(500)
+    ids = ",".join(d["id"] for d in (one, two, bare))
+    expected = page.evaluate("async (q) => (await (await fetch(`/api/v1/studies/frontier?designs=${q}`)).json())", ids)
+
+    page.goto(live_lab + one["lab_url"])
+    page.click("[data-study-kind='designs']")
+    expect(page.locator("#designs-view")).to_be_visible()
+    expect(page.locator("#study-form")).to_be_hidden()
+    choices = page.locator("#designs-list input[type='checkbox']")
+    expect(choices).to_have_count(3)
+    for box in choices.all():
+        box.check()
+    # One design is not a comparison: the panel says so before asking.
+    choices.nth(1).uncheck()
+    choices.nth(2).uncheck()
+    page.click("#designs-compare")
+    expect(page.locator("#designs-problems")).to_contain_text("Pick 2 to 20 designs")
+    choices.nth(1).check()
+    choices.nth(2).check()
+    page.click("#designs-compare")
+    expect(page.locator("#designs-sentence")).to_have_text(expected["sentence"])
+    assert expected["sentence"].startswith("On the Pareto front") or expected["sentence"].startswith("Every design")
+    page.wait_for_selector("#designs-pareto .main-svg")
+    front = page.evaluate("document.getElementById('designs-pareto').data[1].x.length")
+    assert front == len(expected["front"]) >= 1
+    expect(page.locator("#designs-without")).to_contain_text("Not measured: no finished run over seeds yet: run seeds on it first")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#designs-pareto").scroll_into_view_if_needed()
+    page.locator("#panel-studies").screenshot(path=str(ARTIFACTS / "studies-3-designs.png"))
     assert not problems, problems
     context.close()
