@@ -12,12 +12,13 @@ table, after the window's block was fetched if it was not in memory) and (b) whe
 has been rendered (a message posted from that frame's animation frame callback runs after it).
 Moves go in a sweep (every 12th window from the end to the start, as a quick drag does) and in
 jumps (random windows, as clicks on the track do; two thirds of those are not among the 1,200
-windows kept and wait for their block of 25).
+windows the run sent live, and the first move into each block of 50 waits for it).
 
-Each of three rounds opens the run afresh (an empty window store) and makes the same moves:
+Each of three rounds makes the same moves, the sweep and then the jumps each on the run opened
+afresh (the window store holding only the 1,200 windows the run sent):
 `new` as the lab fetches (GET /api/v1/runs/{id}/windows?seq_from=&seq_to=&fields=moment: a range
-of 25 moments), `old` as it fetched before (the same blocks as pages of 25 full windows,
-?page=&page_size=25), and `new (routed)`. The old fetch is made by rewriting the store's requests
+of 50 moments), `old` as it fetched before (the same blocks as pages of full windows,
+?page=&page_size=50), and `new (routed)`. The old fetch is made by rewriting the store's requests
 in the browser (Playwright's page.route), which costs a round trip to this script per request, so
 the ratio new/old compares `new (routed)` with `old`: both pay it.
 
@@ -93,6 +94,7 @@ MEASURE = """async (positions) => {
   const out = [];
   for (const index of positions) {
     await frame();
+    performance.clearResourceTimings();
     const done = new Promise((resolve) => box.addEventListener('scrubbed', (e) => resolve(e.detail), { once: true }));
     const started = performance.now();
     slider.value = String(index);
@@ -100,7 +102,13 @@ MEASURE = """async (positions) => {
     const detail = await done;
     const drawn = performance.now() - started;
     await painted();
-    out.push({ index, drawn, painted: performance.now() - started, fetched: detail.fetched });
+    // The block this move waited for (the last window request that ended before it was drawn):
+    // how long it took in all, and how long the server took to start answering.
+    const asked = performance.getEntriesByType('resource').filter((e) => e.name.includes('/windows?') && e.responseEnd <= started + drawn);
+    const block = asked[asked.length - 1];
+    out.push({ index, drawn, painted: performance.now() - started, fetched: detail.fetched,
+               fetch: block ? block.responseEnd - block.startTime : null,
+               server: block ? block.responseStart - block.requestStart : null });
   }
   return out;
 }"""
@@ -126,12 +134,14 @@ def summary(rows: list[dict[str, Any]], key: str) -> dict[str, float]:
 
 
 def old_fetch(route: Any) -> None:
-    """A block of moments asked as the lab asked before: the page of 25 full windows it is."""
+    """A block of moments asked as the lab asked before: the page of full windows it is."""
     from urllib.parse import parse_qs, urlsplit
 
     url = urlsplit(route.request.url)
-    first = int(parse_qs(url.query)["seq_from"][0])
-    route.continue_(url=f"{url.scheme}://{url.netloc}{url.path}?page={first // 25 + 1}&page_size=25")
+    query = parse_qs(url.query)
+    first, last = int(query["seq_from"][0]), int(query["seq_to"][0])
+    size = last - first + 1
+    route.continue_(url=f"{url.scheme}://{url.netloc}{url.path}?page={first // size + 1}&page_size={size}")
 
 
 def unchanged(route: Any) -> None:
@@ -160,6 +170,14 @@ def tabulate(report: dict[str, Any], round_name: str, rows: dict[str, list[dict[
                 s = summary(part, "painted")
                 report[f"{round_name}_{name}_painted_{kept.replace(' ', '_')}"] = s
                 print(f"{'  of which ' + kept:<34}{s['moves']:>5}{s['median_ms']:>11}{s['p95_ms']:>9}{s['max_ms']:>9}")
+        # Of a fetched move, its block's request: in all (sent to received), and until the server's
+        # first byte (its view's time plus Daphne's); the rest of a move is the drawing.
+        timed = [r for r in data if r["fetched"] and r["fetch"] is not None]
+        for key, what in (("fetch", "request in all"), ("server", "to first byte")):
+            if timed:
+                s = summary(timed, key)
+                report[f"{round_name}_{name}_{key}"] = s
+                print(f"{'    block ' + what:<34}{s['moves']:>5}{s['median_ms']:>11}{s['p95_ms']:>9}{s['max_ms']:>9}")
 
 
 def main() -> None:
@@ -200,8 +218,12 @@ def main() -> None:
                 for name, route in (("new", None), ("old", old_fetch), ("new (routed)", unchanged)):
                     if route:
                         page.route(blocks, route)
+                    # The sweep and the jumps each start from the run just opened: the jumps do not
+                    # find the blocks the sweep fetched.
                     load_s = open_run(page, base, made["run"], args.windows)
-                    rounds[name] = {"sweep": page.evaluate(MEASURE, sweep), "jumps": page.evaluate(MEASURE, jumps)}
+                    swept = page.evaluate(MEASURE, sweep)
+                    open_run(page, base, made["run"], args.windows)
+                    rounds[name] = {"sweep": swept, "jumps": page.evaluate(MEASURE, jumps)}
                     if route:
                         page.unroute(blocks)
                     if name == "new":

@@ -228,7 +228,7 @@ def window_range(request: Request) -> tuple[int, int] | None:
             raise Refused([problem(f"?{name}", "a range (seq_from, seq_to) comes whole, in one answer: "
                                                f"leave out {name}, or the range")])
     start = 0 if start is None else start
-    end = start + SPAN_MAX - 1 if end is None else end
+    end = min(start + SPAN_MAX - 1, SEQ_MAX) if end is None else end
     if end < start:
         raise Refused([problem("?seq_to", f"seq_to ({end}) is before seq_from ({start}): the range runs from "
                                           "seq_from to seq_to, both included")])

@@ -1,7 +1,7 @@
 // A run's windows for the scrubber, kept in memory up to a bound and fetched on demand from the
 // REST API in blocks: GET /api/v1/runs/{id}/windows?seq_from=&seq_to=&fields=moment brings the
 // BLOCK windows of one block, each cut to its moment (what the canvas, the node table and the
-// charts' cursor draw: about a fifth of a full window). The scrubber of a run of thousands of
+// charts' cursor draw: under a third of a full window). The scrubber of a run of thousands of
 // windows needs any one of them at once, but never all of them at the same time.
 // Block b holds windows b * BLOCK to b * BLOCK + BLOCK - 1 (a run's windows are numbered from 0
 // without gaps). A move into a block not in memory waits for that one block, once. Prefetches
@@ -9,19 +9,58 @@
 // flight stands in front of the next jump's fetch. A dragged slider fetches the blocks ahead of
 // it at once (it will need them); after a jump the blocks on either side come only once the
 // slider has rested for IDLE_MS (clicks all over the track would need none of them).
-// Least recently used windows go first, so a long run never fills the page's memory.
+// What a wait costs is mostly the request's own (Daphne and the middleware: 10 to 20 ms
+// whatever the block's size), so blocks are large enough that a long run has few of them.
+// The full windows the run sent live and the moments fetched are kept apart, each bounded, least
+// recently used first out, so a long run never fills the page's memory.
 import { getJSON } from "./api.js";
 
-export const BLOCK = 25; // windows a fetch brings: about 20 kB of moments, 5 to 10 ms on the server
-export const BOUND = 1200; // windows kept: at most about 4 MB of full windows, much less of moments
+export const BLOCK = 50; // windows a fetch brings: about 40 kB of moments
+export const BOUND = 1200; // full windows kept (those the run sent live): about 4 MB
+export const MOMENT_BOUND = 3600; // moments kept: about as much memory as the full windows
 export const IDLE_MS = 150;
 
-export class WindowStore {
-  constructor({ block = BLOCK, bound = BOUND } = {}) {
-    this.block = block;
+// Windows by index, at most `bound`, the least recently used dropped first.
+class Kept {
+  constructor(bound) {
     this.bound = bound;
+    this.map = new Map(); // index -> window, least recently used first
+  }
+
+  has(index) {
+    return this.map.has(index);
+  }
+
+  get(index) {
+    const window = this.map.get(index);
+    if (window) {
+      this.map.delete(index);
+      this.map.set(index, window);
+    }
+    return window;
+  }
+
+  set(window) {
+    this.map.delete(window.index);
+    this.map.set(window.index, window);
+    while (this.map.size > this.bound) this.map.delete(this.map.keys().next().value);
+  }
+
+  clear() {
+    this.map.clear();
+  }
+
+  get size() {
+    return this.map.size;
+  }
+}
+
+export class WindowStore {
+  constructor({ block = BLOCK, bound = BOUND, momentBound = MOMENT_BOUND } = {}) {
+    this.block = block;
+    this.windows = new Kept(bound);
+    this.moments = new Kept(momentBound);
     this.runId = null;
-    this.windows = new Map(); // index -> window, least recently used first
     this.loading = new Map(); // block -> its request
     this.queued = []; // blocks to prefetch, nearest the last move first
     this.count = null; // windows the run has, once a block said so
@@ -32,26 +71,25 @@ export class WindowStore {
   reset(runId) {
     this.runId = runId;
     this.windows.clear();
+    this.moments.clear();
     this.loading.clear();
     this.queued.length = 0;
     clearTimeout(this.idle);
     this.count = null;
   }
 
+  // A full window, as the run sent it.
   put(window) {
-    this.windows.delete(window.index);
-    this.windows.set(window.index, window);
-    while (this.windows.size > this.bound) this.windows.delete(this.windows.keys().next().value);
+    this.windows.set(window);
   }
 
-  // The window if it is in memory (it becomes the most recently used), else undefined.
+  has(index) {
+    return this.windows.has(index) || this.moments.has(index);
+  }
+
+  // The window (or its moment) if it is in memory (it becomes the most recently used), else undefined.
   peek(index) {
-    const window = this.windows.get(index);
-    if (window) {
-      this.windows.delete(index);
-      this.windows.set(index, window);
-    }
-    return window;
+    return this.windows.get(index) || this.moments.get(index);
   }
 
   blockOf(index) {
@@ -62,7 +100,7 @@ export class WindowStore {
   missing(b) {
     const first = b * this.block;
     const last = Math.min(first + this.block, this.count ?? Infinity) - 1;
-    return b >= 0 && last >= first && !(this.windows.has(first) && this.windows.has(last));
+    return b >= 0 && last >= first && !(this.has(first) && this.has(last));
   }
 
   // The window, fetched with its block if need be; the blocks either side follow once the
@@ -105,7 +143,7 @@ export class WindowStore {
         if (runId !== this.runId) return; // another run is on screen now
         this.fetched += 1;
         this.count = body.count;
-        for (const row of body.results) this.put(row.window);
+        for (const row of body.results) this.moments.set(row.window);
       }).finally(() => this.loading.delete(b));
       this.loading.set(b, request);
     }

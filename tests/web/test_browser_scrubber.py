@@ -203,7 +203,7 @@ def test_a_long_runs_charts_are_condensed_and_its_early_windows_are_fetched_when
 
 def test_a_jump_far_back_in_a_long_finished_run_fetches_that_block_of_moments_and_shows_it(live_lab: str, browser: Any) -> None:
     # 1,500 windows of 20 ms, MySQL down from 2 s to 4 s (windows 100 to 199): the page keeps the
-    # last 1,200, so a jump to window 150 waits for its block of 25 moments, faults and all.
+    # last 1,200, so a jump to window 150 waits for its block of 50 moments, faults and all.
     page, errors = open_lab(browser, live_lab)
     doc = json.loads(topology(window_s=0.02))
     doc["faults"] = [{**CRASH, "start_s": 2, "duration_s": 2}]
@@ -223,7 +223,7 @@ def test_a_jump_far_back_in_a_long_finished_run_fetches_that_block_of_moments_an
 
     scrub_to(page, 150)
     assert page.evaluate("window.lastScrub.fetched") is True
-    assert asked[0].split("?")[1] == "seq_from=150&seq_to=174&fields=moment"
+    assert asked[0].split("?")[1] == "seq_from=150&seq_to=199&fields=moment"
     now = page.evaluate(SHOWN, "wordpress")
     want = expected(stored[150], "wordpress")
     assert now["text"][1] == want["load"] and now["util"] == want["util"] and now["cursor"] == stored[150]["t_end"]
@@ -232,8 +232,8 @@ def test_a_jump_far_back_in_a_long_finished_run_fetches_that_block_of_moments_an
     shot(page, "scrub-jump-far")
     # Once the slider rests, the blocks either side follow in the background.
     page.wait_for_timeout(600)
-    assert {url.split("?")[1] for url in asked[1:3]} == {"seq_from=125&seq_to=149&fields=moment",
-                                                        "seq_from=175&seq_to=199&fields=moment"}
+    assert {url.split("?")[1] for url in asked[1:3]} == {"seq_from=100&seq_to=149&fields=moment",
+                                                        "seq_from=200&seq_to=249&fields=moment"}
     # The rest of its block came with it: no second wait there.
     scrub_to(page, 170)
     assert page.evaluate("window.lastScrub.fetched") is False
