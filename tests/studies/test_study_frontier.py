@@ -113,6 +113,16 @@ def test_another_users_private_design_is_answered_as_no_design_at_all(as_alice: 
         assert "Alice's private" not in got.content.decode()
 
 
+def test_an_unlisted_design_counts_once_this_browser_opened_its_link(as_alice: Client, alice: Any,
+                                                                    as_bob: Client) -> None:
+    unlisted = design_of(alice, name="Alice's unlisted", visibility="unlisted")
+    measured(as_alice, unlisted)
+    assert frontier(as_bob, unlisted).json()["not_found"] == [str(unlisted.id)]
+    as_bob.get(f"/s/{unlisted.share_token}/")  # bob follows the link alice sent him
+    got = frontier(as_bob, unlisted).json()
+    assert [p["design"]["name"] for p in got["points"]] == ["Alice's unlisted"] and got["not_found"] == []
+
+
 @pytest.mark.parametrize(("query", "path", "says"), [
     (None, "?designs", "name the designs to compare"),
     ("", "?designs", "name the designs to compare"),
