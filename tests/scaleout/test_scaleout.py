@@ -4,6 +4,9 @@ servers without embedded workers, and two `manage.py runsimworker` processes, al
 A run started through one server is claimed by a worker, streamed to a viewer on the other
 server, controlled from there with the starting browser's session, and survives the loss of
 the worker running it (the other worker reaps it when the lease runs out and runs it again).
+A sweep study started through one server is run by both workers, its progress streams to a
+viewer on the other server, and it finishes whole, with its knee, even when a worker running one
+of its runs is killed.
 """
 from __future__ import annotations
 
@@ -23,7 +26,9 @@ import psycopg
 import pytest
 import websockets
 
+from lab.sim.evidence import Plan, run_one
 from livelab import ROOT, free_port, start_lab
+from studies.conftest import small
 
 from .services import ServiceMissing, start_postgres, start_redis
 
@@ -42,7 +47,10 @@ def services() -> Iterator[dict[str, str]]:
     except ServiceMissing as exc:
         postgres.stop()
         pytest.fail(str(exc))
-    yield {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "ARCHLAB_LEASE_S": str(LEASE_S)}
+    # Three running runs for a user, so a study of theirs runs two at once (lab/studies/limits.py);
+    # the run tests above are visitors', whose allowance this leaves alone.
+    yield {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "ARCHLAB_LEASE_S": str(LEASE_S),
+           "ARCHLAB_USER_RUNNING": "3"}
     redis.stop()
     postgres.stop()
 
@@ -194,3 +202,127 @@ def test_a_run_whose_worker_dies_is_reaped_after_its_lease_and_finished_by_anoth
     assert last_worker != worker
     detail = browser.get(f"/api/v1/runs/{run['id']}")
     assert detail["status"] == "done" and detail["attempt"] == 2
+
+
+MAKE_ALICE = """
+import json, sys
+from django.contrib.auth.models import User
+from lab.accounts.models import ApiToken
+from lab.designs import services
+alice = User.objects.create_user("alice", "alice@example.org")
+_, secret = ApiToken.issue(alice, "tests")
+design = services.design_create(owner=alice, name="Queue", topology=json.loads(sys.stdin.read()))
+services.design_share(design=design, visibility="public")
+print(json.dumps({"token": secret, "design": str(design.id)}))
+"""
+MU = 200.0  # small()'s pool: one worker, 5 ms exponential service
+
+
+@pytest.fixture(scope="module")
+def alice_api(cluster: Cluster) -> dict[str, str]:
+    """alice's API token and her public design of an M/M/1 queue, made in the cluster's database."""
+    made = subprocess.run([sys.executable, "manage.py", "shell", "-c", MAKE_ALICE], cwd=ROOT, env=cluster.env,
+                          input=json.dumps(small(duration=600)).encode(), capture_output=True, check=True)
+    return json.loads(made.stdout.decode().strip().splitlines()[-1])
+
+
+def api(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(base + path, json.dumps(body).encode() if body is not None else None,
+                                     {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+                                     method=method)
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return json.loads(response.read())
+
+
+def sweep(alice: dict[str, str], base: str, values: list[float], duration_s: float) -> dict[str, Any]:
+    return api(base, alice["token"], "POST", f"/api/v1/designs/{alice['design']}/studies", {
+        "kind": "sweep", "duration_s": duration_s, "threshold": 40,
+        "spec": {"axes": [{"workload": "rate_per_s", "values": values}], "seeds": 2}})
+
+
+async def follow_study(url: str, study_id: str) -> list[dict[str, Any]]:
+    """A visitor's view of a public design's study over its websocket, to its end."""
+    frames: list[dict[str, Any]] = []
+    async with websockets.connect(url.replace("http", "ws") + f"/ws/studies/{study_id}/",
+                                  additional_headers={"Origin": url}) as ws:
+        while not frames or frames[-1]["status"] in ("queued", "running"):
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=50)))
+    return frames
+
+
+def study_runs(cluster: Cluster, study_id: str) -> list[tuple[Any, ...]]:
+    """(index, its row's status, run id, run status, attempt, worker) of each planned run."""
+    return cluster.sql("select s.\"index\", s.status, r.id::text, r.status, r.attempt, r.worker "
+                       "from studies_studyrun s join runs_run r on r.id = s.run_id "
+                       "where s.study_id = %s order by s.\"index\"", study_id)
+
+
+def test_a_sweep_is_run_by_both_workers_and_streams_to_a_viewer_on_the_other_server(cluster: Cluster,
+                                                                                   alice_api: dict[str, str]) -> None:
+    study = sweep(alice_api, cluster.url(0), [40, 100, 160, 190], 600)
+    assert (study["status"], study["progress"]["total"]) == ("running", 8)
+    frames = asyncio.run(follow_study(cluster.url(1), study["id"]))
+    assert {f["type"] for f in frames} == {"study"}
+    done = [f["done"] for f in frames]
+    assert done == sorted(done) and len(set(done)) >= 3, done  # it moved while the viewer watched
+    assert (frames[-1]["status"], frames[-1]["done"], frames[-1]["failed"]) == ("done", 8, 0)
+
+    runs = study_runs(cluster, study["id"])
+    assert [(i, row, run, attempt) for i, row, _, run, attempt, _ in runs] == [(i, "done", "done", 1) for i in range(8)]
+    workers = {worker for *_, worker in runs}
+    assert len(workers) == 2, workers  # both workers ran its runs
+    assert {int(w.rsplit(":", 1)[1]) for w in workers} <= {w.pid for w in cluster.workers}
+
+    # The document, as the other server's visitor reads it: each point's two runs, M/M/1's mean
+    # latency 1/(mu - lambda) where the queue is not near saturation, and the knee in words.
+    doc = urllib.request.urlopen(cluster.url(1) + f"/api/v1/studies/{study['id']}", timeout=20)
+    got = json.loads(doc.read())
+    assert (got["status"], got["progress"]) == ("done", {"done": 8, "failed": 0, "total": 8})
+    points = got["document"]["points"]
+    assert [(p["values"]["workload.rate_per_s"], p["runs"]) for p in points] == [(40, 2), (100, 2), (160, 2), (190, 2)]
+    for point in points[:3]:
+        rate = point["values"]["workload.rate_per_s"]
+        assert point["metrics"]["latency_mean_ms"]["mean"] == pytest.approx(1000 / (MU - rate), rel=0.15), rate
+        assert point["nodes"]["app"]["utilization"]["mean"] == pytest.approx(rate / MU, abs=0.03), rate
+    knee = got["document"]["knee"]
+    # p99 of M/M/1's time in system is ln(100)/(mu - lambda): 29 ms at 40/s, 46 ms at 100/s.
+    assert knee["direction"] == "rises" and 60 < knee["value"] < 100, knee
+    assert knee["sentence"].startswith("p99 latency stays under 40 ms up to about"), knee
+
+
+def test_a_study_whose_worker_dies_mid_run_finishes_with_nothing_lost(cluster: Cluster,
+                                                                     alice_api: dict[str, str]) -> None:
+    study = sweep(alice_api, cluster.url(1), [100, 160], 900)  # runs of a few seconds each
+    seen: list[tuple[Any, ...]] = []
+
+    def running() -> bool:
+        # The run found running is the one killed: read once, so it cannot end in between.
+        seen[:] = [r for r in study_runs(cluster, study["id"]) if r[3] == "running"]
+        return bool(seen)
+
+    wait_for(running, 20, "a run of the study was under way")
+    index, _, run_id, _, _, worker = seen[0]
+    victim = next(w for w in cluster.workers if w.pid == int(worker.rsplit(":", 1)[1]))
+    time.sleep(0.3)  # into the run, which takes seconds
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(10)
+    cluster.add_worker()  # keep two workers for whatever runs next
+
+    over = wait_for(lambda: cluster.sql("select status from studies_study where id = %s and status not in "
+                                        "('queued', 'running')", study["id"]), 50, "the study to end")
+    assert over[0][0] == "done"
+    runs = study_runs(cluster, study["id"])
+    assert [(i, row, run) for i, row, _, run, _, _ in runs] == [(i, "done", "done") for i in range(4)]  # each once
+    killed = next(r for r in runs if r[2] == run_id)
+    assert killed[4] == 2 and killed[5] != worker  # run again, from the start, by another worker
+    got = api(cluster.url(0), alice_api["token"], "GET", f"/api/v1/studies/{study['id']}")
+    assert got["progress"] == {"done": 4, "failed": 0, "total": 4}
+    assert got["document"]["runs"]["counted"] == 4 and [p["runs"] for p in got["document"]["points"]] == [2, 2]
+    # The re-run's summary is the run's, as run_one gives it: nothing of the lost attempt in it.
+    plan, summary = cluster.sql("select st.plan, s.summary from studies_study st join studies_studyrun s "
+                                "on s.study_id = st.id where st.id = %s and s.\"index\" = %s", study["id"], index)[0]
+    expected = dict(run_one(Plan.from_dict(plan).runs[index]))
+    for key in ("cpu_s", "wall_s"):
+        summary.pop(key)
+        expected.pop(key)
+    assert summary == expected
