@@ -124,10 +124,9 @@ class Simulation:
             node.build()
             node.configure()
         self.rewire()
-        # The first traffic source's arrivals bypass the heap (see run). A source kind streams
-        # (traffic_source.py has emit, next_at, streamed), but Component does not declare it.
-        self.stream: StreamedSource | None = next(  # type: ignore[assignment]  # not declared (above)
-            (n for n in self.nodes.values() if n.is_source), None)
+        # The first source's arrivals bypass the heap (see run), if its kind streams them.
+        first = next((n for n in self.nodes.values() if n.is_source), None)
+        self.stream: StreamedSource | None = first.stream() if first is not None else None
         if self.stream is not None:
             self.stream.streamed = True
 

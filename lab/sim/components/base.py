@@ -15,7 +15,7 @@ from __future__ import annotations
 from heapq import heappush, heapreplace
 from typing import Any, ClassVar, Sequence
 
-from ..kernel.interface import Kernel
+from ..kernel.interface import Kernel, StreamedSource
 from .actor import Actor
 from ..metrics.declared import LAST, Metric, combine_rules, level, read, show
 from ..params import Param
@@ -116,8 +116,7 @@ class Component(Actor):
     # How many outgoing edges (callees) the kind needs and allows; None means no upper limit.
     min_callees: ClassVar[int] = 0
     max_callees: ClassVar[int | None] = None
-    # Sources start requests and cannot be called.
-    is_source: ClassVar[bool] = False
+    is_source: ClassVar[bool] = False  # sources start requests and cannot be called
     # What the kind reads from a request, so the source only draws keys or clients when needed.
     uses_keys: ClassVar[bool] = False
     # A kind that delivers responses to users itself (a CDN) bills that egress at its own price,
@@ -137,8 +136,7 @@ class Component(Actor):
     # failures, latency, time in node, cost): see lab/sim/metrics/declared.py. `harvest` reads
     # and resets them, `present` shows them, and the run's totals combine them by their rule.
     metrics: ClassVar[tuple[Metric, ...]] = ()
-    # Placement (the node's `region` and `zone` in the topology; None when not placed).
-    region: str | None = None
+    region: str | None = None  # placement: the node's region and zone (None when not placed)
     zone: str | None = None
 
     def __init__(self, sim: "Kernel", node_id: str, values: dict[str, Any]) -> None:
@@ -184,14 +182,12 @@ class Component(Actor):
     # -- what a kind may provide for faults, health checks, draining and metrics ----------------
     # Every hook has a default here: faults, the simulation and the metrics never probe attributes.
 
-    # A crash_instances fault applies to the kind: its instances can stop one at a time. It then
-    # implements `instances_changed`.
+    # crash_instances applies to the kind: its instances stop one at a time (`instances_changed`).
     has_instances: ClassVar[bool] = False
     # The kind routes by its callees' health (a balancer): when a callee goes down or comes back,
     # it is told by `set_target_health`, `detection_delay()` seconds later.
     watches_health: ClassVar[bool] = False
-    # The kind counts what it sends on each outgoing edge (`edge.sent`), so those edges' rates
-    # need no counter of their own.
+    # The kind counts what it sends on each edge (`edge.sent`): those edges need no counter.
     counts_sent: ClassVar[bool] = False
 
     def crash(self, t: float) -> None:
@@ -214,6 +210,10 @@ class Component(Actor):
 
     def stop(self) -> None:
         """Start nothing more of its own (a source stops arriving): the run is draining."""
+
+    def stream(self) -> StreamedSource | None:
+        """A source whose arrivals the run loop takes without the heap (Simulation.run), or None."""
+        return None
 
     def forwarded_counters(self) -> tuple[str, ...]:
         """When every request this node takes in leaves on its one outgoing edge, the raw counters

@@ -215,6 +215,9 @@ class TrafficSource(Component):
     # next arrival time with the top of the heap and calls `emit` directly. Steady Poisson
     # arrival times are drawn a block at a time (a cumulative sum of exponential gaps).
 
+    def stream(self) -> "TrafficSource":
+        return self
+
     def _stream_next(self, t: float) -> float:
         """The next arrival after `t` for the streamed source."""
         if self._fast:
