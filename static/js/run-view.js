@@ -103,6 +103,7 @@ export class RunView extends RunWatch {
   showDownloads() {
     $("download-json").href = `/api/v1/runs/${this.runId}/results.json`;
     $("download-csv").href = `/api/v1/runs/${this.runId}/results.csv`;
+    $("run-report-link").href = `/runs/${this.runId}/report`; // printable, and shared with whoever may see the run
     $("downloads").hidden = false;
   }
 }

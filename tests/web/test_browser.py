@@ -98,6 +98,13 @@ def test_a_new_user_runs_an_example_watches_it_live_scales_it_and_downloads_the_
         page.click("#download-csv")
     assert download.value.suggested_filename.endswith(".csv")
     shot(page, "4-done")
+    # The run's report page, opened from the run view, has the same run's figures.
+    report = page.get_attribute("#run-report-link", "href")
+    run_id = page.get_attribute("#download-json", "href").split("/")[4]
+    assert report == f"/runs/{run_id}/report"
+    page.goto(live_lab + report)
+    assert page.inner_text("#report-title").startswith("Run of")
+    assert "Errors by cause" in page.inner_text("main")
     assert errors == []
 
 
