@@ -88,6 +88,7 @@ function chart(doc) {
     arrayminus: doc.points.map((p) => (p[axis].low === null ? 0 : p[axis].mean - p[axis].low)) });
   const label = (p) => `${p.design.name} (revision ${p.revision}, ${p.study.seeds} seeds)<br>cost ${interval(p[x])}<br>p99 ${interval(p[y])}`;
   const front = doc.front.map((id) => doc.points.find((p) => p.design.id === id));
+  const top = Math.max(...doc.points.map((p) => (p[y].high === null ? p[y].mean : p[y].high)));
   requestAnimationFrame(() => Plotly.react(div, [
     { x: doc.points.map((p) => p[x].mean), y: doc.points.map((p) => p[y].mean), text: doc.points.map(label), hoverinfo: "text",
       mode: "markers", name: "designs", marker: { color: "#9aa5b8", size: 9 }, error_x: bars(x), error_y: bars(y) },
@@ -95,7 +96,7 @@ function chart(doc) {
       mode: "lines+markers", name: "Pareto front", marker: { color: "#d6452a", size: 11 } },
   ], { ...LAYOUT, height: 280, title: { text: "Cost against p99, the Pareto front marked", font: { size: 12 } },
     // A p99 cannot be below zero, whatever a wide interval over two seeds says.
-    xaxis: { title: { text: metricName(x) } }, yaxis: { title: { text: metricName(y) }, rangemode: "tozero" } }, CONFIG));
+    xaxis: { title: { text: metricName(x) } }, yaxis: { title: { text: metricName(y) }, range: [0, 1.1 * top] } }, CONFIG));
   return div;
 }
 

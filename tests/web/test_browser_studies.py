@@ -175,6 +175,7 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
     page.wait_for_selector("#study-live-points[data-points]:not([data-points='0'])", timeout=DONE)
     page.wait_for_selector("#study-progress[data-via='socket']", timeout=30_000)
     assert opened["n"] >= 2
+    page.locator("#panel-studies").screenshot(path=str(ARTIFACTS / "studies-4-points-so-far.png"))
     page.click("#study-cancel")
     page.wait_for_selector("#study-progress[data-status='cancelled']", timeout=30_000)
     expect(page.locator("#study-cancel")).to_be_hidden()
