@@ -26,6 +26,8 @@ export class Scrubber {
     this.traces = [];
     this.moves = 0; // a move superseded by a later one draws nothing
     this.input.addEventListener("input", () => this.move(Number(this.input.value)));
+    // A click on the track is aimed first: the block under the pointer is fetched while it hovers.
+    this.input.addEventListener("pointermove", (e) => this.aim(e.clientX));
     // The charts resize with the page (Plotly's responsive layout, a moment later): the cursor follows.
     window.addEventListener("resize", () => setTimeout(() => {
       if (this.on && this.box.dataset.index) moveCursor(this.view.history.at(Number(this.box.dataset.index)).t_end);
@@ -114,6 +116,17 @@ export class Scrubber {
     this.showTraces(index);
     this.box.dataset.index = String(index);
     this.box.dispatchEvent(new CustomEvent("scrubbed", { detail: { index, ms: performance.now() - started, fetched } }));
+  }
+
+  // The pointer over the track at `x`: the block of the window there is fetched in the
+  // background (the store sends one request at a time and skips blocks it holds).
+  aim(x) {
+    if (!this.on) return;
+    const box = this.input.getBoundingClientRect();
+    const max = Number(this.input.max);
+    if (!box.width || !max) return;
+    const index = Math.round(Math.min(1, Math.max(0, (x - box.left) / box.width)) * max);
+    this.store.prefetch([this.store.blockOf(index)]);
   }
 
   // Move to the window holding time `t` (a trace's start), as if the slider had been moved.

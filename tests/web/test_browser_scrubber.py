@@ -243,6 +243,26 @@ def test_a_jump_far_back_in_a_long_finished_run_fetches_that_block_of_moments_an
     assert page.evaluate("window.lastScrub.fetched") is True
     assert page.evaluate(SHOWN, "wordpress")["util"] == expected(stored[20], "wordpress")["util"]
     assert page.evaluate(SHOWN, "mysql")["stroke"] == "#2457d6"
+
+    # Aiming at the track fetches the block under the pointer (250 to 299, not fetched so far), so
+    # the click that follows does not wait.
+    box = page.locator("#scrub").bounding_box()
+    x = box["x"] + box["width"] * 275 / int(page.get_attribute("#scrub", "max"))
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    for _ in range(50):
+        if "seq_from=250&seq_to=299&fields=moment" in {url.split("?")[1] for url in asked}:
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"the block under the pointer was not fetched: {asked}")
+    page.wait_for_timeout(500)  # its answer is in
+    page.mouse.click(x, y)
+    page.wait_for_function("() => { const i = Number(document.getElementById('scrubber').dataset.index); "
+                           "return i >= 250 && i <= 299; }")
+    index = int(page.evaluate("document.getElementById('scrubber').dataset.index"))
+    assert page.evaluate("window.lastScrub.fetched") is False
+    assert page.evaluate(SHOWN, "wordpress")["text"][1] == expected(stored[index], "wordpress")["load"]
     assert errors == []
 
 
