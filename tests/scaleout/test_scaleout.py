@@ -29,6 +29,7 @@ import websockets
 from lab.sim.evidence import Plan, run_one
 from livelab import ROOT, free_port, start_lab
 from studies.conftest import small
+from studies.test_study_server import api
 
 from .services import ServiceMissing, start_postgres, start_redis
 
@@ -226,16 +227,8 @@ def alice_api(cluster: Cluster) -> dict[str, str]:
     return json.loads(made.stdout.decode().strip().splitlines()[-1])
 
 
-def api(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(base + path, json.dumps(body).encode() if body is not None else None,
-                                     {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-                                     method=method)
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return json.loads(response.read())
-
-
 def sweep(alice: dict[str, str], base: str, values: list[float], duration_s: float) -> dict[str, Any]:
-    return api(base, alice["token"], "POST", f"/api/v1/designs/{alice['design']}/studies", {
+    return api({**alice, "base": base}, "POST", f"/api/v1/designs/{alice['design']}/studies", {
         "kind": "sweep", "duration_s": duration_s, "threshold": 40,
         "spec": {"axes": [{"workload": "rate_per_s", "values": values}], "seeds": 2}})
 
@@ -315,7 +308,7 @@ def test_a_study_whose_worker_dies_mid_run_finishes_with_nothing_lost(cluster: C
     assert [(i, row, run) for i, row, _, run, _, _ in runs] == [(i, "done", "done") for i in range(4)]  # each once
     killed = next(r for r in runs if r[2] == run_id)
     assert killed[4] == 2 and killed[5] != worker  # run again, from the start, by another worker
-    got = api(cluster.url(0), alice_api["token"], "GET", f"/api/v1/studies/{study['id']}")
+    got = api({**alice_api, "base": cluster.url(0)}, "GET", f"/api/v1/studies/{study['id']}")
     assert got["progress"] == {"done": 4, "failed": 0, "total": 4}
     assert got["document"]["runs"]["counted"] == 4 and [p["runs"] for p in got["document"]["points"]] == [2, 2]
     # The re-run's summary is the run's, as run_one gives it: nothing of the lost attempt in it.
