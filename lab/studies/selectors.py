@@ -41,6 +41,11 @@ def study_get_visible(*, study_id: Any, user: Any, token: str | None = None,
                                              "user").get(id=uuid.UUID(str(study_id)))
     except (ValueError, TypeError, Study.DoesNotExist):
         return None
+    if getattr(user, "is_authenticated", False) and study.user_id == user.pk:
+        # Whoever ran it keeps it, as a run's starter keeps a run, even if the design (or B) has
+        # gone private since: else they could neither read nor cancel it, and a study still going
+        # would hold their allowance of studies at once.
+        return study
     if token is None and links:
         remembered = links.get(str(study.design_id))
         token = remembered if isinstance(remembered, str) else None

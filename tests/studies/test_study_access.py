@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from lab.designs import services as design_services
 from lab.studies import services
 from lab.studies.models import Study
 
-from .conftest import bearer, call, design_of
+from .conftest import bearer, call, design_of, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,24 @@ def test_another_user_may_run_a_study_of_a_public_design_a_visitor_must_sign_in(
     assert study["user"] == "bob" and Study.objects.get(id=study["id"]).principal == f"user:{bob.pk}"
     refused = call(visitor, "post", f"/api/v1/designs/{design.id}/studies", REPLICATE)
     assert refused.status_code in (401, 403) and "sign in" in refused.json()["problems"][0]["message"]
+
+
+def test_whoever_ran_a_study_keeps_it_when_the_design_goes_private(alice: Any, as_bob: Client, carol: Any) -> None:
+    # bob studies alice's public design; she then makes it private. Like a run's starter, bob
+    # still reads, downloads and cancels his own study (else it would hold his allowance of
+    # studies at once for good); nobody else who cannot view the design sees it.
+    design = design_of(alice, visibility="public")
+    study = study_of(as_bob, design)
+    design_services.design_share(design=design, visibility="private")
+    for address in addresses(study):
+        assert call(as_bob, "get", address).status_code == 200, address
+    as_carol = signed_in(carol)
+    for address in addresses(study):
+        assert call(as_carol, "get", address).status_code == 404, address
+    assert call(as_carol, "post", f"{study['url']}/cancel").status_code == 404
+    assert call(as_bob, "post", f"{study['url']}/cancel").json()["status"] == "cancelled"
+    # With it cancelled, his allowance is free again for a study of a design he can see.
+    assert study_of(as_bob, design_of(alice, name="Another", visibility="public"))["user"] == "bob"
 
 
 def test_a_token_runs_studies_as_its_user(alice: Any) -> None:
