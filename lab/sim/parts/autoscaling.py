@@ -155,7 +155,7 @@ class Fleet:
     def size_station(self, t: float, workers: int | None = None) -> None:
         if workers is None:
             # Instances stopped by a crash_instances fault (lab/sim/faults.py) stay stopped.
-            workers = max(0, self.serving - getattr(self.node, "lost_instances", 0)) * self.per_instance
+            workers = max(0, self.serving - self.node.lost_instances) * self.per_instance
         if workers != self.station.workers:
             self.station.resize(workers, t)
 
