@@ -22,9 +22,9 @@ class Param:
     """One parameter of a component kind.
 
     `unit` is also part of the name (`service_time_ms`) so a document reads unambiguously without
-    the schema. `when` hides a parameter unless another one has one of the listed values (the
-    editor uses it; validation still checks hidden values). `live` parameters may be changed while
-    a run is going.
+    the schema. `when` hides a parameter unless another one has one of the listed values (a
+    choice's names, or True/False for a boolean switch; the editor uses it; validation still
+    checks hidden values). `live` parameters may be changed while a run is going.
     """
 
     name: str
@@ -35,7 +35,7 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
-    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    when: Mapping[str, tuple[str | bool, ...]] = field(default_factory=dict)
     live: bool = True
 
     def __post_init__(self) -> None:

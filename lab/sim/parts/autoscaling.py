@@ -44,10 +44,8 @@ if TYPE_CHECKING:
     from ..kernel.station import Station
 
 METRICS = ("utilization", "backlog_per_worker")
-# Shown when autoscaling is on. `Param.when` is declared for choice values (tuple[str, ...] in
-# lab/sim/params.py), but a boolean switch's value is a value too: that declaration should say
-# `tuple[str | bool, ...]`, and then this ignore goes.
-_ON: Mapping[str, tuple[str, ...]] = {"autoscale": (True,)}  # type: ignore[dict-item]  # a bool (above)
+# Shown when autoscaling is on.
+_ON: Mapping[str, tuple[str | bool, ...]] = {"autoscale": (True,)}
 # The largest scale-out one evaluation may make is max(SCALE_OUT_STEP, fleet).
 SCALE_OUT_STEP = 4
 
