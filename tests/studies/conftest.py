@@ -18,7 +18,8 @@ from lab.runs.host import Host
 from lab.runs.worker import housekeep
 from personas import bearer, call, make_user, paths, signed_in
 
-__all__ = ["bearer", "call", "design_of", "make_user", "messages", "paths", "signed_in", "small", "work"]
+__all__ = ["LOAD_SWEEP", "bearer", "call", "design_of", "make_user", "messages", "paths", "signed_in", "small",
+           "start", "work"]
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +48,17 @@ def design_of(owner: User, topology: dict[str, Any] | None = None, **kw: Any) ->
 
 def messages(response: Any) -> list[str]:
     return [p["message"] for p in response.json()["problems"]]
+
+
+# A load sweep of the small M/M/1 design (a 200/s server) up to 95% busy, past its knee.
+LOAD_SWEEP = {"kind": "sweep", "threshold": 40,
+              "spec": {"axes": [{"workload": "rate_per_s", "values": [40, 100, 160, 190]}], "seeds": 2}}
+
+
+def start(client: Client, design: Any, body: dict[str, Any]) -> dict[str, Any]:
+    response = call(client, "post", f"/api/v1/designs/{design.id}/studies", body)
+    assert response.status_code == 201, response.json()
+    return response.json()
 
 
 def work(until: Callable[[], bool], *, timeout: float = 60.0, worker: str = "test:1",

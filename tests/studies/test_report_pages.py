@@ -20,19 +20,9 @@ from lab.runs.models import Run
 from lab.sim.evidence.wording import sig
 from lab.studies.models import Study
 
-from .conftest import call, design_of, small, work
+from .conftest import LOAD_SWEEP, call, design_of, small, start, work
 
 pytestmark = pytest.mark.django_db
-
-LOAD_SWEEP = {"kind": "sweep", "threshold": 40,
-              "spec": {"axes": [{"workload": "rate_per_s", "values": [40, 100, 160, 190]}], "seeds": 2}}
-
-
-def start(client: Client, design: Any, body: dict[str, Any]) -> dict[str, Any]:
-    response = call(client, "post", f"/api/v1/designs/{design.id}/studies", body)
-    assert response.status_code == 201, response.json()
-    return response.json()
-
 
 def run_study(client: Client, design: Any, body: dict[str, Any]) -> dict[str, Any]:
     """The study, run to its end, as the API answers it (with its document)."""
