@@ -51,8 +51,9 @@ class InputLimitsMiddleware:
                 request, 414, f"the address is {length:,} characters long; the limit is {MAX_URL_BYTES:,}")
         else:
             response = self.get_response(request)
-        # (A compressed body is left alone: this runs inside GZipMiddleware, so it never is.)
-        if 400 <= response.status_code < 500 and not response.streaming and wants_json(request) \
+        # (A streaming response, which is not an HttpResponse, is left alone, and so is a compressed
+        # body: this runs inside GZipMiddleware, so it never is.)
+        if 400 <= response.status_code < 500 and isinstance(response, HttpResponse) and wants_json(request) \
                 and not response.get("Content-Type", "").startswith("application/json") \
                 and not response.has_header("Content-Encoding"):
             self._as_problem(request, response)
@@ -75,13 +76,13 @@ class InputLimitsMiddleware:
         return None
 
     @staticmethod
-    def _as_problem(request: HttpRequest, response: HttpResponseBase) -> None:
+    def _as_problem(request: HttpRequest, response: HttpResponse) -> None:
         status = response.status_code
         if status == 405:
             message = f"this address does not take {request.method}; it takes {response.get('Allow', 'other methods')}"
         else:
             message = SENTENCES.get(status) or f"the request was refused ({status} {response.reason_phrase})"
-        response.content = refused_response(Refused(message, status=status)).content  # type: ignore[attr-defined]
+        response.content = refused_response(Refused(message, status=status)).content
         response["Content-Type"] = "application/json"
         if response.has_header("Content-Length"):  # the old body's length would leave the client waiting
-            response["Content-Length"] = str(len(response.content))  # type: ignore[attr-defined]
+            response["Content-Length"] = str(len(response.content))

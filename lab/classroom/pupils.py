@@ -190,7 +190,7 @@ def _locked(request: HttpRequest) -> bool:
     page speaks of e-mailed reset links, which a pupil has none of: the flag is taken here, and
     the pupil is told to ask their teacher instead. The count itself stays axes'."""
     locked = bool(getattr(request, "axes_locked_out", False))
-    request.axes_locked_out = False  # type: ignore[attr-defined]
+    setattr(request, "axes_locked_out", False)  # axes' own flag, not an HttpRequest attribute
     return locked
 
 

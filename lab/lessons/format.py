@@ -200,7 +200,7 @@ class Scenario:
     @property
     def seeds_needed(self) -> int:
         """How many seeds a goal must pass on."""
-        return len(self.seeds) if self.seed_rule == "all" else int(self.seed_rule["at_least"])  # type: ignore[index]
+        return len(self.seeds) if isinstance(self.seed_rule, str) else int(self.seed_rule["at_least"])
 
     @property
     def fault_ids(self) -> tuple[str, ...]:

@@ -200,7 +200,8 @@ def _live_pending(spec: dict[str, Any], run: Run, start_run: Run | None) -> tupl
             return "USD/month", (f"The monthly cost is measured at the end of the run; the goal is at most "
                                  f"${float(structure['monthly_cost_usd_at_most']):,.0f} a month.")
         return None
-    metric = METRICS.get(spec.get("metric"))  # type: ignore[arg-type]
+    name = spec.get("metric")
+    metric = METRICS.get(name) if isinstance(name, str) else None
     if metric is None:
         return "", "This goal is measured at the end of the run."
     if metric.name in _AT_THE_END:

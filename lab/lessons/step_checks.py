@@ -91,11 +91,12 @@ def _step(spec: dict[str, Any], path: str, index: int, files: Folder,
     goals = _goals(spec, path, p, scenario, ref_doc)
     hints = _hints(spec, path, p)
     predictions = _predictions(spec, path, p, scenario, ref_doc)
-    if None in (narrative, narrative_text, start, reference, scenario) or (debrief and debrief_text is None):
+    if (narrative is None or narrative_text is None or start is None or reference is None or scenario is None
+            or (debrief and debrief_text is None)):
         return None
-    return Step(id=spec["id"], title=spec["title"], narrative=narrative, narrative_markdown=narrative_text,  # type: ignore[arg-type]
-                start=start, reference=reference, hollow=tuple(hollow), alternatives=tuple(alternatives),  # type: ignore[arg-type]
-                scenario=scenario, goals=tuple(goals), hints=hints, predictions=predictions,  # type: ignore[arg-type]
+    return Step(id=spec["id"], title=spec["title"], narrative=narrative, narrative_markdown=narrative_text,
+                start=start, reference=reference, hollow=tuple(hollow), alternatives=tuple(alternatives),
+                scenario=scenario, goals=tuple(goals), hints=hints, predictions=predictions,
                 palette=palette, locked=locked, debrief=debrief, debrief_markdown=debrief_text)
 
 
@@ -160,10 +161,10 @@ def _scenario(raw: Any, path: str, p: Problems, start_file: str | None, start: d
         p.add(at(f"{path}.seed_rule"), f"seed_rule is \"all\" or {{ at_least = k }} with k from 1 to the number of seeds, not {rule!r}")
     traffic = _traffic(spec, path, p, start_file, start, ref)
     faults = check_faults(spec, path, p, ref, values.get("duration_s"))
-    if not seeds_ok or "duration_s" not in values or traffic is None or faults is None:
+    if not seeds_ok or not isinstance(seeds, list) or "duration_s" not in values or traffic is None or faults is None:
         return None
     return Scenario(duration_s=values["duration_s"], warmup_s=values.get("warmup_s", 0.0),
-                    window_s=values.get("window_s", 1.0), seeds=tuple(seeds), seed_rule=rule,  # type: ignore[arg-type]
+                    window_s=values.get("window_s", 1.0), seeds=tuple(seeds), seed_rule=rule,
                     traffic=traffic, faults=faults)
 
 

@@ -37,8 +37,8 @@ def t_quantile(n: int, confidence: float = CONFIDENCE) -> float:
     """Student's t quantile for a two-sided interval over n samples (n - 1 degrees of freedom)."""
     # scipy.special's inverse t distribution (what scipy.stats.t.ppf calls), imported here: it
     # takes 0.7 s, which `python -m lab.sim run` should not pay (scipy.stats would take 1.6 s).
-    # scipy ships no type information and the project pins no stubs for it.
-    from scipy.special import stdtrit  # type: ignore[import-untyped]
+    # scipy ships no type information: it is Any (pyproject.toml's mypy overrides).
+    from scipy.special import stdtrit
 
     return float(stdtrit(n - 1, 0.5 + confidence / 2))
 
