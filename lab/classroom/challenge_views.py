@@ -22,7 +22,7 @@ from lab.lessons.format import COMPARES, NAMED_SPANS
 from lab.lessons.goals import METRICS
 from lab.lessons.models import AuthoredLesson
 from lab.sim.document.schema import catalogue
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 from . import selectors
 from .views import confirm
@@ -109,10 +109,10 @@ def challenge_upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     problems: list[Problem]
     if upload is None:
-        problems = [{"path": "file", "message": "choose the lesson's zip file", "severity": "error"}]
+        problems = [problem("file", "choose the lesson's zip file")]
     elif (upload.size or 0) > authored.MAX_ZIP_BYTES:
-        problems = [{"path": authored.ZIP, "message": f"the zip is {upload.size:,} bytes; at most "
-                                                       f"{authored.MAX_ZIP_BYTES:,} are allowed", "severity": "error"}]
+        problems = [problem(authored.ZIP, f"the zip is {upload.size:,} bytes; at most "
+                                          f"{authored.MAX_ZIP_BYTES:,} are allowed")]
     else:
         try:
             row, warnings = authored_services.authored_upload(owner=request.user, data=upload.read())

@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from lab.lessons import scenario as scenarios
 from lab.lessons.format import Lesson, Step
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 
 MAX_SEEDS = 10
@@ -26,10 +26,6 @@ LATE_POLICIES = ("accept", "penalty", "refuse")
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
          "\u200e", "\u200f", "\u061c"}
 _FAULT_INDEX = re.compile(r"faults\[(\d+)\]")
-
-
-def problem(path: str, message: str) -> Problem:
-    return {"path": path, "message": message, "severity": "error"}
 
 
 def clean_name(value: Any, path: str, *, max_length: int, what: str, problems: list[Problem]) -> str | None:

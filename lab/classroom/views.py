@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 from . import forms, selectors, services
 
@@ -174,7 +174,7 @@ def class_settings(request: HttpRequest, classroom_id: Any) -> HttpResponse:
     changes = choices.get(what, {})
     if not changes:
         return class_page(request, classroom, status=400,
-                          problems=[{"path": "what", "message": "say what to change", "severity": "error"}])
+                          problems=[problem("what", "say what to change")])
     before = classroom.name
     try:
         services.classroom_update(classroom=classroom, by=request.user, **changes)

@@ -29,7 +29,7 @@ import zipfile
 from collections import OrderedDict
 from pathlib import Path, PurePosixPath
 
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 from .format import ID_PATTERN, LESSON_FILE, InvalidLesson, Lesson
 from .loader import AUTHORED_PREFIX, load_lesson
@@ -48,10 +48,6 @@ ZIP = "the zip"
 ID_RE = re.compile(ID_PATTERN)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _p(path: str, message: str, severity: str = "error") -> Problem:
-    return {"path": path, "message": message, "severity": severity}
 
 
 def new_key() -> str:
@@ -109,13 +105,13 @@ def read_zip(data: bytes) -> tuple[Files, list[Problem]]:
     """The files of a lesson zip ({relative path: bytes}, the top folder taken off), or every
     reason it is refused (then no files)."""
     if len(data) > MAX_ZIP_BYTES:
-        return {}, [_p(ZIP, f"the zip is {len(data):,} bytes; at most {MAX_ZIP_BYTES:,} are allowed")]
+        return {}, [problem(ZIP, f"the zip is {len(data):,} bytes; at most {MAX_ZIP_BYTES:,} are allowed")]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except UnicodeDecodeError:
-        return {}, [_p(ZIP, "a file name in the zip says it is UTF-8 but is not; name files with UTF-8 text")]
+        return {}, [problem(ZIP, "a file name in the zip says it is UTF-8 but is not; name files with UTF-8 text")]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        return {}, [_p(ZIP, f"the upload is not a zip file that can be read ({exc})")]
+        return {}, [problem(ZIP, f"the upload is not a zip file that can be read ({exc})")]
     with archive:
         return _members(archive)
 
@@ -124,33 +120,34 @@ def _members(archive: zipfile.ZipFile) -> tuple[Files, list[Problem]]:
     problems: list[Problem] = []
     infos = archive.infolist()
     if len(infos) > MAX_FILES:
-        return {}, [_p(ZIP, f"the zip holds {len(infos):,} entries; a lesson has at most {MAX_FILES}")]
+        return {}, [problem(ZIP, f"the zip holds {len(infos):,} entries; a lesson has at most {MAX_FILES}")]
     declared = sum(i.file_size for i in infos)
     if declared > MAX_UNCOMPRESSED_BYTES:
-        return {}, [_p(ZIP, f"the zip unpacks to {declared:,} bytes; at most {MAX_UNCOMPRESSED_BYTES:,} are allowed")]
+        return {}, [problem(ZIP, f"the zip unpacks to {declared:,} bytes; "
+                                 f"at most {MAX_UNCOMPRESSED_BYTES:,} are allowed")]
     chosen: list[tuple[str, zipfile.ZipInfo]] = []
     seen: set[str] = set()
     for info in infos:
         name, why = _name(info)
         where = f"{ZIP}: {name if name is not None else info.filename!r}"
         if why or name is None:
-            problems.append(_p(where, why or "the name cannot be read"))
+            problems.append(problem(where, why or "the name cannot be read"))
             continue
         why = _name_problem(name)
         mode = info.external_attr >> 16
         if why:
-            problems.append(_p(where, f"{name!r} {why}"))
+            problems.append(problem(where, f"{name!r} {why}"))
         elif stat.S_ISLNK(mode):
-            problems.append(_p(where, f"{name!r} is a symbolic link; a lesson zip holds files only"))
+            problems.append(problem(where, f"{name!r} is a symbolic link; a lesson zip holds files only"))
         elif info.flag_bits & 0x1:
-            problems.append(_p(where, f"{name!r} is encrypted; upload the lesson without a password"))
+            problems.append(problem(where, f"{name!r} is encrypted; upload the lesson without a password"))
         elif info.is_dir():
             continue
         elif name.lower() in seen:
-            problems.append(_p(where, f"{name!r} is in the zip twice"))
+            problems.append(problem(where, f"{name!r} is in the zip twice"))
         elif (info.file_size > RATIO_FLOOR_BYTES
               and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
-            problems.append(_p(where, f"{name!r} is compressed {info.file_size // max(info.compress_size, 1):,} "
+            problems.append(problem(where, f"{name!r} is compressed {info.file_size // max(info.compress_size, 1):,} "
                                       f"times (at most {MAX_RATIO} is believable for a lesson file); this looks "
                                       "like a zip bomb"))
         else:
@@ -160,7 +157,8 @@ def _members(archive: zipfile.ZipFile) -> tuple[Files, list[Problem]]:
     folders = {str(parent).lower() for name, _ in chosen for parent in PurePosixPath(name).parents if str(parent) != "."}
     for name, _ in chosen:
         if name.lower() in folders:
-            problems.append(_p(f"{ZIP}: {name}", f"{name!r} is a file and also the folder of other files in the zip"))
+            problems.append(problem(f"{ZIP}: {name}",
+                                    f"{name!r} is a file and also the folder of other files in the zip"))
     if problems:
         return {}, problems
     files: Files = {}
@@ -171,10 +169,10 @@ def _members(archive: zipfile.ZipFile) -> tuple[Files, list[Problem]]:
                 # Read one byte more than the zip declares: a header may lie about the size.
                 content = member.read(min(info.file_size, budget) + 1)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
-            problems.append(_p(f"{ZIP}: {name}", f"{name!r} cannot be unpacked ({exc})"))
+            problems.append(problem(f"{ZIP}: {name}", f"{name!r} cannot be unpacked ({exc})"))
             continue
         if len(content) > info.file_size or len(content) > budget:
-            return {}, [_p(f"{ZIP}: {name}", f"{name!r} unpacks to more than the zip says, or past "
+            return {}, [problem(f"{ZIP}: {name}", f"{name!r} unpacks to more than the zip says, or past "
                                              f"{MAX_UNCOMPRESSED_BYTES:,} bytes in all; this looks like a zip bomb")]
         budget -= len(content)
         files[name] = content
@@ -186,14 +184,14 @@ def _members(archive: zipfile.ZipFile) -> tuple[Files, list[Problem]]:
 def _strip_top(files: Files) -> tuple[Files, list[Problem]]:
     """Files at the zip's root, or all in one top folder: then the folder is taken off."""
     if not files:
-        return {}, [_p(ZIP, f"the zip holds no file; it needs at least {LESSON_FILE}")]
+        return {}, [problem(ZIP, f"the zip holds no file; it needs at least {LESSON_FILE}")]
     if LESSON_FILE in files:
         return files, []
     tops = {name.split("/", 1)[0] for name in files}
     if len(tops) == 1 and all("/" in name for name in files):
         top = tops.pop()
         return {name[len(top) + 1:]: data for name, data in files.items()}, []
-    return {}, [_p(ZIP, f"the zip has no {LESSON_FILE}: put the lesson's files at its root, or in one folder "
+    return {}, [problem(ZIP, f"the zip has no {LESSON_FILE}: put the lesson's files at its root, or in one folder "
                         f"with {LESSON_FILE} in it (it holds: {', '.join(sorted(tops)[:10])})")]
 
 
@@ -244,7 +242,7 @@ def check_files(files: Files) -> tuple[Lesson | None, list[Problem]]:
         try:
             write_files(folder, files)
         except (OSError, ValueError) as exc:  # what the checks above missed, said rather than raised
-            return None, [_p(ZIP, f"the lesson's files cannot be unpacked ({type(exc).__name__}: {exc})")]
+            return None, [problem(ZIP, f"the lesson's files cannot be unpacked ({type(exc).__name__}: {exc})")]
         try:
             lesson = load_lesson(folder)
         except InvalidLesson as exc:

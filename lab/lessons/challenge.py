@@ -22,9 +22,11 @@ import json
 import re
 from typing import Any
 
+from lab.sim.problems import Problem, problem
+
 from .format import GOAL_FIELDS, LIMITS, MAX_NUMBER, SCENARIO_FIELDS, Lesson, huge_numbers
 from .goals import COMPARE_WORDS, METRICS, fmt, scope_words
-from .authored import Files, Problem, check_files
+from .authored import Files, check_files
 
 LESSON_ID = "challenge"
 STEP_ID = "challenge"
@@ -37,10 +39,6 @@ DOCUMENT_FIELDS = ("title", "summary", "narrative", "minutes", "teaches", "start
 GOAL_KEYS = tuple(f.name for f in GOAL_FIELDS) + ("points",)
 SCENARIO_KEYS = tuple(f.name for f in SCENARIO_FIELDS)
 MAX_POINTS = 1000
-
-
-def _p(path: str, message: str, severity: str = "error") -> Problem:
-    return {"path": path, "message": message, "severity": severity}
 
 
 # -- TOML, for the subset a challenge needs ---------------------------------------------------
@@ -98,7 +96,7 @@ def _or(value: Any, default: Any) -> Any:
 def _nulls(value: Any, path: str, problems: list[Problem]) -> None:
     """TOML has no null: say so where the document has one, rather than silently dropping it."""
     if value is None:
-        problems.append(_p(path, "null is not a value here; leave the field out"))
+        problems.append(problem(path, "null is not a value here; leave the field out"))
     elif isinstance(value, dict):
         for k, v in value.items():
             _nulls(v, f"{path}.{k}", problems)
@@ -133,12 +131,12 @@ def _goals(raw: list[Any], problems: list[Problem]) -> tuple[list[dict[str, Any]
     for i, row in enumerate(raw):
         where = f"$.goals[{i}]"
         if not isinstance(row, dict):
-            problems.append(_p(where, "a goal is an object: metric, scope, span, compare, value, unit"))
+            problems.append(problem(where, "a goal is an object: metric, scope, span, compare, value, unit"))
             goals.append({})
             continue
         for key in row:
             if key not in GOAL_KEYS:
-                problems.append(_p(f"{where}.{key}", f"a goal has no field {key!r}; it takes {', '.join(GOAL_KEYS)}"))
+                problems.append(problem(f"{where}.{key}", f"a goal has no field {key!r}; it takes {', '.join(GOAL_KEYS)}"))
         goal = {k: v for k, v in row.items() if k in GOAL_KEYS and k != "points" and v is not None}
         goal.setdefault("id", f"g{i + 1}")
         if "text" not in goal or (isinstance(goal["text"], str) and not goal["text"].strip()):
@@ -146,7 +144,7 @@ def _goals(raw: list[Any], problems: list[Problem]) -> tuple[list[dict[str, Any]
         if "points" in row and row["points"] is not None:
             value = row["points"]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_POINTS:
-                problems.append(_p(f"{where}.points", f"points are a number from 0 to {MAX_POINTS}"))
+                problems.append(problem(f"{where}.points", f"points are a number from 0 to {MAX_POINTS}"))
             elif isinstance(goal["id"], str):
                 points[goal["id"]] = value
         goals.append(goal)
@@ -158,32 +156,32 @@ def build(document: Any) -> tuple[Files, dict[str, float], list[Problem]]:
     document's own problems (its shape; the lesson's are found by the loader, in `check`)."""
     problems: list[Problem] = []
     if not isinstance(document, dict):
-        return {}, {}, [_p("$", "a challenge is a JSON object: title, narrative, start, scenario, goals")]
+        return {}, {}, [problem("$", "a challenge is a JSON object: title, narrative, start, scenario, goals")]
     huge = huge_numbers(document, "$")
     if huge:
-        return {}, {}, [_p(where, f"the number is too large; numbers in a challenge are at most {MAX_NUMBER:g}")
+        return {}, {}, [problem(where, f"the number is too large; numbers in a challenge are at most {MAX_NUMBER:g}")
                         for where in huge]
     for key in document:
         if key not in DOCUMENT_FIELDS:
-            problems.append(_p(f"$.{key}", f"a challenge has no field {key!r}; it takes {', '.join(DOCUMENT_FIELDS)}"))
+            problems.append(problem(f"$.{key}", f"a challenge has no field {key!r}; it takes {', '.join(DOCUMENT_FIELDS)}"))
     for key in ("title", "narrative", "start", "scenario", "goals"):
         if document.get(key) is None:
-            problems.append(_p(f"$.{key}", f"the challenge needs {key}"))
+            problems.append(problem(f"$.{key}", f"the challenge needs {key}"))
     for key in ("title", "narrative", "summary"):
         if key in document and document[key] is not None and not isinstance(document[key], str):
-            problems.append(_p(f"$.{key}", f"{key} is text"))
+            problems.append(problem(f"$.{key}", f"{key} is text"))
     for key in ("start", "reference"):
         if document.get(key) is not None and not isinstance(document[key], dict):
-            problems.append(_p(f"$.{key}", f"{key} is a topology document (a JSON object)"))
+            problems.append(problem(f"$.{key}", f"{key} is a topology document (a JSON object)"))
     scenario = document.get("scenario")
     if scenario is not None and not isinstance(scenario, dict):
-        problems.append(_p("$.scenario", "the scenario is an object: duration_s, warmup_s, seeds, traffic, faults"))
+        problems.append(problem("$.scenario", "the scenario is an object: duration_s, warmup_s, seeds, traffic, faults"))
     raw_goals = document.get("goals")
     if raw_goals is not None and not isinstance(raw_goals, list):
-        problems.append(_p("$.goals", "goals is a list of goals"))
+        problems.append(problem("$.goals", "goals is a list of goals"))
     hints = document.get("hints", [])
     if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-        problems.append(_p("$.hints", "hints is a list of text"))
+        problems.append(problem("$.hints", "hints is a list of text"))
     for key in ("scenario", "goals", "hints", "teaches", "palette", "locked", "minutes"):
         if key in document and document[key] is not None:
             _nulls(document[key], f"$.{key}", problems)
@@ -267,13 +265,13 @@ def check(document: Any) -> tuple[Files, Lesson | None, dict[str, float], list[P
         return {}, None, {}, problems
     lesson, found = check_files(files)
     if not document["narrative"].strip():  # a lesson's Markdown may be empty; a challenge's is all its students read
-        problems.append(_p("$.narrative", "the narrative must not be empty: it is what the students read"))
+        problems.append(problem("$.narrative", "the narrative must not be empty: it is what the students read"))
         lesson = None
     has_reference = document.get("reference") is not None
     for q in found:
         path, before = document_path(q["path"], has_reference=has_reference)
-        problems.append(_p(path, before + q["message"], q.get("severity", "error")))
+        problems.append(problem(path, before + q["message"], q.get("severity", "error")))
     if not has_reference:
-        problems.append(_p("$.reference", "no reference design: nobody has shown that the challenge can be passed; "
+        problems.append(problem("$.reference", "no reference design: nobody has shown that the challenge can be passed; "
                                           "build one, run it and capture the goals from its run", "warning"))
     return files, lesson, points, problems

@@ -14,7 +14,7 @@ from typing import Any
 
 from lab.sim import check as check_topology
 from lab.sim.document.loading import parse as parse_topology
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 from . import render
 from .format import ID_PATTERN, LESSON_FILE, LIMITS, Field
@@ -42,7 +42,7 @@ class Problems:
         self.items: list[Problem] = []
 
     def add(self, path: str, message: str, severity: str = "error") -> None:
-        item: Problem = {"path": path, "message": message, "severity": severity}
+        item = problem(path, message, severity)
         if item not in self.items:
             self.items.append(item)
 

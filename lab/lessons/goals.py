@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 from . import advice, spans
 from .structure import STRUCTURES, check_structure, evaluate_structure
@@ -137,10 +137,6 @@ def step_context_for(topology: dict[str, Any], faults: list[dict[str, Any]] | No
     }
 
 
-def _p(path: str, message: str) -> Problem:
-    return {"path": path, "message": message, "severity": "error"}
-
-
 def _names(items: Any) -> str:
     items = list(items)
     return ", ".join(map(str, items)) if items else "none"
@@ -149,7 +145,7 @@ def _names(items: Any) -> str:
 def check_goal(spec: dict[str, Any], *, step_context: dict[str, Any]) -> list[Problem]:
     """Every problem of one goal, with a path relative to the goal ("metric", "scope.node")."""
     if not isinstance(spec, dict):
-        return [_p("", "a goal is a table with a metric (or a structure), a comparison and a value")]
+        return [problem("", "a goal is a table with a metric (or a structure), a comparison and a value")]
     if "structure" in spec:
         return check_structure(spec["structure"], step_context)
     problems = check_measure(spec, step_context=step_context)
@@ -158,21 +154,22 @@ def check_goal(spec: dict[str, Any], *, step_context: dict[str, Any]) -> list[Pr
     relative = spec.get("relative")
     if relative is not None:
         if not isinstance(relative, dict) or relative.get("to") != "start":
-            problems.append(_p("relative.to", 'a relative goal compares with the start design: relative = { to = "start", change_pct = -30 }'))
+            problems.append(problem("relative.to", "a relative goal compares with the start design: "
+                                                   'relative = { to = "start", change_pct = -30 }'))
         elif not isinstance(relative.get("change_pct"), (int, float)) or isinstance(relative.get("change_pct"), bool):
-            problems.append(_p("relative.change_pct", "change_pct is a number of percent, e.g. -30 for at least 30% lower"))
+            problems.append(problem("relative.change_pct", "change_pct is a number of percent, e.g. -30 for at least 30% lower"))
         if "value" in spec:
-            problems.append(_p("value", "a relative goal has change_pct instead of a value"))
+            problems.append(problem("value", "a relative goal has change_pct instead of a value"))
     else:
         if "value" not in spec or not isinstance(spec["value"], (int, float)) or isinstance(spec["value"], bool):
-            problems.append(_p("value", "the goal needs a number to compare with (value = ...), or a relative = { ... }"))
+            problems.append(problem("value", "the goal needs a number to compare with (value = ...), or a relative = { ... }"))
         if not isinstance(spec.get("compare"), str) or spec["compare"] not in COMPARES:
-            problems.append(_p("compare", f"compare is one of {', '.join(COMPARES)}, not {spec.get('compare')!r}"))
+            problems.append(problem("compare", f"compare is one of {', '.join(COMPARES)}, not {spec.get('compare')!r}"))
     if relative is not None and "compare" in spec and (not isinstance(spec["compare"], str)
                                                       or spec["compare"] not in COMPARES):
-        problems.append(_p("compare", f"compare is one of {', '.join(COMPARES)}, not {spec.get('compare')!r}"))
+        problems.append(problem("compare", f"compare is one of {', '.join(COMPARES)}, not {spec.get('compare')!r}"))
     if metric is not None and "unit" not in spec:
-        problems.append(_p("unit", f"say the unit: {metric.name} is in {metric.unit}"))
+        problems.append(problem("unit", f"say the unit: {metric.name} is in {metric.unit}"))
     return problems
 
 
@@ -182,11 +179,11 @@ def check_measure(spec: dict[str, Any], *, step_context: dict[str, Any]) -> list
     name = spec.get("metric")
     metric = METRICS.get(name) if isinstance(name, str) else None
     if metric is None:
-        problems.append(_p("metric", f"unknown metric {name!r}; the metrics are {', '.join(METRICS)}"))
+        problems.append(problem("metric", f"unknown metric {name!r}; the metrics are {', '.join(METRICS)}"))
     elif "unit" in spec and spec["unit"] != metric.unit:
-        problems.append(_p("unit", f"{metric.name} is measured in {metric.unit}, not {spec['unit']!r}"))
+        problems.append(problem("unit", f"{metric.name} is measured in {metric.unit}, not {spec['unit']!r}"))
     if metric is not None and metric.name == "errors_by_cause_pct" and not isinstance(spec.get("cause"), str):
-        problems.append(_p("cause", 'errors_by_cause_pct needs the failure cause, e.g. cause = "timeout"'))
+        problems.append(problem("cause", 'errors_by_cause_pct needs the failure cause, e.g. cause = "timeout"'))
     problems += _check_scope(spec.get("scope", {"overall": True}), metric, step_context)
     problems += _check_span(spec.get("span", "measured"), step_context)
     return problems
@@ -194,21 +191,21 @@ def check_measure(spec: dict[str, Any], *, step_context: dict[str, Any]) -> list
 
 def _check_scope(scope: Any, metric: Metric | None, ctx: dict[str, Any]) -> list[Problem]:
     if not isinstance(scope, dict) or len(scope) != 1 or next(iter(scope)) not in SCOPES:
-        return [_p("scope", "scope is one of { overall = true }, { class = \"...\" }, { origin = \"...\" }, "
+        return [problem("scope", "scope is one of { overall = true }, { class = \"...\" }, { origin = \"...\" }, "
                             "{ node = \"...\" }, { edge = \"...\" }")]
     kind, name = next(iter(scope.items()))
     if metric is not None and kind not in metric.scopes:
-        return [_p(f"scope.{kind}", f"{metric.name} is measured for {' or '.join(metric.scopes)}, not for a {kind}")]
+        return [problem(f"scope.{kind}", f"{metric.name} is measured for {' or '.join(metric.scopes)}, not for a {kind}")]
     known = {"class": ctx.get("classes", []), "origin": ctx.get("origins", []),
              "node": list(ctx.get("nodes", {})), "edge": ctx.get("edges", [])}.get(kind, [])
     if kind == "overall":
-        return [] if name is True else [_p("scope.overall", "write { overall = true }")]
+        return [] if name is True else [problem("scope.overall", "write { overall = true }")]
     if name not in known:
         what = {"class": "request class", "origin": "users' origin region (a placed traffic source)",
                 "node": "node", "edge": "edge"}[kind]
-        return [_p(f"scope.{kind}", f"the reference design has no {what} {name!r}; it has {_names(known)}")]
+        return [problem(f"scope.{kind}", f"the reference design has no {what} {name!r}; it has {_names(known)}")]
     if metric is not None and metric.name == "hit_ratio_pct" and ctx.get("nodes", {}).get(name) not in _HIT_RATIO_KINDS:
-        return [_p("scope.node", f"{name!r} is a {ctx['nodes'][name]}; only a cache or a CDN has a hit ratio")]
+        return [problem("scope.node", f"{name!r} is a {ctx['nodes'][name]}; only a cache or a CDN has a hit ratio")]
     return []
 
 
@@ -218,14 +215,14 @@ def _check_span(span: Any, ctx: dict[str, Any]) -> list[Problem]:
     if isinstance(span, dict) and set(span) == {"fault"} or isinstance(span, dict) and "after" in span:
         key = "fault" if "fault" in span else "after"
         if span[key] not in ctx.get("faults", []):
-            return [_p(f"span.{key}", f"the step's scenario has no fault {span[key]!r}; its faults are {_names(ctx.get('faults', []))}")]
+            return [problem(f"span.{key}", f"the step's scenario has no fault {span[key]!r}; its faults are {_names(ctx.get('faults', []))}")]
         if key == "after":
             if not isinstance(span.get("seconds"), (int, float)) or isinstance(span.get("seconds"), bool) or span["seconds"] <= 0:
-                return [_p("span.seconds", "after = \"<fault>\" needs seconds = N (> 0): the N seconds after the fault starts")]
+                return [problem("span.seconds", "after = \"<fault>\" needs seconds = N (> 0): the N seconds after the fault starts")]
             if span.get("from", "start") not in ("start", "end") or set(span) - {"after", "seconds", "from"}:
-                return [_p("span", 'write { after = "<fault>", seconds = N } (optionally from = "end")')]
+                return [problem("span", 'write { after = "<fault>", seconds = N } (optionally from = "end")')]
         return []
-    return [_p("span", 'span is "measured", "worst_window", { fault = "<id>" } or { after = "<id>", seconds = N }')]
+    return [problem("span", 'span is "measured", "worst_window", { fault = "<id>" } or { after = "<id>", seconds = N }')]
 
 
 # -- evaluating a goal on a run -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 from .folder import Folder, Problems, at
 from .format import FORMAT, LESSON_FIELDS, LESSON_FILE, LIMITS, MAX_NUMBER, VERSION, InvalidLesson, Lesson, huge_numbers
@@ -144,7 +144,6 @@ def load_all(root: Path) -> LessonIndex:
             broken.append(BrokenLesson(folder.name, folder, tuple(exc.problems)))
         except Exception as exc:  # noqa: BLE001 - one lesson's surprise must not take the index down with it
             broken.append(BrokenLesson(folder.name, folder, (
-                {"path": LESSON_FILE, "message": f"the lesson could not be loaded ({type(exc).__name__}: {exc})",
-                 "severity": "error"},)))
+                problem(LESSON_FILE, f"the lesson could not be loaded ({type(exc).__name__}: {exc})"),)))
     good.sort(key=lambda lesson: (lesson.order, lesson.id))
     return LessonIndex(tuple(good), tuple(broken))

@@ -19,7 +19,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -34,10 +34,6 @@ _TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "em", "stron
          "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "s", "del"}
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
                "th": {"style"}, "td": {"style"}}
-
-
-def _problem(path: str, message: str) -> Problem:
-    return {"path": path, "message": message, "severity": "error"}
 
 
 def image_path(src: str, *, folder: Path, source: str) -> tuple[str | None, str | None]:
@@ -120,23 +116,23 @@ def markdown_problems(text: str, *, folder: Path, source: str) -> list[Problem]:
     for token in raw:
         if token.type == "html_block":
             line = token.map[0] + 1 if token.map else 0
-            problems.append(_problem(f"{source}: line {line}", "raw HTML is not allowed (it is shown as plain text); "
+            problems.append(problem(f"{source}: line {line}", "raw HTML is not allowed (it is shown as plain text); "
                                                              "write it in Markdown instead"))
     for child, line in _inline_children(raw):
         if child.type == "html_inline":
-            problems.append(_problem(f"{source}: line {line}", f"raw HTML {child.content[:40]!r} is not allowed "
+            problems.append(problem(f"{source}: line {line}", f"raw HTML {child.content[:40]!r} is not allowed "
                                                              "(it is shown as plain text); write it in Markdown instead"))
     for child, line in _inline_children(_md.parse(text)):
         if child.type == "image":
             _, reason = image_path(str(child.attrGet("src") or ""), folder=folder, source=source)
             if reason:
-                problems.append(_problem(f"{source}: line {line}", reason))
+                problems.append(problem(f"{source}: line {line}", reason))
         elif child.type == "link_open":
             href = str(child.attrGet("href") or "")
             if not _link_ok(href):
-                problems.append(_problem(f"{source}: line {line}", f"the link {href[:60]!r} is not allowed: links go to "
+                problems.append(problem(f"{source}: line {line}", f"the link {href[:60]!r} is not allowed: links go to "
                                                                  "http(s) or mailto addresses, or to #anchors"))
         elif child.type == "text" and re.search(r"\]\((?:javascript|data|vbscript):", child.content, re.I):
             # markdown-it refuses such a link and leaves its source as text: say so.
-            problems.append(_problem(f"{source}: line {line}", "a javascript:, data: or vbscript: link is not allowed"))
+            problems.append(problem(f"{source}: line {line}", "a javascript:, data: or vbscript: link is not allowed"))
     return problems

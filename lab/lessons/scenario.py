@@ -12,11 +12,7 @@ from typing import Any
 
 from lab.sim import REGISTRY, InvalidTopology, load
 from lab.sim.document.types import Topology
-from lab.sim.problems import Problem
-
-
-def _p(path: str, message: str) -> Problem:
-    return {"path": path, "message": message, "severity": "error"}
+from lab.sim.problems import Problem, problem
 
 
 def as_dict(scenario: Any) -> dict[str, Any]:
@@ -88,7 +84,7 @@ def apply(learner_topology: dict[str, Any], scenario: Any,
     design, its request classes are imposed too."""
     scenario = as_dict(scenario)
     if not isinstance(learner_topology, dict):
-        return None, [_p("$", "the design must be a topology document (a JSON object)")]
+        return None, [problem("$", "the design must be a topology document (a JSON object)")]
     doc = copy.deepcopy(learner_topology)
     problems: list[Problem] = []
     given = doc.get("settings")
@@ -103,13 +99,13 @@ def apply(learner_topology: dict[str, Any], scenario: Any,
         node = by_id.get(source)
         if node is None:
             sources = [n for n, spec in by_id.items() if spec.get("kind") == "traffic_source"]
-            problems.append(_p(f"scenario.traffic[{i}].source",
+            problems.append(problem(f"scenario.traffic[{i}].source",
                                f"this step sends its traffic through a traffic source named {source!r}, but your design "
                                f"has no node {source!r}" + (f" (its sources are {', '.join(map(str, sources))}); "
                                                             f"rename yours to {source!r}" if sources else "")))
             continue
         if node.get("kind") != "traffic_source" or node.get("kind") not in REGISTRY:
-            problems.append(_p(f"scenario.traffic[{i}].source",
+            problems.append(problem(f"scenario.traffic[{i}].source",
                                f"{source!r} must be a traffic source (this step's users arrive there), not a {node.get('kind')}"))
             continue
         node["params"] = {**(node.get("params") or {}), **copy.deepcopy(traffic["params"])}
@@ -117,7 +113,7 @@ def apply(learner_topology: dict[str, Any], scenario: Any,
     for i, fault in enumerate(faults):
         missing = _missing_target(fault, doc)
         if missing is not None:
-            problems.append(_p(f"scenario.faults[{i}].{missing[0]}", missing[1]))
+            problems.append(problem(f"scenario.faults[{i}].{missing[0]}", missing[1]))
     doc["faults"] = faults
     # The prices are the lab's list prices, not the learner's: a `pricing` section of the design
     # would pass a budget goal by making instances cheap instead of the design right-sized.

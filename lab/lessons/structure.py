@@ -15,13 +15,9 @@ import math
 from typing import Any
 
 from lab.sim import REGISTRY
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, problem
 
 STRUCTURES = ("kind", "instances_at_most", "monthly_cost_usd_at_most")
-
-
-def _p(path: str, message: str) -> Problem:
-    return {"path": path, "message": message, "severity": "error"}
 
 
 def _number(v: Any) -> bool:
@@ -30,19 +26,20 @@ def _number(v: Any) -> bool:
 
 def check_structure(spec: Any, ctx: dict[str, Any]) -> list[Problem]:
     if not isinstance(spec, dict):
-        return [_p("structure", "structure is a table, e.g. { kind = \"cache\", at_least = 1 }")]
+        return [problem("structure", "structure is a table, e.g. { kind = \"cache\", at_least = 1 }")]
     if "kind" in spec:
         problems = []
         if spec["kind"] not in REGISTRY:
-            problems.append(_p("structure.kind", f"unknown component kind {spec['kind']!r}; the kinds are {', '.join(REGISTRY)}"))
+            problems.append(problem("structure.kind",
+                                    f"unknown component kind {spec['kind']!r}; the kinds are {', '.join(REGISTRY)}"))
         bounds = [k for k in ("at_least", "at_most") if k in spec]
         if not bounds or set(spec) - {"kind", "at_least", "at_most"} or not all(
                 isinstance(spec[k], int) and not isinstance(spec[k], bool) and spec[k] >= 0 for k in bounds):
-            problems.append(_p("structure", "a kind goal says how many: { kind = \"cache\", at_least = 1 } (or at_most = n)"))
+            problems.append(problem("structure", "a kind goal says how many: { kind = \"cache\", at_least = 1 } (or at_most = n)"))
         return problems
     if len(spec) == 1 and next(iter(spec)) in STRUCTURES[1:] and _number(next(iter(spec.values()))):
         return []
-    return [_p("structure", "structure is { kind = \"...\", at_least = n }, { instances_at_most = n } "
+    return [problem("structure", "structure is { kind = \"...\", at_least = n }, { instances_at_most = n } "
                             "or { monthly_cost_usd_at_most = x }")]
 
 

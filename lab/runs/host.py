@@ -25,6 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from lab.sim.problems import problem
+
 from . import services
 from .executor import Execution
 from .models import Run, RunCommand
@@ -151,8 +153,7 @@ class Host:
             try:
                 problems = ex.apply(command)
             except Exception as exc:  # noqa: BLE001 - a command the engine chokes on is refused
-                problems = [{"path": "$.command", "message": f"the command could not be applied: {exc}",
-                             "severity": "error"}]
+                problems = [problem("$.command", f"the command could not be applied: {exc}")]
             services.run_command_record(command=command, problems=problems)
 
     def _heartbeat(self) -> None:
