@@ -5,6 +5,12 @@ Every import statement in lab/ counts, wherever it stands (at the top, inside a 
 the two modules cannot be understood, tested or moved apart. And no module imports another's
 private name (a leading underscore): what a module offers others is its public names.
 
+Two arrows no import statement shows count too. Importing `a.b.c` from outside the package `a.b`
+runs `a/b/__init__.py` first, so the importer depends on each package it enters. And the component
+registry imports every module of its package by discovery (importlib), so it depends on them all:
+a part a kind is built on that entered the kinds' package through an `__init__` that discovered
+them would be a circle that works only while something else happens to import the kinds first.
+
 The graph is read from the source with `ast` (decision 44 says why not a library)."""
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lab"
+# Modules that import every module of a package by discovery, and that package.
+DISCOVERS = {"lab.sim.components.registry": "lab.sim.components"}
 
 
 def _module_name(path: Path) -> str:
@@ -56,9 +64,20 @@ def _graph() -> tuple[dict[str, set[str]], list[str]]:
         for target, imported, line in _imports(name, path, known):
             if target in known and target != name:
                 graph[name].add(target)
+                graph[name].update(_packages_entered(name, target, known))
                 if imported.startswith("_") and not imported.startswith("__"):
                     private.append(f"{path.relative_to(ROOT)}:{line} imports {imported} from {target}")
+    for name, package in DISCOVERS.items():
+        graph[name].update(m for m in known if m.rpartition(".")[0] == package and m != name)
     return graph, private
+
+
+def _packages_entered(importer: str, target: str, known: set[str]) -> set[str]:
+    """The packages whose `__init__` importing `target` runs: its enclosing packages that do not
+    enclose the importer (those are already running)."""
+    parts = target.split(".")
+    enclosing = (".".join(parts[:i]) for i in range(1, len(parts)))
+    return {p for p in enclosing if p in known and not (importer == p or importer.startswith(p + "."))}
 
 
 def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -117,6 +136,19 @@ def test_no_module_in_lab_takes_part_in_an_import_circle():
 def test_no_module_imports_another_modules_private_name():
     _, private = _graph()
     assert not private, "private names imported across modules:\n" + "\n".join(private)
+
+
+def test_the_registry_is_the_only_module_that_discovers_modules():
+    # DISCOVERS must name every module that imports by discovery, or its arrows go unseen.
+    found = {name for name, path in _modules().items()
+             if "iter_modules" in path.read_text() and "import_module" in path.read_text()}
+    assert found == set(DISCOVERS)
+
+
+def test_entering_a_package_from_outside_is_an_arrow_to_its_init():
+    known = {"lab", "lab.sim", "lab.sim.components", "lab.sim.components.base", "lab.sim.parts.remote"}
+    assert _packages_entered("lab.sim.parts.remote", "lab.sim.components.base", known) == {"lab.sim.components"}
+    assert _packages_entered("lab.sim.components.cache", "lab.sim.components.base", known) == set()
 
 
 def test_the_checker_finds_a_circle_and_a_private_import(tmp_path):

@@ -4,7 +4,7 @@ architectures. A plain Python package: it imports no web framework and runs from
     from lab.sim import load, simulate
     results = simulate(load(open("topology.json").read()), seed=7)
 """
-from .components import REGISTRY
+from .components.registry import REGISTRY
 from .simulation import Simulation, simulate
 from .control import apply_command, check_command
 from .document.format import FORMAT, LIMITS, VERSION

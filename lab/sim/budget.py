@@ -24,7 +24,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .components import REGISTRY
+from .components.registry import REGISTRY
 from .document.types import EdgeSpec, NodeSpec, Topology
 from .problems import Problem, problem
 

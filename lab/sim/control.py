@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from . import faults
-from .components import REGISTRY
+from .components.registry import REGISTRY
 from .problems import Problem, problem
 from .document.types import FaultSpec
 from .document.validation import Checker, show, suggest, validate_fault

@@ -20,7 +20,7 @@ from heapq import heappop, heappush, heapreplace
 from typing import Any, Callable
 
 from . import faults
-from .components import REGISTRY
+from .components.registry import REGISTRY
 from .components.base import Component, Edge
 from .cloud.geography import Geography
 from .metrics.documents import Results, Window

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .checker import ID_RE, CheckedNode, Checker, show, suggest
-from ..components import REGISTRY
+from ..components.registry import REGISTRY
 from ..faults import FAULT_KINDS, TARGET_FIELDS, supports_instance_crashes
 from .format import LIMITS
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .checker import CheckedEdge, CheckedNode, Checker
-from ..components import REGISTRY
+from ..components.registry import REGISTRY
 from .format import LIMITS
 
 

@@ -36,7 +36,7 @@ def parse(text: str | bytes) -> tuple[Any, list[Problem]]:
 
 def normalize(doc: TopologyDocument) -> Topology:
     """A copy of a *valid* document with every default filled in, in a stable key order."""
-    from ..components import REGISTRY
+    from ..components.registry import REGISTRY
     from ..faults import FAULT_KINDS
     from ..cloud.geography import Geography
     from ..parts.resilience import POLICY_DEFAULTS

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..components import GROUPS, REGISTRY
+from ..components.base import GROUPS
+from ..components.registry import REGISTRY
 from ..faults import FAULT_KINDS
 from ..cloud.geography import LATENCY_FIELDS
 from ..kernel.request import CAUSES

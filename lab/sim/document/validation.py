@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .checker import ID_RE, CheckedEdge, CheckedNode, Checker, show, suggest
-from ..components import REGISTRY
+from ..components.registry import REGISTRY
 from .section_checks import check_latency, nul_path, check_pricing
 from .fault_checks import check_faults, validate_fault
 from .graph_checks import article, check_graph

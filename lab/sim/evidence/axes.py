@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..components import REGISTRY
+from ..components.registry import REGISTRY
 from ..document.checker import show, suggest
 from ..params import Param, is_number
 from ..problems import Problem, problem

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, cast
 
-from ..components import REGISTRY
+from ..components.registry import REGISTRY
 from .declared import MAX, SUM
 from .documents import Cost, Flow, NodeView
 from .histogram import Histogram
