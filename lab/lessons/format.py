@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.sim.problems import Problem
+from lab.sim.problems import Problem, Refused
 
 FORMAT = "archlab.lesson"
 VERSION = 1
@@ -258,12 +258,17 @@ class Lesson:
         return self.design(step.start if step.start_is_file else self.steps[index - 1].reference)
 
 
-class InvalidLesson(ValueError):
-    """A lesson that cannot be offered. `problems` lists every reason, each {"path", "message",
-    "severity"} with a path such as "lesson.toml: steps[2].goals[0].metric"."""
+class InvalidLesson(Refused):
+    """A lesson that cannot be offered: a refusal (400), as an invalid topology is. `problems`
+    lists every reason, each {"path", "message", "severity"} with a path such as
+    "lesson.toml: steps[2].goals[0].metric"."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+        super().__init__(problems)
+
+    def __str__(self) -> str:
+        # The first problem's path leads: a lesson's problems lie in several files.
+        problems = self.problems
         first = f"{problems[0]['path']}: {problems[0]['message']}" if problems else "invalid lesson"
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(first + more)
+        return first + more
