@@ -29,7 +29,6 @@ from .document.types import EdgeSpec, NodeSpec, Topology
 from .problems import Problem, problem
 
 if TYPE_CHECKING:
-    from .metrics.documents import Window
     from .simulation import Simulation
 
 # Heap events per node visit, measured over the examples: from 0.4 (the reference design: its
@@ -319,51 +318,3 @@ def _bytes(n: float, digits: int = 2) -> str:
 
 def _duration(s: float) -> str:
     return f"{_sig(s / 3600)} hours" if s >= 7200 else f"{_sig(s)} s"
-
-
-# -- calibration ----------------------------------------------------------------------------------
-
-def measure(topology: Topology, *, duration_s: float | None = None) -> dict[str, float]:
-    """Run a normalized topology and count what the estimate predicts: requests, node visits per
-    request (arrivals at every node but the sources), heap events, windows and their JSON bytes,
-    and the CPU seconds it took. The constants above come from this."""
-    import json
-    import time
-
-    from .simulation import Simulation
-
-    windows: list[Window] = []
-    sim = Simulation(topology, on_window=windows.append)
-    started = time.process_time()
-    sim.run(float(topology["settings"]["duration_s"] if duration_s is None else duration_s))
-    sim.finish()
-    cpu_s = time.process_time() - started
-    nodes = [n["id"] for n in topology["nodes"] if not REGISTRY[n["kind"]].is_source]
-    arrivals = sum(w["nodes"][n].get("arrivals", 0) for w in windows for n in nodes)
-    return {"requests": sim.created, "visits": arrivals / max(1, sim.created),
-            "events": sim.events_scheduled(), "windows": len(windows),
-            "stored_bytes": sum(len(json.dumps(w)) for w in windows), "cpu_s": cpu_s}
-
-
-def _main(paths: list[str]) -> None:
-    """`python -m lab.sim.budget [topology.json ...]`: estimate and measure each (the examples
-    by default) and print the two side by side."""
-    from pathlib import Path
-
-    from .document.loading import load
-
-    paths = paths or sorted(str(p) for p in (Path(__file__).parent / "examples").glob("*.json"))
-    print(f"{'example':28} {'visits est/meas':>16} {'events est/meas':>24} {'ratio':>6} "
-          f"{'bytes ratio':>11} {'events/cpu s':>12}")
-    for path in paths:
-        topology = load(Path(path).read_text())
-        e, m = estimate(topology), measure(topology)
-        print(f"{Path(path).stem:28} {e.visits:7.2f} {m['visits']:7.2f}  {e.events:11,.0f} {m['events']:11,.0f} "
-              f"{e.events / m['events']:6.2f} {e.stored_bytes / m['stored_bytes']:11.2f} "
-              f"{m['events'] / max(m['cpu_s'], 1e-9):12,.0f}")
-
-
-if __name__ == "__main__":
-    import sys
-
-    _main(sys.argv[1:])

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from lab.sim import Simulation, load
-from lab.sim.budget import Budget, Usage, check, estimate, measure, over
+from bench.budget_calibration import measure
+from lab.sim.budget import Budget, Usage, check, estimate, over
 
 from .budget_world import chain, doc, two_hundred_nodes
 
