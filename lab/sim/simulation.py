@@ -278,14 +278,6 @@ class Simulation:
 
     # -- the request ledger ---------------------------------------------------------------------
 
-    def new_request(self, cls: str, key: int, client: int, t: float, source: str) -> Request:
-        rid = self.created
-        self.created = rid + 1
-        req = Request(rid, cls, key, client, t, source)
-        if rid % self.trace_every == 0:
-            req.trace = []
-        return req
-
     def reply(self, req: Request, t: float) -> None:
         """The request is done at the current node: return it to its nearest waiting caller, or
         complete it if nobody waits (its response reaches the client)."""

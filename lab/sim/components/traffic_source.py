@@ -257,8 +257,9 @@ class TrafficSource(Component):
         self._send(t)
 
     def _send(self, t: float) -> None:
-        """Start one request at `t` and hand it to the first node. (Simulation.new_request,
-        inlined: this runs once per request.)"""
+        """Start one request at `t` and hand it to the first node. The one place a client's
+        request starts: it takes the next id from the ledger (`sim.created`) and is traced if its
+        id says so; written out here because it runs once per request."""
         self.arrivals += 1
         sim = self.sim
         rid = sim.created
