@@ -73,7 +73,7 @@ class Kernel(Protocol):
     heap: list[tuple[float, int, Handler, Any]]
     root: list[bool]
     seq: Callable[[], int]
-    created: int  # requests started (the ledger's next id): a traffic source advances it (components/traffic_source.py _send)
+    created: int  # requests started, the ledger's next id: a traffic source's _send advances it
     completed: int
     failed: int
     draining: bool
