@@ -299,11 +299,10 @@ class TrafficSource(Component):
         if self.arrivals > counted:
             by_class[self._only_class] = by_class.get(self._only_class, 0) + self.arrivals - counted
 
-    def harvest(self, t: float) -> dict[str, Any]:
+    def harvest_extra(self, t: float) -> dict[str, Any]:
+        """The window's requests started by class (the windows add them up per class), and as
+        many completions as arrivals: a source "completes" a request by sending it."""
         self._credit_classes()
         by_class = self.class_arrivals
         self.class_arrivals = {}
-        raw = super().harvest(t)
-        raw["completions"] = raw["arrivals"]  # a source "completes" a request by sending it
-        raw["class_arrivals"] = by_class
-        return raw
+        return {"completions": self.arrivals, "class_arrivals": by_class}
