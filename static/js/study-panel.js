@@ -93,10 +93,12 @@ function note(text) {
   $("study-connection").hidden = !text;
 }
 
-// The bar and its sentence, from the websocket's progress frame or the API's study.
-function progress({ status, done, failed, total }, via) {
+// The bar and its sentence, from the websocket's progress frame or the API's study. A frame that
+// says the study is over marks it "finishing" until ended() has its document: the status a page
+// (or a test) reads never says "done" while the links still point at the study before.
+function progress({ status, done, failed, total }, via, final = false) {
   $("study-progress").hidden = false;
-  $("study-progress").dataset.status = status;
+  $("study-progress").dataset.status = OVER.includes(status) && !final ? "finishing" : status;
   if (via) $("study-progress").dataset.via = via;
   $("study-bar").max = total || 1;
   $("study-bar").value = done + failed;
@@ -109,7 +111,9 @@ function progress({ status, done, failed, total }, via) {
 function ended(study) {
   following = null;
   current = study;
-  progress({ status: study.status, ...study.progress });
+  $("study-json").href = study.downloads.json;
+  $("study-csv").href = study.downloads.csv;
+  progress({ status: study.status, ...study.progress }, undefined, true);
   $("study-live").hidden = true;
   summary(study);
 }
@@ -129,8 +133,6 @@ function summary(study) {
   list.id = "study-summary";
   list.append(...sentences.map((s) => el("li", s)));
   box.append(list);
-  $("study-json").href = study.downloads.json;
-  $("study-csv").href = study.downloads.csv;
   $("study-links").hidden = false;
 }
 
