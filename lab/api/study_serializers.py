@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lab.studies.models import Study
+from lab.studies.selectors import side_name
 
 from .serializers import ObjectField, PersonField
 
@@ -18,8 +19,12 @@ class DesignRefSerializer(serializers.Serializer):
 
 
 class StudySideSerializer(serializers.Serializer):
-    design = DesignRefSerializer()
-    revision = serializers.IntegerField()
+    design = DesignRefSerializer(allow_null=True, help_text="null for a proposed change")
+    revision = serializers.IntegerField(allow_null=True, help_text="null for a proposed change")
+    proposed = serializers.BooleanField(help_text="B is a proposed change sent with the request (unsaved); a "
+                                                  "study's detail has its topology as `b.topology`")
+    name = serializers.CharField(help_text="how pages name it: \"Shop, revision 2\" or \"proposed change (unsaved)\"")
+    topology = ObjectField(required=False, help_text="a study's detail, for a proposed B: its topology as it ran")
 
 
 class StudyProgressSerializer(serializers.Serializer):
@@ -53,13 +58,17 @@ class StudySerializer(serializers.Serializer):
 
     @extend_schema_field(StudySideSerializer)
     def get_a(self, study: Study) -> dict[str, Any]:
-        return {"design": {"id": study.design_id, "name": study.design.name}, "revision": study.revision.number}
+        return {"design": {"id": study.design_id, "name": study.design.name}, "revision": study.revision.number,
+                "proposed": False, "name": side_name(study, "a")}
 
     @extend_schema_field(StudySideSerializer(allow_null=True))
     def get_b(self, study: Study) -> dict[str, Any] | None:
+        if study.b_proposed:
+            return {"design": None, "revision": None, "proposed": True, "name": side_name(study, "b")}
         if study.design_b is None or study.revision_b is None:
             return None
-        return {"design": {"id": study.design_b_id, "name": study.design_b.name}, "revision": study.revision_b.number}
+        return {"design": {"id": study.design_b_id, "name": study.design_b.name}, "revision": study.revision_b.number,
+                "proposed": False, "name": side_name(study, "b")}
 
     @extend_schema_field(StudyProgressSerializer)
     def get_progress(self, study: Study) -> dict[str, int]:
@@ -76,7 +85,7 @@ class StudySerializer(serializers.Serializer):
         data = super().to_representation(study)
         data["error"] = data["error"] or None
         data["a"]["design"]["id"] = str(data["a"]["design"]["id"])
-        if data["b"] is not None:
+        if data["b"] is not None and data["b"]["design"] is not None:
             data["b"]["design"]["id"] = str(data["b"]["design"]["id"])
         return data
 
@@ -85,11 +94,19 @@ class StudyDetailSerializer(StudySerializer):
     document = ObjectField(allow_null=True, help_text="the aggregated document (docs/evidence.md): null until the "
                                                       "study is done, or cancelled with runs finished")
 
+    def to_representation(self, study: Study) -> dict[str, Any]:
+        data = super().to_representation(study)
+        if data["b"] is not None and data["b"]["proposed"]:
+            data["b"]["topology"] = study.b_topology  # as it ran (normalized), to save or to open
+        return data
+
 
 class StudySideRequest(serializers.Serializer):
     design = serializers.UUIDField(required=False, help_text="B's design, if not this one")
     revision = serializers.IntegerField(required=False, help_text="default: the design's latest")
     token = serializers.CharField(required=False, help_text="B's share link token, if B is unlisted")
+    topology = ObjectField(required=False, help_text="B only, alone: a proposed change, a topology document "
+                                                     "(docs/topology.md) run as B without being saved")
 
 
 class StudyCreateRequest(serializers.Serializer):

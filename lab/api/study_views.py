@@ -58,7 +58,8 @@ def _side(request: Request, design: Design, raw: Any, path: str) -> tuple[Design
         raise Refused([problem(path, "must be an object: {\"revision\": 2} or {\"design\": id, \"revision\": 2}")])
     unknown = [k for k in raw if k not in ("design", "revision", "token")]
     if unknown:
-        raise Refused([problem(f"{path}.{str(k)[:100]}", "unknown field; this takes: design, revision, token")
+        raise Refused([problem(f"{path}.{str(k)[:100]}", "unknown field; this takes: design, revision, token "
+                                                              "(or, for B, topology alone)")
                        for k in unknown[:20]])
     if raw.get("design") is not None and str(raw["design"]) != str(design.pk):
         if not isinstance(raw["design"], str) or not isinstance(raw.get("token", ""), str):
@@ -68,6 +69,22 @@ def _side(request: Request, design: Design, raw: Any, path: str) -> tuple[Design
         except Refused:
             raise Refused([problem(f"{path}.design", "no such design (or you may not see it)")], status=404) from None
     return design, _revision(design, raw.get("revision"), f"{path}.revision")
+
+
+def _side_b(request: Request, design: Design, raw: Any) -> tuple[Design | None, Revision | None, Any]:
+    """B of a comparison: a saved revision (as `_side`), or {"topology": {...}}, a proposed change
+    that is not saved (the lab's canvas as it is), checked by the study's planning."""
+    if isinstance(raw, dict) and "topology" in raw:
+        others = [k for k in raw if k != "topology"]
+        if others:
+            raise Refused([problem(f"$.b.{str(k)[:100]}", "B is either a proposed change ({\"topology\": ...}) or a "
+                                                          "saved revision ({\"design\", \"revision\"}), not both")
+                           for k in others[:20]])
+        if not isinstance(raw["topology"], dict):
+            raise Refused([problem("$.b.topology", "must be a topology document (a JSON object, docs/topology.md)")])
+        return None, None, raw["topology"]
+    design_b, revision_b = _side(request, design, raw, "$.b")
+    return design_b, revision_b, None
 
 
 class StudyListView(ApiListView):
@@ -95,7 +112,10 @@ class StudyListView(ApiListView):
                                                                                           "steps": 10}}], "seeds": 3}}),
             OpenApiExample("replications", request_only=True, value={"kind": "replications", "seeds": 10}),
             OpenApiExample("a comparison of two revisions", request_only=True, value={
-                "kind": "comparison", "seeds": 5, "a": {"revision": 1}, "b": {"revision": 2}})],
+                "kind": "comparison", "seeds": 5, "a": {"revision": 1}, "b": {"revision": 2}}),
+            OpenApiExample("a comparison with a proposed change (unsaved)", request_only=True, value={
+                "kind": "comparison", "seeds": 5, "b": {"topology": {"settings": {"duration_s": 30},
+                                                                     "nodes": ["..."], "edges": ["..."]}}})],
         responses={201: s.StudyDetailSerializer, **errors(400, 401, 403, 404, 413, 415, 429)})
     def post(self, request: Request, design_id: UUID) -> Response:
         data = request.data
@@ -115,14 +135,16 @@ class StudyListView(ApiListView):
                 raise Refused([problem("$.a.design", "A is a revision of the design the study is saved with; "
                                                      "name another design as B")])
             if "b" not in data:
-                raise Refused([problem("$.b", "a comparison needs B: {\"b\": {\"revision\": 2}}")])
-            design_b, revision_b = _side(request, design, data["b"], "$.b")
+                raise Refused([problem("$.b", "a comparison needs B: {\"b\": {\"revision\": 2}}, or "
+                                              "{\"b\": {\"topology\": {...}}} for a proposed change")])
+            design_b, revision_b, topology_b = _side_b(request, design, data["b"])
         else:
             revision = _revision(design, data.get("revision"), "$.revision")
-            design_b, revision_b = None, None
+            design_b, revision_b, topology_b = None, None, None
         options = {k: data[k] for k in services.OPTIONS[kind] if k in data}
         study = services.study_create(requester=quotas.requester_of(request), kind=kind, options=options,
-                                      design=design, revision=revision, design_b=design_b, revision_b=revision_b)
+                                      design=design, revision=revision, design_b=design_b, revision_b=revision_b,
+                                      topology_b=topology_b)
         return Response(s.StudyDetailSerializer(study).data, status=201,
                         headers={"Location": f"/api/v1/studies/{study.id}"})
 
@@ -195,7 +217,9 @@ class StudyDownloadView(ApiView):
             raise Refused("a study comes as study.json or study.csv", status=404)
         study = _study_for_read(request, study_id)
         if fmt == "json":
-            text = json.dumps({"study": s.StudySerializer(study).data, "document": study.document}, allow_nan=False,
+            # The study as its detail says it (a proposed B's topology with it), its document beside.
+            described = {k: v for k, v in s.StudyDetailSerializer(study).data.items() if k != "document"}
+            text = json.dumps({"study": described, "document": study.document}, allow_nan=False,
                               indent=1, default=str)
             response = HttpResponse(text, content_type="application/json")
         else:

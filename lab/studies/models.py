@@ -9,6 +9,7 @@ a time, so they go through the workers' queue, fair scheduling, quotas, leases a
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -65,6 +66,20 @@ class Study(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in OVER
+
+    @property
+    def b_proposed(self) -> bool:
+        """B of this comparison is a proposed change sent with the request (the lab's canvas as it
+        was), not a saved revision: its topology is only in the plan (`plan["topologies"]["b"]`)."""
+        return self.kind == Study.Kind.COMPARISON and self.revision_b_id is None
+
+    @property
+    def b_topology(self) -> dict[str, Any] | None:
+        """B's topology as it ran, for a proposed change (the plan keeps it); None otherwise."""
+        if not self.b_proposed or not isinstance(self.plan, dict):
+            return None
+        b = (self.plan.get("topologies") or {}).get("b")
+        return b if isinstance(b, dict) else None
 
 
 OVER = (Study.Status.DONE, Study.Status.CANCELLED, Study.Status.FAILED)

@@ -17,6 +17,7 @@ from lab.designs.thumbnails import thumbnail_svg
 from lab.sim.evidence.wording import METRIC_INFO, amount, percent
 
 from .models import Study
+from .selectors import PROPOSED, side_name
 
 KINDS: dict[str, str] = {Study.Kind.SWEEP: "Sweep", Study.Kind.REPLICATIONS: "Seeds",
                          Study.Kind.COMPARISON: "A/B comparison"}
@@ -87,6 +88,17 @@ def _picture(design: Any, number: int) -> str:
     return thumbnail_svg(revision.topology) if revision is not None else ""
 
 
+def _picture_b(study: Study) -> str:
+    """B's picture, if B is not A: a proposed change's from the topology it ran (the plan keeps it)."""
+    if study.b_proposed:
+        topology = study.b_topology
+        return thumbnail_svg(topology) if topology is not None else ""
+    if study.design_b is None or study.revision_b is None \
+            or (study.design_b_id, study.revision_b_id) == (study.design_id, study.revision_id):
+        return ""
+    return _picture(study.design_b, study.revision_b.number)
+
+
 def _state(study: Study) -> dict[str, Any]:
     """Whether the page is final, and the sentence that says what it shows when it is not."""
     done, total, failed = study.done, study.total, study.failed
@@ -111,7 +123,9 @@ def study_report(*, study: Study) -> dict[str, Any]:
     series (`charts`, for static/js/report-page.js)."""
     doc = study.document if isinstance(study.document, dict) else None
     name_a = study.design.name
-    if study.kind == Study.Kind.COMPARISON and study.design_b is not None and study.revision_b is not None:
+    if study.b_proposed:
+        title = f"A/B comparison: {name_a} r{study.revision.number} (A) against a {PROPOSED} (B)"
+    elif study.kind == Study.Kind.COMPARISON and study.design_b is not None and study.revision_b is not None:
         title = (f"A/B comparison: {name_a} r{study.revision.number} (A) against "
                  f"{study.design_b.name} r{study.revision_b.number} (B)")
     else:
@@ -120,9 +134,7 @@ def study_report(*, study: Study) -> dict[str, Any]:
         "study": study, "title": title, "kind": KINDS.get(study.kind, study.kind), "by": public_name(study.user),
         "seeds": ", ".join(str(s) for s in study.seeds), "state": _state(study),
         "picture": _picture(study.design, study.revision.number),
-        "picture_b": (_picture(study.design_b, study.revision_b.number)
-                      if study.design_b is not None and study.revision_b is not None
-                      and (study.design_b_id, study.revision_b_id) != (study.design_id, study.revision_id) else ""),
+        "picture_b": _picture_b(study), "name_a": side_name(study, "a"), "name_b": side_name(study, "b"),
         "notes": list(doc.get("notes") or []) if doc else [],
         "limited": len(doc.get("limited") or []) if doc else 0,
         "document": doc, "charts": [],
@@ -135,10 +147,8 @@ def study_report(*, study: Study) -> dict[str, Any]:
         context.update(replications_report(doc))
     elif doc.get("format") == "archlab.comparison":
         # The designs by their saved names and revisions (the document knows their topologies' names).
-        names = ((f"{name_a}, revision {study.revision.number}",
-                  f"{study.design_b.name}, revision {study.revision_b.number}")
-                 if study.design_b is not None and study.revision_b is not None else None)
-        context.update(comparison_report(doc, names=names))
+        names = (side_name(study, "a"), side_name(study, "b"))
+        context.update(comparison_report(doc, names=names if names[1] else None))
     return context
 
 

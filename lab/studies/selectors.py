@@ -26,6 +26,21 @@ from . import documents, limits
 from .models import Study, StudyRun
 
 
+PROPOSED = "proposed change (unsaved)"
+
+
+def side_name(study: Study, side: str) -> str:
+    """How pages and the API name A or B of a study: "Shop, revision 2", or, for B sent as a
+    proposed change, "proposed change (unsaved)"."""
+    if side == "a":
+        return f"{study.design.name}, revision {study.revision.number}"
+    if study.b_proposed:
+        return PROPOSED
+    if study.design_b is None or study.revision_b is None:
+        return ""
+    return f"{study.design_b.name}, revision {study.revision_b.number}"
+
+
 def _b_visible(study: Study, user: Any) -> bool:
     b = study.design_b
     return b is None or b.pk == study.design_id or designs.can_view(user, b)

@@ -83,15 +83,27 @@ def _check_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _topology(revision: Revision, duration_s: float | None, path: str) -> Topology:
-    doc = revision.topology
+def _with_duration(doc: Any, duration_s: float | None) -> Any:
     if duration_s is not None and isinstance(doc, dict) and isinstance(doc.get("settings", {}), dict):
-        doc = {**doc, "settings": {**doc.get("settings", {}), "duration_s": duration_s}}
+        return {**doc, "settings": {**doc.get("settings", {}), "duration_s": duration_s}}
+    return doc
+
+
+def _topology(revision: Revision, duration_s: float | None, path: str) -> Topology:
     try:
-        return load(doc)
+        return load(_with_duration(revision.topology, duration_s))
     except InvalidTopology as exc:
         raise Refused([problem(path, f"revision {revision.number} cannot run: {p['path']}: {p['message']}")
                        for p in exc.problems[:10]]) from None
+
+
+def _proposed(doc: Any, duration_s: float | None) -> Topology:
+    """B as a proposed change: a topology document sent with the request (the lab's canvas as it
+    is), read by the one strict loader, its problems under `$.b.topology`."""
+    try:
+        return load(_with_duration(doc, duration_s))
+    except InvalidTopology as exc:
+        raise Refused([problem("$.b.topology" + p["path"][1:], p["message"]) for p in exc.problems[:20]]) from None
 
 
 def _in_spec(exc: Refused) -> Refused:
@@ -130,21 +142,26 @@ def _studies(n: int) -> str:
 
 
 def study_create(*, requester: Requester, kind: str, options: dict[str, Any], design: Design, revision: Revision,
-                 design_b: Design | None = None, revision_b: Revision | None = None) -> Study:
-    """Plan a study of `revision` (and `revision_b`, for a comparison) and queue its first runs.
-    The caller has checked that the requester may view the designs. Raises Refused: 400 for a bad
-    request or a plan over the budgets (nothing is stored), 429 over the requester's allowance."""
+                 design_b: Design | None = None, revision_b: Revision | None = None,
+                 topology_b: Any = None) -> Study:
+    """Plan a study of `revision` (and B, for a comparison: `revision_b` of `design_b`, or
+    `topology_b`, a proposed change that is saved nowhere but in the study's plan) and queue its
+    first runs. The caller has checked that the requester may view the designs. Raises Refused:
+    400 for a bad request or a plan over the budgets (nothing is stored), 429 over the
+    requester's allowance."""
     if kind not in KINDS:
         raise Refused([problem("$.kind", f"kind must be one of {', '.join(KINDS)}")])
     if requester.user is None:
         raise Refused("sign in to run a study", status=401)
-    if kind == "comparison" and revision_b is None:
-        raise Refused([problem("$.b", "a comparison needs B: {\"b\": {\"revision\": 2}} (a revision of this design), "
-                                      "or {\"b\": {\"design\": id, \"revision\": n}}")])
+    if kind == "comparison" and (revision_b is None) == (topology_b is None):
+        raise Refused([problem("$.b", "a comparison needs one B: {\"b\": {\"revision\": 2}} (a revision of this "
+                                      "design), {\"b\": {\"design\": id, \"revision\": n}}, or {\"b\": "
+                                      "{\"topology\": {...}}} (a proposed change, unsaved)")])
     checked = _check_options(kind, options)
     _check_allowance(requester)  # before the costly planning; again under the lock below
     a = _topology(revision, checked.get("duration_s"), "$.a.revision" if kind == "comparison" else "$.revision")
-    b = _topology(revision_b, checked.get("duration_s"), "$.b.revision") if revision_b is not None else None
+    b = (_topology(revision_b, checked.get("duration_s"), "$.b.revision") if revision_b is not None
+         else _proposed(topology_b, checked.get("duration_s")) if kind == "comparison" else None)
     plan = _plan(kind, checked, a, b)
     QuotaKey.objects.get_or_create(key=requester.principal)
     with transaction.atomic():
@@ -155,7 +172,8 @@ def study_create(*, requester: Requester, kind: str, options: dict[str, Any], de
         _make_room(design=design, user=requester.user)
         study = Study.objects.create(
             kind=kind, user=requester.user, principal=requester.principal, design=design, revision=revision,
-            design_b=design_b if kind == "comparison" else None, revision_b=revision_b if kind == "comparison" else None,
+            design_b=design_b if kind == "comparison" and revision_b is not None else None,
+            revision_b=revision_b if kind == "comparison" else None,
             request=checked, seeds=list(plan.seeds), plan=plan.to_dict(), total=len(plan.runs),
             at_once=limits.at_once(requester.role), running_cap=limits.running_cap(requester.role))
         StudyRun.objects.bulk_create([StudyRun(study=study, index=i) for i in range(len(plan.runs))])

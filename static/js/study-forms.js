@@ -1,7 +1,7 @@
 // The study form of the lab's evidence panel: which parameters can be swept (every node's
 // number, whole number, choice or switch, and the workload's rate), what B of an A/B can be
-// (another revision of this design, or another design of yours such as a fork), and the request
-// body the form makes for POST /api/v1/designs/{id}/studies (docs/evidence.md, "The sweep spec").
+// (the canvas as it is now, another revision of this design, or another design of yours such as
+// a fork), and the request body the form makes for POST /api/v1/designs/{id}/studies (docs/evidence.md, "The sweep spec").
 import { getJSON } from "./api.js";
 import { $ } from "./dom.js";
 
@@ -21,10 +21,11 @@ export function fillTargets(topology, kinds) {
   $("sweep-target-2").replaceChildren(new Option("(none)", ""), ...options.map((o) => o.cloneNode(true)));
 }
 
-// B: this design's other revisions, then the caller's other designs (a fork among them).
+// B: the canvas as it is now (a proposed change, unsaved), this design's other revisions, then
+// the caller's other designs (a fork among them).
 export async function fillSides(design) {
   const select = $("ab-b");
-  const options = [];
+  const options = [new Option("the canvas as it is now (unsaved changes)", "canvas")];
   try {
     const revisions = await getJSON(`/api/v1/designs/${design.id}/revisions?page_size=100`);
     for (const r of revisions.results || []) {
@@ -37,7 +38,6 @@ export async function fillSides(design) {
       if (d.id !== design.id) options.push(new Option(`design ${d.name}`, `design:${d.id}`));
     }
   } catch { /* a visitor has no designs */ }
-  if (!options.length) options.push(new Option("(save another revision, or fork it, to compare)", ""));
   select.replaceChildren(...options);
 }
 
@@ -58,6 +58,15 @@ function value(text) {
   return Number.isNaN(n) ? text : n;
 }
 
+// The canvas as it is now: the lab's JSON view mirrors it (lab.js keeps the two in step).
+function canvasTopology() {
+  try {
+    return JSON.parse($("topology").value);
+  } catch (error) {
+    throw new Error(`the canvas's design is not valid JSON (see the JSON view): ${error.message}`);
+  }
+}
+
 // The request body of the form as filled, for `kind`; throws an Error with a sentence.
 export function requestBody(kind, design) {
   const seeds = Number($("study-seeds").value) || 3;
@@ -74,10 +83,11 @@ export function requestBody(kind, design) {
     body.revision = design.revision;
   } else {
     const b = $("ab-b").value;
-    if (!b) throw new Error("pick B: another revision of this design, or another design of yours");
+    if (!b) throw new Error("pick B: the canvas as it is now, another revision of this design, or another design of yours");
     body.seeds = seeds;
     body.a = { revision: design.revision };
-    body.b = b.startsWith("rev:") ? { revision: Number(b.slice(4)) } : { design: b.slice(7) };
+    if (b === "canvas") body.b = { topology: canvasTopology() };
+    else body.b = b.startsWith("rev:") ? { revision: Number(b.slice(4)) } : { design: b.slice(7) };
   }
   return body;
 }

@@ -49,7 +49,7 @@ export async function openReport(study) {
   if (!doc) body.append(el("p", study.error || "No run of this study finished: there is nothing to report.", "problems"));
   else if (doc.format === "archlab.sweep") renderSweep(body, doc);
   else if (doc.format === "archlab.replications") renderReplications(body, doc);
-  else renderComparison(body, doc);
+  else renderComparison(body, doc, study.b ? [study.a.name, study.b.name] : null);
   if (doc && (doc.limited || []).length) body.append(el("p", `${doc.limited.length} runs were stopped by their budget and left out.`, "hint"));
   for (const note of (doc && doc.notes) || []) body.append(el("p", note, "hint"));
   view.addEventListener("keydown", (e) => { if (e.key === "Escape") closeReport(); });
@@ -66,7 +66,7 @@ function header(study) {
   const head = el("div", null, "study-report-head");
   const a = study.a;
   const title = study.kind === "comparison" && study.b
-    ? `${TITLES.comparison}: ${a.design.name} r${a.revision} (A) against ${study.b.design.name} r${study.b.revision} (B)`
+    ? `${TITLES.comparison}: ${a.design.name} r${a.revision} (A) against ${study.b.proposed ? `a ${study.b.name}` : `${study.b.design.name} r${study.b.revision}`} (B)`
     : `${TITLES[study.kind]} of ${a.design.name}, revision ${a.revision}`;
   head.append(el("h2", title));
   const by = study.user; // the public name of whoever ran it

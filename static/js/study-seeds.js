@@ -35,8 +35,11 @@ function windowCharts(box, windows, prefix) {
 
 const pct = (share) => (share === null || share === undefined ? "n/a" : `${(100 * share).toFixed(1)}%`);
 
-export function renderComparison(box, doc) {
-  const names = el("p", `A: ${doc.a.name} · B: ${doc.b.name} · ${doc.pairs} pairs on the same seeds (${doc.seeds.join(", ")})`, "hint");
+// `sides`: how the study names A and B ("Shop, revision 2", "proposed change (unsaved)"), else the
+// topologies' own names.
+export function renderComparison(box, doc, sides = null) {
+  const [nameA, nameB] = sides || [doc.a.name, doc.b.name];
+  const names = el("p", `A: ${nameA} · B: ${nameB} · ${doc.pairs} pairs on the same seeds (${doc.seeds.join(", ")})`, "hint");
   const rows = Object.entries(doc.metrics).map(([m, f]) => {
     const verdict = el("span", f.verdict, f.significant ? "verdict significant" : "verdict");
     const rel = f.relative && f.relative.mean !== null ? `${pct(f.relative.mean)} (${pct(f.relative.low)} to ${pct(f.relative.high)})` : "n/a";

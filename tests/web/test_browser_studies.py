@@ -2,7 +2,8 @@
 embedded workers: a signed-in user's saved design is swept over the workload's rate (2 values,
 2 seeds, short runs), the progress bar follows it to the end, the knee sentence is the
 document's, the report opens with the design's picture and charts that download as PNG and SVG
-and a link that opens it again; an A/B comparison against an earlier revision gives verdicts; a run over seeds gives intervals
+and a link that opens it again; an A/B comparison against an earlier revision gives verdicts, and one against the canvas as it
+is now (an unsaved change) names B the proposed change; a run over seeds gives intervals
 and the seeds needed;
 a longer sweep is cancelled. The panel follows a study over its websocket (no polling while
 the socket is up), a longer sweep's points appear as its runs finish, a study whose socket
@@ -140,6 +141,29 @@ def test_a_sweep_shows_progress_and_its_knee_its_report_downloads_charts_and_ab_
     page.click("#study-report")
     expect(page.locator("#ab-table tbody tr")).to_have_count(len(document["metrics"]))
     page.screenshot(path=str(ARTIFACTS / "studies-2-ab-report.png"), full_page=True)
+    page.click("#study-report-close")
+
+    # A/B against the canvas as it is now: one app1 instance again, edited and not saved.
+    page.evaluate("""() => {
+      const box = document.getElementById('topology');
+      const doc = JSON.parse(box.value);
+      doc.nodes.find((n) => n.id === 'app1').params.instances = 1;
+      box.value = JSON.stringify(doc, null, 2);
+      box.dispatchEvent(new Event('input'));
+    }""")
+    page.click("[data-study-kind='comparison']")
+    page.select_option("#ab-b", "canvas")
+    start(page, "comparison")
+    saved = finished(page)  # study.json: the study as described, B's topology with it, and its document
+    b = saved["study"]["b"]
+    assert b["proposed"] and b["name"] == "proposed change (unsaved)"
+    app1 = next(n for n in b["topology"]["nodes"] if n["id"] == "app1")
+    assert app1["params"]["instances"] == 1 and saved["document"]["format"] == "archlab.comparison"
+    for verdict in saved["document"]["verdicts"]:
+        expect(page.locator("#study-summary")).to_contain_text(verdict)
+    page.click("#study-report")
+    expect(page.locator("#study-report-view h2")).to_contain_text("against a proposed change (unsaved) (B)")
+    expect(page.locator("#study-report-view")).to_contain_text("B: proposed change (unsaved)")
     page.click("#study-report-close")
 
     # Seeds, with no websocket to be had (it closes as it opens): the panel polls to the end.
