@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Sequence
 
 from ..kernel.interface import Kernel, StreamedSource
 from .actor import Actor
-from ..metrics.declared import LAST, Metric, combine_rules, level, read, show
+from ..metrics.declared import LAST, Metric, Reading, combine_rules, level, read, reading, show, shown
 from ..params import Param
 from ..kernel.request import Request
 
@@ -136,8 +136,16 @@ class Component(Actor):
     # failures, latency, time in node, cost): see lab/sim/metrics/declared.py. `harvest` reads
     # and resets them, `present` shows them, and the run's totals combine them by their rule.
     metrics: ClassVar[tuple[Metric, ...]] = ()
+    # `metrics` as the harvest reads them and as a window shows them, worked out once per kind.
+    _reading: ClassVar[tuple[Reading, ...]] = ()
+    _shown: ClassVar[tuple[Metric, ...]] = ()
     region: str | None = None  # placement: the node's region and zone (None when not placed)
     zone: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._reading = reading(cls.metrics)
+        cls._shown = shown(cls.metrics)
 
     def __init__(self, sim: "Kernel", node_id: str, values: dict[str, Any]) -> None:
         super().__init__(sim, node_id)
@@ -335,7 +343,7 @@ class Component(Actor):
                 else:
                     raw[key] = raw.get(key, 0) + value
         self.measure(t)
-        read(self, self.metrics, raw)
+        read(self, self._reading, raw)
         raw.update(self.harvest_extra(t))
         span = t - self.t_cost
         self.t_cost = t
@@ -362,7 +370,7 @@ class Component(Actor):
     def present(cls, raw: dict[str, Any], span: float) -> dict[str, Any]:
         """The kind's own figures as a user reads them: the declared `metrics`, then
         `present_extra`."""
-        out = show(cls.metrics, raw)
+        out = show(cls._shown, raw)
         out.update(cls.present_extra(raw, span))
         return out
 

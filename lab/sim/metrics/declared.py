@@ -95,19 +95,33 @@ def per(shown: str, top: str, bottom: str | tuple[str, ...], *, scale: float = 1
                   bottom=(bottom,) if isinstance(bottom, str) else bottom)
 
 
-def read(node: Any, metrics: Iterable[Metric], into: dict[str, Any]) -> None:
+# What `read` does for one figure, worked out once per kind (`reading`): its key, the attribute,
+# whether it resets, and to what (another attribute's value, or a constant).
+Reading = tuple[str, str, bool, "str | None", Any]
+
+
+def reading(metrics: Iterable[Metric]) -> tuple[Reading, ...]:
+    """The figures the harvest reads from the node, as `read` takes them: a kind's windows
+    close thousands of times, so what does not change is not worked out at each."""
+    return tuple((m.name, m.attr, m.reset, m.start, m.zero) for m in metrics if m.is_read)
+
+
+def read(node: Any, figures: tuple[Reading, ...], into: dict[str, Any]) -> None:
     """Put the window's value of each figure into `into` and set back those that reset."""
-    for m in metrics:
-        if m.provided or m.bottom:
-            continue
-        into[m.name] = getattr(node, m.attr)
-        if m.reset:
-            setattr(node, m.attr, getattr(node, m.start) if m.start else m.zero)
+    for name, attr, reset, start, zero in figures:
+        into[name] = getattr(node, attr)
+        if reset:
+            setattr(node, attr, getattr(node, start) if start else zero)
 
 
-def show(metrics: Iterable[Metric], raw: dict[str, Any]) -> dict[str, Any]:
-    """The figures as a user reads them, in the order they are declared."""
-    return {m.shown: m.show(raw) for m in metrics if m.shown is not None}
+def shown(metrics: Iterable[Metric]) -> tuple[Metric, ...]:
+    """The figures a user sees, in the order they are declared."""
+    return tuple(m for m in metrics if m.shown is not None)
+
+
+def show(metrics: tuple[Metric, ...], raw: dict[str, Any]) -> dict[str, Any]:
+    """The figures as a user reads them (`metrics` from `shown`)."""
+    return {m.shown: m.show(raw) for m in metrics}  # type: ignore[misc]  # shown() kept only named ones
 
 
 def combine_rules(metrics: Iterable[Metric]) -> dict[str, str]:

@@ -15,6 +15,7 @@ closes, so memory grows with the window, never with the run.
 from __future__ import annotations
 
 import math
+import struct
 from typing import Iterable
 
 import numpy as np
@@ -36,7 +37,14 @@ def _bucket_value(index: int) -> float:
 
 
 def bucket_index(values: np.ndarray) -> np.ndarray:
-    index = np.ceil(np.log(np.maximum(values, MIN_VALUE) / MIN_VALUE) / LOG_GAMMA).astype(np.int64)
+    # In place after the first step: the same operations in the same order as
+    # ceil(log(max(v, MIN) / MIN) / log(g)), without an array allocated per step.
+    scaled = np.maximum(values, MIN_VALUE)
+    scaled /= MIN_VALUE
+    np.log(scaled, out=scaled)
+    scaled /= LOG_GAMMA
+    np.ceil(scaled, out=scaled)
+    index = scaled.astype(np.int64)
     np.clip(index, 0, N_BUCKETS - 1, out=index)
     return index
 
@@ -110,15 +118,13 @@ class Histogram:
         return min(self.max, max(self.min, _bucket_value(index)))
 
     def quantiles(self, qs: Iterable[float]) -> list[float]:
+        qs = list(qs)
         if self.n == 0:
             return [0.0 for _ in qs]
-        cumulative = np.cumsum(_counts(self))
-        out = []
-        for q in qs:
-            rank = max(1, math.ceil(q * self.n))
-            index = int(np.searchsorted(cumulative, rank))
-            out.append(min(self.max, max(self.min, _bucket_value(index))))
-        return out
+        ranks = [max(1, math.ceil(q * self.n)) for q in qs]
+        # One search for every rank: the first bucket whose running count reaches it.
+        indexes = _counts(self).cumsum().searchsorted(ranks).tolist()
+        return [min(self.max, max(self.min, _bucket_value(index))) for index in indexes]
 
     def summary_ms(self) -> LatencySummary:
         """Mean, p50, p95, p99 and max in milliseconds, rounded to a microsecond."""
@@ -157,10 +163,12 @@ def histograms(lists: list[list[float]], zeros: list[int] | None = None) -> list
     flat: list[float] = []
     rows: list[int] = []
     starts: list[int] = []
+    sizes: list[int] = []
     for row, values in enumerate(lists):
         if values:
             rows.append(row)
             starts.append(len(flat))
+            sizes.append(len(values))
             flat += values
         elif extra[row] > 0:
             hist = out[row]  # only zeros: nothing to bucket, and every figure is 0
@@ -168,54 +176,61 @@ def histograms(lists: list[list[float]], zeros: list[int] | None = None) -> list
             hist._summary = {"mean": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
     if not flat:
         return out
-    arr = np.fromiter(flat, dtype=float, count=len(flat))
-    sizes = np.diff(np.append(starts, len(flat)))
+    # struct packs a list of floats into doubles twice as fast as np.fromiter reads it, and
+    # exactly: each Python float is a double already.
+    arr = np.frombuffer(struct.pack(f"{len(flat)}d", *flat), dtype=float)
     k = len(rows)
     # Bucket every value, offset by its list's row, and count all rows with one bincount.
-    offsets = np.arange(k) * N_BUCKETS
-    index = bucket_index(arr) + np.repeat(offsets, sizes)
+    offsets = np.arange(0, k * N_BUCKETS, N_BUCKETS)
+    index = bucket_index(arr)
+    index += np.repeat(offsets, sizes)
     counts = np.bincount(index, minlength=k * N_BUCKETS).reshape(k, N_BUCKETS)
     totals = np.add.reduceat(arr, starts)
     maxima = np.maximum.reduceat(arr, starts)
     minima = np.minimum.reduceat(arr, starts)
-    implicit = np.array([extra[row] for row in rows], dtype=np.int64)
+    implicit_list = [extra[row] for row in rows]
+    implicit = np.array(implicit_list, dtype=np.int64)
     # One conversion to Python numbers per array, not one per row and figure.
-    for i, row, n_i, total, high, low in zip(range(k), rows, sizes.tolist(), totals.tolist(), maxima.tolist(),
-                                            minima.tolist()):
+    for i, row, n_i, total, high, low, zeros_i in zip(range(k), rows, sizes, totals.tolist(), maxima.tolist(),
+                                                      minima.tolist(), implicit_list):
         hist = out[row]
         hist.counts = counts[i]
         hist.n = n_i
         hist.total = total
         hist.max = high
         hist.min = low
-        if extra[row]:
-            hist.add_zeros(extra[row])
+        if zeros_i:
+            hist.add_zeros(zeros_i)
     # The nearest-rank q-quantile's bucket is the bucket of the rank-th smallest value, so the
     # sorted bucket indexes give every row's quantiles without a cumulative sum over all the
-    # buckets (what `summarize` does for histograms that no longer have their values).
+    # buckets (what `summarize` does for histograms that no longer have their values). The
+    # three quantiles are the three rows of each array below.
     ordered = np.sort(index.astype(np.int32))  # k * N_BUCKETS is far below 2**31; int32 sorts faster
-    n = (sizes + implicit).astype(float)
-    lows = np.array([out[row].min for row in rows])
-    quantiles = []
-    for q in (0.5, 0.95, 0.99):
-        rank = np.maximum(1.0, np.ceil(q * n)).astype(np.int64)
-        among_values = rank - implicit  # the zeros come first
-        at = np.asarray(starts) + np.maximum(among_values, 1) - 1
-        bucket = np.where(among_values > 0, ordered[at] - offsets, 0)
-        value = np.where(bucket > 0, 2.0 * MIN_VALUE * GAMMA ** bucket.astype(float) / (1.0 + GAMMA), 0.0)
-        quantiles.append(np.minimum(maxima, np.maximum(lows, value)))
-    _keep_summaries([out[row] for row in rows], quantiles)
+    n = (np.asarray(sizes) + implicit).astype(float)
+    lows = np.where(implicit > 0, 0.0, minima)  # the zeros, where there are any, are the minimum
+    rank = np.maximum(1.0, np.ceil(_QUANTILES * n)).astype(np.int64)
+    among_values = rank - implicit  # the zeros come first
+    at = np.maximum(among_values, 1)
+    at += np.asarray(starts) - 1
+    bucket = np.where(among_values > 0, ordered[at] - offsets, 0)
+    value = np.where(bucket > 0, 2.0 * MIN_VALUE * GAMMA ** bucket.astype(float) / (1.0 + GAMMA), 0.0)
+    quantiles = np.minimum(maxima, np.maximum(lows, value))
+    _keep_summaries([out[row] for row in rows], quantiles.tolist())
     return out
 
 
-def _keep_summaries(hists: list[Histogram], quantiles: list[np.ndarray]) -> None:
-    for hist, p50, p95, p99 in zip(hists, quantiles[0].tolist(), quantiles[1].tolist(), quantiles[2].tolist()):
+_QUANTILES = np.array([[0.5], [0.95], [0.99]])  # p50, p95 and p99, one row each
+
+
+def _keep_summaries(hists: list[Histogram], quantiles: list[list[float]]) -> None:
+    # round(x * 1000.0, 3) written out, as `_ms` does: a call per figure is a fifth of the cost.
+    for hist, p50, p95, p99 in zip(hists, quantiles[0], quantiles[1], quantiles[2]):
         hist._summary = {
-            "mean": _ms(hist.total / hist.n),
-            "p50": _ms(p50),
-            "p95": _ms(p95),
-            "p99": _ms(p99),
-            "max": _ms(hist.max),
+            "mean": round(hist.total / hist.n * 1000.0, 3),
+            "p50": round(p50 * 1000.0, 3),
+            "p95": round(p95 * 1000.0, 3),
+            "p99": round(p99 * 1000.0, 3),
+            "max": round(hist.max * 1000.0, 3),
         }
 
 
@@ -232,5 +247,5 @@ def summarize(hists: list[Histogram]) -> None:
         rank = np.maximum(1.0, np.ceil(q * n))
         index = (cumulative < rank[:, None]).sum(axis=1)  # first bucket whose count reaches the rank
         value = np.where(index > 0, 2.0 * MIN_VALUE * GAMMA ** index.astype(float) / (1.0 + GAMMA), 0.0)
-        quantiles.append(np.minimum(highs, np.maximum(lows, value)))
+        quantiles.append(np.minimum(highs, np.maximum(lows, value)).tolist())
     _keep_summaries(hists, quantiles)

@@ -13,6 +13,7 @@ from .histogram import Histogram
 
 # Keys of a node's raw window that are not numbers: they are totalled on their own.
 RAW_SPECIAL = {"failures", "lat", "class_arrivals"}
+_SKIP = "skip"
 
 
 def per_second(count: float, span: float) -> float:
@@ -76,7 +77,8 @@ class NodeTotals:
     (`Component.combine_rules`: added up, the highest, or the last)."""
 
     def __init__(self, rules: dict[str, str]) -> None:
-        self.rules = rules
+        # The keys totalled on their own are skipped by the same lookup that finds a key's rule.
+        self.rules = {**rules, **{key: _SKIP for key in RAW_SPECIAL}}
         self.raw: dict[str, Any] = {}
         self.failures: dict[str, int] = {}
         self.hist = Histogram()
@@ -89,17 +91,16 @@ class NodeTotals:
             if self.split is None:
                 self.split = Split(Histogram(), Histogram(), 0)
             self.split.merge(split)
-        rules = self.rules
+        rule_of = self.rules.get
+        totals = self.raw
         for key, value in raw.items():
-            if key in RAW_SPECIAL:
-                continue
-            rule = rules.get(key, SUM)
+            rule = rule_of(key, SUM)
             if rule == SUM:
-                self.raw[key] = self.raw.get(key, 0) + value
+                totals[key] = totals.get(key, 0) + value
             elif rule == MAX:
-                self.raw[key] = max(self.raw.get(key, value), value)
-            else:
-                self.raw[key] = value
+                totals[key] = max(totals.get(key, value), value)
+            elif rule != _SKIP:
+                totals[key] = value
 
 
 def failures_since(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
