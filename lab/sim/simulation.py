@@ -35,10 +35,15 @@ from .document.types import Topology
 WindowCallback = Callable[[Window], None]
 
 
-def _no_stream(t: float) -> float:
-    """`emit` of a run with no traffic source (validation refuses one; the run loop never calls
-    it, since nothing is due before infinity)."""
-    raise RuntimeError("this simulation has no traffic source")
+class _NoStream:
+    """The streamed source of a run with no traffic source (validation refuses one; the run
+    loop never calls `send`, since nothing is due before infinity)."""
+
+    streamed = True
+    next_at = math.inf
+
+    def send(self, t: float) -> None:
+        raise RuntimeError("this simulation has no traffic source")
 
 
 class Simulation:
@@ -195,9 +200,9 @@ class Simulation:
         # The first source's arrivals never go through the heap: its next arrival time is
         # compared with the heap's top, and it goes first on a tie. (Nothing inside the loop
         # changes a source's schedule except the source itself.)
-        stream = self.stream
-        emit = stream.emit if stream is not None else _no_stream
-        due = stream.next_at if stream is not None else math.inf
+        stream: StreamedSource = self.stream if self.stream is not None else _NoStream()
+        send = stream.send
+        due = stream.next_at
         # The next event is read in place and its handler runs while it is still on the heap;
         # the first event the handler schedules replaces it (one sift instead of a pop and a
         # push). If the handler schedules nothing, it is popped afterwards.
@@ -207,7 +212,8 @@ class Simulation:
                 if due <= t:
                     if due > until:
                         break
-                    due = emit(due)
+                    send(due)
+                    due = stream.next_at
                     continue
                 if t > until:
                     break
@@ -217,7 +223,8 @@ class Simulation:
                     root[0] = False
                     pop(heap)
             elif due <= until:
-                due = emit(due)
+                send(due)
+                due = stream.next_at
             else:
                 break
         if until > self.now:

@@ -212,7 +212,7 @@ class TrafficSource(Component):
 
     # -- the streamed source --------------------------------------------------------------------
     # One source (the first) keeps its arrivals off the event heap: the run loop compares its
-    # next arrival time with the top of the heap and calls `emit` directly. Steady Poisson
+    # next arrival time with the top of the heap and calls `send` directly. Steady Poisson
     # arrival times are drawn a block at a time (a cumulative sum of exponential gaps).
 
     def stream(self) -> "TrafficSource":
@@ -232,16 +232,6 @@ class TrafficSource(Component):
         at = self._next_time(t)
         return math.inf if at is None else at
 
-    def emit(self, t: float) -> float:
-        """Start the request due at `t`; return when the next one is due."""
-        try:
-            nxt = self._times.pop()
-        except IndexError:
-            nxt = self._stream_next(t)
-        self.next_at = nxt
-        self._send(t)
-        return nxt
-
     def _arrive(self, generation: int, t: float) -> None:
         if generation != self._generation:
             return
@@ -254,12 +244,19 @@ class TrafficSource(Component):
             self.schedule(t + gap * self._inv_rate, self._arrive_cb, generation)
         else:
             self._schedule_next(t)
-        self._send(t)
+        self.send(t)
 
-    def _send(self, t: float) -> None:
+    def send(self, t: float) -> None:
         """Start one request at `t` and hand it to the first node. The one place a client's
         request starts: it takes the next id from the ledger (`sim.created`) and is traced if its
-        id says so; written out here because it runs once per request."""
+        id says so; written out here because it runs once per request. The streamed source is
+        called by the run loop and first draws when its next request is due (`next_at`): one call
+        per request, not two."""
+        if self.streamed:
+            try:
+                self.next_at = self._times.pop()
+            except IndexError:
+                self.next_at = self._stream_next(t)
         self.arrivals += 1
         sim = self.sim
         rid = sim.created

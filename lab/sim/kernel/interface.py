@@ -42,12 +42,13 @@ class Node(Protocol):
 
 class StreamedSource(Protocol):
     """What the run loop needs of the source whose arrivals bypass the heap (Simulation.run): its
-    next arrival time, and `emit`, which starts the request due and returns when the next is."""
+    next arrival time (`next_at`), and `send`, which starts the request due at `t` and moves
+    `next_at` on to the next one."""
 
     streamed: bool
     next_at: float
 
-    def emit(self, t: float) -> float: ...
+    def send(self, t: float) -> None: ...
 
 
 class Kernel(Protocol):
@@ -73,7 +74,7 @@ class Kernel(Protocol):
     heap: list[tuple[float, int, Handler, Any]]
     root: list[bool]
     seq: Callable[[], int]
-    created: int  # requests started, the ledger's next id: a traffic source's _send advances it
+    created: int  # requests started, the ledger's next id: a traffic source's send advances it
     completed: int
     failed: int
     draining: bool
