@@ -128,18 +128,21 @@ def flow_figures(hist: Histogram, failures: dict[str, int], span: float) -> Flow
 
 def node_view(kind: str, raw: dict[str, Any], hist: Histogram, span: float, split: Split | None = None) -> NodeView:
     failures = raw["failures"]
+    arrivals, completions, usd = raw["arrivals"], raw["completions"], raw.get("cost_usd", 0.0)
+    # per_second and cost_figures written out: a window closes with one view per node.
     view: dict[str, Any] = {
         "kind": kind,
-        "arrivals": raw["arrivals"],
-        "arrival_rate_per_s": per_second(raw["arrivals"], span),
-        "completions": raw["completions"],
-        "throughput_per_s": per_second(raw["completions"], span),
-        "errors": sum(failures.values()),
-        "failures": by_cause(failures),
+        "arrivals": arrivals,
+        "arrival_rate_per_s": round(arrivals / span, 6) if span > 0 else 0.0,
+        "completions": completions,
+        "throughput_per_s": round(completions / span, 6) if span > 0 else 0.0,
+        "errors": sum(failures.values()) if failures else 0,
+        "failures": by_cause(failures) if failures else {},
         "latency_ms": hist.summary_ms(),
         "in_node": round(raw["area_n"] / span, 6) if span > 0 else 0.0,
         "in_node_now": raw["in_node_now"],
-        **cost_figures(raw.get("cost_usd", 0.0), span),
+        "cost_usd": round(usd, 9),
+        "cost_per_hour_usd": round(usd / span * 3600.0, 6) if span > 0 else 0.0,
     }
     if "area_cap" in raw:
         view["utilization"] = round(raw["area_busy"] / raw["area_cap"], 6) if raw["area_cap"] > 0 else 0.0
