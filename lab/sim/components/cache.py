@@ -70,6 +70,7 @@ class Cache(Component):
         self._u_pop = draws.buf.pop
         self._u_refill = draws.refill
         self._miss_cb = self._to_backend_cb
+        self._reply = self.sim.reply  # bound once: a hit, most requests, ends with it
         self.store: Store | None = None  # made when keyed mode is first configured
 
     def configure(self) -> None:
@@ -116,7 +117,7 @@ class Cache(Component):
             # A hit interacts with nothing else, so its time is paid like network latency on
             # the way back (Simulation.reply) rather than by an event of its own.
             req.back += self._hit_s
-            self.sim.reply(req, t)
+            self._reply(req, t)
             return
         self.misses += 1
         delay = self._miss_s
