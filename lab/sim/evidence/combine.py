@@ -9,7 +9,7 @@ from typing import Any
 from ..problems import Refused
 from .documents import Interval, NodeInfo, RunSummary
 from .plans import Plan
-from .running import METRICS, NODE_METRICS
+from .running import METRICS, NODE_METRICS, bounds
 from .statistics import interval
 
 VERSION = 1
@@ -29,7 +29,7 @@ def usable(plan: Plan, summaries: Sequence[RunSummary], kind: str) -> list[RunSu
 
 
 def metric_intervals(group: Sequence[RunSummary]) -> dict[str, Interval]:
-    return {m: interval([s["metrics"].get(m) for s in group]) for m in METRICS}
+    return {m: interval([s["metrics"].get(m) for s in group], bounds=bounds(m)) for m in METRICS}
 
 
 def node_intervals(group: Sequence[RunSummary]) -> dict[str, dict[str, Interval]]:
@@ -37,7 +37,8 @@ def node_intervals(group: Sequence[RunSummary]) -> dict[str, dict[str, Interval]
     out: dict[str, dict[str, Interval]] = {}
     for node_id in (group[0]["nodes"] if group else {}):
         names = [m for m in NODE_METRICS if m in group[0]["nodes"][node_id]]
-        out[node_id] = {m: interval([s["nodes"].get(node_id, {}).get(m) for s in group]) for m in names}
+        out[node_id] = {m: interval([s["nodes"].get(node_id, {}).get(m) for s in group], bounds=bounds(m))
+                        for m in names}
     return out
 
 

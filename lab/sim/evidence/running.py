@@ -25,6 +25,13 @@ METRICS = ("throughput_per_s", "error_rate", "latency_mean_ms", "latency_p50_ms"
            "latency_p99_ms", "cost_per_hour_usd", "cost_per_million_usd")
 # Each node's figures, those its kind reports (a cache has no utilization).
 NODE_METRICS = ("utilization", "queue_length", "instances", "arrival_rate_per_s", "latency_mean_ms", "errors")
+# The limits of those figures, which their intervals never cross: none is negative, and the two
+# fractions never pass 1.
+FRACTIONS = {"error_rate", "utilization"}
+
+
+def bounds(metric: str) -> tuple[float, float | None]:
+    return (0.0, 1.0 if metric in FRACTIONS else None)
 # The figures kept per window when a plan asks for series (for bands over the run).
 WINDOW_METRICS = ("throughput_per_s", "error_rate", "latency_mean_ms", "latency_p95_ms", "latency_p99_ms")
 NODE_WINDOW_METRICS = ("utilization", "queue_length", "instances")

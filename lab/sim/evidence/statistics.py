@@ -43,9 +43,13 @@ def t_quantile(n: int, confidence: float = CONFIDENCE) -> float:
     return float(stdtrit(n - 1, 0.5 + confidence / 2))
 
 
-def interval(values: Sequence[float | None], confidence: float = CONFIDENCE) -> Interval:
+def interval(values: Sequence[float | None], confidence: float = CONFIDENCE,
+             bounds: tuple[float | None, float | None] = (None, None)) -> Interval:
     """Median, mean and the Student-t interval of the mean of the values that exist (None is left
-    out: a latency of a run in which nothing completed)."""
+    out: a latency of a run in which nothing completed). `bounds` are the figure's own limits (a
+    latency is never below 0, an error rate never above 1): the t-interval is symmetric and the
+    figure is not, so with few seeds and a wide spread it would reach values the figure cannot
+    take; its ends are cut there."""
     xs = [float(v) for v in values if v is not None]
     n = len(xs)
     if n == 0:
@@ -56,8 +60,13 @@ def interval(values: Sequence[float | None], confidence: float = CONFIDENCE) -> 
         return {"n": 1, "median": _r(median), "mean": _r(mean), "low": None, "high": None, "sd": None}
     sd = _sd(xs, mean)
     half = t_quantile(n, confidence) * sd / math.sqrt(n)
-    return {"n": n, "median": _r(median), "mean": _r(mean), "low": _r(mean - half), "high": _r(mean + half),
-            "sd": _r(sd)}
+    low, high = mean - half, mean + half
+    floor, ceiling = bounds
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
+    return {"n": n, "median": _r(median), "mean": _r(mean), "low": _r(low), "high": _r(high), "sd": _r(sd)}
 
 
 def band(rows: Sequence[Sequence[float | None]]) -> Band:
