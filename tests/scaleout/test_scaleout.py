@@ -285,7 +285,9 @@ def test_a_sweep_is_run_by_both_workers_and_streams_to_a_viewer_on_the_other_ser
 
 def test_a_study_whose_worker_dies_mid_run_finishes_with_nothing_lost(cluster: Cluster,
                                                                      alice_api: dict[str, str]) -> None:
-    study = sweep(alice_api, cluster.url(1), [100, 160], 900)  # runs of a few seconds each
+    # Runs of the longest duration allowed, 1.7 to 2 s of compute each: the kill must land while
+    # one is under way (900 s runs took 0.45 s once the engine got faster, and one ended first).
+    study = sweep(alice_api, cluster.url(1), [100, 160], 3600)
     seen: list[tuple[Any, ...]] = []
 
     def running() -> bool:
@@ -299,6 +301,8 @@ def test_a_study_whose_worker_dies_mid_run_finishes_with_nothing_lost(cluster: C
     time.sleep(0.3)  # into the run, which takes seconds
     victim.send_signal(signal.SIGKILL)
     victim.wait(10)
+    status = cluster.sql("select status, attempt from runs_run where id = %s", run_id)[0]
+    assert status != ("done", 1), "the run ended before its worker was killed: make the runs longer"
     cluster.add_worker()  # keep two workers for whatever runs next
 
     over = wait_for(lambda: cluster.sql("select status from studies_study where id = %s and status not in "
