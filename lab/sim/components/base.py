@@ -53,8 +53,7 @@ class Edge:
         self.root = sim.root
         self.seq = sim.seq
         self.sent = 0  # kept by a balancer, which counts what it sends anyway
-        # Edges whose rate the nodes' own counters cannot tell, and edges whose data crosses a
-        # zone or region (it is billed), count what passes; the others pay nothing for it.
+        # Edges whose rate the nodes cannot tell, and billed edges (across zones), count what passes.
         self.counted = False
         self.passed = 0
         self.rule = "counted"  # how its rate is known: see metrics.edge_rule
@@ -72,8 +71,7 @@ class Edge:
         self.deliver = self.guard.send if self.guard is not None else inner
 
     def _unreachable(self, req: Request, t: float) -> None:
-        # The target is where the call fails, as if it refused it: the caller has already
-        # counted the request as passed on.
+        # The call fails at the target, as if refused: the caller has counted it as passed on.
         target = self.target
         target.arrivals += 1
         target.fail(req, t, "unreachable")
@@ -88,8 +86,7 @@ class Edge:
 
     def _delayed(self, req: Request, t: float) -> None:
         latency = self.latency
-        # The response pays the same latency on its way back; it is settled when the request
-        # returns to its nearest waiting caller (see Simulation.reply).
+        # The response pays it again on the way back, settled when it returns (Simulation.reply).
         req.back += latency
         if self.root[0]:
             self.root[0] = False
@@ -119,8 +116,7 @@ class Component(Actor):
     is_source: ClassVar[bool] = False  # sources start requests and cannot be called
     # What the kind reads from a request, so the source only draws keys or clients when needed.
     uses_keys: ClassVar[bool] = False
-    # A kind that delivers responses to users itself (a CDN) bills that egress at its own price,
-    # so the users' edge into it is not billed as internet egress as well.
+    # A kind that bills its own egress to users (a CDN): the users' edge into it is not billed too.
     bills_user_egress: ClassVar[bool] = False
     uses_clients: ClassVar[bool] = False
     # A node whose `receive` can skip a step (a pool's goes straight to its queue) sets
@@ -132,11 +128,9 @@ class Component(Actor):
     fault_slow = 0.0
     fault_error = 0.0
     lost_instances = 0
-    # The figures the kind keeps in each window, beyond the common ones (arrivals, completions,
-    # failures, latency, time in node, cost): see lab/sim/metrics/declared.py. `harvest` reads
-    # and resets them, `present` shows them, and the run's totals combine them by their rule.
+    # The kind's own window figures (lab/sim/metrics/declared.py): `harvest` reads and resets them
+    # (`_reading`, made once), `present` shows them (`_shown`), totals combine them by their rule.
     metrics: ClassVar[tuple[Metric, ...]] = ()
-    # `metrics` as the harvest reads them and as a window shows them, worked out once per kind.
     _reading: ClassVar[tuple[Reading, ...]] = ()
     _shown: ClassVar[tuple[Metric, ...]] = ()
     region: str | None = None  # placement: the node's region and zone (None when not placed)
@@ -151,8 +145,7 @@ class Component(Actor):
         super().__init__(sim, node_id)
         self.p = dict(values)
         self.out: list[Edge] = []
-        # Window counters (with `failures`, by cause). Areas are integrals over time (for time
-        # averages and Little's law).
+        # Window counters (and `failures`, by cause); areas are time integrals (Little's law).
         self.arrivals = 0
         self.completions = 0
         self.lat: list[float] = []
@@ -192,8 +185,7 @@ class Component(Actor):
 
     # crash_instances applies to the kind: its instances stop one at a time (`instances_changed`).
     has_instances: ClassVar[bool] = False
-    # The kind routes by its callees' health (a balancer): when a callee goes down or comes back,
-    # it is told by `set_target_health`, `detection_delay()` seconds later.
+    # Routes by its callees' health (a balancer): told by `set_target_health` after `detection_delay()`.
     watches_health: ClassVar[bool] = False
     # The kind counts what it sends on each edge (`edge.sent`): those edges need no counter.
     counts_sent: ClassVar[bool] = False
