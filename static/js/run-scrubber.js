@@ -2,8 +2,10 @@
 // and the page shows that moment: the canvas and the node table as they were then, a cursor on
 // the charts, and the requests sampled then (trace-list.js). It is a native range input, so the
 // keyboard moves it as any slider (arrows one window, Page Up/Down a tenth, Home and End).
-// The slider and the cursor need only the run's history (run-history.js); the window itself
-// comes from the window store, from memory or fetched with its block of moments (window-store.js).
+// The slider and the cursor need only the run's history (run-history.js); what the canvas draws
+// of the window, its moment, comes from the window store (window-store.js): from memory, where
+// every window the run sent left its moment, or, for a run too large for the store's bound,
+// fetched with its block of moments.
 import { getJSON } from "./api.js";
 import { moveCursor, removeCursor } from "./chart-cursor.js";
 import { $ } from "./dom.js";
@@ -34,15 +36,18 @@ export class Scrubber {
     }, 300));
   }
 
+  // A page (a test, or a bench measuring the fetches) may bound the moments kept with the box's
+  // data-moment-cells.
   reset(runId) {
-    this.store.reset(runId);
+    this.store.reset(runId, { cells: Number(this.box.dataset.momentCells) || undefined });
     this.enable(false);
     this.over = false;
     this.traces = [];
     if (this.traceBox) this.traceBox.replaceChildren();
   }
 
-  // Every window drawn live is kept (up to the store's bound), so a short run never fetches.
+  // Every window the run sends (live or in a finished run's snapshot) leaves its moment in the
+  // store: a run the page has seen whole never fetches, unless it is larger than the store's bound.
   arrived(windows) {
     for (const w of windows) this.store.put(w);
     if (this.on) this.toEnd();

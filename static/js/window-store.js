@@ -1,8 +1,11 @@
-// A run's windows for the scrubber, kept in memory up to a bound and fetched on demand from the
-// REST API in blocks: GET /api/v1/runs/{id}/windows?seq_from=&seq_to=&fields=moment brings the
-// BLOCK windows of one block, each cut to its moment (what the canvas, the node table and the
-// charts' cursor draw: under a third of a full window). The scrubber of a run of thousands of
-// windows needs any one of them at once, but never all of them at the same time.
+// A run's windows for the scrubber: the moment of each (what the canvas, the node table and the
+// charts' cursor draw of it: each node's load, utilization, queue, errors, latency, instances
+// and healthy targets, each edge's rate; about a fifth of a window), kept in memory up to a bound.
+// Every window the run sends, live or in the snapshot of a finished run, leaves its moment here as
+// it arrives, so the scrubber of a run the page has seen finds every moment at once, with no
+// request. Only a run too large for the bound (a design of many nodes over thousands of windows)
+// loses its earliest moments, least recently used first out; those are fetched again on demand
+// from the REST API in blocks: GET /api/v1/runs/{id}/windows?seq_from=&seq_to=&fields=moment.
 // Block b holds windows b * BLOCK to b * BLOCK + BLOCK - 1 (a run's windows are numbered from 0
 // without gaps). A move into a block not in memory waits for that one block, once. Prefetches
 // go one request at a time: the server answers its views one after another, so a prefetch in
@@ -11,20 +14,42 @@
 // slider has rested for IDLE_MS (clicks all over the track would need none of them).
 // What a wait costs is mostly the request's own (Daphne and the middleware: 10 to 20 ms
 // whatever the block's size), so blocks are large enough that a long run has few of them.
-// The full windows the run sent live and the moments fetched are kept apart, each bounded, least
-// recently used first out, so a long run never fills the page's memory.
 import { getJSON } from "./api.js";
 
 export const BLOCK = 50; // windows a fetch brings: about 40 kB of moments
-export const BOUND = 1200; // full windows kept (those the run sent live): about 4 MB
-export const MOMENT_BOUND = 3600; // moments kept: about as much memory as the full windows
+// Moments are weighed in cells: one for the moment and one for each node and edge in it. 150,000
+// cells is the moments of 7,200 windows (the run budget's most, lab/sim/budget.py) of a design of
+// 20 nodes and edges, or of 3,600 windows of 40: about 18 MB of the page's memory (0.7 kB for a
+// moment of 6 cells, measured in Chromium), where the page kept 1,200 full windows before.
+export const MOMENT_CELLS = 150_000;
 export const IDLE_MS = 150;
 
-// Windows by index, at most `bound`, the least recently used dropped first.
+// What the scrubber draws of a node (lab/runs/selectors.MOMENT_FIGURES, the API's `moment`).
+export const MOMENT_FIGURES = ["kind", "arrival_rate_per_s", "utilization", "queue_length", "errors", "latency_ms",
+  "instances", "instances_booting", "healthy_targets", "targets"];
+
+// The moment of a full window, as the API cuts it, less its `faults` and `unhealthy`: without
+// them the canvas takes both from the run's timeline up to the window's end (canvas-moment.js).
+export function momentOf(window) {
+  const nodes = {};
+  for (const [id, m] of Object.entries(window.nodes || {})) {
+    const cut = {};
+    for (const key of MOMENT_FIGURES) if (key in m) cut[key] = m[key];
+    nodes[id] = cut;
+  }
+  const edges = {};
+  for (const [id, e] of Object.entries(window.edges || {})) edges[id] = { from: e.from, to: e.to, rate_per_s: e.rate_per_s };
+  return { index: window.index, t_start: window.t_start, t_end: window.t_end, nodes, edges };
+}
+
+const cellsOf = (moment) => 1 + Object.keys(moment.nodes || {}).length + Object.keys(moment.edges || {}).length;
+
+// Moments by index, at most `bound` cells, the least recently used dropped first.
 class Kept {
   constructor(bound) {
     this.bound = bound;
-    this.map = new Map(); // index -> window, least recently used first
+    this.map = new Map(); // index -> [moment, its cells], least recently used first
+    this.cells = 0;
   }
 
   has(index) {
@@ -32,22 +57,31 @@ class Kept {
   }
 
   get(index) {
-    const window = this.map.get(index);
-    if (window) {
-      this.map.delete(index);
-      this.map.set(index, window);
-    }
-    return window;
+    const entry = this.map.get(index);
+    if (!entry) return undefined;
+    this.map.delete(index);
+    this.map.set(index, entry);
+    return entry[0];
   }
 
-  set(window) {
-    this.map.delete(window.index);
-    this.map.set(window.index, window);
-    while (this.map.size > this.bound) this.map.delete(this.map.keys().next().value);
+  set(moment) {
+    this.drop(moment.index);
+    const cells = cellsOf(moment);
+    this.map.set(moment.index, [moment, cells]);
+    this.cells += cells;
+    while (this.cells > this.bound && this.map.size > 1) this.drop(this.map.keys().next().value);
+  }
+
+  drop(index) {
+    const entry = this.map.get(index);
+    if (!entry) return;
+    this.map.delete(index);
+    this.cells -= entry[1];
   }
 
   clear() {
     this.map.clear();
+    this.cells = 0;
   }
 
   get size() {
@@ -56,10 +90,10 @@ class Kept {
 }
 
 export class WindowStore {
-  constructor({ block = BLOCK, bound = BOUND, momentBound = MOMENT_BOUND } = {}) {
+  constructor({ block = BLOCK, cells = MOMENT_CELLS } = {}) {
     this.block = block;
-    this.windows = new Kept(bound);
-    this.moments = new Kept(momentBound);
+    this.cells = cells;
+    this.moments = new Kept(cells);
     this.runId = null;
     this.loading = new Map(); // block -> its request
     this.queued = []; // blocks to prefetch, nearest the last move first
@@ -68,28 +102,29 @@ export class WindowStore {
     this.idle = null; // the neighbours' prefetch, waiting for the slider to rest
   }
 
-  reset(runId) {
+  // Start over on run `runId`; `cells` (if given) bounds its moments instead of MOMENT_CELLS.
+  reset(runId, { cells } = {}) {
     this.runId = runId;
-    this.windows.clear();
     this.moments.clear();
+    this.moments.bound = cells || this.cells;
     this.loading.clear();
     this.queued.length = 0;
     clearTimeout(this.idle);
     this.count = null;
   }
 
-  // A full window, as the run sent it.
+  // A full window, as the run sent it: its moment is kept.
   put(window) {
-    this.windows.set(window);
+    this.moments.set(momentOf(window));
   }
 
   has(index) {
-    return this.windows.has(index) || this.moments.has(index);
+    return this.moments.has(index);
   }
 
-  // The window (or its moment) if it is in memory (it becomes the most recently used), else undefined.
+  // The moment if it is in memory (it becomes the most recently used), else undefined.
   peek(index) {
-    return this.windows.get(index) || this.moments.get(index);
+    return this.moments.get(index);
   }
 
   blockOf(index) {
@@ -103,7 +138,7 @@ export class WindowStore {
     return b >= 0 && last >= first && !(this.has(first) && this.has(last));
   }
 
-  // The window, fetched with its block if need be; the blocks either side follow once the
+  // The moment, fetched with its block if need be; the blocks either side follow once the
   // slider rests.
   async get(index) {
     const cached = this.peek(index);

@@ -104,6 +104,19 @@ def test_a_finished_run_is_scrubbed_to_an_early_and_a_late_window(live_lab: str,
     assert "crash" in " ".join(page.evaluate(SHOWN, "mysql")["text"])
     scrub_to(page, 2)
     assert page.evaluate(SHOWN, "mysql")["stroke"] == "#2457d6"
+
+    # The moment the page keeps of each window it was sent is the API's moment of it (less the
+    # faults and targets out of rotation, which the page reads from the timeline, as above).
+    kept, served = page.evaluate("""async (id) => {
+      const lab = document.querySelector('script[type="module"][src*="/js/lab"]').src;
+      const { momentOf } = await import(new URL("window-store.js", lab));  // as lab.js imports it
+      const get = async (query) => (await (await fetch(`/api/v1/runs/${id}/windows?${query}`)).json()).results;
+      return [(await get('page_size=100')).map((r) => momentOf(r.window)), (await get('seq_from=0&seq_to=19&fields=moment')).map((r) => r.window)];
+    }""", run_id)
+    assert len(kept) == len(served) == 20
+    for mine, theirs in zip(kept, served):
+        assert {k: v for k, v in theirs.items() if k not in ("faults", "unhealthy")} == mine
+    assert any(w["faults"] for w in served)  # (the crash, which the page takes from the timeline)
     assert errors == []
 
 
@@ -179,32 +192,46 @@ def test_every_chart_saves_as_png_and_svg_and_the_run_prints(live_lab: str, brow
     assert errors == []
 
 
-def test_a_long_runs_charts_are_condensed_and_its_early_windows_are_fetched_when_scrubbed_to(live_lab: str, browser: Any) -> None:
-    # 1,500 windows of 20 ms: more than the 1,200 the page keeps, and than the charts' 600 points.
+def test_a_long_run_is_condensed_and_every_window_it_sent_is_scrubbed_to_without_a_request(live_lab: str, browser: Any) -> None:
+    # 1,500 windows of 20 ms (more than the charts' 600 points), MySQL down from 14 s to 17 s
+    # (windows 700 to 849): the page keeps the moment of every window the run sent, so no move
+    # waits for the server, watched live or opened afterwards by its link.
     page, errors = open_lab(browser, live_lab)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/windows?" in r.url else None)
     run_id = run_to_the_end(page, 30, window_s=0.02)
-    windows = int(page.get_attribute("#scrub", "max")) + 1
-    assert windows >= 1500  # (and a last sliver of a window, 30 s being 1,500 windows of 20 ms in floating point)
-    assert page.evaluate("document.getElementById('chart-latency').data[0].x.length") == -(-windows // 3)
-    page.evaluate("document.getElementById('scrubber').addEventListener('scrubbed', (e) => { window.lastScrub = e.detail; })")
-    first = page.evaluate("async (id) => (await (await fetch(`/api/v1/runs/${id}/windows?page_size=5`)).json()).results[3].window", run_id)
-    scrub_to(page, 3)
-    assert page.evaluate("window.lastScrub.fetched") is True
-    now = page.evaluate(SHOWN, "wordpress")
-    assert now["text"][1] == expected(first, "wordpress")["load"] and now["util"] == expected(first, "wordpress")["util"]
-    assert now["cursor"] == first["t_end"]
-    # Its neighbour came with it; the last windows were kept from the run itself.
-    scrub_to(page, 4)
-    assert page.evaluate("window.lastScrub.fetched") is False
-    scrub_to(page, 1490)
-    assert page.evaluate("window.lastScrub.fetched") is False
+    count = int(page.get_attribute("#scrub", "max")) + 1
+    assert count >= 1500  # (and a last sliver of a window, 30 s being 1,500 windows of 20 ms in floating point)
+    assert page.evaluate("document.getElementById('chart-latency').data[0].x.length") == -(-count // 3)
+    stored = windows(page, run_id)
+    asked.clear()  # (windows() read them all for the test)
+
+    def check(index: int, down: bool) -> None:
+        scrub_to(page, index)
+        assert page.evaluate("window.lastScrub.fetched") is False
+        now, want = page.evaluate(SHOWN, "wordpress"), expected(stored[index], "wordpress")
+        assert (now["text"][1], now["util"], now["cursor"]) == (want["load"], want["util"], stored[index]["t_end"])
+        mysql = page.evaluate(SHOWN, "mysql")
+        assert (mysql["stroke"] == "#a1261a") is down and ("crash" in " ".join(mysql["text"])) is down
+
+    for opened in ("live", "by its link"):
+        if opened == "by its link":
+            page.goto(f"{live_lab}/?run={run_id}")
+            expect(page.locator("#scrubber")).to_be_visible(timeout=60_000)
+        page.evaluate("document.getElementById('scrubber').addEventListener('scrubbed', (e) => { window.lastScrub = e.detail; })")
+        for index, down in ((3, False), (760, True), (150, False), (1490, False), (840, True)):
+            check(index, down)
+        assert asked == [], opened
     assert errors == []
 
 
 def test_a_jump_far_back_in_a_long_finished_run_fetches_that_block_of_moments_and_shows_it(live_lab: str, browser: Any) -> None:
-    # 1,500 windows of 20 ms, MySQL down from 2 s to 4 s (windows 100 to 199): the page keeps the
-    # last 1,200, so a jump to window 150 waits for its block of 50 moments, faults and all.
+    # 1,500 windows of 20 ms, MySQL down from 2 s to 4 s (windows 100 to 199), on a page whose
+    # store may keep the moments of only 1,200 windows (as one of a design of many nodes would):
+    # it keeps the last 1,200, so a jump to window 150 waits for its block of 50 moments, faults and all.
     page, errors = open_lab(browser, live_lab)
+    cells = 1200 * (1 + 3 + 2)  # a moment weighs one cell, and one for each of its 3 nodes and 2 edges
+    page.evaluate("(cells) => { document.getElementById('scrubber').dataset.momentCells = String(cells); }", cells)
     doc = json.loads(topology(window_s=0.02))
     doc["faults"] = [{**CRASH, "start_s": 2, "duration_s": 2}]
     page.select_option("#example", "single_vm_wordpress")
@@ -217,6 +244,7 @@ def test_a_jump_far_back_in_a_long_finished_run_fetches_that_block_of_moments_an
     page.wait_for_selector("#downloads:not([hidden])", timeout=60_000)
     run_id = page.get_attribute("#download-json", "href").split("/")[4]
     stored = windows(page, run_id)
+    assert {(len(w["nodes"]), len(w["edges"])) for w in stored} == {(3, 2)}  # as `cells` counted
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/windows?" in r.url else None)
     page.evaluate("document.getElementById('scrubber').addEventListener('scrubbed', (e) => { window.lastScrub = e.detail; })")
