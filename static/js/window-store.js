@@ -106,7 +106,7 @@ export class WindowStore {
   reset(runId, { cells } = {}) {
     this.runId = runId;
     this.moments.clear();
-    this.moments.bound = cells || this.cells;
+    this.moments.bound = cells > 0 ? cells : this.cells; // (not a number, or none: the default)
     this.loading.clear();
     this.queued.length = 0;
     clearTimeout(this.idle);
